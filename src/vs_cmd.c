@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control commands: everything sluicectl can ask, executed on the control
+ * thread.  Each handler validates its arguments fully before it changes
+ * anything, and answers with human text or, when the client asked, JSON.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_version.h>
+
+#include "vs_daemon.h"
+#include "vs_flow.h"
+
+static int vs_cmd_fdb_show(struct vs_reply *r);
+
+RTE_LOG_REGISTER(vs_cmd_logtype, user.vs.cmd, INFO);
+#define CMD_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, vs_cmd_logtype, "cmd: " fmt "\n", ##__VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+/* Port names for the flow parser and printer. */
+
+static int
+names_by_name(void *ctx, const char *name)
+{
+	const struct vs_portmap *map = ctx ? ctx : vs_d.sw.portmap;
+	struct vs_port *p = vs_port_lookup(map, name);
+
+	return p != NULL && strcmp(p->name, name) == 0 ? p->ofport : -1;
+}
+
+static const char *
+names_name_of(void *ctx, uint32_t ofport)
+{
+	const struct vs_portmap *map = ctx ? ctx : vs_d.sw.portmap;
+	struct vs_port *p = vs_portmap_get(map, ofport);
+
+	return p != NULL ? p->name : NULL;
+}
+
+static const struct vs_port_names running_names = {
+	.ctx = NULL,
+	.by_name = names_by_name,
+	.name_of = names_name_of,
+};
+
+const struct vs_port_names *
+vs_cmd_port_names(void)
+{
+	return &running_names;
+}
+
+int
+vs_split_words(char *line, char **argv, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		if (n == max)
+			return -1;
+		if (*p == '"') {
+			argv[n++] = ++p;
+			while (*p != '\0' && *p != '"')
+				p++;
+		} else {
+			argv[n++] = p;
+			while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				p++;
+		}
+		if (*p == '\0')
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+/* Joins argv[0, argc) with spaces into 'buf'. @return 0 or -E2BIG. */
+static int
+join_words(int argc, char **argv, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		n = snprintf(buf + off, size - off, "%s%s", i ? " " : "", argv[i]);
+		if (n < 0 || (size_t)n >= size - off)
+			return -E2BIG;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Flows. */
+
+static int
+check_supported_actions(const struct vs_flow_spec *spec, struct vs_reply *r)
+{
+	uint16_t i;
+
+	for (i = 0; i < spec->n_actions; i++)
+		if (spec->actions[i].type == VS_ACT_CT)
+			return vs_reply_error(r, -ENOTSUP,
+					"ct(): connection tracking is not built yet (lib/ct)");
+	return 0;
+}
+
+/* Parses the flow text in argv and validates it for 'flags'. */
+int
+vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_port_names *names,
+		struct vs_flow_spec *spec, struct vs_reply *r)
+{
+	static char text[65536];
+	char err[256];
+
+	memset(spec, 0, sizeof(*spec));
+	if (join_words(argc, argv, text, sizeof(text)) != 0)
+		return vs_reply_error(r, -E2BIG, "flow text too long");
+	if (vs_flow_parse(text, flags, names, spec, err, sizeof(err)) != 0) {
+		vs_flow_spec_free(spec);
+		return vs_reply_error(r, -EINVAL, "%s", err);
+	}
+	if ((flags & VS_FP_ADD) && check_supported_actions(spec, r) != 0) {
+		vs_flow_spec_free(spec);
+		return r->status;
+	}
+	return 0;
+}
+
+static int
+cmd_flow_add(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_flow_spec spec;
+	int ret;
+
+	if (argc < 1)
+		return vs_reply_error(r, -EINVAL, "usage: flow add FLOW");
+	ret = vs_cmd_parse_flow(argc, argv, VS_FP_ADD, &running_names, &spec, r);
+	if (ret != 0)
+		return ret;
+	ret = vs_ofproto_add(vs_d.sw.ofp, &spec);
+	vs_flow_spec_free(&spec);
+	if (ret != 0)
+		return vs_reply_error(r, ret, "cannot add flow: %s", strerror(-ret));
+	if (r->json)
+		vs_reply_printf(r, "{\"added\": 1}\n");
+	return 0;
+}
+
+static int
+cmd_flow_del(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_flow_spec spec;
+	bool strict = false;
+	int ret;
+
+	if (argc > 0 && strcmp(argv[0], "--strict") == 0) {
+		strict = true;
+		argc--;
+		argv++;
+	}
+	ret = vs_cmd_parse_flow(argc, argv, VS_FP_DEL, &running_names, &spec, r);
+	if (ret != 0)
+		return ret;
+	if (strict && !spec.has_priority)
+		spec.priority = VS_FLOW_PRIO_DEFAULT;
+	ret = vs_ofproto_del(vs_d.sw.ofp, &spec, strict);
+	vs_flow_spec_free(&spec);
+	if (ret < 0)
+		return vs_reply_error(r, ret, "cannot delete flows: %s", strerror(-ret));
+	if (r->json)
+		vs_reply_printf(r, "{\"deleted\": %d}\n", ret);
+	return 0;
+}
+
+/* Prints one rule as dump-flows does. */
+static void
+print_rule(struct vs_reply *r, const struct vs_rule *rule, uint64_t now_ms, bool names, bool first)
+{
+	static char match[8192], acts[8192];
+	const struct vs_flow_spec *s = &rule->spec;
+	const struct vs_port_names *pn = names ? &running_names : NULL;
+	uint64_t pk, by, used;
+	uint64_t age = now_ms - rule->created_ms;
+
+	vs_rule_totals(rule, &pk, &by, &used);
+	vs_flow_format_match(&s->key, &s->mask, pn, match, sizeof(match));
+	vs_flow_format_actions(s->actions, s->n_actions, pn, acts, sizeof(acts));
+	if (r->json) {
+		vs_reply_printf(r, "%s\n  {\"cookie\": \"0x%" PRIx64 "\", \"duration\": %.3f, "
+				   "\"table\": %u, \"n_packets\": %" PRIu64 ", \"n_bytes\": %" PRIu64
+				   ", \"idle_timeout\": %u, \"hard_timeout\": %u, \"priority\": %u, "
+				   "\"match\": ",
+				first ? "" : ",", s->cookie, (double)age / 1000.0, s->table_id, pk, by,
+				s->idle_timeout, s->hard_timeout, s->priority);
+		vs_reply_json_str(r, match);
+		vs_reply_printf(r, ", \"actions\": ");
+		vs_reply_json_str(r, acts);
+		vs_reply_printf(r, "}");
+		return;
+	}
+	vs_reply_printf(r, " cookie=0x%" PRIx64 ", duration=%.3fs, table=%u, n_packets=%" PRIu64
+			   ", n_bytes=%" PRIu64 ", ",
+			s->cookie, (double)age / 1000.0, s->table_id, pk, by);
+	if (s->idle_timeout)
+		vs_reply_printf(r, "idle_timeout=%u, ", s->idle_timeout);
+	if (s->hard_timeout)
+		vs_reply_printf(r, "hard_timeout=%u, ", s->hard_timeout);
+	if (s->idle_timeout && used)
+		vs_reply_printf(r, "idle_age=%" PRIu64 ", ", (now_ms - used) / 1000);
+	if (s->priority != VS_FLOW_PRIO_DEFAULT)
+		vs_reply_printf(r, "priority=%u%s", s->priority, match[0] ? "," : "");
+	vs_reply_printf(r, "%s%sactions=%s\n", match,
+			match[0] || s->priority != VS_FLOW_PRIO_DEFAULT ? " " : "", acts);
+}
+
+static int
+cmd_flow_dump(int argc, char **argv, struct vs_reply *r)
+{
+	const struct vs_ruleset *rs = vs_ofproto_current(vs_d.sw.ofp);
+	struct vs_flow_spec filter;
+	bool names = false, filtered = false, first = true;
+	uint64_t now = vs_clock_ms();
+	unsigned int t;
+	uint32_t i;
+
+	if (argc > 0 && strcmp(argv[0], "--names") == 0) {
+		names = true;
+		argc--;
+		argv++;
+	}
+	if (argc > 0) {
+		if (vs_cmd_parse_flow(argc, argv, VS_FP_DEL, &running_names, &filter, r) != 0)
+			return r->status;
+		filtered = true;
+	}
+	if (r->json)
+		vs_reply_printf(r, "[");
+	for (t = 0; t < VS_N_TABLES; t++) {
+		const struct vs_table *tb = rs->tables[t];
+
+		for (i = 0; tb != NULL && i < tb->n_rules; i++) {
+			const struct vs_rule *rule = tb->rules[i];
+			struct pm_key masked;
+
+			if (filtered) {
+				if ((filter.has_table && filter.table_id != t) ||
+						!vs_mask_subset(&filter.mask, &rule->spec.mask))
+					continue;
+				pm_key_apply_mask(&masked, &rule->spec.key, &filter.mask);
+				if (memcmp(&masked, &filter.key, sizeof(masked)) != 0)
+					continue;
+			}
+			print_rule(r, rule, now, names, first);
+			first = false;
+		}
+	}
+	if (r->json)
+		vs_reply_printf(r, "%s]\n", first ? "" : "\n");
+	if (filtered)
+		vs_flow_spec_free(&filter);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ports. */
+
+static int
+cmd_port_add(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_port_args a;
+	int ret = vs_port_parse_args(argc, argv, &a, r);
+
+	if (ret != 0)
+		return ret;
+	ret = vs_port_add(&vs_d.sw, &a, r);
+	if (ret != 0)
+		return ret;
+	CMD_LOG(INFO, "port %s added", a.name);
+	if (r->json)
+		vs_reply_printf(r, "{\"name\": \"%s\", \"ofport\": %u}\n", a.name,
+				vs_port_lookup(vs_d.sw.portmap, a.name)->ofport);
+	return 0;
+}
+
+static int
+cmd_port_del(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_port *p;
+
+	if (argc != 1)
+		return vs_reply_error(r, -EINVAL, "usage: port del NAME");
+	p = vs_port_lookup(vs_d.sw.portmap, argv[0]);
+	if (p == NULL)
+		return vs_reply_error(r, -ENOENT, "no port '%s'", argv[0]);
+	CMD_LOG(INFO, "port %s deleted", p->name);
+	return vs_port_del(&vs_d.sw, p, r);
+}
+
+static void
+print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
+{
+	struct rte_eth_link link = { 0 };
+
+	rte_eth_link_get_nowait(p->port_id, &link);
+	if (r->json) {
+		vs_reply_printf(r, "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
+				   "\"args\": ",
+				first ? "" : ",", p->ofport, p->name, p->args.type);
+		vs_reply_json_str(r, p->args.devargs);
+		vs_reply_printf(r, ", \"ethdev\": %u, \"rxq\": %u, \"txq\": %u, \"mtu\": %u, "
+				   "\"tag\": %u, \"link\": \"%s\"}",
+				p->port_id, p->n_rxq, p->n_txq,
+				(unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4), p->tag,
+				link.link_status ? "up" : "down");
+		return;
+	}
+	vs_reply_printf(r, "%5u %-12s %-5s %s rxq=%u txq=%u%s mtu=%u link=%s", p->ofport, p->name,
+			p->args.type, p->args.devargs, p->n_rxq, p->n_txq,
+			p->txq_shared ? "(shared)" : "",
+			(unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4),
+			link.link_status ? "up" : "down");
+	if (p->tag)
+		vs_reply_printf(r, " tag=%u", p->tag);
+	vs_reply_printf(r, "\n");
+}
+
+static int
+cmd_port_list(struct vs_reply *r)
+{
+	const struct vs_portmap *map = vs_d.sw.portmap;
+	bool first = true;
+	uint32_t o;
+
+	if (r->json)
+		vs_reply_printf(r, "[");
+	for (o = 1; o <= VS_OFPORT_MAX; o++) {
+		struct vs_port *p = vs_portmap_get(map, o);
+
+		if (p == NULL)
+			continue;
+		print_port_line(r, p, first);
+		first = false;
+	}
+	if (r->json)
+		vs_reply_printf(r, "%s]\n", first ? "" : "\n");
+	return 0;
+}
+
+static void
+print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	struct rte_eth_stats es = { 0 };
+	struct vs_port_stats t;
+	int n_x, i;
+	unsigned int d;
+
+	vs_port_totals(p, &t);
+	rte_eth_stats_get(p->port_id, &es);
+	n_x = rte_eth_xstats_get(p->port_id, NULL, 0);
+	if (n_x > 0) {
+		names = calloc((size_t)n_x, sizeof(*names));
+		xs = calloc((size_t)n_x, sizeof(*xs));
+		if (names == NULL || xs == NULL ||
+				rte_eth_xstats_get_names(p->port_id, names, (unsigned int)n_x) != n_x ||
+				rte_eth_xstats_get(p->port_id, xs, (unsigned int)n_x) != n_x)
+			n_x = 0;
+	}
+	if (r->json) {
+		vs_reply_printf(r, "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"rx_packets\": %" PRIu64
+				   ", \"rx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64
+				   ", \"tx_bytes\": %" PRIu64 ", \"drops\": {",
+				first ? "" : ",", p->ofport, p->name, t.rx_packets, t.rx_bytes,
+				t.tx_packets, t.tx_bytes);
+		for (d = 0; d < VS_PD_N; d++)
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_port_drop_name(d),
+					t.drops[d]);
+		vs_reply_printf(r, "}, \"errors\": {\"ierrors\": %" PRIu64 ", \"oerrors\": %" PRIu64
+				   ", \"imissed\": %" PRIu64 ", \"rx_nombuf\": %" PRIu64 "}, \"xstats\": {",
+				es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
+		for (i = 0; i < n_x; i++)
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i].name,
+					xs[i].value);
+		vs_reply_printf(r, "}}");
+	} else {
+		vs_reply_printf(r, "port %u (%s):\n  rx: %" PRIu64 " packets, %" PRIu64 " bytes\n"
+				   "  tx: %" PRIu64 " packets, %" PRIu64 " bytes\n  drops:",
+				p->ofport, p->name, t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes);
+		for (d = 0; d < VS_PD_N; d++)
+			vs_reply_printf(r, " %s=%" PRIu64, vs_port_drop_name(d), t.drops[d]);
+		vs_reply_printf(r, "\n  errors: ierrors=%" PRIu64 " oerrors=%" PRIu64
+				   " imissed=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+				es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
+		if (n_x > 0)
+			vs_reply_printf(r, "  xstats:");
+		for (i = 0; i < n_x; i++)
+			vs_reply_printf(r, "%s%s=%" PRIu64, i % 4 ? " " : "\n    ", names[i].name,
+					xs[i].value);
+		if (n_x > 0)
+			vs_reply_printf(r, "\n");
+	}
+	free(names);
+	free(xs);
+}
+
+static int
+cmd_port_stats(int argc, char **argv, struct vs_reply *r)
+{
+	const struct vs_portmap *map = vs_d.sw.portmap;
+	bool first = true;
+	uint32_t o;
+
+	if (argc > 1)
+		return vs_reply_error(r, -EINVAL, "usage: port stats [PORT]");
+	if (argc == 1 && vs_port_lookup(map, argv[0]) == NULL)
+		return vs_reply_error(r, -ENOENT, "no port '%s'", argv[0]);
+	if (r->json)
+		vs_reply_printf(r, "[");
+	for (o = 1; o <= VS_OFPORT_MAX; o++) {
+		struct vs_port *p = vs_portmap_get(map, o);
+
+		if (p == NULL || (argc == 1 && p != vs_port_lookup(map, argv[0])))
+			continue;
+		print_port_stats(r, p, first);
+		first = false;
+	}
+	if (r->json)
+		vs_reply_printf(r, "%s]\n", first ? "" : "\n");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* PMDs. */
+
+static void
+print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
+{
+	const struct vs_pmd_stats *s = &pmd->stats;
+	uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED) - pmd->stats_base_busy;
+	uint64_t idle = __atomic_load_n(&s->idle_cycles, __ATOMIC_RELAXED) - pmd->stats_base_idle;
+	uint64_t rx = __atomic_load_n(&s->n_rx, __ATOMIC_RELAXED) - pmd->stats_base_rx;
+	double cpp = rx ? (double)busy / (double)rx : 0.0;
+	unsigned int d;
+
+	if (r->json) {
+		vs_reply_printf(r, "%s\n  {\"pmd\": %u, \"lcore\": %u, \"packets\": %" PRIu64
+				   ", \"busy_cycles\": %" PRIu64 ", \"idle_cycles\": %" PRIu64
+				   ", \"cycles_per_packet\": %.1f, \"iterations\": %" PRIu64
+				   ", \"sleeps\": %" PRIu64 ", \"drops\": {",
+				first ? "" : ",", pmd->idx, pmd->lcore_id, rx, busy, idle, cpp,
+				s->n_iter, s->n_sleeps);
+		for (d = 0; d < VS_DROP_N; d++)
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_drop_name(d),
+					s->n_drop[d]);
+		vs_reply_printf(r, "}, \"parse\": {");
+		for (d = 0; d < FC_PR_N; d++)
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
+					fc_parse_reason_name(d), pmd->parse.n_reason[d]);
+		vs_reply_printf(r, "}}");
+		return;
+	}
+	vs_reply_printf(r, "pmd %u (lcore %u):\n  packets: %" PRIu64 "\n  busy cycles: %" PRIu64
+			   " (%.1f%%)\n  idle cycles: %" PRIu64 "\n  cycles/packet: %.1f\n"
+			   "  iterations: %" PRIu64 ", sleeps: %" PRIu64 "\n  drops:",
+			pmd->idx, pmd->lcore_id, rx, busy,
+			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, idle, cpp,
+			s->n_iter, s->n_sleeps);
+	for (d = 0; d < VS_DROP_N; d++)
+		vs_reply_printf(r, " %s=%" PRIu64, vs_drop_name(d), s->n_drop[d]);
+	vs_reply_printf(r, "\n  parse:");
+	for (d = 0; d < FC_PR_N; d++)
+		vs_reply_printf(r, " %s=%" PRIu64, fc_parse_reason_name(d), pmd->parse.n_reason[d]);
+	vs_reply_printf(r, "\n");
+}
+
+static int
+cmd_pmd(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_switch *sw = &vs_d.sw;
+	uint16_t i, q;
+
+	if (argc >= 1 && strcmp(argv[0], "stats") == 0) {
+		if (argc == 2 && strcmp(argv[1], "clear") == 0) {
+			for (i = 0; i < sw->n_pmds; i++) {
+				struct vs_pmd *p = sw->pmds[i];
+
+				p->stats_base_busy = __atomic_load_n(&p->stats.busy_cycles, __ATOMIC_RELAXED);
+				p->stats_base_idle = __atomic_load_n(&p->stats.idle_cycles, __ATOMIC_RELAXED);
+				p->stats_base_rx = __atomic_load_n(&p->stats.n_rx, __ATOMIC_RELAXED);
+			}
+			return 0;
+		}
+		if (argc != 1)
+			return vs_reply_error(r, -EINVAL, "usage: pmd stats [clear]");
+		if (r->json)
+			vs_reply_printf(r, "[");
+		for (i = 0; i < sw->n_pmds; i++)
+			print_pmd_stats(r, sw->pmds[i], i == 0);
+		if (r->json)
+			vs_reply_printf(r, "%s]\n", sw->n_pmds ? "\n" : "");
+		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "rxq") == 0) {
+		const struct vs_portmap *map = sw->portmap;
+
+		if (r->json)
+			vs_reply_printf(r, "[");
+		for (i = 0; i < sw->n_pmds; i++) {
+			bool first = true;
+			uint16_t s;
+
+			vs_reply_printf(r, r->json ? "%s\n  {\"pmd\": %u, \"lcore\": %u, \"rxqs\": [" :
+						     "%spmd %u (lcore %u):",
+					r->json && i ? "," : "", i, sw->pmds[i]->lcore_id);
+			for (s = 0; s < VS_PORT_MAX; s++) {
+				const struct vs_port *p = map->slots[s];
+
+				for (q = 0; p != NULL && q < p->n_rxq; q++) {
+					if (p->rxq_pmd[q] != i)
+						continue;
+					vs_reply_printf(r, r->json ? "%s{\"port\": \"%s\", \"queue\": %u}" :
+								     "%s %s queue %u",
+							r->json && !first ? ", " : (first ? "" : ","),
+							p->name, q);
+					first = false;
+				}
+			}
+			vs_reply_printf(r, r->json ? "]}" : "\n");
+		}
+		if (r->json)
+			vs_reply_printf(r, "\n]\n");
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "sleep") == 0) {
+		char *end;
+		unsigned long us = strtoul(argv[1], &end, 10);
+
+		if (*argv[1] == '\0' || *end != '\0' || us > 10000)
+			return vs_reply_error(r, -EINVAL, "bad sleep '%s' (0-10000 us)", argv[1]);
+		__atomic_store_n(&sw->pmd_sleep_max_us, (uint32_t)us, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return vs_reply_error(r, -EINVAL, "usage: pmd stats [clear] | pmd rxq | pmd sleep US");
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_show(struct vs_reply *r)
+{
+	struct vs_switch *sw = &vs_d.sw;
+	const struct vs_ruleset *rs = vs_ofproto_current(sw->ofp);
+	const struct vs_portmap *map = sw->portmap;
+	uint32_t o;
+
+	if (r->json) {
+		vs_reply_printf(r, "{\"version\": \"%s\", \"uptime_s\": %.1f, \"pmds\": %u, "
+				   "\"ports\": %u, \"flows\": %u, \"pmd_sleep_max_us\": %u, "
+				   "\"mac_entries\": %u, \"mempools\": [",
+				PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
+				map->n_ports, rs->n_rules, sw->pmd_sleep_max_us,
+				vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)));
+	} else {
+		vs_reply_printf(r, "sluice %s, up %.1f s\n  %u PMD threads, %u ports, %u flows, "
+				   "%u MAC entries, pmd sleep max %u us\nports:\n",
+				PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
+				map->n_ports, rs->n_rules,
+				vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)),
+				sw->pmd_sleep_max_us);
+		for (o = 1; o <= VS_OFPORT_MAX; o++)
+			if (vs_portmap_get(map, o) != NULL)
+				print_port_line(r, vs_portmap_get(map, o), true);
+		vs_reply_printf(r, "mempools:\n");
+	}
+	vs_cmd_print_mempools(r);
+	if (r->json)
+		vs_reply_printf(r, "]}\n");
+	return 0;
+}
+
+struct mp_walk {
+	struct vs_reply *r;
+	bool first;
+};
+
+static void
+mp_walk_cb(struct rte_mempool *mp, void *arg)
+{
+	struct mp_walk *w = arg;
+
+	if (w->r->json)
+		vs_reply_printf(w->r, "%s{\"name\": \"%s\", \"size\": %u, \"in_use\": %u}",
+				w->first ? "" : ", ", mp->name, mp->size,
+				rte_mempool_in_use_count(mp));
+	else
+		vs_reply_printf(w->r, "  %-20s %u of %u in use\n", mp->name,
+				rte_mempool_in_use_count(mp), mp->size);
+	w->first = false;
+}
+
+void
+vs_cmd_print_mempools(struct vs_reply *r)
+{
+	struct mp_walk w = { .r = r, .first = true };
+
+	rte_mempool_walk(mp_walk_cb, &w);
+}
+
+static int
+parse_log_level(const char *s)
+{
+	static const char *const levels[] = { "emerg", "alert", "crit", "err",
+		"warning", "notice", "info", "debug" };
+	unsigned int i;
+
+	for (i = 0; i < VS_ARRAY_SIZE(levels); i++)
+		if (strcasecmp(s, levels[i]) == 0)
+			return (int)i + 1;
+	if (strcasecmp(s, "error") == 0)
+		return RTE_LOG_ERR;
+	if (strcasecmp(s, "warn") == 0)
+		return RTE_LOG_WARNING;
+	return -1;
+}
+
+static int
+cmd_log(int argc, char **argv, struct vs_reply *r)
+{
+	char pattern[128];
+	int level;
+
+	if (argc != 3 || strcmp(argv[0], "set") != 0)
+		return vs_reply_error(r, -EINVAL, "usage: log set MODULE LEVEL");
+	level = parse_log_level(argv[2]);
+	if (level < 0)
+		return vs_reply_error(r, -EINVAL,
+				"bad log level '%s' (emerg alert crit err warning notice info debug)",
+				argv[2]);
+	if (strcmp(argv[1], "all") == 0) {
+		rte_log_set_global_level((uint32_t)level);
+		rte_log_set_level_pattern("*", (uint32_t)level);
+		return 0;
+	}
+	if (strchr(argv[1], '.') != NULL || strchr(argv[1], '*') != NULL)
+		snprintf(pattern, sizeof(pattern), "%s", argv[1]);
+	else
+		snprintf(pattern, sizeof(pattern), "user.vs.%s", argv[1]);
+	if (rte_log_set_level_pattern(pattern, (uint32_t)level) != 0)
+		return vs_reply_error(r, -EINVAL, "bad log module '%s'", argv[1]);
+	return 0;
+}
+
+static int
+cmd_fdb(int argc, char **argv, struct vs_reply *r)
+{
+	if (argc == 1 && strcmp(argv[0], "flush") == 0) {
+		vs_mac_flush(vs_d.sw.mac);
+		return 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "show") == 0)
+		return vs_cmd_fdb_show(r);
+	return vs_reply_error(r, -EINVAL, "usage: fdb show | fdb flush");
+}
+
+static const char help_text[] =
+		"commands:\n"
+		"  show                                  switch summary, ports, mempools\n"
+		"  version\n"
+		"  port add NAME dpdk DEVARGS [rxq=N] [txq=N] [mtu=N] [rxd=N] [txd=N]\n"
+		"           [n_mbufs=N] [ofport=N] [tag=VID] [trunks=LIST]\n"
+		"  port del NAME\n"
+		"  port list\n"
+		"  port stats [PORT]\n"
+		"  flow add FLOW                         ovs-ofctl add-flow syntax\n"
+		"  flow del [--strict] [MATCH]           ovs-ofctl del-flows syntax\n"
+		"  flow dump [--names] [MATCH]           ovs-ofctl dump-flows format\n"
+		"  fdb show | fdb flush                  MAC learning table of 'normal'\n"
+		"  pmd stats [clear]                     packets, cycles, drops per PMD\n"
+		"  pmd rxq                               rx queue to PMD map\n"
+		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
+		"  log set MODULE LEVEL                  MODULE: cmd, ctl, main, port, pmd, all, or a\n"
+		"                                        DPDK logtype pattern\n"
+		"  config reload                         re-read the config file, apply the difference\n"
+		"  config save [FILE]                    write the running state as a config file\n"
+		"  shutdown                              stop the daemon\n"
+		"options: --json (before the command or as the last argument)\n";
+
+void
+vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
+{
+	const char *c = argc > 0 ? argv[0] : "";
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	(void)arg;
+	if (argc == 0) {
+		vs_reply_error(r, -EINVAL, "empty command");
+	} else if (strcmp(c, "help") == 0) {
+		vs_reply_printf(r, "%s", help_text);
+	} else if (strcmp(c, "version") == 0) {
+		if (r->json)
+			vs_reply_printf(r, "{\"sluice\": \"%s\", \"dpdk\": \"%s\"}\n",
+					PACKAGE_VERSION_STRING, rte_version());
+		else
+			vs_reply_printf(r, "sluice %s (%s)\n", PACKAGE_VERSION_STRING, rte_version());
+	} else if (strcmp(c, "show") == 0 && argc == 1) {
+		cmd_show(r);
+	} else if (strcmp(c, "shutdown") == 0 && argc == 1) {
+		vs_d.shutdown = true;
+	} else if (strcmp(c, "port") == 0 && strcmp(sub, "add") == 0) {
+		cmd_port_add(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "port") == 0 && strcmp(sub, "del") == 0) {
+		cmd_port_del(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "port") == 0 && strcmp(sub, "list") == 0 && argc == 2) {
+		cmd_port_list(r);
+	} else if (strcmp(c, "port") == 0 && strcmp(sub, "stats") == 0) {
+		cmd_port_stats(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "add") == 0) {
+		cmd_flow_add(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "del") == 0) {
+		cmd_flow_del(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "dump") == 0) {
+		cmd_flow_dump(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "fdb") == 0) {
+		cmd_fdb(argc - 1, argv + 1, r);
+	} else if (strcmp(c, "pmd") == 0) {
+		cmd_pmd(argc - 1, argv + 1, r);
+	} else if (strcmp(c, "log") == 0) {
+		cmd_log(argc - 1, argv + 1, r);
+	} else if (strcmp(c, "config") == 0 && strcmp(sub, "reload") == 0 && argc == 2) {
+		if (vs_d.config_path == NULL)
+			vs_reply_error(r, -ENOENT, "no config file (sluiced was started without --config)");
+		else
+			vs_config_reload(vs_d.config_path, r);
+	} else if (strcmp(c, "config") == 0 && strcmp(sub, "save") == 0 && argc <= 3) {
+		const char *path = argc == 3 ? argv[2] : vs_d.config_path;
+
+		if (path == NULL)
+			vs_reply_error(r, -EINVAL, "usage: config save FILE (no --config to default to)");
+		else
+			vs_config_save(path, r);
+	} else {
+		vs_reply_error(r, -EINVAL, "unknown command '%s%s%s' (try 'help')", c, argc > 1 ? " " : "",
+				sub);
+	}
+	if (r->status == 0 && r->len == 0 && r->json)
+		vs_reply_printf(r, "{}\n");
+}

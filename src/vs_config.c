@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The config file: the same commands as sluicectl, one per line, '#'
+ * comments.  A file is first played into a model (ports, an ofproto with no
+ * readers, settings) which validates every line; only a valid model is
+ * applied.  At startup the model is applied whole; on reload the running
+ * state moves to the model by difference (ports that changed are re-added,
+ * flows are republished in one step, keeping the counters of unchanged
+ * rules).  Control thread only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "vs_daemon.h"
+#include "vs_flow.h"
+
+RTE_LOG_REGISTER(vs_config_logtype, user.vs.config, INFO);
+#define CFG_LOG(level, fmt, ...)                                                                \
+	rte_log(RTE_LOG_##level, vs_config_logtype, "config: " fmt "\n", ##__VA_ARGS__)
+
+#define CFG_LINE_MAX 65536
+#define CFG_WORDS_MAX 512
+
+struct cfg_port {
+	struct vs_port_args args;
+	unsigned int line;
+};
+
+struct cfg_model {
+	struct cfg_port ports[VS_PORT_MAX];
+	unsigned int n_ports;
+	struct vs_ofproto *flows;
+	bool has_sleep;
+	uint32_t sleep_us;
+};
+
+static uint64_t
+zero_clock(void)
+{
+	return 0;
+}
+
+static struct cfg_port *
+model_port(struct cfg_model *m, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n_ports; i++)
+		if (strcmp(m->ports[i].args.name, name) == 0)
+			return &m->ports[i];
+	return NULL;
+}
+
+static int
+model_by_name(void *ctx, const char *name)
+{
+	struct cfg_port *p = model_port(ctx, name);
+
+	return p != NULL ? p->args.ofport : -1;
+}
+
+static const char *
+model_name_of(void *ctx, uint32_t ofport)
+{
+	struct cfg_model *m = ctx;
+	unsigned int i;
+
+	for (i = 0; i < m->n_ports; i++)
+		if (m->ports[i].args.ofport == ofport)
+			return m->ports[i].args.name;
+	return NULL;
+}
+
+static bool
+model_ofport_used(const struct cfg_model *m, uint16_t o)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n_ports; i++)
+		if (m->ports[i].args.ofport == o)
+			return true;
+	return false;
+}
+
+/*
+ * Gives a model port its ofport: the requested one; else the one a running
+ * port of the same name and arguments has (so a reload keeps numbers); else
+ * the lowest number neither the model nor another running port uses.
+ */
+static int
+model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply *r)
+{
+	const struct vs_portmap *map = vs_d.sw.portmap;
+	struct vs_port *run = map != NULL ? vs_port_lookup(map, a->name) : NULL;
+	uint32_t o;
+
+	if (a->ofport != 0) {
+		if (model_ofport_used(m, a->ofport))
+			return vs_reply_error(r, -EEXIST, "ofport %u is in use", a->ofport);
+		return 0;
+	}
+	if (run != NULL && strcmp(run->name, a->name) == 0 &&
+			strcmp(run->args.text, a->text) == 0 && !model_ofport_used(m, run->ofport)) {
+		a->ofport = run->ofport;
+		return 0;
+	}
+	for (o = 1; o <= VS_OFPORT_MAX; o++) {
+		struct vs_port *other = map != NULL ? vs_portmap_get(map, o) : NULL;
+
+		if (model_ofport_used(m, (uint16_t)o))
+			continue;
+		if (other != NULL && strcmp(other->name, a->name) != 0 &&
+				model_port(m, other->name) == NULL)
+			continue; /* reserved by a running port that may stay */
+		a->ofport = (uint16_t)o;
+		return 0;
+	}
+	return vs_reply_error(r, -ENOSPC, "no free ofport");
+}
+
+/* Plays one config line into the model. */
+static int
+model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
+{
+	const struct vs_port_names names = {
+		.ctx = m,
+		.by_name = model_by_name,
+		.name_of = model_name_of,
+	};
+	struct vs_flow_spec spec;
+	int ret;
+
+	if (argc >= 2 && strcmp(argv[0], "port") == 0 && strcmp(argv[1], "add") == 0) {
+		struct cfg_port *p;
+
+		if (m->n_ports == VS_PORT_MAX)
+			return vs_reply_error(r, -ENOSPC, "too many ports");
+		p = &m->ports[m->n_ports];
+		ret = vs_port_parse_args(argc - 2, argv + 2, &p->args, r);
+		if (ret != 0)
+			return ret;
+		if (model_port(m, p->args.name) != NULL)
+			return vs_reply_error(r, -EEXIST, "port %s already exists", p->args.name);
+		ret = model_assign_ofport(m, &p->args, r);
+		if (ret != 0)
+			return ret;
+		p->line = line;
+		m->n_ports++;
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[0], "flow") == 0 &&
+			(strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0)) {
+		bool add = argv[1][0] == 'a', strict = false;
+
+		argc -= 2;
+		argv += 2;
+		if (!add && argc > 0 && strcmp(argv[0], "--strict") == 0) {
+			strict = true;
+			argc--;
+			argv++;
+		}
+		if (add && argc == 0)
+			return vs_reply_error(r, -EINVAL, "usage: flow add FLOW");
+		ret = vs_cmd_parse_flow(argc, argv, add ? VS_FP_ADD : VS_FP_DEL, &names, &spec, r);
+		if (ret != 0)
+			return ret;
+		if (strict && !spec.has_priority)
+			spec.priority = VS_FLOW_PRIO_DEFAULT;
+		ret = add ? vs_ofproto_add(m->flows, &spec) : vs_ofproto_del(m->flows, &spec, strict);
+		vs_flow_spec_free(&spec);
+		return ret < 0 ? vs_reply_error(r, ret, "flow: %s", strerror(-ret)) : 0;
+	}
+	if (argc == 3 && strcmp(argv[0], "pmd") == 0 && strcmp(argv[1], "sleep") == 0) {
+		char *end;
+		unsigned long us = strtoul(argv[2], &end, 10);
+
+		if (*argv[2] == '\0' || *end != '\0' || us > 10000)
+			return vs_reply_error(r, -EINVAL, "bad sleep '%s' (0-10000 us)", argv[2]);
+		m->has_sleep = true;
+		m->sleep_us = (uint32_t)us;
+		return 0;
+	}
+	if (argc >= 1 && strcmp(argv[0], "log") == 0) {
+		struct vs_reply tmp;
+
+		/* Logging has no state to diff: validate and apply at once. */
+		vs_reply_init(&tmp, false);
+		vs_cmd_handle(argc, argv, &tmp, NULL);
+		ret = tmp.status;
+		if (ret != 0)
+			vs_reply_error(r, ret, "%s", tmp.buf);
+		vs_reply_free(&tmp);
+		return ret;
+	}
+	return vs_reply_error(r, -EINVAL, "'%s%s%s' is not a config command (port add, flow add, "
+					  "flow del, pmd sleep, log set)",
+			argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
+static void
+model_free(struct cfg_model *m)
+{
+	if (m == NULL)
+		return;
+	vs_ofproto_destroy(m->flows);
+	free(m);
+}
+
+/* Reads 'path' into a new model.  On error 'r' holds "FILE:LINE: message". */
+static struct cfg_model *
+model_load(const char *path, struct vs_reply *r)
+{
+	struct cfg_model *m = calloc(1, sizeof(*m));
+	char *line = malloc(CFG_LINE_MAX), *argv[CFG_WORDS_MAX], *dflt[] = { "priority=0,actions=normal" };
+	struct vs_flow_spec spec;
+	unsigned int lineno = 0;
+	FILE *f = NULL;
+	int argc;
+
+	if (m == NULL || line == NULL)
+		goto err_nomem;
+	m->flows = vs_ofproto_create(NULL, NULL, zero_clock);
+	if (m->flows == NULL)
+		goto err_nomem;
+	/* A fresh switch has the one 'normal' rule, as a fresh OVS bridge. */
+	if (vs_cmd_parse_flow(1, dflt, VS_FP_ADD, NULL, &spec, r) != 0 ||
+			vs_ofproto_add(m->flows, &spec) != 0)
+		goto err;
+	vs_flow_spec_free(&spec);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		vs_reply_error(r, -errno, "%s: %s", path, strerror(errno));
+		goto err;
+	}
+	while (fgets(line, CFG_LINE_MAX, f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			vs_reply_error(r, -E2BIG, "%s:%u: line too long", path, lineno);
+			goto err;
+		}
+		argc = vs_split_words(line, argv, CFG_WORDS_MAX);
+		if (argc < 0) {
+			vs_reply_error(r, -E2BIG, "%s:%u: too many words", path, lineno);
+			goto err;
+		}
+		if (argc == 0)
+			continue;
+		if (model_line(m, argc, argv, lineno, r) != 0) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", r->buf);
+			msg[strcspn(msg, "\n")] = '\0';
+			vs_reply_error(r, r->status, "%s:%u: %s", path, lineno, msg);
+			goto err;
+		}
+	}
+	if (ferror(f)) {
+		vs_reply_error(r, -EIO, "%s: read error", path);
+		goto err;
+	}
+	fclose(f);
+	free(line);
+	return m;
+
+err_nomem:
+	vs_reply_error(r, -ENOMEM, "out of memory");
+err:
+	if (f != NULL)
+		fclose(f);
+	free(line);
+	model_free(m);
+	return NULL;
+}
+
+/* The model's flows as an array of specs (borrowed from the model). */
+static struct vs_flow_spec *
+model_specs(const struct cfg_model *m, uint32_t *n)
+{
+	const struct vs_ruleset *rs = vs_ofproto_current(m->flows);
+	struct vs_flow_spec *specs = malloc(sizeof(*specs) * (rs->n_rules + 1));
+	unsigned int t;
+	uint32_t i, k = 0;
+
+	if (specs == NULL)
+		return NULL;
+	for (t = 0; t < VS_N_TABLES; t++)
+		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++)
+			specs[k++] = rs->tables[t]->rules[i]->spec;
+	*n = k;
+	return specs;
+}
+
+static int
+apply_flows(const struct cfg_model *m, struct vs_reply *r)
+{
+	struct vs_flow_spec *specs;
+	uint32_t n = 0;
+	int ret;
+
+	specs = model_specs(m, &n);
+	if (specs == NULL)
+		return vs_reply_error(r, -ENOMEM, "out of memory");
+	ret = vs_ofproto_replace_all(vs_d.sw.ofp, specs, n);
+	free(specs);
+	return ret != 0 ? vs_reply_error(r, ret, "cannot install flows: %s", strerror(-ret)) : 0;
+}
+
+int
+vs_config_load(const char *path, struct vs_reply *r)
+{
+	struct cfg_model *m = model_load(path, r);
+	unsigned int i;
+	int ret = 0;
+
+	if (m == NULL)
+		return r->status;
+	for (i = 0; i < m->n_ports && ret == 0; i++) {
+		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
+		if (ret != 0) {
+			char msg[512];
+
+			snprintf(msg, sizeof(msg), "%s", r->buf);
+			msg[strcspn(msg, "\n")] = '\0';
+			vs_reply_error(r, ret, "%s:%u: %s", path, m->ports[i].line, msg);
+		}
+	}
+	if (ret == 0)
+		ret = apply_flows(m, r);
+	if (ret == 0 && m->has_sleep)
+		vs_d.sw.pmd_sleep_max_us = m->sleep_us;
+	model_free(m);
+	return ret;
+}
+
+/* True when running port 'p' is exactly model port 'c'. */
+static bool
+port_same(const struct vs_port *p, const struct cfg_port *c)
+{
+	return c != NULL && strcmp(p->args.text, c->args.text) == 0 && p->ofport == c->args.ofport;
+}
+
+int
+vs_config_reload(const char *path, struct vs_reply *r)
+{
+	struct vs_port_args removed[VS_PORT_MAX];
+	const char *added[VS_PORT_MAX];
+	unsigned int n_removed = 0, n_added = 0, i;
+	struct cfg_model *m = model_load(path, r);
+	struct vs_reply undo;
+	uint16_t s;
+	int ret = 0;
+
+	if (m == NULL)
+		return r->status;
+	/* Ports that vanish or changed go first. */
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		struct vs_port *p = vs_d.sw.portmap->slots[s];
+
+		if (p == NULL || port_same(p, model_port(m, p->name)))
+			continue;
+		removed[n_removed] = p->args;
+		removed[n_removed++].ofport = p->ofport;
+		vs_port_del(&vs_d.sw, p, r);
+	}
+	for (i = 0; i < m->n_ports && ret == 0; i++) {
+		if (vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name) != NULL)
+			continue;
+		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
+		if (ret == 0)
+			added[n_added++] = m->ports[i].args.name;
+	}
+	if (ret != 0) {
+		/* Undo: the running state must not change on error. */
+		vs_reply_init(&undo, false);
+		for (i = 0; i < n_added; i++) {
+			struct vs_port *p = vs_port_lookup(vs_d.sw.portmap, added[i]);
+
+			if (p != NULL)
+				vs_port_del(&vs_d.sw, p, &undo);
+		}
+		for (i = 0; i < n_removed; i++)
+			vs_port_add(&vs_d.sw, &removed[i], &undo);
+		vs_reply_free(&undo);
+		model_free(m);
+		return ret;
+	}
+	ret = apply_flows(m, r);
+	if (ret == 0)
+		vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
+	CFG_LOG(INFO, "reloaded %s: %u ports removed, %u added", path, n_removed, n_added);
+	if (ret == 0 && r->json)
+		vs_reply_printf(r, "{\"ports_removed\": %u, \"ports_added\": %u}\n", n_removed, n_added);
+	else if (ret == 0)
+		vs_reply_printf(r, "reloaded %s: %u ports removed, %u added\n", path, n_removed,
+				n_added);
+	model_free(m);
+	return ret;
+}
+
+int
+vs_config_save(const char *path, struct vs_reply *r)
+{
+	const struct vs_ruleset *rs = vs_ofproto_current(vs_d.sw.ofp);
+	static char flow[16384];
+	char tmp[4096];
+	time_t now = time(NULL);
+	unsigned int t;
+	uint32_t o, i;
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return vs_reply_error(r, -ENAMETOOLONG, "path too long");
+	f = fopen(tmp, "w");
+	if (f == NULL)
+		return vs_reply_error(r, -errno, "%s: %s", tmp, strerror(errno));
+	fprintf(f, "# sluice config, saved %s", ctime(&now));
+	fprintf(f, "pmd sleep %u\n", vs_d.sw.pmd_sleep_max_us);
+	for (o = 1; o <= VS_OFPORT_MAX; o++) {
+		struct vs_port *p = vs_portmap_get(vs_d.sw.portmap, o);
+
+		if (p == NULL)
+			continue;
+		fprintf(f, "port add %s\n", p->args.text);
+	}
+	/* A fresh switch starts with the 'normal' rule: remove it, then write all. */
+	fprintf(f, "flow del\n");
+	for (t = 0; t < VS_N_TABLES; t++)
+		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
+			vs_flow_format(&rs->tables[t]->rules[i]->spec, vs_cmd_port_names(), flow,
+					sizeof(flow));
+			fprintf(f, "flow add %s\n", flow);
+		}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		int err = errno;
+
+		unlink(tmp);
+		return vs_reply_error(r, -err, "%s: %s", path, strerror(err));
+	}
+	if (r->json)
+		vs_reply_printf(r, "{\"saved\": \"%s\"}\n", path);
+	else
+		vs_reply_printf(r, "saved %s\n", path);
+	return 0;
+}

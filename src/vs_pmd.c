@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * PMD threads: each polls its rx queues, runs the pipeline on every burst
+ * (parse → rule lookup and actions → per-output tx batching) and flushes tx
+ * buffers on a short drain timer.  No locks, syscalls, allocation or logging
+ * per packet; a shared tx queue takes its spinlock once per burst.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_prefetch.h>
+
+#include "vs_switch.h"
+
+static const char *const drop_names[VS_DROP_N] = {
+#define VS_DROP_NAME__(e, s) s,
+	VS_DROPS(VS_DROP_NAME__)
+#undef VS_DROP_NAME__
+};
+
+const char *
+vs_drop_name(enum vs_drop d)
+{
+	return d < VS_DROP_N ? drop_names[d] : "?";
+}
+
+static void
+txbuf_send(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
+{
+	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+	uint16_t qid = pmd->idx % port->n_txq;
+	uint16_t n = b->n, sent, i;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n; i++)
+		bytes += b->pkts[i]->pkt_len;
+	if (port->txq_shared) {
+		rte_spinlock_lock(&port->txq_lock[qid]);
+		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
+		rte_spinlock_unlock(&port->txq_lock[qid]);
+	} else {
+		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
+	}
+	if (unlikely(sent < n)) {
+		for (i = sent; i < n; i++) {
+			bytes -= b->pkts[i]->pkt_len;
+			rte_pktmbuf_free(b->pkts[i]);
+		}
+		st->drops[VS_PD_TX_FULL] += n - sent;
+	}
+	st->tx_packets += sent;
+	st->tx_bytes += bytes;
+	b->n = 0;
+}
+
+void
+vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m)
+{
+	struct vs_txbuf *b = &pmd->tx[port->slot];
+
+	if (unlikely(m->pkt_len > port->max_frame)) {
+		port->pmd_stats[pmd->idx].drops[VS_PD_TX_MTU]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (b->n == 0) {
+		b->first_tsc = rte_rdtsc();
+		pmd->dirty[pmd->n_dirty++] = port->slot;
+	}
+	b->pkts[b->n++] = m;
+	if (b->n == VS_BURST_MAX)
+		txbuf_send(pmd, port, b);
+}
+
+/* Sends tx buffers that are full or older than the drain time; 'force' sends all. */
+static void
+flush__(struct vs_pmd *pmd, bool force)
+{
+	const struct vs_portmap *map = pmd->map;
+	uint64_t now = force ? 0 : rte_rdtsc();
+	uint16_t i, kept = 0;
+
+	for (i = 0; i < pmd->n_dirty; i++) {
+		uint16_t slot = pmd->dirty[i];
+		struct vs_txbuf *b = &pmd->tx[slot];
+
+		if (b->n == 0)
+			continue;
+		if (force || now - b->first_tsc >= pmd->sw->tx_drain_tsc)
+			txbuf_send(pmd, map->slots[slot], b);
+		else
+			pmd->dirty[kept++] = slot;
+	}
+	pmd->n_dirty = kept;
+}
+
+void
+vs_pmd_flush_all(struct vs_pmd *pmd)
+{
+	flush__(pmd, true);
+}
+
+/* Rebuilds the poll list from the published port map (reload handshake). */
+static void
+pmd_reload(struct vs_pmd *pmd)
+{
+	/* Acquire: pairs with the release store of the port map in vs_port.c. */
+	const struct vs_portmap *map = __atomic_load_n(&pmd->sw->portmap, __ATOMIC_ACQUIRE);
+	const struct vs_portmap *old = pmd->map;
+	uint16_t s, q, n = 0;
+
+	/* Packets buffered for ports that are leaving are sent while the
+	 * device still runs (the control thread closes it only after our
+	 * acknowledgement); for ports that stay, too: a flush is cheap. */
+	if (old != NULL)
+		flush__(pmd, true);
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		struct vs_port *p = map->slots[s];
+
+		if (p == NULL)
+			continue;
+		for (q = 0; q < p->n_rxq; q++) {
+			if (p->rxq_pmd[q] != pmd->idx)
+				continue;
+			pmd->rxqs[n].port = p;
+			pmd->rxqs[n].port_id = p->port_id;
+			pmd->rxqs[n].queue_id = q;
+			pmd->rxqs[n].ofport = p->ofport;
+			n++;
+		}
+	}
+	pmd->n_rxq = n;
+	pmd->map = map;
+}
+
+/* Runs the pipeline on one received burst. */
+static void
+process_burst(struct vs_pmd *pmd, const struct vs_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vs_port *port = rxq->port;
+	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+	const struct vs_ruleset *rs;
+	uint64_t bytes = 0;
+	uint16_t i, n_ok, n_keep = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		bytes += m->pkt_len;
+		if (unlikely(m->pkt_len > port->max_frame)) {
+			st->drops[VS_PD_RX_OVERSIZE]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pkts[n_keep++] = m;
+	}
+	st->rx_packets += n;
+	st->rx_bytes += bytes;
+	pmd->stats.n_rx += n;
+
+	pmd->parse.in_port = rxq->ofport;
+	n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+	for (i = n_ok; i < n_keep; i++)
+		rte_pktmbuf_free(pkts[i]);
+
+	/* One snapshot per burst: valid until our next quiescent state. */
+	rs = vs_ofproto_snapshot(pmd->sw->rules_slot);
+	for (i = 0; i < n_ok; i++) {
+		if (i + 1 < n_ok)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		vs_xlate_packet(pmd, rs, pmd->map, pkts[i], &pmd->keys[i]);
+	}
+}
+
+/* Sleeps after a run of empty polls, if allowed (--pmd-sleep-max). */
+static void
+maybe_sleep(struct vs_pmd *pmd)
+{
+	uint32_t max_us = __atomic_load_n(&pmd->sw->pmd_sleep_max_us, __ATOMIC_RELAXED);
+
+	if (max_us == 0 || ++pmd->n_empty < 64) {
+		pmd->cur_sleep_us = 0;
+		return;
+	}
+	pmd->cur_sleep_us = pmd->cur_sleep_us == 0 ? 1 : pmd->cur_sleep_us * 2;
+	if (pmd->cur_sleep_us > max_us)
+		pmd->cur_sleep_us = max_us;
+	/* Offline while asleep, so that a grace period does not wait for us. */
+	rte_rcu_qsbr_thread_offline(pmd->sw->qsbr, pmd->idx);
+	usleep(pmd->cur_sleep_us);
+	rte_rcu_qsbr_thread_online(pmd->sw->qsbr, pmd->idx);
+	pmd->stats.n_sleeps++;
+	pmd->stats.sleep_us += pmd->cur_sleep_us;
+}
+
+int
+vs_pmd_main(void *arg)
+{
+	struct vs_pmd *pmd = arg;
+	struct vs_switch *sw = pmd->sw;
+	struct rte_mbuf *pkts[VS_BURST_MAX];
+	uint64_t seen_seq = UINT64_MAX;
+
+	rte_rcu_qsbr_thread_register(sw->qsbr, pmd->idx);
+	rte_rcu_qsbr_thread_online(sw->qsbr, pmd->idx);
+	RTE_LOG(INFO, USER1, "PMD %u running on lcore %u\n", pmd->idx, pmd->lcore_id);
+
+	/* Acquire: pairs with the release store of 'stop' in the control thread. */
+	while (!__atomic_load_n(&sw->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t seq = __atomic_load_n(&sw->reload_seq, __ATOMIC_ACQUIRE);
+		uint64_t t0 = rte_rdtsc(), t1;
+		uint32_t n_total = 0;
+		uint16_t q;
+
+		if (unlikely(seq != seen_seq)) {
+			pmd_reload(pmd);
+			seen_seq = seq;
+			/* Release: our reload is complete before the control
+			 * thread sees the ack (acquire in vs_switch_reload_pmds()). */
+			__atomic_store_n(&pmd->reload_ack, seq, __ATOMIC_RELEASE);
+		}
+		pmd->now_ms = vs_clock_ms();
+		pmd->now_s = (uint32_t)(pmd->now_ms / 1000);
+		for (q = 0; q < pmd->n_rxq; q++) {
+			const struct vs_rxq *rxq = &pmd->rxqs[q];
+			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue_id, pkts,
+					VS_BURST_MAX);
+
+			if (n == 0)
+				continue;
+			n_total += n;
+			process_burst(pmd, rxq, pkts, n);
+		}
+		if (pmd->n_dirty != 0)
+			flush__(pmd, false);
+		rte_rcu_qsbr_quiescent(sw->qsbr, pmd->idx);
+		t1 = rte_rdtsc();
+		pmd->stats.n_iter++;
+		if (n_total != 0) {
+			pmd->stats.busy_cycles += t1 - t0;
+			pmd->n_empty = 0;
+			pmd->cur_sleep_us = 0;
+		} else {
+			pmd->stats.idle_cycles += t1 - t0;
+			maybe_sleep(pmd);
+		}
+	}
+	vs_pmd_flush_all(pmd);
+	rte_rcu_qsbr_thread_offline(sw->qsbr, pmd->idx);
+	rte_rcu_qsbr_thread_unregister(sw->qsbr, pmd->idx);
+	return 0;
+}
+
+int
+vs_switch_reload_pmds(struct vs_switch *sw)
+{
+	uint64_t seq = __atomic_load_n(&sw->reload_seq, __ATOMIC_RELAXED) + 1;
+	uint64_t deadline = rte_rdtsc() + 10 * sw->tsc_hz;
+	uint16_t i;
+
+	/* Release: the port map published before this store is visible to a
+	 * PMD that sees the new seq (acquire in vs_pmd_main()). */
+	__atomic_store_n(&sw->reload_seq, seq, __ATOMIC_RELEASE);
+	for (i = 0; i < sw->n_pmds; i++) {
+		/* Acquire: pairs with the PMD's release store of reload_ack. */
+		while (__atomic_load_n(&sw->pmds[i]->reload_ack, __ATOMIC_ACQUIRE) != seq) {
+			if (rte_lcore_has_role(sw->pmds[i]->lcore_id, ROLE_RTE) &&
+					rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING)
+				break; /* not launched (yet) or stopped: nothing to wait for */
+			if (rte_rdtsc() > deadline)
+				return -ETIMEDOUT;
+			usleep(20);
+		}
+	}
+	return 0;
+}
+
+/* The switch clock: TSC since start, shared by the PMDs and the control thread. */
+static uint64_t clock_hz, clock_start;
+
+void
+vs_clock_init(void)
+{
+	clock_hz = rte_get_tsc_hz();
+	clock_start = rte_rdtsc();
+}
+
+uint64_t
+vs_clock_ms(void)
+{
+	return (rte_rdtsc() - clock_start) * 1000 / clock_hz;
+}

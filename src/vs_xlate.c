@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The action executor: looks a packet up in the rule tables and runs the
+ * actions of the rules it hits (resubmit and goto_table included), on the
+ * PMD thread that received it.
+ *
+ * Outputs are lazy: an output is remembered as 'pending' and turned into a
+ * copy only when a later output or a header change needs the packet; the
+ * last output takes the original mbuf.  So the common single-output case
+ * copies nothing, and every output sees the packet as it was at that point
+ * of the action list (OpenFlow semantics).
+ *
+ * Header rewrites fix the IPv4 header checksum and the TCP/UDP/ICMP checksums
+ * incrementally (RFC 1624).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "vs_switch.h"
+
+/** Deepest resubmit/goto_table chain (OVS allows 64). */
+#define XLATE_DEPTH_MAX 64
+
+enum vlan_op {
+	VLAN_NONE,
+	VLAN_STRIP,
+	VLAN_SET, /* set the vid, pushing a tag if there is none */
+};
+
+struct pending {
+	struct vs_port *port;
+	enum vlan_op op;
+	uint16_t vid;
+};
+
+struct xlate {
+	struct vs_pmd *pmd;
+	const struct vs_ruleset *rs;
+	const struct vs_portmap *map;
+	struct rte_mbuf *m;
+	struct pm_key *key;
+	struct pending pending;
+	uint32_t n_out;        /**< outputs made so far */
+	enum vs_drop reason;   /**< why nothing left, when nothing did */
+	bool stop;             /**< goto_table or a fatal drop ends the list */
+};
+
+static inline void
+count_drop(struct vs_pmd *pmd, enum vs_drop d)
+{
+	pmd->stats.n_drop[d]++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Checksums. */
+
+static inline void
+csum_replace16(uint16_t *csum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~*csum + (uint16_t)~old + (uint32_t) new;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	*csum = (uint16_t)~s;
+}
+
+/* Updates 'csum' for 'len' bytes (even) changing from 'old' to 'new'. */
+static void
+csum_replace_bytes(uint16_t *csum, const void *old, const void *new, unsigned int len)
+{
+	const uint8_t *o = old, *n = new;
+	unsigned int i;
+
+	for (i = 0; i + 1 < len; i += 2) {
+		uint16_t ow, nw;
+
+		memcpy(&ow, o + i, 2);
+		memcpy(&nw, n + i, 2);
+		if (ow != nw)
+			csum_replace16(csum, ow, nw);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* VLAN tags. */
+
+static int
+vlan_push(struct rte_mbuf *m, uint16_t tpid_host, uint16_t tci_host)
+{
+	uint8_t *p;
+	uint16_t v;
+
+	if (rte_pktmbuf_headroom(m) < 4 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)
+		return -1;
+	p = (uint8_t *)rte_pktmbuf_prepend(m, 4);
+	memmove(p, p + 4, 2 * RTE_ETHER_ADDR_LEN);
+	v = rte_cpu_to_be_16(tpid_host);
+	memcpy(p + 12, &v, 2);
+	v = rte_cpu_to_be_16(tci_host);
+	memcpy(p + 14, &v, 2);
+	m->l2_len += 4;
+	return 0;
+}
+
+static void
+vlan_strip(struct rte_mbuf *m)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4)
+		return;
+	memmove(p + 4, p, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, 4);
+	if (m->l2_len >= 4)
+		m->l2_len -= 4;
+}
+
+/* Sets the outer tag's TCI, or pushes an 802.1Q tag when there is none. */
+static int
+vlan_set_tci(struct rte_mbuf *m, struct pm_key *key, uint16_t tci_host)
+{
+	if (key->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT)) {
+		uint16_t v = rte_cpu_to_be_16(tci_host & ~PM_VLAN_PRESENT);
+
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 14), &v, 2);
+	} else if (vlan_push(m, RTE_ETHER_TYPE_VLAN, tci_host & ~PM_VLAN_PRESENT) != 0) {
+		return -1;
+	}
+	key->vlan_tci = rte_cpu_to_be_16(tci_host | PM_VLAN_PRESENT);
+	return 0;
+}
+
+/* Applies a per-output VLAN change to a packet about to leave. */
+static int
+apply_vlan_op(struct rte_mbuf *m, const struct pm_key *key, enum vlan_op op, uint16_t vid)
+{
+	bool tagged = key->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT);
+	struct pm_key k;
+
+	switch (op) {
+	case VLAN_NONE:
+		return 0;
+	case VLAN_STRIP:
+		if (tagged)
+			vlan_strip(m);
+		return 0;
+	case VLAN_SET:
+		k.vlan_tci = key->vlan_tci;
+		if (tagged)
+			vid |= rte_be_to_cpu_16(key->vlan_tci) & 0xe000; /* keep PCP */
+		return vlan_set_tci(m, &k, vid);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Outputs. */
+
+static void
+send_copy(struct xlate *x, const struct pending *p)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(x->m, x->pmd->sw->shared_mp, 0, UINT32_MAX);
+
+	if (c == NULL) {
+		p->port->pmd_stats[x->pmd->idx].drops[VS_PD_TX_NO_MBUF]++;
+		return;
+	}
+	c->l2_len = x->m->l2_len;
+	c->l3_len = x->m->l3_len;
+	c->l4_len = x->m->l4_len;
+	if (apply_vlan_op(c, x->key, p->op, p->vid) != 0) {
+		rte_pktmbuf_free(c);
+		count_drop(x->pmd, VS_DROP_NO_MBUF);
+		return;
+	}
+	vs_pmd_tx(x->pmd, p->port, c);
+}
+
+/* Turns a pending output into a copy (before a rewrite or another output). */
+static inline void
+materialize(struct xlate *x)
+{
+	if (x->pending.port != NULL) {
+		send_copy(x, &x->pending);
+		x->pending.port = NULL;
+	}
+}
+
+static void
+emit(struct xlate *x, struct vs_port *port, enum vlan_op op, uint16_t vid)
+{
+	materialize(x);
+	x->pending.port = port;
+	x->pending.op = op;
+	x->pending.vid = vid;
+	x->n_out++;
+}
+
+static void
+output_port(struct xlate *x, uint32_t ofport)
+{
+	struct vs_port *p;
+
+	if (ofport == x->key->in_port) {
+		x->reason = VS_DROP_IN_PORT_OUTPUT;
+		return;
+	}
+	p = vs_portmap_get(x->map, ofport);
+	if (p == NULL) {
+		x->reason = VS_DROP_PORT_GONE;
+		return;
+	}
+	emit(x, p, VLAN_NONE, 0);
+}
+
+static void
+flood(struct xlate *x)
+{
+	uint16_t s;
+
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		struct vs_port *p = x->map->slots[s];
+
+		if (p != NULL && p->ofport != x->key->in_port)
+			emit(x, p, VLAN_NONE, 0);
+	}
+}
+
+/* Output for 'normal' on VLAN 'vlan': tag as the output port wants. */
+static void
+normal_output(struct xlate *x, struct vs_port *p, uint16_t vlan)
+{
+	bool tagged = x->key->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT);
+	uint16_t cur = rte_be_to_cpu_16(x->key->vlan_tci) & PM_VLAN_VID_MASK;
+
+	if (p->tag != 0 || vlan == 0)
+		emit(x, p, tagged ? VLAN_STRIP : VLAN_NONE, 0);
+	else if (tagged && cur == vlan)
+		emit(x, p, VLAN_NONE, 0);
+	else
+		emit(x, p, VLAN_SET, vlan);
+}
+
+/* The 'normal' action: a VLAN-aware MAC-learning switch, as an OVS bridge. */
+static void
+normal(struct xlate *x)
+{
+	struct vs_pmd *pmd = x->pmd;
+	struct pm_key *k = x->key;
+	struct vs_port *in = vs_portmap_get(x->map, k->in_port);
+	bool tagged = k->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT);
+	uint16_t vid = tagged ? rte_be_to_cpu_16(k->vlan_tci) & PM_VLAN_VID_MASK : 0;
+	uint16_t vlan, out, s;
+	struct vs_port *p;
+
+	if (in == NULL) {
+		x->reason = VS_DROP_PORT_GONE;
+		return;
+	}
+	if (in->tag != 0) {
+		if (vid != 0) { /* access ports take untagged (or priority-tagged) frames */
+			x->reason = VS_DROP_VLAN_FILTER;
+			return;
+		}
+		vlan = in->tag;
+	} else {
+		vlan = vid;
+		if (!vs_port_carries(in, vlan)) {
+			x->reason = VS_DROP_VLAN_FILTER;
+			return;
+		}
+	}
+	if (!(k->dl_src[0] & 1))
+		vs_mac_learn(pmd->sw->mac, k->dl_src, vlan, k->in_port, pmd->now_s);
+	if (!(k->dl_dst[0] & 1)) {
+		out = vs_mac_lookup(pmd->sw->mac, k->dl_dst, vlan, pmd->now_s);
+		if (out == k->in_port) {
+			x->reason = VS_DROP_NORMAL_SAME_PORT;
+			return;
+		}
+		p = out != 0 ? vs_portmap_get(x->map, out) : NULL;
+		if (p != NULL && vs_port_carries(p, vlan)) {
+			normal_output(x, p, vlan);
+			return;
+		}
+	}
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		p = x->map->slots[s];
+		if (p != NULL && p->ofport != k->in_port && vs_port_carries(p, vlan))
+			normal_output(x, p, vlan);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Header rewrites. */
+
+static inline uint8_t *
+l3_ptr(struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
+}
+
+static inline bool
+has_l4(const struct rte_mbuf *m, const struct pm_key *k)
+{
+	return m->l4_len != 0 && !(k->nw_frag & PM_FRAG_LATER);
+}
+
+/* Pointer to the L4 checksum of a TCP/UDP/ICMP packet, or NULL. */
+static uint16_t *
+l4_csum_ptr(struct rte_mbuf *m, const struct pm_key *k, bool *is_udp)
+{
+	uint8_t *l4;
+
+	*is_udp = false;
+	if (!has_l4(m, k))
+		return NULL;
+	l4 = l3_ptr(m) + m->l3_len;
+	switch (k->nw_proto) {
+	case IPPROTO_TCP:
+		return (uint16_t *)(l4 + 16);
+	case IPPROTO_UDP:
+		*is_udp = true;
+		return (uint16_t *)(l4 + 6);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return (uint16_t *)(l4 + 2);
+	}
+	return NULL;
+}
+
+/* Rewrites 'len' bytes at 'field' to 'new', fixing the L4 checksum when
+ * 'pseudo' (the bytes are in the pseudo header) or 'in_l4'. */
+static void
+rewrite_l4_covered(struct rte_mbuf *m, const struct pm_key *k, void *field, const void *new,
+		unsigned int len, bool pseudo)
+{
+	bool is_udp;
+	uint16_t *c = l4_csum_ptr(m, k, &is_udp);
+
+	/* ICMPv4's checksum does not cover the IP pseudo header. */
+	if (c != NULL && !(pseudo && k->nw_proto == IPPROTO_ICMP) && !(is_udp && *c == 0)) {
+		csum_replace_bytes(c, field, new, len);
+		if (is_udp && *c == 0)
+			*c = 0xffff;
+	}
+	memcpy(field, new, len);
+}
+
+static void
+write_ipv4_field(struct rte_mbuf *m, const struct pm_key *k, unsigned int ofs, const void *new,
+		unsigned int len, bool pseudo)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3_ptr(m);
+	uint8_t *f = (uint8_t *)ip + ofs;
+	uint16_t *ip_csum = (uint16_t *)((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum));
+	uint8_t old_word[2], new_word[2];
+
+	if (len == 1) {
+		/* Single bytes: checksum over the aligned 16-bit word. */
+		unsigned int w = ofs & ~1u;
+
+		memcpy(old_word, (uint8_t *)ip + w, 2);
+		memcpy(new_word, old_word, 2);
+		new_word[ofs - w] = *(const uint8_t *)new;
+		csum_replace_bytes(ip_csum, old_word, new_word, 2);
+		*f = *(const uint8_t *)new;
+		return;
+	}
+	csum_replace_bytes(ip_csum, f, new, len);
+	if (pseudo)
+		rewrite_l4_covered(m, k, f, new, len, true);
+	else
+		memcpy(f, new, len);
+}
+
+/* Writes field 'f' of the (already updated) key into the packet. */
+static int
+write_field(struct rte_mbuf *m, const struct pm_key *k, enum vs_field f)
+{
+	uint16_t dl_type = rte_be_to_cpu_16(k->dl_type);
+	bool ip4 = dl_type == RTE_ETHER_TYPE_IPV4 && m->l3_len != 0;
+	bool ip6 = dl_type == RTE_ETHER_TYPE_IPV6 && m->l3_len != 0;
+	bool arp = dl_type == RTE_ETHER_TYPE_ARP && m->l3_len != 0;
+	uint8_t *l3 = l3_ptr(m), *l4;
+
+	switch (f) {
+	case VS_F_DL_SRC:
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 6), k->dl_src, 6);
+		break;
+	case VS_F_DL_DST:
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), k->dl_dst, 6);
+		break;
+	case VS_F_NW_SRC:
+	case VS_F_NW_DST:
+		if (ip4)
+			write_ipv4_field(m, k, f == VS_F_NW_SRC ? 12 : 16,
+					f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4, true);
+		else if (arp)
+			memcpy(l3 + (f == VS_F_NW_SRC ? 14 : 24),
+					f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4);
+		break;
+	case VS_F_NW_TOS:
+	case VS_F_IP_DSCP:
+	case VS_F_NW_ECN:
+		if (ip4) {
+			write_ipv4_field(m, k, 1, &k->nw_tos, 1, false);
+		} else if (ip6) {
+			uint32_t w;
+
+			memcpy(&w, l3, 4);
+			w = rte_be_to_cpu_32(w);
+			w = (w & 0xf00fffff) | (uint32_t)k->nw_tos << 20;
+			w = rte_cpu_to_be_32(w);
+			memcpy(l3, &w, 4);
+		}
+		break;
+	case VS_F_NW_TTL:
+		if (ip4)
+			write_ipv4_field(m, k, 8, &k->nw_ttl, 1, false);
+		else if (ip6)
+			l3[7] = k->nw_ttl;
+		break;
+	case VS_F_IPV6_SRC:
+	case VS_F_IPV6_DST:
+		if (ip6)
+			rewrite_l4_covered(m, k, l3 + (f == VS_F_IPV6_SRC ? 8 : 24),
+					f == VS_F_IPV6_SRC ? k->ipv6_src : k->ipv6_dst, 16, true);
+		break;
+	case VS_F_TP_SRC:
+	case VS_F_TP_DST:
+		if ((ip4 || ip6) && has_l4(m, k) &&
+				(k->nw_proto == IPPROTO_TCP || k->nw_proto == IPPROTO_UDP ||
+						k->nw_proto == IPPROTO_SCTP)) {
+			l4 = l3 + m->l3_len;
+			rewrite_l4_covered(m, k, l4 + (f == VS_F_TP_SRC ? 0 : 2),
+					f == VS_F_TP_SRC ? &k->tp_src : &k->tp_dst, 2, false);
+		}
+		break;
+	case VS_F_ICMP_TYPE:
+	case VS_F_ICMP_CODE:
+		if ((ip4 || ip6) && has_l4(m, k) &&
+				(k->nw_proto == IPPROTO_ICMP || k->nw_proto == IPPROTO_ICMPV6)) {
+			uint8_t nw[2];
+
+			l4 = l3 + m->l3_len;
+			nw[0] = (uint8_t)(rte_be_to_cpu_16(k->tp_src));
+			nw[1] = (uint8_t)(rte_be_to_cpu_16(k->tp_dst));
+			rewrite_l4_covered(m, k, l4, nw, 2, false);
+		}
+		break;
+	case VS_F_ARP_OP:
+		if (arp)
+			l3[7] = k->nw_proto;
+		break;
+	case VS_F_ARP_SPA:
+	case VS_F_ARP_TPA:
+		if (arp)
+			memcpy(l3 + (f == VS_F_ARP_SPA ? 14 : 24),
+					f == VS_F_ARP_SPA ? &k->nw_src : &k->nw_dst, 4);
+		break;
+	case VS_F_ARP_SHA:
+	case VS_F_ARP_THA:
+		if (arp)
+			memcpy(l3 + (f == VS_F_ARP_SHA ? 8 : 18),
+					f == VS_F_ARP_SHA ? k->arp_sha : k->arp_tha, 6);
+		break;
+	default:
+		break; /* metadata: the key alone */
+	}
+	return 0;
+}
+
+static void
+set_field(struct xlate *x, const struct vs_action *a)
+{
+	const struct vs_field_desc *d = vs_field_get(a->field);
+	uint8_t *c = (uint8_t *)x->key + d->offset;
+	unsigned int i;
+
+	if (a->field == VS_F_VLAN_TCI || a->field == VS_F_DL_VLAN || a->field == VS_F_DL_VLAN_PCP) {
+		struct pm_key tmp = *x->key;
+		uint8_t *t = (uint8_t *)&tmp + d->offset;
+
+		for (i = 0; i < d->size; i++)
+			t[i] = (t[i] & ~a->mask[i]) | (a->value[i] & a->mask[i]);
+		if (vlan_set_tci(x->m, x->key, rte_be_to_cpu_16(tmp.vlan_tci)) != 0) {
+			x->reason = VS_DROP_NO_MBUF;
+			x->stop = true;
+		}
+		return;
+	}
+	for (i = 0; i < d->size; i++)
+		c[i] = (c[i] & ~a->mask[i]) | (a->value[i] & a->mask[i]);
+	write_field(x->m, x->key, a->field);
+}
+
+static void
+dec_ttl(struct xlate *x)
+{
+	struct pm_key *k = x->key;
+	uint16_t dl_type = rte_be_to_cpu_16(k->dl_type);
+
+	if ((dl_type != RTE_ETHER_TYPE_IPV4 && dl_type != RTE_ETHER_TYPE_IPV6) ||
+			x->m->l3_len == 0)
+		return; /* OVS: no IP header, no-op */
+	if (k->nw_ttl <= 1) {
+		x->reason = VS_DROP_TTL_EXPIRED;
+		x->stop = true;
+		return;
+	}
+	k->nw_ttl--;
+	write_field(x->m, k, VS_F_NW_TTL);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void run_table(struct xlate *x, uint8_t table, unsigned int depth);
+
+static bool
+modifies_packet(const struct vs_action *a)
+{
+	switch (a->type) {
+	case VS_ACT_MOD_VLAN_VID:
+	case VS_ACT_MOD_VLAN_PCP:
+	case VS_ACT_STRIP_VLAN:
+	case VS_ACT_PUSH_VLAN:
+	case VS_ACT_SET_FIELD:
+	case VS_ACT_DEC_TTL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The TCI after mod_vlan_vid / mod_vlan_pcp (host order, without PM_VLAN_PRESENT). */
+static uint16_t
+mod_vlan_tci(const struct pm_key *k, const struct vs_action *a)
+{
+	uint16_t tci = (k->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT)) ?
+			rte_be_to_cpu_16(k->vlan_tci) & ~PM_VLAN_PRESENT :
+			0;
+
+	if (a->type == VS_ACT_MOD_VLAN_VID)
+		return (uint16_t)((tci & ~PM_VLAN_VID_MASK) | (a->arg & PM_VLAN_VID_MASK));
+	return (uint16_t)((tci & PM_VLAN_VID_MASK) | (a->arg & 7) << PM_VLAN_PCP_SHIFT);
+}
+
+static void
+run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned int depth)
+{
+	struct pm_key *k = x->key;
+	uint16_t i, saved_port;
+
+	for (i = 0; i < n && !x->stop; i++) {
+		const struct vs_action *a = &acts[i];
+
+		if (modifies_packet(a))
+			materialize(x);
+		switch ((enum vs_act_type)a->type) {
+		case VS_ACT_OUTPUT:
+			output_port(x, a->arg);
+			break;
+		case VS_ACT_IN_PORT: {
+			struct vs_port *p = vs_portmap_get(x->map, k->in_port);
+
+			if (p != NULL)
+				emit(x, p, VLAN_NONE, 0);
+			break;
+		}
+		case VS_ACT_FLOOD:
+		case VS_ACT_ALL:
+			flood(x);
+			break;
+		case VS_ACT_NORMAL:
+			normal(x);
+			break;
+		case VS_ACT_DROP:
+			break;
+		case VS_ACT_RESUBMIT:
+			saved_port = k->in_port;
+			if (a->port != VS_OFPORT_NONE)
+				k->in_port = a->port;
+			run_table(x, (uint8_t)a->arg, depth + 1);
+			k->in_port = saved_port;
+			break;
+		case VS_ACT_GOTO_TABLE:
+			run_table(x, (uint8_t)a->arg, depth + 1);
+			return;
+		case VS_ACT_MOD_VLAN_VID:
+		case VS_ACT_MOD_VLAN_PCP:
+			if (vlan_set_tci(x->m, k, mod_vlan_tci(k, a)) != 0) {
+				x->reason = VS_DROP_NO_MBUF;
+				x->stop = true;
+			}
+			break;
+		case VS_ACT_STRIP_VLAN:
+			if (k->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT)) {
+				vlan_strip(x->m);
+				k->vlan_tci = 0;
+			}
+			break;
+		case VS_ACT_PUSH_VLAN:
+			if (vlan_push(x->m, (uint16_t)a->arg, 0) != 0) {
+				x->reason = VS_DROP_NO_MBUF;
+				x->stop = true;
+				break;
+			}
+			k->vlan_tci = rte_cpu_to_be_16(PM_VLAN_PRESENT);
+			break;
+		case VS_ACT_SET_FIELD:
+			set_field(x, a);
+			break;
+		case VS_ACT_DEC_TTL:
+			dec_ttl(x);
+			break;
+		case VS_ACT_CT_CLEAR:
+			k->ct_state = 0;
+			k->ct_zone = 0;
+			k->ct_mark = 0;
+			memset(k->ct_label, 0, sizeof(k->ct_label));
+			break;
+		case VS_ACT_CT:
+		case VS_ACT_N:
+			/* Rejected by the flow commands until conntrack exists. */
+			break;
+		}
+	}
+}
+
+static void
+run_table(struct xlate *x, uint8_t table, unsigned int depth)
+{
+	const struct vs_rule *r;
+	struct vs_rule_stats *st;
+
+	if (depth >= XLATE_DEPTH_MAX) {
+		x->reason = VS_DROP_RESUBMIT_DEPTH;
+		x->stop = true;
+		return;
+	}
+	r = vs_ruleset_lookup(x->rs, table, x->key);
+	if (r == NULL) {
+		if (depth == 0)
+			x->reason = VS_DROP_TABLE_MISS;
+		return;
+	}
+	/* Our own counter slot: plain stores, the control thread reads relaxed. */
+	st = (struct vs_rule_stats *)&r->stats[x->pmd->idx];
+	st->n_packets++;
+	st->n_bytes += x->m->pkt_len;
+	st->used_ms = x->pmd->now_ms;
+	run_actions(x, r->spec.actions, r->spec.n_actions, depth);
+}
+
+void
+vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
+		struct rte_mbuf *m, struct pm_key *key)
+{
+	struct xlate x = {
+		.pmd = pmd,
+		.rs = rs,
+		.map = map,
+		.m = m,
+		.key = key,
+		.reason = VS_DROP_NO_OUTPUT,
+	};
+
+	run_table(&x, 0, 0);
+	if (x.pending.port != NULL) {
+		if (apply_vlan_op(m, key, x.pending.op, x.pending.vid) == 0) {
+			vs_pmd_tx(pmd, x.pending.port, m);
+			return;
+		}
+		x.reason = VS_DROP_NO_MBUF;
+		x.n_out--;
+	}
+	if (x.n_out == 0)
+		count_drop(pmd, x.reason);
+	rte_pktmbuf_free(m);
+}
