@@ -678,6 +678,36 @@ cmd_fdb(int argc, char **argv, struct vs_reply *r)
 	return vs_reply_error(r, -EINVAL, "usage: fdb show | fdb flush");
 }
 
+static int
+vs_cmd_fdb_show(struct vs_reply *r)
+{
+	const struct vs_portmap *map = vs_d.sw.portmap;
+	uint32_t now = (uint32_t)(vs_clock_ms() / 1000);
+	struct vs_mac_entry e;
+	struct vs_mac_iter it;
+	bool first = true;
+
+	vs_mac_iter_init(&it);
+	vs_reply_printf(r, r->json ? "[" : " port  VLAN  MAC                Age\n");
+	while (vs_mac_iter_next(vs_d.sw.mac, &it, now, &e)) {
+		const struct vs_port *p = vs_portmap_get(map, e.port);
+		char mac[18];
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e.mac[0], e.mac[1],
+				e.mac[2], e.mac[3], e.mac[4], e.mac[5]);
+		if (r->json)
+			vs_reply_printf(r, "%s\n  {\"port\": %u, \"port_name\": \"%s\", \"vlan\": %u, "
+					   "\"mac\": \"%s\", \"age\": %u}",
+					first ? "" : ",", e.port, p ? p->name : "", e.vlan, mac, e.age_s);
+		else
+			vs_reply_printf(r, "%5u  %4u  %s  %3u\n", e.port, e.vlan, mac, e.age_s);
+		first = false;
+	}
+	if (r->json)
+		vs_reply_printf(r, "%s]\n", first ? "" : "\n");
+	return 0;
+}
+
 static const char help_text[] =
 		"commands:\n"
 		"  show                                  switch summary, ports, mempools\n"

@@ -320,6 +320,8 @@ vs_config_load(const char *path, struct vs_reply *r)
 
 	if (m == NULL)
 		return r->status;
+	/* Flows first: a port's first packets must meet the configured rules. */
+	ret = apply_flows(m, r);
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
 		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
 		if (ret != 0) {
@@ -330,12 +332,41 @@ vs_config_load(const char *path, struct vs_reply *r)
 			vs_reply_error(r, ret, "%s:%u: %s", path, m->ports[i].line, msg);
 		}
 	}
-	if (ret == 0)
-		ret = apply_flows(m, r);
 	if (ret == 0 && m->has_sleep)
 		vs_d.sw.pmd_sleep_max_us = m->sleep_us;
 	model_free(m);
 	return ret;
+}
+
+static void
+free_specs(struct vs_flow_spec *specs, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; specs != NULL && i < n; i++)
+		vs_flow_spec_free(&specs[i]);
+	free(specs);
+}
+
+/* Deep copy of the running flows (for undoing a failed reload). */
+static struct vs_flow_spec *
+copy_current_specs(uint32_t *n)
+{
+	const struct vs_ruleset *rs = vs_ofproto_current(vs_d.sw.ofp);
+	struct vs_flow_spec *specs = calloc(rs->n_rules + 1, sizeof(*specs));
+	unsigned int t;
+	uint32_t i, k = 0;
+
+	if (specs == NULL)
+		return NULL;
+	for (t = 0; t < VS_N_TABLES; t++)
+		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++)
+			if (vs_flow_spec_copy(&specs[k++], &rs->tables[t]->rules[i]->spec) != 0) {
+				free_specs(specs, k - 1);
+				return NULL;
+			}
+	*n = k;
+	return specs;
 }
 
 /* True when running port 'p' is exactly model port 'c'. */
@@ -352,7 +383,9 @@ vs_config_reload(const char *path, struct vs_reply *r)
 	const char *added[VS_PORT_MAX];
 	unsigned int n_removed = 0, n_added = 0, i;
 	struct cfg_model *m = model_load(path, r);
+	struct vs_flow_spec *old_specs = NULL;
 	struct vs_reply undo;
+	uint32_t n_old = 0;
 	uint16_t s;
 	int ret = 0;
 
@@ -367,6 +400,20 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		removed[n_removed] = p->args;
 		removed[n_removed++].ofport = p->ofport;
 		vs_port_del(&vs_d.sw, p, r);
+	}
+	/* Then the new rules, so that new ports meet them from their first packet;
+	 * the old ones are kept aside for the undo. */
+	old_specs = copy_current_specs(&n_old);
+	if (old_specs == NULL) {
+		ret = vs_reply_error(r, -ENOMEM, "out of memory");
+	} else {
+		struct vs_reply tmp;
+
+		vs_reply_init(&tmp, false);
+		ret = apply_flows(m, &tmp);
+		if (ret != 0)
+			vs_reply_error(r, ret, "%s", tmp.buf);
+		vs_reply_free(&tmp);
 	}
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
 		if (vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name) != NULL)
@@ -386,13 +433,15 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		}
 		for (i = 0; i < n_removed; i++)
 			vs_port_add(&vs_d.sw, &removed[i], &undo);
+		if (old_specs != NULL)
+			vs_ofproto_replace_all(vs_d.sw.ofp, old_specs, n_old);
 		vs_reply_free(&undo);
+		free_specs(old_specs, n_old);
 		model_free(m);
 		return ret;
 	}
-	ret = apply_flows(m, r);
-	if (ret == 0)
-		vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
+	free_specs(old_specs, n_old);
+	vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
 	CFG_LOG(INFO, "reloaded %s: %u ports removed, %u added", path, n_removed, n_added);
 	if (ret == 0 && r->json)
 		vs_reply_printf(r, "{\"ports_removed\": %u, \"ports_added\": %u}\n", n_removed, n_added);
