@@ -34,7 +34,7 @@ rule_free(struct vs_rule *r)
 static uint32_t
 mask_words(const struct pm_key *mask)
 {
-	const uint64_t *m = (const uint64_t *)mask;
+	const pm_word_t *m = (const pm_word_t *)mask;
 	uint32_t n = PM_KEY_WORDS;
 
 	while (n > 0 && m[n - 1] == 0)
@@ -326,7 +326,7 @@ spec_equal(const struct vs_flow_spec *a, const struct vs_flow_spec *b)
 static uint32_t
 spec_hash(const struct vs_flow_spec *s)
 {
-	const uint64_t *k = (const uint64_t *)&s->key;
+	const pm_word_t *k = (const pm_word_t *)&s->key;
 	uint64_t h = (uint64_t)s->table_id << 16 | s->priority;
 	unsigned int i;
 

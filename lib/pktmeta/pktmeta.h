@@ -98,6 +98,13 @@ struct pm_key {
 
 #define PM_KEY_WORDS (sizeof(struct pm_key) / sizeof(uint64_t))
 
+/*
+ * Word-wise access to a key.  may_alias: the key is written field by field
+ * and read here as 64-bit words; without it the compiler may reorder those
+ * reads before the field stores (strict aliasing).
+ */
+typedef uint64_t __attribute__((__may_alias__)) pm_word_t;
+
 _Static_assert(sizeof(struct pm_key) % sizeof(uint64_t) == 0, "pm_key must be whole words");
 
 /**
@@ -110,9 +117,9 @@ static inline int
 pm_key_match_masked(const struct pm_key *a, const struct pm_key *b, const struct pm_key *mask,
 		unsigned int n_words)
 {
-	const uint64_t *pa = (const uint64_t *)a;
-	const uint64_t *pb = (const uint64_t *)b;
-	const uint64_t *pm = (const uint64_t *)mask;
+	const pm_word_t *pa = (const pm_word_t *)a;
+	const pm_word_t *pb = (const pm_word_t *)b;
+	const pm_word_t *pm = (const pm_word_t *)mask;
 	uint64_t diff = 0;
 	unsigned int i;
 
@@ -125,9 +132,9 @@ pm_key_match_masked(const struct pm_key *a, const struct pm_key *b, const struct
 static inline void
 pm_key_apply_mask(struct pm_key *dst, const struct pm_key *src, const struct pm_key *mask)
 {
-	uint64_t *pd = (uint64_t *)dst;
-	const uint64_t *ps = (const uint64_t *)src;
-	const uint64_t *pm = (const uint64_t *)mask;
+	pm_word_t *pd = (pm_word_t *)dst;
+	const pm_word_t *ps = (const pm_word_t *)src;
+	const pm_word_t *pm = (const pm_word_t *)mask;
 	unsigned int i;
 
 	for (i = 0; i < PM_KEY_WORDS; i++)

@@ -160,8 +160,8 @@ test_vs_ofproto_del_strict_and_loose(void **state)
 	assert_int_equal(del(ofp, "udp", false), 2);
 	assert_int_equal(vs_ofproto_current(ofp)->n_rules, 2);
 	/* Cookie filter. */
-	assert_int_equal(del(ofp, "cookie=0x6/-1", false), 0);
-	assert_int_equal(del(ofp, "cookie=0x5/-1", false), 1);
+	assert_int_equal(del(ofp, "cookie=0x6/0xffffffffffffffff", false), 0);
+	assert_int_equal(del(ofp, "cookie=0x5/0xffffffffffffffff", false), 1);
 	/* Empty match deletes all. */
 	assert_int_equal(del(ofp, "", false), 1);
 	assert_int_equal(vs_ofproto_current(ofp)->n_rules, 0);
@@ -183,6 +183,7 @@ test_vs_ofproto_replace_all_keeps_counters(void **state)
 	add(ofp, "priority=6,tcp actions=output:2");
 	key_udp(&k, 1, 1, 1);
 	r = vs_ruleset_lookup(vs_ofproto_current(ofp), 0, &k);
+	assert_non_null(r);
 	((struct vs_rule *)r)->stats[0].n_packets = 42;
 	assert_int_equal(vs_flow_parse("priority=5,udp actions=output:1", VS_FP_ADD, NULL, &specs[0],
 					 err, sizeof(err)),
