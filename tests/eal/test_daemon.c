@@ -50,7 +50,7 @@ run_to_exit(const char *name, const char *config, char *log, size_t log_size)
 	fputs(config, f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
-			"timeout 60 %s -l 0-1 --no-huge --no-pci -m 128 --no-telemetry "
+			"timeout 60 %s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry "
 			"--file-prefix %s%d -- --config %s --ctl %s/ctl.sock > %s/out.log 2>&1",
 			getenv("SLUICED"), name, (int)getpid(), path, dir, dir);
 	st = system(cmd);
@@ -107,7 +107,7 @@ test_daemon_commands_and_errors(void **state)
 	assert_null(strstr(o.buf, "nw_srx"));
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "ports"), 2);
-	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 4); /* 3 + the default normal rule */
 
 	/* Port add/del at run time; numbers are lowest free and not reused while present. */
 	assert_int_equal(th_ctl(&d, &o, "--json port add p3 dpdk net_null8,no-rx=1"), 0);
@@ -120,13 +120,13 @@ test_daemon_commands_and_errors(void **state)
 	/* Flow del non-strict / strict. */
 	assert_int_equal(th_ctl(&d, &o, "flow del --strict udp,tp_dst=53"), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3); /* priority did not match */
+	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 4); /* priority did not match */
 	assert_int_equal(th_ctl(&d, &o, "flow del --strict priority=50,udp,tp_dst=53"), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3);
 	assert_int_equal(th_ctl(&d, &o, "flow del table=1"), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 1);
+	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 2);
 
 	assert_int_equal(th_ctl(&d, &o, "shutdown"), 0);
 	/* shutdown is as clean as SIGTERM: exit 0 and the socket is gone. */
@@ -184,7 +184,7 @@ test_daemon_reload_and_save(void **state)
 	assert_non_null(strstr(o.err, ":2:"));
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "ports"), 2);
-	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 4);
 	/* A good file: p2 goes, p3 comes, flows replaced. */
 	f = fopen(d.config, "w");
 	assert_non_null(f);
@@ -238,7 +238,8 @@ test_daemon_stale_and_live_sockets(void **state)
 	th_scratch("stale", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
 	assert_int_equal(th_start(&d, "stale", "", NULL, NULL), 0);
@@ -271,7 +272,7 @@ test_daemon_detach_and_pidfile(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/sluiced.pid", dir);
 	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
 	snprintf(cmd, sizeof(cmd),
-			"%s -l 0-1 --no-huge --no-pci -m 128 --no-telemetry --file-prefix det%d "
+			"%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det%d "
 			"-- --detach --pidfile %s --ctl %s --pmd-sleep-max 200 --log-file %s/log",
 			getenv("SLUICED"), (int)getpid(), pidfile, ctl, dir);
 	assert_int_equal(system(cmd), 0);
@@ -290,7 +291,7 @@ test_daemon_detach_and_pidfile(void **state)
 	assert_int_equal(access(ctl, F_OK), -1);
 	/* A failing start under --detach: the parent prints the error and exits 1. */
 	snprintf(cmd, sizeof(cmd),
-			"%s -l 0-1 --no-huge --no-pci -m 128 --no-telemetry --file-prefix det2%d "
+			"%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det2%d "
 			"-- --detach --ctl %s --config /nonexistent/x.conf 2>%s/err",
 			getenv("SLUICED"), (int)getpid(), ctl, dir);
 	i = system(cmd);
