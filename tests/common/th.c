@@ -59,6 +59,37 @@ print_log(const struct th_daemon *d)
 	fprintf(stderr, "---- end of log ----\n");
 }
 
+/* Daemons still running when the test process exits (a failed assertion
+ * skips th_stop()) are killed, so no test leaves a spinning PMD behind. */
+static pid_t live[64];
+
+static void
+kill_live(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		if (live[i] > 0 && kill(live[i], SIGKILL) == 0)
+			waitpid(live[i], NULL, 0);
+}
+
+static void
+track(pid_t pid)
+{
+	static bool registered;
+	unsigned int i;
+
+	if (!registered) {
+		atexit(kill_live);
+		registered = true;
+	}
+	for (i = 0; i < 64; i++)
+		if (live[i] <= 0 || kill(live[i], 0) != 0) {
+			live[i] = pid;
+			return;
+		}
+}
+
 int
 th_start(struct th_daemon *d, const char *name, const char *config,
 		const char *const *eal_extra, const char *const *app_extra)
@@ -119,6 +150,7 @@ th_start(struct th_daemon *d, const char *name, const char *config,
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	track(d->pid);
 	for (i = 0; i < 300; i++) {
 		int st;
 
