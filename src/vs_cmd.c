@@ -724,7 +724,7 @@ static const char help_text[] =
 		"  pmd stats [clear]                     packets, cycles, drops per PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
-		"  log set MODULE LEVEL                  MODULE: cmd, ctl, main, port, pmd, all, or a\n"
+		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, ctl, all, or a\n"
 		"                                        DPDK logtype pattern\n"
 		"  config reload                         re-read the config file, apply the difference\n"
 		"  config save [FILE]                    write the running state as a config file\n"

@@ -16,6 +16,9 @@
 
 #include "vs_switch.h"
 
+RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
+#define PMD_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, vs_pmd_logtype, "pmd: " fmt "\n", ##__VA_ARGS__)
+
 static const char *const drop_names[VS_DROP_N] = {
 #define VS_DROP_NAME__(e, s) s,
 	VS_DROPS(VS_DROP_NAME__)
@@ -207,7 +210,7 @@ vs_pmd_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(sw->qsbr, pmd->idx);
 	rte_rcu_qsbr_thread_online(sw->qsbr, pmd->idx);
-	RTE_LOG(INFO, USER1, "PMD %u running on lcore %u\n", pmd->idx, pmd->lcore_id);
+	PMD_LOG(INFO, "PMD %u running on lcore %u", pmd->idx, pmd->lcore_id);
 
 	/* Acquire: pairs with the release store of 'stop' in the control thread. */
 	while (!__atomic_load_n(&sw->stop, __ATOMIC_ACQUIRE)) {

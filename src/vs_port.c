@@ -21,6 +21,10 @@
 #include "vs_port.h"
 #include "vs_switch.h"
 
+RTE_LOG_REGISTER(vs_port_logtype, user.vs.port, INFO);
+#define PORT_LOG(level, fmt, ...)                                                               \
+	rte_log(RTE_LOG_##level, vs_port_logtype, "port: " fmt "\n", ##__VA_ARGS__)
+
 /** Data room of the shared pool's mbufs: frames up to 2048 bytes. */
 #define VS_MBUF_ROOM (2048 + RTE_PKTMBUF_HEADROOM)
 #define VS_DEFAULT_RXD 1024
@@ -338,7 +342,7 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	if (a->mtu != 0) {
 		ret = rte_eth_dev_set_mtu(p->port_id, a->mtu);
 		if (ret != 0 && ret != -ENOTSUP)
-			RTE_LOG(WARNING, USER1, "port %s: device refused MTU %u (%s); enforced in software\n",
+			PORT_LOG(WARNING, "%s: device refused MTU %u (%s); enforced in software",
 					p->name, a->mtu, rte_strerror(-ret));
 	}
 	ret = rte_eth_dev_start(p->port_id);
@@ -417,7 +421,7 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	next->n_ports++;
 	publish_map(sw, next);
 	for (i = 0; i < p->n_rxq; i++)
-		RTE_LOG(INFO, USER1, "port %s: rx queue %u on PMD %u\n", p->name, i,
+		PORT_LOG(INFO, "%s: rx queue %u on PMD %u", p->name, i,
 				p->rxq_pmd[i]);
 	return 0;
 
