@@ -29,6 +29,8 @@
 /** ofport used in key.in_port when no port is known. */
 #define VS_OFPORT_NONE 0
 
+struct vs_port_names;
+
 /*
  * Match and set_field fields.  X(enum suffix, name in the syntax).
  * The order is the order in which the printer emits matches.
@@ -125,12 +127,68 @@ struct vs_field_desc {
 	uint16_t prereq_dl_type2; /**< alternative dl_type, 0 = none */
 	uint8_t prereq_nw_proto; /**< required nw_proto, 0 = none */
 	uint8_t prereq_nw_proto2; /**< alternative nw_proto (icmp vs icmpv6), 0 = none */
+	uint16_t prereq_dl_type3; /**< second alternative dl_type (nw_proto on arp), 0 = none */
+	uint8_t prereq_nw_proto3; /**< second alternative nw_proto (sctp), 0 = none */
+	bool prereq_ct;           /**< needs a valid conntrack entry in ct_state (OVS "CT") */
 };
 
-/** Descriptor of field 'f' (f < VS_F_N). */
+/**
+ * A field value as parsed from text: 'value' and 'mask' laid out as the
+ * field's container in pm_key (first vs_field_desc.size bytes used, the rest
+ * zero).  'value' is pre-masked.
+ */
+struct vs_field_value {
+	uint8_t value[16];
+	uint8_t mask[16];
+};
+
+/** Descriptor of field 'f', or NULL when f >= VS_F_N. */
 const struct vs_field_desc *vs_field_get(enum vs_field f);
 /** Field by name (including aliases such as eth_src, ip_src, tcp_src), or -1. */
 int vs_field_by_name(const char *name);
+
+/**
+ * Parses the text of one field value, "VALUE" or "VALUE/MASK" (masks only
+ * for maskable fields), in the field's syntax (see enum vs_field_fmt).
+ * Without a mask, 'out->mask' covers the whole field.  dl_vlan and
+ * dl_vlan_pcp also set PM_VLAN_PRESENT, as OVS does; dl_vlan=0xffff means
+ * "no tag" (vlan_tci 0, mask 0xffff).
+ *
+ * @param names  resolves in_port names; may be NULL (numbers only).
+ * @param err    on failure, a phrase naming the bad text ("bad value 'x'"),
+ *               to which callers append " for FIELD".
+ * @return 0, or -EINVAL with 'err' set.
+ */
+int vs_field_parse(enum vs_field f, const char *text, const struct vs_port_names *names,
+                   struct vs_field_value *out, char *err, size_t err_size);
+
+/**
+ * Prints the value of field 'f' read from its container at 'value' (and
+ * 'mask', or NULL for an exact match) as vs_field_parse() reads it back:
+ * "VALUE" when the mask covers the whole field, else "VALUE/MASK" (IPv4 and
+ * IPv6 prefixes as /N).  No "name=" prefix.
+ *
+ * @return the length written (snprintf semantics: may exceed 'size').
+ */
+int vs_field_format(enum vs_field f, const uint8_t *value, const uint8_t *mask,
+                    const struct vs_port_names *names, char *buf, size_t size);
+
+/**
+ * Sets field 'f' in a match: replaces the field's bits in 'key' and 'mask'
+ * by 'v' (so a later field overrides an earlier one, as in ovs-ofctl).
+ */
+void vs_field_apply(enum vs_field f, const struct vs_field_value *v, struct pm_key *key,
+                    struct pm_key *mask);
+
+/**
+ * Checks that the match 'key'/'mask' guarantees the prerequisites of the
+ * field spelled 'name' (a field name or alias: tcp_src needs tcp, nw_src
+ * needs ip or arp, ct_nw_src needs a valid ct_state...).
+ *
+ * @return 0, or -EINVAL with 'err' naming the field and what it needs.
+ */
+int vs_field_check_prereqs(const char *name, const struct pm_key *key, const struct pm_key *mask,
+                           char *err, size_t err_size);
 
 /*
  * Actions.  X(enum suffix, name in the syntax).
@@ -181,13 +239,18 @@ struct vs_act_ct {
 	uint8_t label[16], label_mask[16];
 };
 #define VS_CT_NO_TABLE 255
+/** resubmit: 'arg' when no table was given (search the current table again). */
+#define VS_RESUBMIT_CUR_TABLE 255
 
 /*
  * One action.  'arg' is the ofport (OUTPUT), table (RESUBMIT/GOTO_TABLE;
- * RESUBMIT also uses 'port' for resubmit(PORT,TABLE), VS_OFPORT_NONE = in_port
- * unchanged), VLAN id (MOD_VLAN_VID), PCP (MOD_VLAN_PCP) or ethertype
- * (PUSH_VLAN, host order).  SET_FIELD writes 'value' under 'mask', both laid
- * out as the field's container in pm_key (see vs_field_desc).
+ * RESUBMIT uses VS_RESUBMIT_CUR_TABLE for resubmit:PORT and 'port' for
+ * resubmit(PORT,TABLE), VS_OFPORT_NONE = in_port unchanged), VLAN id
+ * (MOD_VLAN_VID), PCP (MOD_VLAN_PCP) or ethertype (PUSH_VLAN, host order).
+ * SET_FIELD writes 'value' under 'mask', both laid out as the field's
+ * container in pm_key (see vs_field_desc); 'value' is pre-masked.  dl_vlan
+ * and dl_vlan_pcp include PM_VLAN_PRESENT in value and mask (a set implies a
+ * tag); set_field:0xffff->dl_vlan is value 0 under mask 0xffff (no tag).
  */
 struct vs_action {
 	uint16_t type;     /**< enum vs_act_type */
@@ -236,19 +299,25 @@ enum vs_flow_parse_flags {
 /**
  * Parses 'text' in ovs-ofctl flow syntax: comma or space separated
  * "table=N", "priority=N", "cookie=V[/M]", "idle_timeout=N", "hard_timeout=N",
- * protocol shorthands (ip, ipv6, arp, icmp, icmp6, tcp, udp, tcp6, udp6),
- * FIELD=VALUE[/MASK] matches, then "actions=..." to the end of the text.
- * Prerequisites are enforced (nw_src needs ip or arp, tp_src needs tcp/udp...).
+ * protocol shorthands (ip, ipv6, arp, icmp, icmp6, tcp, udp, sctp, tcp6, udp6,
+ * sctp6), FIELD=VALUE[/MASK] matches, then "actions=..." (or "action=") to the
+ * end of the text.  Prerequisites are checked once the whole match is read, so
+ * their order does not matter (nw_src needs ip or arp, tp_src needs
+ * tcp/udp/sctp, ct_nw_src a ct_state that implies a connection...).
+ * Without VS_FP_ADD or VS_FP_DEL, "actions=" is optional and cookie masks are
+ * allowed (a dump-flows filter).  Never recurses; any input is safe.
  *
  * @param names  resolves port names in in_port= and output:; may be NULL.
  * @param err    on failure, one line naming the offending token.
- * @return 0, or -EINVAL with 'err' set.  'spec' is fully written on success
- *         and undefined on failure (call vs_flow_spec_free() either way).
+ * @return 0, -EINVAL with 'err' set, or -ENOMEM (ct() arguments are
+ *         allocated).  'spec' is fully written on success; on failure its
+ *         contents are undefined but it owns nothing (calling
+ *         vs_flow_spec_free() either way is fine).
  */
 int vs_flow_parse(const char *text, unsigned int flags, const struct vs_port_names *names,
 		struct vs_flow_spec *spec, char *err, size_t err_size);
 
-/** Releases what a parsed spec owns (ct arguments).  Accepts a zeroed spec. */
+/** Releases what a parsed spec owns (ct arguments).  Accepts a zeroed spec and NULL. */
 void vs_flow_spec_free(struct vs_flow_spec *spec);
 /** Deep copy of 'src' into 'dst' (which must not own anything). @return 0 or -ENOMEM. */
 int vs_flow_spec_copy(struct vs_flow_spec *dst, const struct vs_flow_spec *src);
@@ -257,21 +326,34 @@ int vs_flow_spec_copy(struct vs_flow_spec *dst, const struct vs_flow_spec *src);
  * Prints the match of 'key'/'mask' as dump-flows does: "priority=N," is not
  * included; shorthands first ("ip", "tcp", ...), then fields in VS_FIELDS
  * order, comma separated, no trailing comma.  Empty match prints "".
- * Ports print as numbers, or as names when 'names' is not NULL.
+ * Ports print as numbers, or as names when 'names' is not NULL (and the name
+ * reads back as the same port).  Exact masks print no "/MASK", IPv4/IPv6
+ * prefixes print "/N"; ARP flows print arp_spa/arp_tpa/arp_op, ICMP flows
+ * icmp_type/icmp_code; ct_state prints as "+trk+new-est" (trk, new, est, rel,
+ * rpl, inv order); dl_vlan/dl_vlan_pcp replace vlan_tci when they say it all.
  *
  * @return the length written (snprintf semantics: may exceed 'size').
  */
 int vs_flow_format_match(const struct pm_key *key, const struct pm_key *mask,
 		const struct vs_port_names *names, char *buf, size_t size);
 
-/** Prints the action list ("drop" when empty), without the "actions=" prefix. */
+/**
+ * Prints the action list ("drop" when empty), without the "actions=" prefix.
+ * Reserved ports print in upper case as OVS does (NORMAL, FLOOD, ALL,
+ * IN_PORT); ct() prints as ct(commit,zone=...,table=...,exec(...)).
+ *
+ * @return the length written (snprintf semantics: may exceed 'size').
+ */
 int vs_flow_format_actions(const struct vs_action *actions, uint16_t n_actions,
 		const struct vs_port_names *names, char *buf, size_t size);
 
 /**
  * Prints a whole spec as accepted by vs_flow_parse(VS_FP_ADD): "table=N,"
- * (when non-zero), "priority=N," (when not default), "cookie=0x...," (when
- * non-zero), timeouts, the match, then " actions=...".
+ * (when given or non-zero), "priority=N," (when given or not default),
+ * "cookie=0x...," (when given or non-zero; "/MASK" for a partial mask),
+ * timeouts, the match, then " actions=...".  parse(format(spec)) == spec.
+ *
+ * @return the length written (snprintf semantics: may exceed 'size').
  */
 int vs_flow_format(const struct vs_flow_spec *spec, const struct vs_port_names *names, char *buf,
 		size_t size);
