@@ -23,7 +23,8 @@
 static int vs_cmd_fdb_show(struct vs_reply *r);
 
 RTE_LOG_REGISTER(vs_cmd_logtype, user.vs.cmd, INFO);
-#define CMD_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, vs_cmd_logtype, "cmd: " fmt "\n", ##__VA_ARGS__)
+#define CMD_LOG(level, fmt, ...)                                                                   \
+	rte_log(RTE_LOG_##level, vs_cmd_logtype, "cmd: " fmt "\n", ##__VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
 /* Port names for the flow parser and printer. */
@@ -114,7 +115,8 @@ check_supported_actions(const struct vs_flow_spec *spec, struct vs_reply *r)
 
 	for (i = 0; i < spec->n_actions; i++)
 		if (spec->actions[i].type == VS_ACT_CT)
-			return vs_reply_error(r, -ENOTSUP,
+			return vs_reply_error(
+					r, -ENOTSUP,
 					"ct(): connection tracking is not built yet (lib/ct)");
 	return 0;
 }
@@ -122,7 +124,7 @@ check_supported_actions(const struct vs_flow_spec *spec, struct vs_reply *r)
 /* Parses the flow text in argv and validates it for 'flags'. */
 int
 vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_port_names *names,
-		struct vs_flow_spec *spec, struct vs_reply *r)
+                  struct vs_flow_spec *spec, struct vs_reply *r)
 {
 	static char text[65536];
 	char err[256];
@@ -201,21 +203,23 @@ print_rule(struct vs_reply *r, const struct vs_rule *rule, uint64_t now_ms, bool
 	vs_flow_format_match(&s->key, &s->mask, pn, match, sizeof(match));
 	vs_flow_format_actions(s->actions, s->n_actions, pn, acts, sizeof(acts));
 	if (r->json) {
-		vs_reply_printf(r, "%s\n  {\"cookie\": \"0x%" PRIx64 "\", \"duration\": %.3f, "
-				   "\"table\": %u, \"n_packets\": %" PRIu64 ", \"n_bytes\": %" PRIu64
-				   ", \"idle_timeout\": %u, \"hard_timeout\": %u, \"priority\": %u, "
-				   "\"match\": ",
-				first ? "" : ",", s->cookie, (double)age / 1000.0, s->table_id, pk, by,
-				s->idle_timeout, s->hard_timeout, s->priority);
+		vs_reply_printf(r,
+		                "%s\n  {\"cookie\": \"0x%" PRIx64 "\", \"duration\": %.3f, "
+		                "\"table\": %u, \"n_packets\": %" PRIu64 ", \"n_bytes\": %" PRIu64
+		                ", \"idle_timeout\": %u, \"hard_timeout\": %u, \"priority\": %u, "
+		                "\"match\": ",
+		                first ? "" : ",", s->cookie, (double)age / 1000.0, s->table_id, pk,
+		                by, s->idle_timeout, s->hard_timeout, s->priority);
 		vs_reply_json_str(r, match);
 		vs_reply_printf(r, ", \"actions\": ");
 		vs_reply_json_str(r, acts);
 		vs_reply_printf(r, "}");
 		return;
 	}
-	vs_reply_printf(r, " cookie=0x%" PRIx64 ", duration=%.3fs, table=%u, n_packets=%" PRIu64
-			   ", n_bytes=%" PRIu64 ", ",
-			s->cookie, (double)age / 1000.0, s->table_id, pk, by);
+	vs_reply_printf(r,
+	                " cookie=0x%" PRIx64 ", duration=%.3fs, table=%u, n_packets=%" PRIu64
+	                ", n_bytes=%" PRIu64 ", ",
+	                s->cookie, (double)age / 1000.0, s->table_id, pk, by);
 	if (s->idle_timeout)
 		vs_reply_printf(r, "idle_timeout=%u, ", s->idle_timeout);
 	if (s->hard_timeout)
@@ -225,7 +229,7 @@ print_rule(struct vs_reply *r, const struct vs_rule *rule, uint64_t now_ms, bool
 	if (s->priority != VS_FLOW_PRIO_DEFAULT)
 		vs_reply_printf(r, "priority=%u%s", s->priority, match[0] ? "," : "");
 	vs_reply_printf(r, "%s%sactions=%s\n", match,
-			match[0] || s->priority != VS_FLOW_PRIO_DEFAULT ? " " : "", acts);
+	                match[0] || s->priority != VS_FLOW_PRIO_DEFAULT ? " " : "", acts);
 }
 
 static int
@@ -259,7 +263,7 @@ cmd_flow_dump(int argc, char **argv, struct vs_reply *r)
 
 			if (filtered) {
 				if ((filter.has_table && filter.table_id != t) ||
-						!vs_mask_subset(&filter.mask, &rule->spec.mask))
+				    !vs_mask_subset(&filter.mask, &rule->spec.mask))
 					continue;
 				pm_key_apply_mask(&masked, &rule->spec.key, &filter.mask);
 				if (memcmp(&masked, &filter.key, sizeof(masked)) != 0)
@@ -293,7 +297,7 @@ cmd_port_add(int argc, char **argv, struct vs_reply *r)
 	CMD_LOG(INFO, "port %s added", a.name);
 	if (r->json)
 		vs_reply_printf(r, "{\"name\": \"%s\", \"ofport\": %u}\n", a.name,
-				vs_port_lookup(vs_d.sw.portmap, a.name)->ofport);
+		                vs_port_lookup(vs_d.sw.portmap, a.name)->ofport);
 	return 0;
 }
 
@@ -318,22 +322,24 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 
 	rte_eth_link_get_nowait(p->port_id, &link);
 	if (r->json) {
-		vs_reply_printf(r, "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
-				   "\"args\": ",
-				first ? "" : ",", p->ofport, p->name, p->args.type);
+		vs_reply_printf(r,
+		                "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
+		                "\"args\": ",
+		                first ? "" : ",", p->ofport, p->name, p->args.type);
 		vs_reply_json_str(r, p->args.devargs);
-		vs_reply_printf(r, ", \"ethdev\": %u, \"rxq\": %u, \"txq\": %u, \"mtu\": %u, "
-				   "\"tag\": %u, \"link\": \"%s\"}",
-				p->port_id, p->n_rxq, p->n_txq,
-				(unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4), p->tag,
-				link.link_status ? "up" : "down");
+		vs_reply_printf(r,
+		                ", \"ethdev\": %u, \"rxq\": %u, \"txq\": %u, \"mtu\": %u, "
+		                "\"tag\": %u, \"link\": \"%s\"}",
+		                p->port_id, p->n_rxq, p->n_txq,
+		                (unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4), p->tag,
+		                link.link_status ? "up" : "down");
 		return;
 	}
 	vs_reply_printf(r, "%5u %-12s %-5s %s rxq=%u txq=%u%s mtu=%u link=%s", p->ofport, p->name,
-			p->args.type, p->args.devargs, p->n_rxq, p->n_txq,
-			p->txq_shared ? "(shared)" : "",
-			(unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4),
-			link.link_status ? "up" : "down");
+	                p->args.type, p->args.devargs, p->n_rxq, p->n_txq,
+	                p->txq_shared ? "(shared)" : "",
+	                (unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4),
+	                link.link_status ? "up" : "down");
 	if (p->tag)
 		vs_reply_printf(r, " tag=%u", p->tag);
 	vs_reply_printf(r, "\n");
@@ -378,40 +384,46 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 		names = calloc((size_t)n_x, sizeof(*names));
 		xs = calloc((size_t)n_x, sizeof(*xs));
 		if (names == NULL || xs == NULL ||
-				rte_eth_xstats_get_names(p->port_id, names, (unsigned int)n_x) != n_x ||
-				rte_eth_xstats_get(p->port_id, xs, (unsigned int)n_x) != n_x)
+		    rte_eth_xstats_get_names(p->port_id, names, (unsigned int)n_x) != n_x ||
+		    rte_eth_xstats_get(p->port_id, xs, (unsigned int)n_x) != n_x)
 			n_x = 0;
 	}
 	if (r->json) {
-		vs_reply_printf(r, "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"rx_packets\": %" PRIu64
-				   ", \"rx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64
-				   ", \"tx_bytes\": %" PRIu64 ", \"drops\": {",
-				first ? "" : ",", p->ofport, p->name, t.rx_packets, t.rx_bytes,
-				t.tx_packets, t.tx_bytes);
+		vs_reply_printf(r,
+		                "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"rx_packets\": %" PRIu64
+		                ", \"rx_bytes\": %" PRIu64 ", \"tx_packets\": %" PRIu64
+		                ", \"tx_bytes\": %" PRIu64 ", \"drops\": {",
+		                first ? "" : ",", p->ofport, p->name, t.rx_packets, t.rx_bytes,
+		                t.tx_packets, t.tx_bytes);
 		for (d = 0; d < VS_PD_N; d++)
-			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_port_drop_name(d),
-					t.drops[d]);
-		vs_reply_printf(r, "}, \"errors\": {\"ierrors\": %" PRIu64 ", \"oerrors\": %" PRIu64
-				   ", \"imissed\": %" PRIu64 ", \"rx_nombuf\": %" PRIu64 "}, \"xstats\": {",
-				es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
+			                vs_port_drop_name(d), t.drops[d]);
+		vs_reply_printf(r,
+		                "}, \"errors\": {\"ierrors\": %" PRIu64 ", \"oerrors\": %" PRIu64
+		                ", \"imissed\": %" PRIu64 ", \"rx_nombuf\": %" PRIu64
+		                "}, \"xstats\": {",
+		                es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
 		for (i = 0; i < n_x; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i].name,
-					xs[i].value);
+			                xs[i].value);
 		vs_reply_printf(r, "}}");
 	} else {
-		vs_reply_printf(r, "port %u (%s):\n  rx: %" PRIu64 " packets, %" PRIu64 " bytes\n"
-				   "  tx: %" PRIu64 " packets, %" PRIu64 " bytes\n  drops:",
-				p->ofport, p->name, t.rx_packets, t.rx_bytes, t.tx_packets, t.tx_bytes);
+		vs_reply_printf(r,
+		                "port %u (%s):\n  rx: %" PRIu64 " packets, %" PRIu64 " bytes\n"
+		                "  tx: %" PRIu64 " packets, %" PRIu64 " bytes\n  drops:",
+		                p->ofport, p->name, t.rx_packets, t.rx_bytes, t.tx_packets,
+		                t.tx_bytes);
 		for (d = 0; d < VS_PD_N; d++)
 			vs_reply_printf(r, " %s=%" PRIu64, vs_port_drop_name(d), t.drops[d]);
-		vs_reply_printf(r, "\n  errors: ierrors=%" PRIu64 " oerrors=%" PRIu64
-				   " imissed=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
-				es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
+		vs_reply_printf(r,
+		                "\n  errors: ierrors=%" PRIu64 " oerrors=%" PRIu64
+		                " imissed=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+		                es.ierrors, es.oerrors, es.imissed, es.rx_nombuf);
 		if (n_x > 0)
 			vs_reply_printf(r, "  xstats:");
 		for (i = 0; i < n_x; i++)
 			vs_reply_printf(r, "%s%s=%" PRIu64, i % 4 ? " " : "\n    ", names[i].name,
-					xs[i].value);
+			                xs[i].value);
 		if (n_x > 0)
 			vs_reply_printf(r, "\n");
 	}
@@ -459,28 +471,30 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 	unsigned int d;
 
 	if (r->json) {
-		vs_reply_printf(r, "%s\n  {\"pmd\": %u, \"lcore\": %u, \"packets\": %" PRIu64
-				   ", \"busy_cycles\": %" PRIu64 ", \"idle_cycles\": %" PRIu64
-				   ", \"cycles_per_packet\": %.1f, \"iterations\": %" PRIu64
-				   ", \"sleeps\": %" PRIu64 ", \"drops\": {",
-				first ? "" : ",", pmd->idx, pmd->lcore_id, rx, busy, idle, cpp,
-				s->n_iter, s->n_sleeps);
+		vs_reply_printf(r,
+		                "%s\n  {\"pmd\": %u, \"lcore\": %u, \"packets\": %" PRIu64
+		                ", \"busy_cycles\": %" PRIu64 ", \"idle_cycles\": %" PRIu64
+		                ", \"cycles_per_packet\": %.1f, \"iterations\": %" PRIu64
+		                ", \"sleeps\": %" PRIu64 ", \"drops\": {",
+		                first ? "" : ",", pmd->idx, pmd->lcore_id, rx, busy, idle, cpp,
+		                s->n_iter, s->n_sleeps);
 		for (d = 0; d < VS_DROP_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_drop_name(d),
-					s->n_drop[d]);
+			                s->n_drop[d]);
 		vs_reply_printf(r, "}, \"parse\": {");
 		for (d = 0; d < FC_PR_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
-					fc_parse_reason_name(d), pmd->parse.n_reason[d]);
+			                fc_parse_reason_name(d), pmd->parse.n_reason[d]);
 		vs_reply_printf(r, "}}");
 		return;
 	}
-	vs_reply_printf(r, "pmd %u (lcore %u):\n  packets: %" PRIu64 "\n  busy cycles: %" PRIu64
-			   " (%.1f%%)\n  idle cycles: %" PRIu64 "\n  cycles/packet: %.1f\n"
-			   "  iterations: %" PRIu64 ", sleeps: %" PRIu64 "\n  drops:",
-			pmd->idx, pmd->lcore_id, rx, busy,
-			busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, idle, cpp,
-			s->n_iter, s->n_sleeps);
+	vs_reply_printf(r,
+	                "pmd %u (lcore %u):\n  packets: %" PRIu64 "\n  busy cycles: %" PRIu64
+	                " (%.1f%%)\n  idle cycles: %" PRIu64 "\n  cycles/packet: %.1f\n"
+	                "  iterations: %" PRIu64 ", sleeps: %" PRIu64 "\n  drops:",
+	                pmd->idx, pmd->lcore_id, rx, busy,
+	                busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, idle, cpp,
+	                s->n_iter, s->n_sleeps);
 	for (d = 0; d < VS_DROP_N; d++)
 		vs_reply_printf(r, " %s=%" PRIu64, vs_drop_name(d), s->n_drop[d]);
 	vs_reply_printf(r, "\n  parse:");
@@ -500,9 +514,12 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 			for (i = 0; i < sw->n_pmds; i++) {
 				struct vs_pmd *p = sw->pmds[i];
 
-				p->stats_base_busy = __atomic_load_n(&p->stats.busy_cycles, __ATOMIC_RELAXED);
-				p->stats_base_idle = __atomic_load_n(&p->stats.idle_cycles, __ATOMIC_RELAXED);
-				p->stats_base_rx = __atomic_load_n(&p->stats.n_rx, __ATOMIC_RELAXED);
+				p->stats_base_busy = __atomic_load_n(&p->stats.busy_cycles,
+				                                     __ATOMIC_RELAXED);
+				p->stats_base_idle = __atomic_load_n(&p->stats.idle_cycles,
+				                                     __ATOMIC_RELAXED);
+				p->stats_base_rx =
+						__atomic_load_n(&p->stats.n_rx, __ATOMIC_RELAXED);
 			}
 			return 0;
 		}
@@ -525,19 +542,23 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 			bool first = true;
 			uint16_t s;
 
-			vs_reply_printf(r, r->json ? "%s\n  {\"pmd\": %u, \"lcore\": %u, \"rxqs\": [" :
-						     "%spmd %u (lcore %u):",
-					r->json && i ? "," : "", i, sw->pmds[i]->lcore_id);
+			vs_reply_printf(r,
+			                r->json ? "%s\n  {\"pmd\": %u, \"lcore\": %u, \"rxqs\": [" :
+			                          "%spmd %u (lcore %u):",
+			                r->json && i ? "," : "", i, sw->pmds[i]->lcore_id);
 			for (s = 0; s < VS_PORT_MAX; s++) {
 				const struct vs_port *p = map->slots[s];
 
 				for (q = 0; p != NULL && q < p->n_rxq; q++) {
 					if (p->rxq_pmd[q] != i)
 						continue;
-					vs_reply_printf(r, r->json ? "%s{\"port\": \"%s\", \"queue\": %u}" :
-								     "%s %s queue %u",
-							r->json && !first ? ", " : (first ? "" : ","),
-							p->name, q);
+					vs_reply_printf(r,
+					                r->json ? "%s{\"port\": \"%s\", \"queue\": "
+					                          "%u}" :
+					                          "%s %s queue %u",
+					                r->json && !first ? ", " :
+					                                    (first ? "" : ","),
+					                p->name, q);
 					first = false;
 				}
 			}
@@ -570,19 +591,21 @@ cmd_show(struct vs_reply *r)
 	uint32_t o;
 
 	if (r->json) {
-		vs_reply_printf(r, "{\"version\": \"%s\", \"uptime_s\": %.1f, \"pmds\": %u, "
-				   "\"ports\": %u, \"flows\": %u, \"pmd_sleep_max_us\": %u, "
-				   "\"mac_entries\": %u, \"mempools\": [",
-				PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
-				map->n_ports, rs->n_rules, sw->pmd_sleep_max_us,
-				vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)));
+		vs_reply_printf(r,
+		                "{\"version\": \"%s\", \"uptime_s\": %.1f, \"pmds\": %u, "
+		                "\"ports\": %u, \"flows\": %u, \"pmd_sleep_max_us\": %u, "
+		                "\"mac_entries\": %u, \"mempools\": [",
+		                PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
+		                map->n_ports, rs->n_rules, sw->pmd_sleep_max_us,
+		                vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)));
 	} else {
-		vs_reply_printf(r, "sluice %s, up %.1f s\n  %u PMD threads, %u ports, %u flows, "
-				   "%u MAC entries, pmd sleep max %u us\nports:\n",
-				PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
-				map->n_ports, rs->n_rules,
-				vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)),
-				sw->pmd_sleep_max_us);
+		vs_reply_printf(r,
+		                "sluice %s, up %.1f s\n  %u PMD threads, %u ports, %u flows, "
+		                "%u MAC entries, pmd sleep max %u us\nports:\n",
+		                PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
+		                map->n_ports, rs->n_rules,
+		                vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)),
+		                sw->pmd_sleep_max_us);
 		for (o = 1; o <= VS_OFPORT_MAX; o++)
 			if (vs_portmap_get(map, o) != NULL)
 				print_port_line(r, vs_portmap_get(map, o), true);
@@ -606,11 +629,11 @@ mp_walk_cb(struct rte_mempool *mp, void *arg)
 
 	if (w->r->json)
 		vs_reply_printf(w->r, "%s{\"name\": \"%s\", \"size\": %u, \"in_use\": %u}",
-				w->first ? "" : ", ", mp->name, mp->size,
-				rte_mempool_in_use_count(mp));
+		                w->first ? "" : ", ", mp->name, mp->size,
+		                rte_mempool_in_use_count(mp));
 	else
 		vs_reply_printf(w->r, "  %-20s %u of %u in use\n", mp->name,
-				rte_mempool_in_use_count(mp), mp->size);
+		                rte_mempool_in_use_count(mp), mp->size);
 	w->first = false;
 }
 
@@ -625,8 +648,8 @@ vs_cmd_print_mempools(struct vs_reply *r)
 static int
 parse_log_level(const char *s)
 {
-	static const char *const levels[] = { "emerg", "alert", "crit", "err",
-		"warning", "notice", "info", "debug" };
+	static const char *const levels[] = { "emerg",   "alert",  "crit", "err",
+		                              "warning", "notice", "info", "debug" };
 	unsigned int i;
 
 	for (i = 0; i < VS_ARRAY_SIZE(levels); i++)
@@ -650,8 +673,9 @@ cmd_log(int argc, char **argv, struct vs_reply *r)
 	level = parse_log_level(argv[2]);
 	if (level < 0)
 		return vs_reply_error(r, -EINVAL,
-				"bad log level '%s' (emerg alert crit err warning notice info debug)",
-				argv[2]);
+		                      "bad log level '%s' (emerg alert crit err warning notice "
+		                      "info debug)",
+		                      argv[2]);
 	if (strcmp(argv[1], "all") == 0) {
 		rte_log_set_global_level((uint32_t)level);
 		rte_log_set_level_pattern("*", (uint32_t)level);
@@ -694,11 +718,13 @@ vs_cmd_fdb_show(struct vs_reply *r)
 		char mac[18];
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", e.mac[0], e.mac[1],
-				e.mac[2], e.mac[3], e.mac[4], e.mac[5]);
+		         e.mac[2], e.mac[3], e.mac[4], e.mac[5]);
 		if (r->json)
-			vs_reply_printf(r, "%s\n  {\"port\": %u, \"port_name\": \"%s\", \"vlan\": %u, "
-					   "\"mac\": \"%s\", \"age\": %u}",
-					first ? "" : ",", e.port, p ? p->name : "", e.vlan, mac, e.age_s);
+			vs_reply_printf(r,
+			                "%s\n  {\"port\": %u, \"port_name\": \"%s\", \"vlan\": %u, "
+			                "\"mac\": \"%s\", \"age\": %u}",
+			                first ? "" : ",", e.port, p ? p->name : "", e.vlan, mac,
+			                e.age_s);
 		else
 			vs_reply_printf(r, "%5u  %4u  %s  %3u\n", e.port, e.vlan, mac, e.age_s);
 		first = false;
@@ -724,9 +750,11 @@ static const char help_text[] =
 		"  pmd stats [clear]                     packets, cycles, drops per PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
-		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, ctl, all, or a\n"
+		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, "
+                "ctl, all, or a\n"
 		"                                        DPDK logtype pattern\n"
-		"  config reload                         re-read the config file, apply the difference\n"
+		"  config reload                         re-read the config file, apply the "
+                "difference\n"
 		"  config save [FILE]                    write the running state as a config file\n"
 		"  shutdown                              stop the daemon\n"
 		"options: --json (before the command or as the last argument)\n";
@@ -745,9 +773,10 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 	} else if (strcmp(c, "version") == 0) {
 		if (r->json)
 			vs_reply_printf(r, "{\"sluice\": \"%s\", \"dpdk\": \"%s\"}\n",
-					PACKAGE_VERSION_STRING, rte_version());
+			                PACKAGE_VERSION_STRING, rte_version());
 		else
-			vs_reply_printf(r, "sluice %s (%s)\n", PACKAGE_VERSION_STRING, rte_version());
+			vs_reply_printf(r, "sluice %s (%s)\n", PACKAGE_VERSION_STRING,
+			                rte_version());
 	} else if (strcmp(c, "show") == 0 && argc == 1) {
 		cmd_show(r);
 	} else if (strcmp(c, "shutdown") == 0 && argc == 1) {
@@ -774,19 +803,21 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 		cmd_log(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "config") == 0 && strcmp(sub, "reload") == 0 && argc == 2) {
 		if (vs_d.config_path == NULL)
-			vs_reply_error(r, -ENOENT, "no config file (sluiced was started without --config)");
+			vs_reply_error(r, -ENOENT,
+			               "no config file (sluiced was started without --config)");
 		else
 			vs_config_reload(vs_d.config_path, r);
 	} else if (strcmp(c, "config") == 0 && strcmp(sub, "save") == 0 && argc <= 3) {
 		const char *path = argc == 3 ? argv[2] : vs_d.config_path;
 
 		if (path == NULL)
-			vs_reply_error(r, -EINVAL, "usage: config save FILE (no --config to default to)");
+			vs_reply_error(r, -EINVAL,
+			               "usage: config save FILE (no --config to default to)");
 		else
 			vs_config_save(path, r);
 	} else {
-		vs_reply_error(r, -EINVAL, "unknown command '%s%s%s' (try 'help')", c, argc > 1 ? " " : "",
-				sub);
+		vs_reply_error(r, -EINVAL, "unknown command '%s%s%s' (try 'help')", c,
+		               argc > 1 ? " " : "", sub);
 	}
 	if (r->status == 0 && r->len == 0 && r->json)
 		vs_reply_printf(r, "{}\n");

@@ -21,10 +21,10 @@
 #include "vs_flow.h"
 
 RTE_LOG_REGISTER(vs_config_logtype, user.vs.config, INFO);
-#define CFG_LOG(level, fmt, ...)                                                                \
+#define CFG_LOG(level, fmt, ...)                                                                   \
 	rte_log(RTE_LOG_##level, vs_config_logtype, "config: " fmt "\n", ##__VA_ARGS__)
 
-#define CFG_LINE_MAX 65536
+#define CFG_LINE_MAX  65536
 #define CFG_WORDS_MAX 512
 
 struct cfg_port {
@@ -106,7 +106,7 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 		return 0;
 	}
 	if (run != NULL && strcmp(run->name, a->name) == 0 &&
-			strcmp(run->args.text, a->text) == 0 && !model_ofport_used(m, run->ofport)) {
+	    strcmp(run->args.text, a->text) == 0 && !model_ofport_used(m, run->ofport)) {
 		a->ofport = run->ofport;
 		return 0;
 	}
@@ -116,7 +116,7 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 		if (model_ofport_used(m, (uint16_t)o))
 			continue;
 		if (other != NULL && strcmp(other->name, a->name) != 0 &&
-				model_port(m, other->name) == NULL)
+		    model_port(m, other->name) == NULL)
 			continue; /* reserved by a running port that may stay */
 		a->ofport = (uint16_t)o;
 		return 0;
@@ -155,7 +155,7 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[0], "flow") == 0 &&
-			(strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0)) {
+	    (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0)) {
 		bool add = argv[1][0] == 'a', strict = false;
 
 		argc -= 2;
@@ -172,7 +172,8 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 			return ret;
 		if (strict && !spec.has_priority)
 			spec.priority = VS_FLOW_PRIO_DEFAULT;
-		ret = add ? vs_ofproto_add(m->flows, &spec) : vs_ofproto_del(m->flows, &spec, strict);
+		ret = add ? vs_ofproto_add(m->flows, &spec) :
+		            vs_ofproto_del(m->flows, &spec, strict);
 		vs_flow_spec_free(&spec);
 		return ret < 0 ? vs_reply_error(r, ret, "flow: %s", strerror(-ret)) : 0;
 	}
@@ -198,9 +199,10 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 		vs_reply_free(&tmp);
 		return ret;
 	}
-	return vs_reply_error(r, -EINVAL, "'%s%s%s' is not a config command (port add, flow add, "
-					  "flow del, pmd sleep, log set)",
-			argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	return vs_reply_error(r, -EINVAL,
+	                      "'%s%s%s' is not a config command (port add, flow add, "
+	                      "flow del, pmd sleep, log set)",
+	                      argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 }
 
 static void
@@ -217,7 +219,8 @@ static struct cfg_model *
 model_load(const char *path, struct vs_reply *r)
 {
 	struct cfg_model *m = calloc(1, sizeof(*m));
-	char *line = malloc(CFG_LINE_MAX), *argv[CFG_WORDS_MAX], *dflt[] = { "priority=0,actions=normal" };
+	char *line = malloc(CFG_LINE_MAX), *argv[CFG_WORDS_MAX],
+	     *dflt[] = { "priority=0,actions=normal" };
 	struct vs_flow_spec spec;
 	unsigned int lineno = 0;
 	FILE *f = NULL;
@@ -230,7 +233,7 @@ model_load(const char *path, struct vs_reply *r)
 		goto err_nomem;
 	/* A fresh switch has the one 'normal' rule, as a fresh OVS bridge. */
 	if (vs_cmd_parse_flow(1, dflt, VS_FP_ADD, NULL, &spec, r) != 0 ||
-			vs_ofproto_add(m->flows, &spec) != 0)
+	    vs_ofproto_add(m->flows, &spec) != 0)
 		goto err;
 	vs_flow_spec_free(&spec);
 	f = fopen(path, "r");
@@ -444,10 +447,11 @@ vs_config_reload(const char *path, struct vs_reply *r)
 	vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
 	CFG_LOG(INFO, "reloaded %s: %u ports removed, %u added", path, n_removed, n_added);
 	if (ret == 0 && r->json)
-		vs_reply_printf(r, "{\"ports_removed\": %u, \"ports_added\": %u}\n", n_removed, n_added);
+		vs_reply_printf(r, "{\"ports_removed\": %u, \"ports_added\": %u}\n", n_removed,
+		                n_added);
 	else if (ret == 0)
 		vs_reply_printf(r, "reloaded %s: %u ports removed, %u added\n", path, n_removed,
-				n_added);
+		                n_added);
 	model_free(m);
 	return ret;
 }
@@ -482,7 +486,7 @@ vs_config_save(const char *path, struct vs_reply *r)
 	for (t = 0; t < VS_N_TABLES; t++)
 		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
 			vs_flow_format(&rs->tables[t]->rules[i]->spec, vs_cmd_port_names(), flow,
-					sizeof(flow));
+			               sizeof(flow));
 			fprintf(f, "flow add %s\n", flow);
 		}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {

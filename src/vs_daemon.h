@@ -15,11 +15,11 @@
 
 struct vs_daemon {
 	struct vs_switch sw;
-	const char *config_path;   /**< --config, or NULL */
+	const char *config_path; /**< --config, or NULL */
 	const char *ctl_path;
-	bool shutdown;             /**< set by "shutdown" or a signal */
-	bool reload;               /**< set by SIGHUP */
-	uint32_t cli_sleep_us;     /**< --pmd-sleep-max, restored by a reload without "pmd sleep" */
+	bool shutdown;         /**< set by "shutdown" or a signal */
+	bool reload;           /**< set by SIGHUP */
+	uint32_t cli_sleep_us; /**< --pmd-sleep-max, restored by a reload without "pmd sleep" */
 };
 
 extern struct vs_daemon vs_d;
@@ -35,7 +35,7 @@ int vs_split_words(char *line, char **argv, int max);
 
 /** Parses flow text (argv joined) with vs_flow_parse(); rejects actions not built yet. */
 int vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_port_names *names,
-		struct vs_flow_spec *spec, struct vs_reply *r);
+                      struct vs_flow_spec *spec, struct vs_reply *r);
 /** Appends every mempool's size and in-use count. */
 void vs_cmd_print_mempools(struct vs_reply *r);
 

@@ -31,13 +31,13 @@
 #include "vs_daemon.h"
 
 RTE_LOG_REGISTER(vs_main_logtype, user.vs.main, INFO);
-#define MAIN_LOG(level, fmt, ...)                                                               \
+#define MAIN_LOG(level, fmt, ...)                                                                  \
 	rte_log(RTE_LOG_##level, vs_main_logtype, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
 #define VS_DEFAULT_MBUFS 32768
-#define VS_MAC_ENTRIES 8192
-#define VS_MAC_AGING_S 300
-#define VS_TX_DRAIN_US 50
+#define VS_MAC_ENTRIES   8192
+#define VS_MAC_AGING_S   300
+#define VS_TX_DRAIN_US   50
 
 struct vs_daemon vs_d;
 
@@ -54,12 +54,11 @@ struct opts {
 	bool detach;
 };
 
-static int ready_fd = -1;          /* --detach: pipe to the waiting parent */
+static int ready_fd = -1; /* --detach: pipe to the waiting parent */
 static volatile sig_atomic_t got_term, got_hup;
 
 /* Prints one error line, tells a waiting parent, and exits. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -78,7 +77,8 @@ die(const char *fmt, ...)
 static void
 usage(void)
 {
-	printf("usage: sluiced [EAL options] -- [--config FILE] [--ctl SOCKET] [--ctl-group GROUP]\n"
+	printf("usage: sluiced [EAL options] -- [--config FILE] [--ctl SOCKET] [--ctl-group "
+	       "GROUP]\n"
 	       "               [--pmd-cores LIST] [--pmd-sleep-max US] [--mbufs N] [--detach]\n"
 	       "               [--pidfile FILE] [--log-file FILE]\n"
 	       "EAL options pass through to DPDK (-l, --lcores, -a, --vdev, --file-prefix,\n"
@@ -191,7 +191,7 @@ detach(void)
 	if (pid > 0) {
 		close(fds[1]);
 		while (len < (ssize_t)sizeof(buf) - 1 &&
-				(n = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		       (n = read(fds[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
 			len += n;
 		buf[len] = '\0';
 		if (strncmp(buf, "READY", 5) == 0)
@@ -285,12 +285,13 @@ setup_switch(const struct opts *o)
 	sw->tx_drain_tsc = sw->tsc_hz / 1000000 * VS_TX_DRAIN_US;
 	sw->pmd_sleep_max_us = o->sleep_us;
 	vs_d.cli_sleep_us = o->sleep_us;
-	sw->shared_mp = rte_pktmbuf_pool_create("vs_shared", o->n_mbufs ? o->n_mbufs : VS_DEFAULT_MBUFS,
-			256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	sw->shared_mp = rte_pktmbuf_pool_create("vs_shared",
+	                                        o->n_mbufs ? o->n_mbufs : VS_DEFAULT_MBUFS, 256, 0,
+	                                        RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (sw->shared_mp == NULL)
 		die("cannot create the mbuf pool: %s (no hugepages? give EAL --no-huge -m 512, or "
 		    "echo 512 > /proc/sys/vm/nr_hugepages)",
-				rte_strerror(rte_errno));
+		    rte_strerror(rte_errno));
 	sw->qsbr = rte_zmalloc("vs_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VS_PMD_MAX) != 0)
 		die("cannot set up RCU");
@@ -304,8 +305,7 @@ setup_switch(const struct opts *o)
 		die("out of memory");
 	sw->rules_slot = vs_ofproto_slot(sw->ofp);
 
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		struct vs_pmd *pmd;
 
 		if (o->pmd_cores != NULL && !in_core_list(o->pmd_cores, lcore))
@@ -313,7 +313,7 @@ setup_switch(const struct opts *o)
 		if (sw->n_pmds == VS_PMD_MAX)
 			die("too many PMD lcores (max %u)", VS_PMD_MAX);
 		pmd = rte_zmalloc_socket("vs_pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE,
-				(int)rte_lcore_to_socket_id(lcore));
+		                         (int)rte_lcore_to_socket_id(lcore));
 		if (pmd == NULL)
 			die("out of memory");
 		pmd->sw = sw;
@@ -323,7 +323,8 @@ setup_switch(const struct opts *o)
 		sw->pmds[sw->n_pmds++] = pmd;
 	}
 	if (sw->n_pmds == 0)
-		die("no PMD lcore: give EAL at least two lcores (e.g. -l 0-1), the first runs control");
+		die("no PMD lcore: give EAL at least two lcores (e.g. -l 0-1), the first runs "
+		    "control");
 	sw->reload_seq = 0;
 }
 
@@ -350,7 +351,7 @@ install_default_flow(void)
 
 	vs_reply_init(&r, false);
 	if (vs_cmd_parse_flow(1, argv, VS_FP_ADD, NULL, &spec, &r) != 0 ||
-			vs_ofproto_add(vs_d.sw.ofp, &spec) != 0)
+	    vs_ofproto_add(vs_d.sw.ofp, &spec) != 0)
 		die("cannot install the default flow: %s", r.buf);
 	vs_flow_spec_free(&spec);
 	vs_reply_free(&r);
@@ -403,7 +404,7 @@ main(int argc, char **argv)
 	o.file_prefix = find_file_prefix(sep, argv);
 	if (o.ctl == NULL) {
 		snprintf(default_ctl, sizeof(default_ctl), "/run/sluice/%s.ctl",
-				o.file_prefix ? o.file_prefix : "sluiced");
+		         o.file_prefix ? o.file_prefix : "sluiced");
 		o.ctl = default_ctl;
 	}
 	if (o.config != NULL && access(o.config, R_OK) != 0)
@@ -421,9 +422,9 @@ main(int argc, char **argv)
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0)
 		die("EAL initialization failed: %s%s", rte_strerror(rte_errno),
-				rte_errno == ENOMEM ? " (no hugepages? use --no-huge -m 512, or echo 512 > "
-						      "/proc/sys/vm/nr_hugepages)" :
-						      "");
+		    rte_errno == ENOMEM ? " (no hugepages? use --no-huge -m 512, or echo 512 > "
+		                          "/proc/sys/vm/nr_hugepages)" :
+		                          "");
 	vs_d.config_path = o.config;
 	vs_d.ctl_path = o.ctl;
 	setup_switch(&o);
@@ -455,7 +456,7 @@ main(int argc, char **argv)
 	if (o.pidfile != NULL)
 		write_pidfile(o.pidfile);
 	MAIN_LOG(INFO, "ready: %u PMD threads, %u ports, control socket %s", vs_d.sw.n_pmds,
-			vs_d.sw.portmap->n_ports, o.ctl);
+	         vs_d.sw.portmap->n_ports, o.ctl);
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "READY\n", 6) != 6)
 			MAIN_LOG(WARNING, "parent went away");

@@ -186,7 +186,7 @@ static bool
 same_match(const struct vs_flow_spec *a, const struct vs_flow_spec *b)
 {
 	return a->priority == b->priority && memcmp(&a->mask, &b->mask, sizeof(a->mask)) == 0 &&
-			memcmp(&a->key, &b->key, sizeof(a->key)) == 0;
+	       memcmp(&a->key, &b->key, sizeof(a->key)) == 0;
 }
 
 int
@@ -314,8 +314,8 @@ spec_equal(const struct vs_flow_spec *a, const struct vs_flow_spec *b)
 	char fa[4096], fb[4096];
 
 	if (a->table_id != b->table_id || !same_match(a, b) || a->cookie != b->cookie ||
-			a->idle_timeout != b->idle_timeout || a->hard_timeout != b->hard_timeout ||
-			a->n_actions != b->n_actions)
+	    a->idle_timeout != b->idle_timeout || a->hard_timeout != b->hard_timeout ||
+	    a->n_actions != b->n_actions)
 		return false;
 	/* Actions may own memory (ct arguments): compare their printed form. */
 	vs_flow_format_actions(a->actions, a->n_actions, NULL, fa, sizeof(fa));
@@ -341,7 +341,7 @@ spec_hash(const struct vs_flow_spec *s)
  */
 static int
 match_old_rules(const struct vs_ruleset *cur, const struct vs_flow_spec *specs, uint32_t n,
-		struct vs_rule **rules)
+                struct vs_rule **rules)
 {
 	uint32_t n_old = cur->n_rules, n_buckets = 1, i, j, k = 0;
 	struct vs_rule **old;
@@ -388,7 +388,7 @@ match_old_rules(const struct vs_ruleset *cur, const struct vs_flow_spec *specs, 
 static int
 ptr_cmp(const void *a, const void *b)
 {
-	uintptr_t pa = (uintptr_t)*(void *const *)a, pb = (uintptr_t)*(void *const *)b;
+	uintptr_t pa = (uintptr_t) * (void *const *)a, pb = (uintptr_t) * (void *const *)b;
 
 	return pa < pb ? -1 : pa > pb;
 }
@@ -412,7 +412,7 @@ vs_ofproto_replace_all(struct vs_ofproto *ofp, const struct vs_flow_spec *specs,
 	is_new = calloc(n + 1, sizeof(*is_new));
 	dead = calloc(cur->n_rules + 1, sizeof(*dead));
 	if (next == NULL || rules == NULL || dead == NULL || is_new == NULL ||
-			match_old_rules(cur, specs, n, rules) != 0)
+	    match_old_rules(cur, specs, n, rules) != 0)
 		goto err_free;
 	for (i = 0; i < n; i++) {
 		if (rules[i] == NULL) {
@@ -437,7 +437,7 @@ vs_ofproto_replace_all(struct vs_ofproto *ofp, const struct vs_flow_spec *specs,
 	for (t = 0; t < VS_N_TABLES; t++)
 		if (next->tables[t] != NULL)
 			qsort(((struct vs_table *)next->tables[t])->rules, counts[t],
-					sizeof(struct vs_rule *), rule_cmp);
+			      sizeof(struct vs_rule *), rule_cmp);
 	/* Old rules not carried over die.  'rules' sorted by address lets each
 	 * old rule be looked up in O(log n). */
 	{
@@ -479,7 +479,7 @@ err_free:
 
 void
 vs_rule_totals(const struct vs_rule *rule, uint64_t *n_packets, uint64_t *n_bytes,
-		uint64_t *used_ms)
+               uint64_t *used_ms)
 {
 	uint64_t p = 0, b = 0, u = 0;
 	unsigned int i;
@@ -539,9 +539,9 @@ vs_ofproto_expire(struct vs_ofproto *ofp)
 			if (used < r->created_ms)
 				used = r->created_ms;
 			expired = (r->spec.hard_timeout != 0 &&
-						now >= r->created_ms + r->spec.hard_timeout * 1000ull) ||
-					(r->spec.idle_timeout != 0 &&
-							now >= used + r->spec.idle_timeout * 1000ull);
+			           now >= r->created_ms + r->spec.hard_timeout * 1000ull) ||
+			          (r->spec.idle_timeout != 0 &&
+			           now >= used + r->spec.idle_timeout * 1000ull);
 			if (!expired)
 				continue;
 			memset(&del, 0, sizeof(del));

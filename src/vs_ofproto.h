@@ -37,9 +37,9 @@ struct vs_rule_stats {
 struct vs_rule {
 	/* Immutable after insertion. */
 	struct vs_flow_spec spec;
-	uint64_t created_ms;   /**< for "duration=" and hard_timeout */
-	uint64_t seq;          /**< insertion order: ties of equal priority go to the older */
-	uint32_t n_key_words;  /**< words of the key that the mask touches (compare bound) */
+	uint64_t created_ms;  /**< for "duration=" and hard_timeout */
+	uint64_t seq;         /**< insertion order: ties of equal priority go to the older */
+	uint32_t n_key_words; /**< words of the key that the mask touches (compare bound) */
 	/* Written by the PMDs, one slot each. */
 	struct vs_rule_stats stats[VS_PMD_MAX];
 };
@@ -53,7 +53,7 @@ struct vs_table {
 /** One published version of all tables. */
 struct vs_ruleset {
 	uint64_t version;
-	uint32_t n_rules;                     /**< over all tables */
+	uint32_t n_rules;                           /**< over all tables */
 	const struct vs_table *tables[VS_N_TABLES]; /**< NULL when empty */
 };
 
@@ -105,7 +105,7 @@ const struct vs_ruleset *vs_ofproto_current(const struct vs_ofproto *ofp);
 
 /** Sum of a rule's per-PMD counters (relaxed loads). */
 void vs_rule_totals(const struct vs_rule *rule, uint64_t *n_packets, uint64_t *n_bytes,
-		uint64_t *used_ms);
+                    uint64_t *used_ms);
 
 /** Zeroes every rule's counters (control thread). */
 void vs_ofproto_clear_stats(struct vs_ofproto *ofp);

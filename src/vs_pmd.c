@@ -17,7 +17,8 @@
 #include "vs_switch.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
-#define PMD_LOG(level, fmt, ...) rte_log(RTE_LOG_##level, vs_pmd_logtype, "pmd: " fmt "\n", ##__VA_ARGS__)
+#define PMD_LOG(level, fmt, ...)                                                                   \
+	rte_log(RTE_LOG_##level, vs_pmd_logtype, "pmd: " fmt "\n", ##__VA_ARGS__)
 
 static const char *const drop_names[VS_DROP_N] = {
 #define VS_DROP_NAME__(e, s) s,
@@ -231,7 +232,7 @@ vs_pmd_main(void *arg)
 		for (q = 0; q < pmd->n_rxq; q++) {
 			const struct vs_rxq *rxq = &pmd->rxqs[q];
 			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue_id, pkts,
-					VS_BURST_MAX);
+			                              VS_BURST_MAX);
 
 			if (n == 0)
 				continue;
@@ -272,7 +273,7 @@ vs_switch_reload_pmds(struct vs_switch *sw)
 		/* Acquire: pairs with the PMD's release store of reload_ack. */
 		while (__atomic_load_n(&sw->pmds[i]->reload_ack, __ATOMIC_ACQUIRE) != seq) {
 			if (rte_lcore_has_role(sw->pmds[i]->lcore_id, ROLE_RTE) &&
-					rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING)
+			    rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING)
 				break; /* not launched (yet) or stopped: nothing to wait for */
 			if (rte_rdtsc() > deadline)
 				return -ETIMEDOUT;

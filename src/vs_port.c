@@ -22,11 +22,11 @@
 #include "vs_switch.h"
 
 RTE_LOG_REGISTER(vs_port_logtype, user.vs.port, INFO);
-#define PORT_LOG(level, fmt, ...)                                                               \
+#define PORT_LOG(level, fmt, ...)                                                                  \
 	rte_log(RTE_LOG_##level, vs_port_logtype, "port: " fmt "\n", ##__VA_ARGS__)
 
 /** Data room of the shared pool's mbufs: frames up to 2048 bytes. */
-#define VS_MBUF_ROOM (2048 + RTE_PKTMBUF_HEADROOM)
+#define VS_MBUF_ROOM   (2048 + RTE_PKTMBUF_HEADROOM)
 #define VS_DEFAULT_RXD 1024
 #define VS_DEFAULT_TXD 1024
 
@@ -40,7 +40,7 @@ vs_port_name_valid(const char *name)
 		return false;
 	for (i = 0; i < n; i++) {
 		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-' &&
-				name[i] != '.')
+		    name[i] != '.')
 			return false;
 		digits &= isdigit((unsigned char)name[i]) != 0;
 	}
@@ -81,7 +81,7 @@ parse_trunks(const char *s, uint64_t *bits)
 		if (dash != NULL) {
 			*dash = '\0';
 			if (parse_uint(tok, 0, 4095, &lo) || parse_uint(dash + 1, 0, 4095, &hi) ||
-					hi < lo)
+			    hi < lo)
 				return -EINVAL;
 		} else {
 			if (parse_uint(tok, 0, 4095, &lo))
@@ -104,7 +104,8 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	if (argc < 3)
 		return vs_reply_error(r, -EINVAL, "usage: port add NAME dpdk DEVARGS [options]");
 	if (!vs_port_name_valid(argv[0]))
-		return vs_reply_error(r, -EINVAL,
+		return vs_reply_error(
+				r, -EINVAL,
 				"bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all digits",
 				argv[0]);
 	snprintf(a->name, sizeof(a->name), "%s", argv[0]);
@@ -122,7 +123,7 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 
 		if (eq == NULL)
 			return vs_reply_error(r, -EINVAL, "bad port option '%s' (want key=value)",
-					argv[i]);
+			                      argv[i]);
 		klen = (size_t)(eq - k);
 		v = eq + 1;
 #define KEY(s) (klen == strlen(s) && strncmp(k, s, klen) == 0)
@@ -145,18 +146,18 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 		else if (KEY("trunks") && parse_trunks(v, a->trunks) == 0)
 			a->has_trunks = true;
 		else if (KEY("rxq") || KEY("txq") || KEY("mtu") || KEY("rxd") || KEY("txd") ||
-				KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks"))
+		         KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks"))
 			return vs_reply_error(r, -EINVAL, "bad value in '%s'", argv[i]);
 		else
-			return vs_reply_error(r, -EINVAL, "unknown port option '%.*s'",
-					(int)klen, k);
+			return vs_reply_error(r, -EINVAL, "unknown port option '%.*s'", (int)klen,
+			                      k);
 #undef KEY
 	}
 	if (a->tag != 0 && a->has_trunks)
 		return vs_reply_error(r, -EINVAL, "tag= and trunks= exclude each other");
 	for (i = 0; i < argc && off < sizeof(a->text); i++)
-		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s",
-				i ? " " : "", argv[i]);
+		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s", i ? " " : "",
+		                        argv[i]);
 	return 0;
 }
 
@@ -222,7 +223,7 @@ attach_device(const char *devargs, uint16_t *port_id, bool *probed, struct vs_re
 	ret = rte_dev_probe(devargs);
 	if (ret < 0)
 		return vs_reply_error(r, ret, "cannot probe device '%s': %s", devargs,
-				rte_strerror(-ret));
+		                      rte_strerror(-ret));
 	*probed = true;
 	if (rte_eth_dev_get_port_by_name(name, port_id) == 0)
 		return 0;
@@ -292,17 +293,18 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	ret = rte_eth_dev_info_get(p->port_id, &info);
 	if (ret != 0)
 		return vs_reply_error(r, ret, "port %s: cannot read device info: %s", p->name,
-				rte_strerror(-ret));
+		                      rte_strerror(-ret));
 	p->n_rxq = RTE_MIN(a->n_rxq ? a->n_rxq : 1, info.max_rx_queues);
 	p->n_txq = RTE_MIN(a->n_txq ? a->n_txq : sw->n_pmds, info.max_tx_queues);
 	if (p->n_rxq == 0 || p->n_txq == 0)
 		return vs_reply_error(r, -ENOTSUP, "port %s: device has no rx or tx queue",
-				p->name);
+		                      p->name);
 	p->txq_shared = p->n_txq < sw->n_pmds;
 	p->max_frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + 4;
 	if (p->n_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+		conf.rx_adv_conf.rss_conf.rss_hf =
+				info.flow_type_rss_offloads &
 				(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
 	if (mtu >= info.min_mtu && mtu <= info.max_mtu)
@@ -315,8 +317,9 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 		snprintf(name, sizeof(name), "vs_mp_%u", p->ofport);
 		p->mp = rte_pktmbuf_pool_create(name, n, 256, 0, (uint16_t)room, socket);
 		if (p->mp == NULL)
-			return vs_reply_error(r, -rte_errno, "port %s: cannot create a pool of %u mbufs: %s",
-					p->name, n, rte_strerror(rte_errno));
+			return vs_reply_error(r, -rte_errno,
+			                      "port %s: cannot create a pool of %u mbufs: %s",
+			                      p->name, n, rte_strerror(rte_errno));
 		p->own_mp = true;
 	} else {
 		p->mp = sw->shared_mp;
@@ -324,31 +327,32 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	ret = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
 	if (ret != 0)
 		return vs_reply_error(r, ret, "port %s: configure failed: %s", p->name,
-				rte_strerror(-ret));
+		                      rte_strerror(-ret));
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrxd, &ntxd);
 	for (q = 0; q < p->n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, (unsigned int)socket, NULL, p->mp);
+		ret = rte_eth_rx_queue_setup(p->port_id, q, nrxd, (unsigned int)socket, NULL,
+		                             p->mp);
 		if (ret != 0)
 			return vs_reply_error(r, ret, "port %s: rx queue %u setup failed: %s",
-					p->name, q, rte_strerror(-ret));
+			                      p->name, q, rte_strerror(-ret));
 	}
 	for (q = 0; q < p->n_txq; q++) {
 		ret = rte_eth_tx_queue_setup(p->port_id, q, ntxd, (unsigned int)socket, NULL);
 		if (ret != 0)
 			return vs_reply_error(r, ret, "port %s: tx queue %u setup failed: %s",
-					p->name, q, rte_strerror(-ret));
+			                      p->name, q, rte_strerror(-ret));
 		rte_spinlock_init(&p->txq_lock[q]);
 	}
 	if (a->mtu != 0) {
 		ret = rte_eth_dev_set_mtu(p->port_id, a->mtu);
 		if (ret != 0 && ret != -ENOTSUP)
 			PORT_LOG(WARNING, "%s: device refused MTU %u (%s); enforced in software",
-					p->name, a->mtu, rte_strerror(-ret));
+			         p->name, a->mtu, rte_strerror(-ret));
 	}
 	ret = rte_eth_dev_start(p->port_id);
 	if (ret != 0)
 		return vs_reply_error(r, ret, "port %s: start failed: %s", p->name,
-				rte_strerror(-ret));
+		                      rte_strerror(-ret));
 	rte_eth_promiscuous_enable(p->port_id);
 	return 0;
 }
@@ -402,7 +406,7 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	for (s = 0; s < VS_PORT_MAX; s++) {
 		if (map->slots[s] != NULL && map->slots[s]->port_id == p->port_id) {
 			ret = vs_reply_error(r, -EBUSY, "device '%s' is already port %s",
-					a->devargs, map->slots[s]->name);
+			                     a->devargs, map->slots[s]->name);
 			p->probed = false;
 			goto err_free;
 		}
@@ -421,8 +425,7 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	next->n_ports++;
 	publish_map(sw, next);
 	for (i = 0; i < p->n_rxq; i++)
-		PORT_LOG(INFO, "%s: rx queue %u on PMD %u", p->name, i,
-				p->rxq_pmd[i]);
+		PORT_LOG(INFO, "%s: rx queue %u on PMD %u", p->name, i, p->rxq_pmd[i]);
 	return 0;
 
 err_detach:

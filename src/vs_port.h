@@ -28,17 +28,17 @@
 #include "vs_reply.h"
 
 /* Drop reasons counted per port and PMD.  X(enum suffix, name). */
-#define VS_PORT_DROPS(X)                                                                        \
-	X(RX_OVERSIZE, "rx_oversize")       /* frame longer than the port's MTU */              \
-	X(TX_MTU, "tx_mtu_exceeded")        /* output frame longer than the port's MTU */       \
-	X(TX_FULL, "tx_queue_full")         /* the device did not take the frame */             \
-	X(TX_NO_MBUF, "tx_copy_failed")     /* no mbuf for a copy to this port */
+#define VS_PORT_DROPS(X)                                                                           \
+	X(RX_OVERSIZE, "rx_oversize")   /* frame longer than the port's MTU */                     \
+	X(TX_MTU, "tx_mtu_exceeded")    /* output frame longer than the port's MTU */              \
+	X(TX_FULL, "tx_queue_full")     /* the device did not take the frame */                    \
+	X(TX_NO_MBUF, "tx_copy_failed") /* no mbuf for a copy to this port */
 
 enum vs_port_drop {
 #define VS_PD_ENUM__(e, s) VS_PD_##e,
 	VS_PORT_DROPS(VS_PD_ENUM__)
 #undef VS_PD_ENUM__
-	VS_PD_N
+			VS_PD_N
 };
 
 /** Counters of one port written by one PMD. */
@@ -53,18 +53,18 @@ struct vs_port_stats {
 /** Parsed "port add" arguments. */
 struct vs_port_args {
 	char name[VS_NAME_MAX];
-	char type[16];        /**< "dpdk" */
+	char type[16]; /**< "dpdk" */
 	char devargs[512];
-	uint16_t n_rxq;       /**< 0 = default 1 */
-	uint16_t n_txq;       /**< 0 = one per PMD */
-	uint16_t mtu;         /**< 0 = device default (1500) */
+	uint16_t n_rxq; /**< 0 = default 1 */
+	uint16_t n_txq; /**< 0 = one per PMD */
+	uint16_t mtu;   /**< 0 = device default (1500) */
 	uint16_t n_rxd, n_txd;
-	uint32_t n_mbufs;     /**< own mempool with this many mbufs, 0 = shared pool */
-	uint16_t ofport;      /**< requested, 0 = lowest free */
-	uint16_t tag;         /**< access VLAN, 0 = trunk */
+	uint32_t n_mbufs; /**< own mempool with this many mbufs, 0 = shared pool */
+	uint16_t ofport;  /**< requested, 0 = lowest free */
+	uint16_t tag;     /**< access VLAN, 0 = trunk */
 	bool has_trunks;
-	uint64_t trunks[64];  /**< VLANs carried by a trunk, bitmap */
-	char text[1024];      /**< the arguments as given, for config save */
+	uint64_t trunks[64]; /**< VLANs carried by a trunk, bitmap */
+	char text[1024];     /**< the arguments as given, for config save */
 };
 
 struct vs_port {
@@ -72,18 +72,18 @@ struct vs_port {
 	struct vs_port_args args;
 	char name[VS_NAME_MAX];
 	uint16_t ofport;
-	uint16_t port_id;      /**< ethdev port */
-	uint16_t slot;         /**< index in vs_portmap.slots and PMD tx buffers */
+	uint16_t port_id; /**< ethdev port */
+	uint16_t slot;    /**< index in vs_portmap.slots and PMD tx buffers */
 	uint16_t n_rxq;
 	uint16_t n_txq;
-	bool txq_shared;       /**< fewer tx queues than PMDs: lock per burst */
-	bool probed;           /**< we probed the device (remove it on delete) */
-	uint32_t max_frame;    /**< MTU + Ethernet header + one VLAN tag */
-	uint16_t tag;          /**< access VLAN, 0 = trunk */
-	bool trunks_all;       /**< trunk carries every VLAN */
+	bool txq_shared;    /**< fewer tx queues than PMDs: lock per burst */
+	bool probed;        /**< we probed the device (remove it on delete) */
+	uint32_t max_frame; /**< MTU + Ethernet header + one VLAN tag */
+	uint16_t tag;       /**< access VLAN, 0 = trunk */
+	bool trunks_all;    /**< trunk carries every VLAN */
 	uint64_t trunks[64];
 	uint8_t rxq_pmd[VS_QUEUE_MAX]; /**< PMD index polling each rx queue */
-	struct rte_mempool *mp; /**< rx pool (own or shared) */
+	struct rte_mempool *mp;        /**< rx pool (own or shared) */
 	bool own_mp;
 	/* Locks of shared tx queues, one per queue, taken per burst. */
 	rte_spinlock_t txq_lock[VS_QUEUE_MAX];
@@ -94,8 +94,8 @@ struct vs_port {
 /** One published set of ports. */
 struct vs_portmap {
 	uint32_t n_ports;
-	struct vs_port *slots[VS_PORT_MAX];     /**< by slot, NULL = free */
-	uint8_t by_ofport[VS_OFPORT_MAX + 1];   /**< slot + 1, 0 = none */
+	struct vs_port *slots[VS_PORT_MAX];   /**< by slot, NULL = free */
+	uint8_t by_ofport[VS_OFPORT_MAX + 1]; /**< slot + 1, 0 = none */
 };
 
 static inline struct vs_port *

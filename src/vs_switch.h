@@ -32,22 +32,22 @@
 #include "vs_port.h"
 
 /* Pipeline drop reasons.  X(enum suffix, name). */
-#define VS_DROPS(X)                                                                             \
-	X(TABLE_MISS, "table_miss")        /* no rule matched */                                \
-	X(NO_OUTPUT, "no_output")          /* actions ended without output (drop action) */     \
-	X(RESUBMIT_DEPTH, "resubmit_depth") /* resubmit/goto_table chain too deep */            \
-	X(TTL_EXPIRED, "ttl_expired")      /* dec_ttl on TTL <= 1 */                            \
-	X(VLAN_FILTER, "vlan_filtered")    /* normal: VLAN not allowed on the input port */     \
-	X(NORMAL_SAME_PORT, "normal_same_port") /* normal: destination is the input port */     \
-	X(NO_MBUF, "copy_failed")          /* no mbuf for a copy or a VLAN push */              \
-	X(PORT_GONE, "output_port_gone")   /* output to a port that does not exist */          \
-	X(IN_PORT_OUTPUT, "output_to_in_port") /* output:P where P is the input port */
+#define VS_DROPS(X)                                                                                \
+	X(TABLE_MISS, "table_miss")             /* no rule matched */                              \
+	X(NO_OUTPUT, "no_output")               /* actions ended without output (drop action) */   \
+	X(RESUBMIT_DEPTH, "resubmit_depth")     /* resubmit/goto_table chain too deep */           \
+	X(TTL_EXPIRED, "ttl_expired")           /* dec_ttl on TTL <= 1 */                          \
+	X(VLAN_FILTER, "vlan_filtered")         /* normal: VLAN not allowed on the input port */   \
+	X(NORMAL_SAME_PORT, "normal_same_port") /* normal: destination is the input port */        \
+	X(NO_MBUF, "copy_failed")               /* no mbuf for a copy or a VLAN push */            \
+	X(PORT_GONE, "output_port_gone")        /* output to a port that does not exist */         \
+	X(IN_PORT_OUTPUT, "output_to_in_port")  /* output:P where P is the input port */
 
 enum vs_drop {
 #define VS_DROP_ENUM__(e, s) VS_DROP_##e,
 	VS_DROPS(VS_DROP_ENUM__)
 #undef VS_DROP_ENUM__
-	VS_DROP_N
+			VS_DROP_N
 };
 
 /** Name of a drop reason. */
@@ -64,15 +64,15 @@ struct vs_rxq {
 /** Per-output tx buffer. */
 struct vs_txbuf {
 	uint16_t n;
-	uint64_t first_tsc;  /**< when the oldest buffered packet arrived */
+	uint64_t first_tsc; /**< when the oldest buffered packet arrived */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 };
 
 /** PMD counters (single writer: the PMD; readers sum with relaxed loads). */
 struct vs_pmd_stats {
-	uint64_t n_rx;          /**< packets received */
+	uint64_t n_rx; /**< packets received */
 	uint64_t n_iter;
-	uint64_t busy_cycles;   /**< TSC cycles of iterations that moved packets */
+	uint64_t busy_cycles; /**< TSC cycles of iterations that moved packets */
 	uint64_t idle_cycles;
 	uint64_t n_drop[VS_DROP_N];
 	uint64_t n_sleeps;
@@ -85,10 +85,10 @@ struct vs_pmd {
 	/* Set once by the control thread before launch. */
 	struct vs_switch *sw;
 	unsigned int lcore_id;
-	uint16_t idx;            /**< 0..n_pmds-1: counter slot and tx queue */
+	uint16_t idx; /**< 0..n_pmds-1: counter slot and tx queue */
 
 	/* Handshake with the control thread, see the file comment. */
-	uint64_t reload_ack;     /**< PMD writes (release), control reads (acquire) */
+	uint64_t reload_ack; /**< PMD writes (release), control reads (acquire) */
 
 	/* PMD-private. */
 	uint16_t n_rxq;
@@ -99,9 +99,9 @@ struct vs_pmd {
 	struct vs_txbuf tx[VS_PORT_MAX];
 	struct fc_parse_ctx parse;
 	struct pm_key keys[VS_BURST_MAX];
-	uint64_t now_ms;              /**< clock for rule and MAC counters, per burst */
+	uint64_t now_ms; /**< clock for rule and MAC counters, per burst */
 	uint32_t now_s;
-	uint32_t n_empty;             /**< consecutive empty iterations */
+	uint32_t n_empty; /**< consecutive empty iterations */
 	uint32_t cur_sleep_us;
 
 	/* Counters. */
@@ -112,16 +112,16 @@ struct vs_pmd {
 struct vs_switch {
 	struct vs_ofproto *ofp;
 	const struct vs_ruleset *const *rules_slot; /**< for vs_ofproto_snapshot() */
-	const struct vs_portmap *portmap;         /**< published, acquire/release */
+	const struct vs_portmap *portmap;           /**< published, acquire/release */
 	struct vs_mac *mac;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *shared_mp;
 	uint16_t n_pmds;
 	struct vs_pmd *pmds[VS_PMD_MAX];
-	uint64_t reload_seq;   /**< control writes (release), PMDs read (acquire) */
-	bool stop;             /**< control writes (release), PMDs read (acquire) */
+	uint64_t reload_seq;       /**< control writes (release), PMDs read (acquire) */
+	bool stop;                 /**< control writes (release), PMDs read (acquire) */
 	uint32_t pmd_sleep_max_us; /**< PMDs read relaxed */
-	uint64_t tx_drain_tsc; /**< tx buffer age that forces a flush */
+	uint64_t tx_drain_tsc;     /**< tx buffer age that forces a flush */
 	uint64_t tsc_hz;
 };
 
@@ -141,8 +141,8 @@ int vs_switch_reload_pmds(struct vs_switch *sw);
  * table 0, runs their actions, and queues outputs in the PMD's tx buffers.
  * Consumes 'm' (it is sent, copied or freed).
  */
-void vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs,
-		const struct vs_portmap *map, struct rte_mbuf *m, struct pm_key *key);
+void vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
+                     struct rte_mbuf *m, struct pm_key *key);
 
 /** Queues 'm' for 'port' in the PMD's tx buffer; flushes the buffer when full. */
 void vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m);

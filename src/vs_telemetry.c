@@ -121,7 +121,8 @@ tel_pmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(c, "busy_cycles", pmds[i].busy);
 		rte_tel_data_add_dict_u64(c, "idle_cycles", pmds[i].idle);
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet_x100",
-				pmds[i].packets ? pmds[i].busy * 100 / pmds[i].packets : 0);
+		                          pmds[i].packets ? pmds[i].busy * 100 / pmds[i].packets :
+		                                            0);
 		snprintf(name, sizeof(name), "pmd%u", i);
 		rte_tel_data_add_dict_container(d, name, c, 0);
 	}
@@ -155,10 +156,11 @@ void
 vs_telemetry_init(void)
 {
 	vs_telemetry_publish();
-	rte_telemetry_register_cmd("/sluice/ports", tel_ports,
+	rte_telemetry_register_cmd(
+			"/sluice/ports", tel_ports,
 			"Per-port packet, byte and drop counters (1 s snapshot). No parameters");
 	rte_telemetry_register_cmd("/sluice/pmd_stats", tel_pmd_stats,
-			"Per-PMD packets and cycles (1 s snapshot). No parameters");
+	                           "Per-PMD packets and cycles (1 s snapshot). No parameters");
 	rte_telemetry_register_cmd("/sluice/flows_summary", tel_flows_summary,
-			"Flow counts per table (1 s snapshot). No parameters");
+	                           "Flow counts per table (1 s snapshot). No parameters");
 }

@@ -45,9 +45,9 @@ struct xlate {
 	struct rte_mbuf *m;
 	struct pm_key *key;
 	struct pending pending;
-	uint32_t n_out;        /**< outputs made so far */
-	enum vs_drop reason;   /**< why nothing left, when nothing did */
-	bool stop;             /**< goto_table or a fatal drop ends the list */
+	uint32_t n_out;      /**< outputs made so far */
+	enum vs_drop reason; /**< why nothing left, when nothing did */
+	bool stop;           /**< goto_table or a fatal drop ends the list */
 };
 
 static inline void
@@ -62,7 +62,7 @@ count_drop(struct vs_pmd *pmd, enum vs_drop d)
 static inline void
 csum_replace16(uint16_t *csum, uint16_t old, uint16_t new)
 {
-	uint32_t s = (uint16_t)~*csum + (uint16_t)~old + (uint32_t) new;
+	uint32_t s = (uint16_t) ~*csum + (uint16_t)~old + (uint32_t) new;
 
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -338,7 +338,7 @@ l4_csum_ptr(struct rte_mbuf *m, const struct pm_key *k, bool *is_udp)
  * 'pseudo' (the bytes are in the pseudo header) or 'in_l4'. */
 static void
 rewrite_l4_covered(struct rte_mbuf *m, const struct pm_key *k, void *field, const void *new,
-		unsigned int len, bool pseudo)
+                   unsigned int len, bool pseudo)
 {
 	bool is_udp;
 	uint16_t *c = l4_csum_ptr(m, k, &is_udp);
@@ -354,11 +354,12 @@ rewrite_l4_covered(struct rte_mbuf *m, const struct pm_key *k, void *field, cons
 
 static void
 write_ipv4_field(struct rte_mbuf *m, const struct pm_key *k, unsigned int ofs, const void *new,
-		unsigned int len, bool pseudo)
+                 unsigned int len, bool pseudo)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3_ptr(m);
 	uint8_t *f = (uint8_t *)ip + ofs;
-	uint16_t *ip_csum = (uint16_t *)((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum));
+	uint16_t *ip_csum =
+			(uint16_t *)((uint8_t *)ip + offsetof(struct rte_ipv4_hdr, hdr_checksum));
 	uint8_t old_word[2], new_word[2];
 
 	if (len == 1) {
@@ -400,10 +401,10 @@ write_field(struct rte_mbuf *m, const struct pm_key *k, enum vs_field f)
 	case VS_F_NW_DST:
 		if (ip4)
 			write_ipv4_field(m, k, f == VS_F_NW_SRC ? 12 : 16,
-					f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4, true);
+			                 f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4, true);
 		else if (arp)
 			memcpy(l3 + (f == VS_F_NW_SRC ? 14 : 24),
-					f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4);
+			       f == VS_F_NW_SRC ? &k->nw_src : &k->nw_dst, 4);
 		break;
 	case VS_F_NW_TOS:
 	case VS_F_IP_DSCP:
@@ -430,22 +431,23 @@ write_field(struct rte_mbuf *m, const struct pm_key *k, enum vs_field f)
 	case VS_F_IPV6_DST:
 		if (ip6)
 			rewrite_l4_covered(m, k, l3 + (f == VS_F_IPV6_SRC ? 8 : 24),
-					f == VS_F_IPV6_SRC ? k->ipv6_src : k->ipv6_dst, 16, true);
+			                   f == VS_F_IPV6_SRC ? k->ipv6_src : k->ipv6_dst, 16,
+			                   true);
 		break;
 	case VS_F_TP_SRC:
 	case VS_F_TP_DST:
 		if ((ip4 || ip6) && has_l4(m, k) &&
-				(k->nw_proto == IPPROTO_TCP || k->nw_proto == IPPROTO_UDP ||
-						k->nw_proto == IPPROTO_SCTP)) {
+		    (k->nw_proto == IPPROTO_TCP || k->nw_proto == IPPROTO_UDP ||
+		     k->nw_proto == IPPROTO_SCTP)) {
 			l4 = l3 + m->l3_len;
 			rewrite_l4_covered(m, k, l4 + (f == VS_F_TP_SRC ? 0 : 2),
-					f == VS_F_TP_SRC ? &k->tp_src : &k->tp_dst, 2, false);
+			                   f == VS_F_TP_SRC ? &k->tp_src : &k->tp_dst, 2, false);
 		}
 		break;
 	case VS_F_ICMP_TYPE:
 	case VS_F_ICMP_CODE:
 		if ((ip4 || ip6) && has_l4(m, k) &&
-				(k->nw_proto == IPPROTO_ICMP || k->nw_proto == IPPROTO_ICMPV6)) {
+		    (k->nw_proto == IPPROTO_ICMP || k->nw_proto == IPPROTO_ICMPV6)) {
 			uint8_t nw[2];
 
 			l4 = l3 + m->l3_len;
@@ -462,13 +464,13 @@ write_field(struct rte_mbuf *m, const struct pm_key *k, enum vs_field f)
 	case VS_F_ARP_TPA:
 		if (arp)
 			memcpy(l3 + (f == VS_F_ARP_SPA ? 14 : 24),
-					f == VS_F_ARP_SPA ? &k->nw_src : &k->nw_dst, 4);
+			       f == VS_F_ARP_SPA ? &k->nw_src : &k->nw_dst, 4);
 		break;
 	case VS_F_ARP_SHA:
 	case VS_F_ARP_THA:
 		if (arp)
 			memcpy(l3 + (f == VS_F_ARP_SHA ? 8 : 18),
-					f == VS_F_ARP_SHA ? k->arp_sha : k->arp_tha, 6);
+			       f == VS_F_ARP_SHA ? k->arp_sha : k->arp_tha, 6);
 		break;
 	default:
 		break; /* metadata: the key alone */
@@ -506,8 +508,7 @@ dec_ttl(struct xlate *x)
 	struct pm_key *k = x->key;
 	uint16_t dl_type = rte_be_to_cpu_16(k->dl_type);
 
-	if ((dl_type != RTE_ETHER_TYPE_IPV4 && dl_type != RTE_ETHER_TYPE_IPV6) ||
-			x->m->l3_len == 0)
+	if ((dl_type != RTE_ETHER_TYPE_IPV4 && dl_type != RTE_ETHER_TYPE_IPV6) || x->m->l3_len == 0)
 		return; /* OVS: no IP header, no-op */
 	if (k->nw_ttl <= 1) {
 		x->reason = VS_DROP_TTL_EXPIRED;
@@ -543,8 +544,8 @@ static uint16_t
 mod_vlan_tci(const struct pm_key *k, const struct vs_action *a)
 {
 	uint16_t tci = (k->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT)) ?
-			rte_be_to_cpu_16(k->vlan_tci) & ~PM_VLAN_PRESENT :
-			0;
+	                               rte_be_to_cpu_16(k->vlan_tci) & ~PM_VLAN_PRESENT :
+	                               0;
 
 	if (a->type == VS_ACT_MOD_VLAN_VID)
 		return (uint16_t)((tci & ~PM_VLAN_VID_MASK) | (a->arg & PM_VLAN_VID_MASK));
@@ -660,7 +661,7 @@ run_table(struct xlate *x, uint8_t table, unsigned int depth)
 
 void
 vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
-		struct rte_mbuf *m, struct pm_key *key)
+                struct rte_mbuf *m, struct pm_key *key)
 {
 	struct xlate x = {
 		.pmd = pmd,

@@ -22,21 +22,21 @@
 #include <string.h>
 
 /** 802.1Q: vlan_tci carries this bit when the frame had a tag (as OVS's CFI bit). */
-#define PM_VLAN_PRESENT 0x1000u
-#define PM_VLAN_VID_MASK 0x0fffu
+#define PM_VLAN_PRESENT   0x1000u
+#define PM_VLAN_VID_MASK  0x0fffu
 #define PM_VLAN_PCP_SHIFT 13
 
 /** nw_frag bits (OVS FLOW_NW_FRAG_*). */
-#define PM_FRAG_ANY 0x01u
+#define PM_FRAG_ANY   0x01u
 #define PM_FRAG_LATER 0x02u
 
 /** ct_state bits (OVS CS_*), shared with lib/ct. */
-#define PM_CS_NEW 0x01u
+#define PM_CS_NEW         0x01u
 #define PM_CS_ESTABLISHED 0x02u
-#define PM_CS_RELATED 0x04u
-#define PM_CS_REPLY_DIR 0x08u
-#define PM_CS_INVALID 0x10u
-#define PM_CS_TRACKED 0x20u
+#define PM_CS_RELATED     0x04u
+#define PM_CS_REPLY_DIR   0x08u
+#define PM_CS_INVALID     0x10u
+#define PM_CS_TRACKED     0x20u
 
 /** Number of general purpose registers reg0..reg7. */
 #define PM_N_REGS 8
@@ -49,10 +49,10 @@
  */
 struct pm_key {
 	/* Metadata (host order). */
-	uint32_t recirc_id; /**< 0 on the first pass; set by ct(table=). */
-	uint16_t in_port;   /**< OpenFlow port number the frame arrived on. */
-	uint16_t dl_type;   /**< Ethertype after VLAN tags, network order. */
-	uint64_t metadata;  /**< OpenFlow metadata register. */
+	uint32_t recirc_id;       /**< 0 on the first pass; set by ct(table=). */
+	uint16_t in_port;         /**< OpenFlow port number the frame arrived on. */
+	uint16_t dl_type;         /**< Ethertype after VLAN tags, network order. */
+	uint64_t metadata;        /**< OpenFlow metadata register. */
 	uint32_t regs[PM_N_REGS]; /**< reg0..reg7. */
 
 	/* L2 (network order). */
@@ -63,13 +63,13 @@ struct pm_key {
 	uint8_t nw_tos;    /**< IPv4 TOS / IPv6 traffic class (DSCP and ECN). */
 
 	/* L3/L4, IPv4 and ARP (network order). */
-	uint32_t nw_src;   /**< IPv4 source, or ARP sender protocol address. */
-	uint32_t nw_dst;   /**< IPv4 destination, or ARP target protocol address. */
-	uint16_t tp_src;   /**< TCP/UDP source port; ICMP type in the low byte. */
-	uint16_t tp_dst;   /**< TCP/UDP destination port; ICMP code in the low byte. */
+	uint32_t nw_src;    /**< IPv4 source, or ARP sender protocol address. */
+	uint32_t nw_dst;    /**< IPv4 destination, or ARP target protocol address. */
+	uint16_t tp_src;    /**< TCP/UDP source port; ICMP type in the low byte. */
+	uint16_t tp_dst;    /**< TCP/UDP destination port; ICMP code in the low byte. */
 	uint16_t tcp_flags; /**< TCP flags (12 bits). */
-	uint8_t nw_ttl;    /**< IPv4 TTL / IPv6 hop limit. */
-	uint8_t nw_frag;   /**< PM_FRAG_* bits. */
+	uint8_t nw_ttl;     /**< IPv4 TTL / IPv6 hop limit. */
+	uint8_t nw_frag;    /**< PM_FRAG_* bits. */
 
 	/* Tunnel metadata (network order), set by VXLAN decapsulation. */
 	uint64_t tun_id;
@@ -79,7 +79,7 @@ struct pm_key {
 	/* Conntrack metadata (host order except addresses and ports). */
 	uint32_t ct_mark;
 	uint16_t ct_zone;
-	uint8_t ct_state;    /**< PM_CS_* bits. */
+	uint8_t ct_state; /**< PM_CS_* bits. */
 	uint8_t ct_nw_proto;
 	uint32_t ct_nw_src;
 	uint32_t ct_nw_dst;
@@ -115,7 +115,7 @@ _Static_assert(sizeof(struct pm_key) % sizeof(uint64_t) == 0, "pm_key must be wh
  */
 static inline int
 pm_key_match_masked(const struct pm_key *a, const struct pm_key *b, const struct pm_key *mask,
-		unsigned int n_words)
+                    unsigned int n_words)
 {
 	const pm_word_t *pa = (const pm_word_t *)a;
 	const pm_word_t *pb = (const pm_word_t *)b;

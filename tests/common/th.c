@@ -39,7 +39,8 @@ th_scratch(const char *name, char *dir, size_t size)
 {
 	char cmd[600];
 
-	snprintf(dir, size, "%s/sluice-test-%s-%d", env_or("TH_TMPDIR", "/tmp"), name, (int)getpid());
+	snprintf(dir, size, "%s/sluice-test-%s-%d", env_or("TH_TMPDIR", "/tmp"), name,
+	         (int)getpid());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "th: cannot create %s\n", dir);
@@ -91,8 +92,8 @@ track(pid_t pid)
 }
 
 int
-th_start(struct th_daemon *d, const char *name, const char *config,
-		const char *const *eal_extra, const char *const *app_extra)
+th_start(struct th_daemon *d, const char *name, const char *config, const char *const *eal_extra,
+         const char *const *app_extra)
 {
 	const char *argv[128];
 	char prefix[96];
@@ -102,7 +103,7 @@ th_start(struct th_daemon *d, const char *name, const char *config,
 	memset(d, 0, sizeof(*d));
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	snprintf(d->dir, sizeof(d->dir), "%s/sluice-test-%s-%d", env_or("TH_TMPDIR", "/tmp"), name,
-			(int)getpid());
+	         (int)getpid());
 	mkdir(d->dir, 0755);
 	snprintf(d->ctl, sizeof(d->ctl), "%s/ctl.sock", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/sluiced.log", d->dir);
@@ -156,7 +157,7 @@ th_start(struct th_daemon *d, const char *name, const char *config,
 
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
 			fprintf(stderr, "th: sluiced exited during start-up (status %d)\n",
-					WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			        WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 			d->pid = 0;
 			print_log(d);
 			return -1;
@@ -184,7 +185,8 @@ run_ctl(struct th_daemon *d, struct th_out *out, char *words)
 	argv[argc++] = env_or("SLUICECTL", "build/src/sluicectl");
 	argv[argc++] = "--ctl";
 	argv[argc++] = d->ctl;
-	for (w = strtok_r(words, " ", &save); w != NULL && argc < 254; w = strtok_r(NULL, " ", &save))
+	for (w = strtok_r(words, " ", &save); w != NULL && argc < 254;
+	     w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
 	argv[argc] = NULL;
 	if (pipe(pout) != 0 || pipe(perr) != 0)
@@ -298,7 +300,7 @@ th_wait_rx(struct th_daemon *d, const char *port, int64_t n, int timeout_s)
 		sleep_ms(50);
 	}
 	fprintf(stderr, "th: port %s received %" PRId64 " of %" PRId64 " packets\n", port,
-			th_port_stat(d, port, "rx_packets"), n);
+	        th_port_stat(d, port, "rx_packets"), n);
 	return -1;
 }
 
@@ -316,14 +318,15 @@ th_wait_mempools(struct th_daemon *d, const char *baseline, int timeout_s)
 			return -1;
 		/* Every pool of the baseline must show the same in_use now. */
 		for (p = strstr(baseline, "{\"name\": \""); p != NULL;
-				p = strstr(p + 1, "{\"name\": \"")) {
+		     p = strstr(p + 1, "{\"name\": \"")) {
 			char anchor[128];
 			const char *q = p + 10, *e = strchr(q, '"');
 
 			if (e == NULL || e - q > 100)
 				break;
 			snprintf(anchor, sizeof(anchor), "{\"name\": \"%.*s\"", (int)(e - q), q);
-			if (th_json_num(out.buf, anchor, "in_use") != th_json_num(baseline, anchor, "in_use"))
+			if (th_json_num(out.buf, anchor, "in_use") !=
+			    th_json_num(baseline, anchor, "in_use"))
 				same = false;
 		}
 		if (same)
@@ -331,7 +334,7 @@ th_wait_mempools(struct th_daemon *d, const char *baseline, int timeout_s)
 		sleep_ms(100);
 	}
 	fprintf(stderr, "th: mempools not back at baseline:\nbaseline: %s\nnow: %s\n", baseline,
-			out.buf);
+	        out.buf);
 	return -1;
 }
 
@@ -379,7 +382,7 @@ th_read_pcap(const char *path, struct th_frame *frames, int max)
 		return -1;
 	while (n < max && (ret = pcapf_read(r, &data, &rec)) == 1) {
 		frames[n].len = rec.caplen < sizeof(frames[n].data) ? rec.caplen :
-									 sizeof(frames[n].data);
+		                                                      sizeof(frames[n].data);
 		memcpy(frames[n].data, data, frames[n].len);
 		n++;
 	}

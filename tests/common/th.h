@@ -18,10 +18,10 @@
 struct th_daemon {
 	pid_t pid;
 	char name[64];
-	char dir[256];     /**< scratch directory of this test */
-	char ctl[320];     /**< control socket */
-	char log[320];     /**< sluiced's log file */
-	char config[320];  /**< config file written by th_start() */
+	char dir[256];    /**< scratch directory of this test */
+	char ctl[320];    /**< control socket */
+	char log[320];    /**< sluiced's log file */
+	char config[320]; /**< config file written by th_start() */
 };
 
 /** Output of one sluicectl run. */
@@ -44,7 +44,7 @@ void th_scratch(const char *name, char *dir, size_t size);
  * @return 0, or -1 (the daemon exited or never answered; its log is printed).
  */
 int th_start(struct th_daemon *d, const char *name, const char *config,
-		const char *const *eal_extra, const char *const *app_extra);
+             const char *const *eal_extra, const char *const *app_extra);
 
 /** Runs sluicectl with the words of 'fmt' (split on spaces) against 'd'. */
 int th_ctl(struct th_daemon *d, struct th_out *out, const char *fmt, ...)

@@ -50,9 +50,9 @@ run_to_exit(const char *name, const char *config, char *log, size_t log_size)
 	fputs(config, f);
 	fclose(f);
 	snprintf(cmd, sizeof(cmd),
-			"timeout 60 %s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry "
-			"--file-prefix %s%d -- --config %s --ctl %s/ctl.sock > %s/out.log 2>&1",
-			getenv("SLUICED"), name, (int)getpid(), path, dir, dir);
+	         "timeout 60 %s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry "
+	         "--file-prefix %s%d -- --config %s --ctl %s/ctl.sock > %s/out.log 2>&1",
+	         getenv("SLUICED"), name, (int)getpid(), path, dir, dir);
 	st = system(cmd);
 	snprintf(path, sizeof(path), "%s/out.log", dir);
 	f = fopen(path, "r");
@@ -150,16 +150,16 @@ test_daemon_config_errors_name_file_and_line(void **state)
 
 	(void)state;
 	assert_int_not_equal(run_to_exit("cfgerr",
-					     "port add p1 dpdk net_null0,no-rx=1\n"
-					     "# comment\n"
-					     "flow add in_port=p1,tp_dst=80 actions=drop\n",
-					     log, sizeof(log)),
-			0);
+	                                 "port add p1 dpdk net_null0,no-rx=1\n"
+	                                 "# comment\n"
+	                                 "flow add in_port=p1,tp_dst=80 actions=drop\n",
+	                                 log, sizeof(log)),
+	                     0);
 	assert_non_null(strstr(log, "sluice.conf:3:"));
 	assert_non_null(strstr(log, "tp_dst"));
 	assert_int_not_equal(run_to_exit("cfgerr2", "port add p1 dpdk net_nosuchdriver0\n", log,
-					     sizeof(log)),
-			0);
+	                                 sizeof(log)),
+	                     0);
 	assert_non_null(strstr(log, "sluice.conf:1:"));
 	assert_non_null(strstr(log, "net_nosuchdriver0"));
 	assert_int_not_equal(run_to_exit("cfgerr3", "pmd sleep forever\n", log, sizeof(log)), 0);
@@ -190,7 +190,7 @@ test_daemon_reload_and_save(void **state)
 	assert_non_null(f);
 	fputs("port add p1 dpdk net_null0,no-rx=1\nport add p3 dpdk net_null2,no-rx=1\n"
 	      "flow del\nflow add in_port=p1 actions=output:p3\n",
-			f);
+	      f);
 	fclose(f);
 	assert_int_equal(th_ctl(&d, &o, "config reload"), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
@@ -272,9 +272,9 @@ test_daemon_detach_and_pidfile(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/sluiced.pid", dir);
 	snprintf(ctl, sizeof(ctl), "%s/ctl.sock", dir);
 	snprintf(cmd, sizeof(cmd),
-			"%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det%d "
-			"-- --detach --pidfile %s --ctl %s --pmd-sleep-max 200 --log-file %s/log",
-			getenv("SLUICED"), (int)getpid(), pidfile, ctl, dir);
+	         "%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det%d "
+	         "-- --detach --pidfile %s --ctl %s --pmd-sleep-max 200 --log-file %s/log",
+	         getenv("SLUICED"), (int)getpid(), pidfile, ctl, dir);
 	assert_int_equal(system(cmd), 0);
 	/* Ready when the parent returned: socket and pidfile exist. */
 	f = fopen(pidfile, "r");
@@ -291,9 +291,9 @@ test_daemon_detach_and_pidfile(void **state)
 	assert_int_equal(access(ctl, F_OK), -1);
 	/* A failing start under --detach: the parent prints the error and exits 1. */
 	snprintf(cmd, sizeof(cmd),
-			"%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det2%d "
-			"-- --detach --ctl %s --config /nonexistent/x.conf 2>%s/err",
-			getenv("SLUICED"), (int)getpid(), ctl, dir);
+	         "%s -l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix det2%d "
+	         "-- --detach --ctl %s --config /nonexistent/x.conf 2>%s/err",
+	         getenv("SLUICED"), (int)getpid(), ctl, dir);
 	i = system(cmd);
 	assert_true(WIFEXITED(i) && WEXITSTATUS(i) == 1);
 }

@@ -114,11 +114,11 @@ test_pipeline_in_port_forwarding(void **state)
 		input_add(&in, &f, 60 + (size_t)(i % 3) * 100);
 	}
 	start(&d, "fwd",
-			"port add out dpdk net_pcap1,tx_pcap=%1$s/out.pcap\n"
-			"port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
-			"flow del\n"
-			"flow add in_port=in actions=output:out\n",
-			&in);
+	      "port add out dpdk net_pcap1,tx_pcap=%1$s/out.pcap\n"
+	      "port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
+	      "flow del\n"
+	      "flow add in_port=in actions=output:out\n",
+	      &in);
 	assert_int_equal(th_wait_rx(&d, "in", 500, 20), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json port stats out"), 0);
 	stop_ok(&d);
@@ -184,19 +184,20 @@ test_pipeline_matches_and_priorities(void **state)
 		input_add(&in, &f, 60);
 	}
 	start(&d, "match",
-			"port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
-			"port add b dpdk net_pcap2,tx_pcap=%1$s/b.pcap\n"
-			"port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
-			"flow del\n"
-			"flow add priority=300,dl_src=02:00:00:00:00:99 actions=drop\n"
-			"flow add priority=200,tcp,nw_src=10.0.0.0/30,tp_dst=80 actions=output:a\n"
-			"flow add priority=100,udp,tp_dst=53 actions=output:b\n"
-			"flow add priority=50,ip actions=output:b\n",
-			&in);
+	      "port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
+	      "port add b dpdk net_pcap2,tx_pcap=%1$s/b.pcap\n"
+	      "port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
+	      "flow del\n"
+	      "flow add priority=300,dl_src=02:00:00:00:00:99 actions=drop\n"
+	      "flow add priority=200,tcp,nw_src=10.0.0.0/30,tp_dst=80 actions=output:a\n"
+	      "flow add priority=100,udp,tp_dst=53 actions=output:b\n"
+	      "flow add priority=50,ip actions=output:b\n",
+	      &in);
 	assert_int_equal(th_wait_rx(&d, "in", 300, 20), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "table_miss") + th_json_num(o.buf, NULL, "no_output"),
-			want_drop);
+	assert_int_equal(th_json_num(o.buf, NULL, "table_miss") +
+	                                 th_json_num(o.buf, NULL, "no_output"),
+	                 want_drop);
 	assert_int_equal(th_ctl(&d, &o, "--json flow dump"), 0);
 	stop_ok(&d);
 	snprintf(path, sizeof(path), "%s/a.pcap", d.dir);
@@ -230,13 +231,13 @@ test_pipeline_vlan_push_pop(void **state)
 		input_add(&in, &f, 64);
 	}
 	start(&d, "vlan",
-			"port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
-			"port add b dpdk net_pcap2,tx_pcap=%1$s/b.pcap\n"
-			"port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
-			"flow del\n"
-			"flow add priority=10,in_port=in,dl_vlan=0xffff actions=mod_vlan_vid:10,output:a\n"
-			"flow add priority=10,in_port=in,dl_vlan=20 actions=strip_vlan,output:b\n",
-			&in);
+	      "port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
+	      "port add b dpdk net_pcap2,tx_pcap=%1$s/b.pcap\n"
+	      "port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
+	      "flow del\n"
+	      "flow add priority=10,in_port=in,dl_vlan=0xffff actions=mod_vlan_vid:10,output:a\n"
+	      "flow add priority=10,in_port=in,dl_vlan=20 actions=strip_vlan,output:b\n",
+	      &in);
 	assert_int_equal(th_wait_rx(&d, "in", 100, 20), 0);
 	stop_ok(&d);
 	snprintf(path, sizeof(path), "%s/a.pcap", d.dir);
@@ -277,22 +278,24 @@ test_pipeline_rewrites_fix_checksums(void **state)
 	(void)state;
 	for (i = 0; i < 90; i++) {
 		pb_flow_init(&f);
-		f.proto = i % 3 == 0 ? PB_IPPROTO_TCP : i % 3 == 1 ? PB_IPPROTO_UDP : PB_IPPROTO_ICMP;
+		f.proto = i % 3 == 0 ? PB_IPPROTO_TCP :
+		          i % 3 == 1 ? PB_IPPROTO_UDP :
+		                       PB_IPPROTO_ICMP;
 		f.sport = (uint16_t)(2000 + i);
 		f.dport = 80;
 		f.ttl = 64;
 		input_add(&in, &f, 80);
 	}
 	start(&d, "rewrite",
-			"port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
-			"port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
-			"flow del\n"
-			"flow add in_port=in,ip actions=mod_nw_src:192.168.7.9,set_field:172.16.0.1->nw_dst,"
-			"mod_dl_dst:0a:0b:0c:0d:0e:0f,dec_ttl,resubmit(,1)\n"
-			"flow add table=1,tcp actions=mod_tp_dst:8080,mod_nw_tos:32,output:a\n"
-			"flow add table=1,udp actions=set_field:53->tp_src,output:a\n"
-			"flow add table=1,icmp actions=output:a\n",
-			&in);
+	      "port add a dpdk net_pcap1,tx_pcap=%1$s/a.pcap\n"
+	      "port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
+	      "flow del\n"
+	      "flow add in_port=in,ip actions=mod_nw_src:192.168.7.9,set_field:172.16.0.1->nw_dst,"
+	      "mod_dl_dst:0a:0b:0c:0d:0e:0f,dec_ttl,resubmit(,1)\n"
+	      "flow add table=1,tcp actions=mod_tp_dst:8080,mod_nw_tos:32,output:a\n"
+	      "flow add table=1,udp actions=set_field:53->tp_src,output:a\n"
+	      "flow add table=1,icmp actions=output:a\n",
+	      &in);
 	assert_int_equal(th_wait_rx(&d, "in", 90, 20), 0);
 	stop_ok(&d);
 	snprintf(path, sizeof(path), "%s/a.pcap", d.dir);
@@ -335,10 +338,10 @@ test_pipeline_normal_learns_and_floods(void **state)
 	f.dst_mac[5] = 0x0b;
 	input_add(&in, &f, 60);
 	start(&d, "normal",
-			"port add b dpdk net_pcap1,tx_pcap=%1$s/b.pcap\n"
-			"port add c dpdk net_pcap2,tx_pcap=%1$s/c.pcap\n"
-			"port add a dpdk net_pcap0,rx_pcap=%1$s/in.pcap,tx_pcap=%1$s/a.pcap\n",
-			&in);
+	      "port add b dpdk net_pcap1,tx_pcap=%1$s/b.pcap\n"
+	      "port add c dpdk net_pcap2,tx_pcap=%1$s/c.pcap\n"
+	      "port add a dpdk net_pcap0,rx_pcap=%1$s/in.pcap,tx_pcap=%1$s/a.pcap\n",
+	      &in);
 	assert_int_equal(th_wait_rx(&d, "a", 1, 20), 0);
 	/* Phase 2: B answers from a new port, so sluice learns B there... */
 	udp_flow(&f, 0x0a000002, 2, 1);
@@ -347,8 +350,11 @@ test_pipeline_normal_learns_and_floods(void **state)
 	input_add(&in, &f, 60);
 	snprintf(path, sizeof(path), "%s/b2in.pcap", d.dir);
 	input_write(&in, path);
-	assert_int_equal(th_ctl(&d, &o, "port add b2 dpdk net_pcap3,rx_pcap=%s/b2in.pcap,"
-					"tx_pcap=%s/b2.pcap", d.dir, d.dir), 0);
+	assert_int_equal(th_ctl(&d, &o,
+	                        "port add b2 dpdk net_pcap3,rx_pcap=%s/b2in.pcap,"
+	                        "tx_pcap=%s/b2.pcap",
+	                        d.dir, d.dir),
+	                 0);
 	assert_int_equal(th_wait_rx(&d, "b2", 1, 20), 0);
 	/* ... and A's next frame to B goes to b2 only. */
 	udp_flow(&f, 0x0a000001, 1, 2);
@@ -357,8 +363,8 @@ test_pipeline_normal_learns_and_floods(void **state)
 	input_add(&in, &f, 60);
 	snprintf(path, sizeof(path), "%s/a2in.pcap", d.dir);
 	input_write(&in, path);
-	assert_int_equal(th_ctl(&d, &o, "port add a2 dpdk net_pcap4,rx_pcap=%s/a2in.pcap",
-					d.dir), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add a2 dpdk net_pcap4,rx_pcap=%s/a2in.pcap", d.dir),
+	                 0);
 	assert_int_equal(th_wait_rx(&d, "a2", 1, 20), 0);
 	assert_int_equal(th_ctl(&d, &o, "fdb show"), 0);
 	assert_non_null(strstr(o.buf, "02:00:00:00:00:0b"));
@@ -443,13 +449,13 @@ test_pipeline_malformed_corpus(void **state)
 	}
 	n_in = in.n;
 	start(&d, "malformed",
-			"port add out dpdk net_pcap1,tx_pcap=%1$s/out.pcap\n"
-			"port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
-			"flow del\n"
-			"flow add priority=10,in_port=in,tcp actions=output:out\n"
-			"flow add priority=10,in_port=in,udp6 actions=output:out\n"
-			"flow add priority=5,in_port=in,ip actions=output:out\n",
-			&in);
+	      "port add out dpdk net_pcap1,tx_pcap=%1$s/out.pcap\n"
+	      "port add in dpdk net_pcap0,rx_pcap=%1$s/in.pcap\n"
+	      "flow del\n"
+	      "flow add priority=10,in_port=in,tcp actions=output:out\n"
+	      "flow add priority=10,in_port=in,udp6 actions=output:out\n"
+	      "flow add priority=5,in_port=in,ip actions=output:out\n",
+	      &in);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_true(strlen(o.buf) < sizeof(baseline));
 	memcpy(baseline, o.buf, strlen(o.buf) + 1);

@@ -84,7 +84,8 @@ key_udp(struct pm_key *k, uint16_t in_port, uint32_t src, uint16_t dport)
 static uint32_t
 out_of(const struct vs_ofproto *ofp, const struct pm_key *k)
 {
-	const struct vs_rule *r = vs_ruleset_lookup(vs_ofproto_snapshot(vs_ofproto_slot(ofp)), 0, k);
+	const struct vs_rule *r =
+			vs_ruleset_lookup(vs_ofproto_snapshot(vs_ofproto_slot(ofp)), 0, k);
 
 	if (r == NULL)
 		return 0;
@@ -185,12 +186,12 @@ test_vs_ofproto_replace_all_keeps_counters(void **state)
 	r = vs_ruleset_lookup(vs_ofproto_current(ofp), 0, &k);
 	assert_non_null(r);
 	((struct vs_rule *)r)->stats[0].n_packets = 42;
-	assert_int_equal(vs_flow_parse("priority=5,udp actions=output:1", VS_FP_ADD, NULL, &specs[0],
-					 err, sizeof(err)),
-			0);
+	assert_int_equal(vs_flow_parse("priority=5,udp actions=output:1", VS_FP_ADD, NULL,
+	                               &specs[0], err, sizeof(err)),
+	                 0);
 	assert_int_equal(vs_flow_parse("priority=9,icmp actions=output:3", VS_FP_ADD, NULL,
-					 &specs[1], err, sizeof(err)),
-			0);
+	                               &specs[1], err, sizeof(err)),
+	                 0);
 	assert_int_equal(vs_ofproto_replace_all(ofp, specs, 2), 0);
 	assert_int_equal(vs_ofproto_current(ofp)->n_rules, 2);
 	r = vs_ruleset_lookup(vs_ofproto_current(ofp), 0, &k);
@@ -249,24 +250,25 @@ test_vs_ofproto_random_matches_reference(void **state)
 		for (i = 0; i < 100; i++, n++) {
 			prio[n] = rand() % 20;
 			snprintf(texts[n], sizeof(texts[n]),
-					"priority=%d,udp,nw_src=10.0.%d.0/%d,tp_dst=%d actions=output:%d",
-					prio[n], rand() % 4, 22 + rand() % 11, rand() % 4, n + 1);
+			         "priority=%d,udp,nw_src=10.0.%d.0/%d,tp_dst=%d actions=output:%d",
+			         prio[n], rand() % 4, 22 + rand() % 11, rand() % 4, n + 1);
 			add(ofp, texts[n]);
 			assert_int_equal(vs_flow_parse(texts[n], VS_FP_ADD, NULL, &parsed[n], err,
-							 sizeof(err)),
-					0);
+			                               sizeof(err)),
+			                 0);
 		}
 		for (j = 0; j < 2000; j++) {
 			struct pm_key k;
-			uint32_t src = 0x0a000000u | (uint32_t)(rand() % 4) << 8 | (uint32_t)(rand() % 256);
+			uint32_t src = 0x0a000000u | (uint32_t)(rand() % 4) << 8 |
+			               (uint32_t)(rand() % 256);
 			uint16_t dp = (uint16_t)(rand() % 4);
 			int best = -1;
 
 			key_udp(&k, 1, src, dp);
 			for (i = 0; i < n; i++)
 				if (pm_key_match_masked(&k, &parsed[i].key, &parsed[i].mask,
-						    PM_KEY_WORDS) &&
-						(best < 0 || prio[i] > prio[best]))
+				                        PM_KEY_WORDS) &&
+				    (best < 0 || prio[i] > prio[best]))
 					best = i;
 			if (best < 0)
 				assert_int_equal(out_of(ofp, &k), 0);
