@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "pkt_build.h"
@@ -473,6 +474,59 @@ test_pipeline_malformed_corpus(void **state)
 	assert_true(n_out > 0);
 }
 
+/* port del under traffic: the other ports go on, and every mbuf comes back. */
+static void
+test_pipeline_port_del_under_traffic(void **state)
+{
+	static struct input in;
+	static char baseline[1 << 16];
+	struct th_daemon d;
+	struct pb_flow f;
+	int64_t b0, b1;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		udp_flow(&f, 0x0a000001 + (uint32_t)i, 1000, 2000);
+		input_add(&in, &f, 60);
+	}
+	start(&d, "portdel",
+			"port add a dpdk net_null0,no-rx=1\n"
+			"port add b dpdk net_null1,no-rx=1\n"
+			"flow del\n"
+			"flow add in_port=10 actions=output:a\n"
+			"flow add in_port=11 actions=output:b\n",
+			&in);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	assert_int_equal(th_ctl(&d, &o,
+				 "port add g1 dpdk net_pcap0,rx_pcap=%s/in.pcap,infinite_rx=1 "
+				 "n_mbufs=2048 ofport=10",
+				 d.dir),
+			0);
+	assert_int_equal(th_ctl(&d, &o,
+				 "port add g2 dpdk net_pcap1,rx_pcap=%s/in.pcap,infinite_rx=1 "
+				 "n_mbufs=2048 ofport=11",
+				 d.dir),
+			0);
+	assert_int_equal(th_wait_rx(&d, "g1", 100000, 20), 0);
+	assert_int_equal(th_wait_rx(&d, "g2", 100000, 20), 0);
+	/* Delete the first generator and its sink while the second one runs. */
+	assert_int_equal(th_ctl(&d, &o, "port del g1"), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del a"), 0);
+	b0 = th_port_stat(&d, "b", "tx_packets");
+	usleep(200000);
+	b1 = th_port_stat(&d, "b", "tx_packets");
+	assert_true(b1 > b0); /* g2 -> b keeps flowing */
+	assert_int_equal(th_ctl(&d, &o, "--json port stats b"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "tx_queue_full"), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del g2"), 0);
+	/* No generator left: every pool is back where it was before they came. */
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+}
+
 int
 main(void)
 {
@@ -483,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_pipeline_rewrites_fix_checksums),
 		cmocka_unit_test(test_pipeline_normal_learns_and_floods),
 		cmocka_unit_test(test_pipeline_malformed_corpus),
+		cmocka_unit_test(test_pipeline_port_del_under_traffic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
