@@ -143,6 +143,29 @@ vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_por
 	return 0;
 }
 
+/*
+ * After a rules change: how many packets each PMD had received when it
+ * switched to the new rules (every later packet is classified by them).
+ */
+static void
+print_switchover(struct vs_reply *r, const char *what, int n)
+{
+	uint16_t i;
+
+	if (!r->json) {
+		vs_reply_printf(r, "%s %d; switchover at", what, n);
+		for (i = 0; i < vs_d.sw.n_pmds; i++)
+			vs_reply_printf(r, " pmd%u rx=%" PRIu64, i, vs_d.sw.pmds[i]->switch_rx);
+		vs_reply_printf(r, "\n");
+		return;
+	}
+	vs_reply_printf(r, "{\"%s\": %d, \"switchover\": [", what, n);
+	for (i = 0; i < vs_d.sw.n_pmds; i++)
+		vs_reply_printf(r, "%s{\"pmd\": %u, \"rx\": %" PRIu64 "}", i ? ", " : "", i,
+				vs_d.sw.pmds[i]->switch_rx);
+	vs_reply_printf(r, "]}\n");
+}
+
 static int
 cmd_flow_add(int argc, char **argv, struct vs_reply *r)
 {
@@ -158,8 +181,7 @@ cmd_flow_add(int argc, char **argv, struct vs_reply *r)
 	vs_flow_spec_free(&spec);
 	if (ret != 0)
 		return vs_reply_error(r, ret, "cannot add flow: %s", strerror(-ret));
-	if (r->json)
-		vs_reply_printf(r, "{\"added\": 1}\n");
+	print_switchover(r, "added", 1);
 	return 0;
 }
 
@@ -184,8 +206,7 @@ cmd_flow_del(int argc, char **argv, struct vs_reply *r)
 	vs_flow_spec_free(&spec);
 	if (ret < 0)
 		return vs_reply_error(r, ret, "cannot delete flows: %s", strerror(-ret));
-	if (r->json)
-		vs_reply_printf(r, "{\"deleted\": %d}\n", ret);
+	print_switchover(r, "deleted", ret);
 	return 0;
 }
 
@@ -481,7 +502,18 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 		for (d = 0; d < VS_DROP_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_drop_name(d),
 			                s->n_drop[d]);
-		vs_reply_printf(r, "}, \"parse\": {");
+		vs_reply_printf(r, "}, \"emc_hits\": %" PRIu64 ", \"megaflow_hits\": %" PRIu64
+				   ", \"last_hits\": %" PRIu64
+				   ", \"avg_subtables_per_hit\": %.2f, \"upcalls\": %" PRIu64
+				   ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
+				   ", \"megaflows_installed\": %" PRIu64 ", \"megaflows_evicted\": %" PRIu64
+				   ", \"megaflows_expired\": %" PRIu64 ", \"classify_cycles_per_packet\": %.1f",
+				s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+				s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
+				s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
+				s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
+				rx ? (double)s->cls_cycles / (double)rx : 0.0);
+		vs_reply_printf(r, ", \"parse\": {");
 		for (d = 0; d < FC_PR_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
 			                fc_parse_reason_name(d), pmd->parse.n_reason[d]);
@@ -491,10 +523,25 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 	vs_reply_printf(r,
 	                "pmd %u (lcore %u):\n  packets: %" PRIu64 "\n  busy cycles: %" PRIu64
 	                " (%.1f%%)\n  idle cycles: %" PRIu64 "\n  cycles/packet: %.1f\n"
-	                "  iterations: %" PRIu64 ", sleeps: %" PRIu64 "\n  drops:",
+	                "  iterations: %" PRIu64 ", sleeps: %" PRIu64 "\n",
 	                pmd->idx, pmd->lcore_id, rx, busy,
 	                busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, idle, cpp,
 	                s->n_iter, s->n_sleeps);
+	vs_reply_printf(r, "  emc hits: %" PRIu64 "\n  megaflow hits: %" PRIu64
+			   " (%" PRIu64 " by the last-hit check; avg subtables probed per hit %.2f)\n"
+			   "  upcalls: %" PRIu64
+			   " (rate-limited drops %" PRIu64 ")\n  megaflows: %u (installed %" PRIu64
+			   ", evicted %" PRIu64 ", expired %" PRIu64 ")\n",
+			s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+			s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0, s->n_upcalls,
+			s->n_upcall_drops, fc_cls_count(pmd->dp.cls), s->n_mf_installed, s->n_mf_evicted,
+			s->n_mf_expired);
+	if (pmd->detail || s->cls_cycles)
+		vs_reply_printf(r, "  cycles/packet: classification %.1f, the rest %.1f (detail %s)\n",
+				rx ? (double)s->cls_cycles / (double)rx : 0.0,
+				rx ? (double)(busy - s->cls_cycles) / (double)rx : 0.0,
+				pmd->detail ? "on" : "off");
+	vs_reply_printf(r, "  drops:");
 	for (d = 0; d < VS_DROP_N; d++)
 		vs_reply_printf(r, " %s=%" PRIu64, vs_drop_name(d), s->n_drop[d]);
 	vs_reply_printf(r, "\n  parse:");
@@ -523,8 +570,15 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 			}
 			return 0;
 		}
+		if (argc == 3 && strcmp(argv[1], "detail") == 0 &&
+				(strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+			for (i = 0; i < sw->n_pmds; i++)
+				__atomic_store_n(&sw->pmds[i]->detail, argv[2][1] == 'n',
+						__ATOMIC_RELAXED);
+			return 0;
+		}
 		if (argc != 1)
-			return vs_reply_error(r, -EINVAL, "usage: pmd stats [clear]");
+			return vs_reply_error(r, -EINVAL, "usage: pmd stats [clear | detail on|off]");
 		if (r->json)
 			vs_reply_printf(r, "[");
 		for (i = 0; i < sw->n_pmds; i++)
@@ -734,6 +788,90 @@ vs_cmd_fdb_show(struct vs_reply *r)
 	return 0;
 }
 
+static int
+cmd_megaflow(int argc, char **argv, struct vs_reply *r)
+{
+	struct vs_switch *sw = &vs_d.sw;
+
+	if (argc == 1 && strcmp(argv[0], "dump") == 0) {
+		int ret;
+
+		if (r->json)
+			vs_reply_printf(r, "[");
+		ret = vs_dpif_request(sw, VS_DPIF_REQ_DUMP, r);
+		if (r->json)
+			vs_reply_printf(r, "\n]\n");
+		return ret ? vs_reply_error(r, ret, "a PMD did not answer") : 0;
+	}
+	if (argc == 1 && strcmp(argv[0], "flush") == 0) {
+		int ret = vs_dpif_request(sw, VS_DPIF_REQ_FLUSH, r);
+
+		return ret ? vs_reply_error(r, ret, "a PMD did not answer") : 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "set") == 0) {
+		char *eq = strchr(argv[1], '='), *end;
+		unsigned long long v;
+
+		if (eq == NULL)
+			return vs_reply_error(r, -EINVAL, "usage: megaflow set KEY=VALUE");
+		*eq = '\0';
+		v = strtoull(eq + 1, &end, 10);
+		if (eq[1] == '\0' || *end != '\0')
+			return vs_reply_error(r, -EINVAL, "bad value '%s'", eq + 1);
+		if (strcmp(argv[1], "idle-ms") == 0 && v >= 100)
+			__atomic_store_n(&sw->mf_idle_ms, v, __ATOMIC_RELAXED);
+		else if (strcmp(argv[1], "upcall-rate") == 0 && v >= 1)
+			__atomic_store_n(&sw->upcall_rate, v, __ATOMIC_RELAXED);
+		else if (strcmp(argv[1], "limit") == 0 && v >= 1 && v <= 10000000)
+			__atomic_store_n(&sw->mf_limit, (uint32_t)v, __ATOMIC_RELAXED);
+		else if (strcmp(argv[1], "emc-insert-prob") == 0 && v <= 1000000) {
+			uint16_t i;
+
+			sw->emc_insert_prob = (uint32_t)v;
+			for (i = 0; i < sw->n_pmds; i++)
+				if (sw->pmds[i]->dp.emc != NULL)
+					fc_emc_set_insert_prob(sw->pmds[i]->dp.emc, (uint32_t)v);
+		} else
+			return vs_reply_error(r, -EINVAL,
+					"bad setting '%s=%s' (idle-ms>=100, upcall-rate>=1, limit, "
+					"emc-insert-prob)",
+					argv[1], eq + 1);
+		return 0;
+	}
+	return vs_reply_error(r, -EINVAL,
+			"usage: megaflow dump | megaflow flush | megaflow set KEY=VALUE");
+}
+
+static int
+cmd_flow_trace(int argc, char **argv, struct vs_reply *r)
+{
+	static struct vs_xlate_rec rec;
+	static char match[8192], acts[8192];
+	struct vs_flow_spec spec;
+	struct pm_key key, mf_key;
+	int ret;
+
+	if (argc < 1)
+		return vs_reply_error(r, -EINVAL, "usage: flow trace FLOW (fields of the packet)");
+	ret = vs_cmd_parse_flow(argc, argv, VS_FP_DEL, &running_names, &spec, r);
+	if (ret != 0)
+		return ret;
+	key = spec.key;
+	vs_flow_spec_free(&spec);
+	mf_key = key;
+	vs_reply_printf(r, "flow: ");
+	vs_flow_format_match(&key, &key, &running_names, match, sizeof(match));
+	vs_reply_printf(r, "%s\n", match);
+	vs_xlate_trace(vs_ofproto_current(vs_d.sw.ofp), vs_d.sw.portmap, vs_d.sw.mac, &key, &rec, r);
+	rec.wc.recirc_id = UINT32_MAX;
+	pm_key_apply_mask(&mf_key, &mf_key, &rec.wc);
+	vs_flow_format_match(&mf_key, &rec.wc, &running_names, match, sizeof(match));
+	vs_flow_format_actions(rec.actions, rec.n_actions, &running_names, acts, sizeof(acts));
+	vs_reply_printf(r, "megaflow: %s actions:%s%s\n", match[0] ? match : "any",
+			rec.n_actions ? acts : "drop", rec.overflow ? " (not cacheable)" : "");
+	return 0;
+}
+
 static const char help_text[] =
 		"commands:\n"
 		"  show                                  switch summary, ports, mempools\n"
@@ -746,8 +884,11 @@ static const char help_text[] =
 		"  flow add FLOW                         ovs-ofctl add-flow syntax\n"
 		"  flow del [--strict] [MATCH]           ovs-ofctl del-flows syntax\n"
 		"  flow dump [--names] [MATCH]           ovs-ofctl dump-flows format\n"
+		"  flow trace FLOW                       tables, rules and megaflow for a packet\n"
+		"  megaflow dump | megaflow flush        the PMDs' datapath flows\n"
+		"  megaflow set KEY=VALUE                idle-ms, limit, upcall-rate, emc-insert-prob\n"
 		"  fdb show | fdb flush                  MAC learning table of 'normal'\n"
-		"  pmd stats [clear]                     packets, cycles, drops per PMD\n"
+		"  pmd stats [clear | detail on|off]     packets, cycles, cache hits, drops per PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
 		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, "
@@ -793,6 +934,10 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 		cmd_flow_add(argc - 2, argv + 2, r);
 	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "del") == 0) {
 		cmd_flow_del(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "trace") == 0) {
+		cmd_flow_trace(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "megaflow") == 0) {
+		cmd_megaflow(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "dump") == 0) {
 		cmd_flow_dump(argc - 2, argv + 2, r);
 	} else if (strcmp(c, "fdb") == 0) {

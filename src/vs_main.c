@@ -37,7 +37,12 @@ RTE_LOG_REGISTER(vs_main_logtype, user.vs.main, INFO);
 #define VS_DEFAULT_MBUFS 32768
 #define VS_MAC_ENTRIES   8192
 #define VS_MAC_AGING_S   300
-#define VS_TX_DRAIN_US   50
+#define VS_TX_DRAIN_US     50
+#define VS_EMC_ENTRIES     8192
+#define VS_EMC_INSERT_PROB 100
+#define VS_MF_LIMIT        200000
+#define VS_MF_IDLE_MS      10000
+#define VS_UPCALL_RATE     1000000
 
 struct vs_daemon vs_d;
 
@@ -51,6 +56,7 @@ struct opts {
 	const char *file_prefix;
 	uint32_t sleep_us;
 	uint32_t n_mbufs;
+	uint32_t emc_entries;
 	bool detach;
 };
 
@@ -79,8 +85,8 @@ usage(void)
 {
 	printf("usage: sluiced [EAL options] -- [--config FILE] [--ctl SOCKET] [--ctl-group "
 	       "GROUP]\n"
-	       "               [--pmd-cores LIST] [--pmd-sleep-max US] [--mbufs N] [--detach]\n"
-	       "               [--pidfile FILE] [--log-file FILE]\n"
+	       "               [--pmd-cores LIST] [--pmd-sleep-max US] [--mbufs N] [--emc-entries N]\n"
+	       "               [--detach] [--pidfile FILE] [--log-file FILE]\n"
 	       "EAL options pass through to DPDK (-l, --lcores, -a, --vdev, --file-prefix,\n"
 	       "--socket-mem, --no-huge, -m, --log-level, ...).  The main lcore runs control;\n"
 	       "each other lcore runs one PMD thread.\n");
@@ -109,6 +115,7 @@ parse_app_args(int argc, char **argv, struct opts *o)
 		{ "pmd-cores", required_argument, NULL, 'p' },
 		{ "pmd-sleep-max", required_argument, NULL, 'S' },
 		{ "mbufs", required_argument, NULL, 'm' },
+		{ "emc-entries", required_argument, NULL, 'e' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, 'P' },
 		{ "log-file", required_argument, NULL, 'L' },
@@ -138,6 +145,11 @@ parse_app_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			o->n_mbufs = parse_u32_opt("--mbufs", optarg, 16u << 20);
+			break;
+		case 'e':
+			o->emc_entries = parse_u32_opt("--emc-entries", optarg, 1u << 24);
+			if (o->emc_entries & (o->emc_entries - 1))
+				die("--emc-entries must be 0 or a power of two");
 			break;
 		case 'd':
 			o->detach = true;
@@ -239,12 +251,6 @@ install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-static void
-rcu_sync(void *arg)
-{
-	rte_rcu_qsbr_synchronize(arg, RTE_QSBR_THRID_INVALID);
-}
-
 /* Parses "1,3-4" into a set of lcores. */
 static bool
 in_core_list(const char *list, unsigned int lcore)
@@ -284,6 +290,11 @@ setup_switch(const struct opts *o)
 	sw->tsc_hz = rte_get_tsc_hz();
 	sw->tx_drain_tsc = sw->tsc_hz / 1000000 * VS_TX_DRAIN_US;
 	sw->pmd_sleep_max_us = o->sleep_us;
+	sw->emc_entries = o->emc_entries;
+	sw->emc_insert_prob = VS_EMC_INSERT_PROB;
+	sw->mf_limit = VS_MF_LIMIT;
+	sw->mf_idle_ms = VS_MF_IDLE_MS;
+	sw->upcall_rate = VS_UPCALL_RATE;
 	vs_d.cli_sleep_us = o->sleep_us;
 	sw->shared_mp = rte_pktmbuf_pool_create("vs_shared",
 	                                        o->n_mbufs ? o->n_mbufs : VS_DEFAULT_MBUFS, 256, 0,
@@ -300,7 +311,7 @@ setup_switch(const struct opts *o)
 	if (sw->mac == NULL)
 		die("cannot allocate the MAC table");
 	sw->portmap = rte_zmalloc("vs_portmap", sizeof(struct vs_portmap), 0);
-	sw->ofp = vs_ofproto_create(rcu_sync, sw->qsbr, vs_clock_ms);
+	sw->ofp = vs_ofproto_create(vs_switch_sync_rules, sw, vs_clock_ms);
 	if (sw->portmap == NULL || sw->ofp == NULL)
 		die("out of memory");
 	sw->rules_slot = vs_ofproto_slot(sw->ofp);
@@ -387,7 +398,7 @@ int
 main(int argc, char **argv)
 {
 	char default_ctl[256], err[512];
-	struct opts o = { 0 };
+	struct opts o = { .emc_entries = VS_EMC_ENTRIES };
 	struct vs_ctl_opts co = { 0 };
 	struct vs_ctl *ctl;
 	uint64_t last_tick = 0;

@@ -80,6 +80,31 @@ vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m)
 		txbuf_send(pmd, port, b);
 }
 
+void
+vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vs_txbuf *b = &pmd->tx[port->slot];
+	uint32_t max_frame = port->max_frame;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(m->pkt_len > max_frame)) {
+			port->pmd_stats[pmd->idx].drops[VS_PD_TX_MTU]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (b->n == 0) {
+			b->first_tsc = rte_rdtsc();
+			pmd->dirty[pmd->n_dirty++] = port->slot;
+		}
+		b->pkts[b->n++] = m;
+		if (b->n == VS_BURST_MAX)
+			txbuf_send(pmd, port, b);
+	}
+}
+
 /* Sends tx buffers that are full or older than the drain time; 'force' sends all. */
 static void
 flush__(struct vs_pmd *pmd, bool force)
@@ -143,11 +168,11 @@ pmd_reload(struct vs_pmd *pmd)
 
 /* Runs the pipeline on one received burst. */
 static void
-process_burst(struct vs_pmd *pmd, const struct vs_rxq *rxq, struct rte_mbuf **pkts, uint16_t n)
+process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
+		struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
-	const struct vs_ruleset *rs;
 	uint64_t bytes = 0;
 	uint16_t i, n_ok, n_keep = 0;
 
@@ -171,13 +196,26 @@ process_burst(struct vs_pmd *pmd, const struct vs_rxq *rxq, struct rte_mbuf **pk
 	for (i = n_ok; i < n_keep; i++)
 		rte_pktmbuf_free(pkts[i]);
 
-	/* One snapshot per burst: valid until our next quiescent state. */
-	rs = vs_ofproto_snapshot(pmd->sw->rules_slot);
-	for (i = 0; i < n_ok; i++) {
-		if (i + 1 < n_ok)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		vs_xlate_packet(pmd, rs, pmd->map, pkts[i], &pmd->keys[i]);
-	}
+	if (n_ok != 0)
+		vs_dpif_process(pmd, rs, pkts, n_ok);
+}
+
+/*
+ * Megaflows built from an older rules version may decide differently and
+ * point at rules the control thread is about to free: drop them, then tell
+ * the control thread (vs_switch_sync_rules()).
+ */
+static void
+check_rules_version(struct vs_pmd *pmd, const struct vs_ruleset *rs)
+{
+	if (likely(rs->version == pmd->rules_version))
+		return;
+	vs_dpif_flush(pmd);
+	pmd->rules_version = rs->version;
+	pmd->switch_rx = pmd->stats.n_rx; /* the first packet of the new rules is switch_rx + 1 */
+	/* Release: the flush is complete before the control thread reads the
+	 * ack (acquire in vs_switch_sync_rules()) and frees old rules. */
+	__atomic_store_n(&pmd->rules_ack, rs->version, __ATOMIC_RELEASE);
 }
 
 /* Sleeps after a run of empty polls, if allowed (--pmd-sleep-max). */
@@ -209,6 +247,10 @@ vs_pmd_main(void *arg)
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	uint64_t seen_seq = UINT64_MAX;
 
+	if (vs_dpif_init(pmd) != 0) {
+		PMD_LOG(ERR, "PMD %u: cannot allocate its flow caches", pmd->idx);
+		return -ENOMEM;
+	}
 	rte_rcu_qsbr_thread_register(sw->qsbr, pmd->idx);
 	rte_rcu_qsbr_thread_online(sw->qsbr, pmd->idx);
 	PMD_LOG(INFO, "PMD %u running on lcore %u", pmd->idx, pmd->lcore_id);
@@ -217,6 +259,7 @@ vs_pmd_main(void *arg)
 	while (!__atomic_load_n(&sw->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t seq = __atomic_load_n(&sw->reload_seq, __ATOMIC_ACQUIRE);
 		uint64_t t0 = rte_rdtsc(), t1;
+		const struct vs_ruleset *rs;
 		uint32_t n_total = 0;
 		uint16_t q;
 
@@ -229,6 +272,9 @@ vs_pmd_main(void *arg)
 		}
 		pmd->now_ms = vs_clock_ms();
 		pmd->now_s = (uint32_t)(pmd->now_ms / 1000);
+		/* One rules snapshot per iteration: valid until our next quiescent state. */
+		rs = vs_ofproto_snapshot(sw->rules_slot);
+		check_rules_version(pmd, rs);
 		for (q = 0; q < pmd->n_rxq; q++) {
 			const struct vs_rxq *rxq = &pmd->rxqs[q];
 			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue_id, pkts,
@@ -237,10 +283,12 @@ vs_pmd_main(void *arg)
 			if (n == 0)
 				continue;
 			n_total += n;
-			process_burst(pmd, rxq, pkts, n);
+			process_burst(pmd, rs, rxq, pkts, n);
 		}
 		if (pmd->n_dirty != 0)
 			flush__(pmd, false);
+		vs_dpif_serve(pmd);
+		vs_dpif_housekeeping(pmd);
 		rte_rcu_qsbr_quiescent(sw->qsbr, pmd->idx);
 		t1 = rte_rdtsc();
 		pmd->stats.n_iter++;
@@ -254,9 +302,30 @@ vs_pmd_main(void *arg)
 		}
 	}
 	vs_pmd_flush_all(pmd);
+	vs_dpif_flush(pmd);
 	rte_rcu_qsbr_thread_offline(sw->qsbr, pmd->idx);
 	rte_rcu_qsbr_thread_unregister(sw->qsbr, pmd->idx);
 	return 0;
+}
+
+void
+vs_switch_sync_rules(void *arg)
+{
+	struct vs_switch *sw = arg;
+	uint64_t version = vs_ofproto_current(sw->ofp)->version;
+	uint64_t deadline = rte_rdtsc() + 10 * sw->tsc_hz;
+	uint16_t i;
+
+	for (i = 0; i < sw->n_pmds; i++) {
+		/* Acquire: pairs with the PMD's release store of rules_ack. */
+		while (__atomic_load_n(&sw->pmds[i]->rules_ack, __ATOMIC_ACQUIRE) < version) {
+			if (rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING ||
+					rte_rdtsc() > deadline)
+				break; /* not running: it flushes when it starts */
+			usleep(10);
+		}
+	}
+	rte_rcu_qsbr_synchronize(sw->qsbr, RTE_QSBR_THRID_INVALID);
 }
 
 int

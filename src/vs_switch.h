@@ -26,6 +26,7 @@
 
 #include "fc.h"
 #include "pktmeta.h"
+#include "vs_dpif.h"
 #include "vs_common.h"
 #include "vs_mac.h"
 #include "vs_ofproto.h"
@@ -53,6 +54,24 @@ enum vs_drop {
 /** Name of a drop reason. */
 const char *vs_drop_name(enum vs_drop d);
 
+/** Internal action of cached action lists: sets key.in_port (resubmit(PORT,T)). */
+#define VS_ACT_SET_IN_PORT (VS_ACT_N + 1)
+/** Longest action list a megaflow caches. */
+#define VS_XLATE_REC_MAX 64
+/** Most rules one packet's translation may hit and still be cached. */
+#define VS_XLATE_RULES_MAX 16
+
+/** What a slow-path translation found: the megaflow to install. */
+struct vs_xlate_rec {
+	struct pm_key wc;        /**< header bits the tables consulted (the mask) */
+	uint16_t n_actions;
+	uint16_t n_rules;
+	bool overflow;           /**< too long or too deep to cache */
+	enum vs_drop reason;     /**< drop reason when the list outputs nothing */
+	struct vs_action actions[VS_XLATE_REC_MAX]; /**< flattened: no resubmit/goto */
+	const struct vs_rule *rules[VS_XLATE_RULES_MAX]; /**< rules hit, for their counters */
+};
+
 /** One rx queue a PMD polls. */
 struct vs_rxq {
 	struct vs_port *port;
@@ -77,6 +96,17 @@ struct vs_pmd_stats {
 	uint64_t n_drop[VS_DROP_N];
 	uint64_t n_sleeps;
 	uint64_t sleep_us;
+	uint64_t n_emc_hits;       /**< packets decided by the EMC */
+	uint64_t n_mf_hits;        /**< packets decided by the megaflow classifier */
+	uint64_t n_last_hits;      /**< packets decided by the last-hit megaflow */
+	uint64_t n_mf_probes;      /**< subtables probed for those hits */
+	uint64_t n_upcalls;        /**< packets sent up to the rule tables */
+	uint64_t n_upcall_drops;   /**< misses dropped by the upcall rate limit */
+	uint64_t n_mf_installed;
+	uint64_t n_mf_install_failed;
+	uint64_t n_mf_evicted;     /**< removed to stay under the megaflow limit */
+	uint64_t n_mf_expired;     /**< removed after the idle time */
+	uint64_t cls_cycles;       /**< cycles in classification (with detail on) */
 };
 
 struct vs_switch;
@@ -87,8 +117,11 @@ struct vs_pmd {
 	unsigned int lcore_id;
 	uint16_t idx; /**< 0..n_pmds-1: counter slot and tx queue */
 
-	/* Handshake with the control thread, see the file comment. */
+	/* Handshakes with the control thread, see the file comment. */
 	uint64_t reload_ack; /**< PMD writes (release), control reads (acquire) */
+	uint64_t rules_ack;  /**< rules version whose megaflows are gone (release) */
+	uint64_t switch_rx;  /**< n_rx when the PMD took that rules version */
+	bool detail;         /**< count classification cycles (pmd stats detail on) */
 
 	/* PMD-private. */
 	uint16_t n_rxq;
@@ -99,6 +132,9 @@ struct vs_pmd {
 	struct vs_txbuf tx[VS_PORT_MAX];
 	struct fc_parse_ctx parse;
 	struct pm_key keys[VS_BURST_MAX];
+	uint64_t rules_version;       /**< rules version the megaflows were built from */
+	struct vs_dpif dp;            /**< EMC and megaflows */
+	struct vs_xlate_rec rec;      /**< scratch for upcalls */
 	uint64_t now_ms; /**< clock for rule and MAC counters, per burst */
 	uint32_t now_s;
 	uint32_t n_empty; /**< consecutive empty iterations */
@@ -121,6 +157,12 @@ struct vs_switch {
 	uint64_t reload_seq;       /**< control writes (release), PMDs read (acquire) */
 	bool stop;                 /**< control writes (release), PMDs read (acquire) */
 	uint32_t pmd_sleep_max_us; /**< PMDs read relaxed */
+	/* Flow cache settings, fixed at start-up unless noted. */
+	uint32_t emc_entries;      /**< 0 = no EMC */
+	uint32_t emc_insert_prob;  /**< 1 in N misses inserted (PMDs apply on change) */
+	uint32_t mf_limit;         /**< megaflows per PMD */
+	uint64_t mf_idle_ms;       /**< megaflow idle expiry (PMDs read relaxed) */
+	uint64_t upcall_rate;      /**< upcalls per second per PMD (PMDs read relaxed) */
 	uint64_t tx_drain_tsc;     /**< tx buffer age that forces a flush */
 	uint64_t tsc_hz;
 };
@@ -133,19 +175,35 @@ uint64_t vs_clock_ms(void);
 /** The PMD main loop (rte_eal_remote_launch entry); 'arg' is a struct vs_pmd. */
 int vs_pmd_main(void *arg);
 
+/** Waits until every PMD has dropped megaflows of older rules versions (the ofproto sync hook). */
+void vs_switch_sync_rules(void *sw);
+
 /** Control side of the reload handshake.  @return 0 or -ETIMEDOUT. */
 int vs_switch_reload_pmds(struct vs_switch *sw);
 
 /**
- * Executes the flow tables on one parsed packet: looks the rules up from
- * table 0, runs their actions, and queues outputs in the PMD's tx buffers.
- * Consumes 'm' (it is sent, copied or freed).
+ * The slow path: looks the packet up in the rule tables from table 0, runs
+ * the actions of the rules it hits, queues outputs in the PMD's tx buffers,
+ * and, when 'rec' is not NULL, records the megaflow that caches this
+ * decision.  Consumes 'm'.
  */
-void vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
-                     struct rte_mbuf *m, struct pm_key *key);
+void vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs,
+		const struct vs_portmap *map, struct rte_mbuf *m, struct pm_key *key,
+		struct vs_xlate_rec *rec);
+
+/** The fast path: runs a cached action list on one packet.  Consumes 'm'. */
+void vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+		struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason);
+
+/** "flow trace": translates 'key' without a packet, printing each step into 'trace'. */
+void vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,
+		struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace);
 
 /** Queues 'm' for 'port' in the PMD's tx buffer; flushes the buffer when full. */
 void vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m);
+
+/** Queues 'n' packets for 'port' (vs_pmd_tx() for a run of packets). */
+void vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
 
 /** Sends every non-empty tx buffer. */
 void vs_pmd_flush_all(struct vs_pmd *pmd);

@@ -13,7 +13,9 @@
  * Header rewrites fix the IPv4 header checksum and the TCP/UDP/ICMP checksums
  * incrementally (RFC 1624).
  */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -21,6 +23,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "vs_daemon.h"
 #include "vs_switch.h"
 
 /** Deepest resubmit/goto_table chain (OVS allows 64). */
@@ -39,7 +42,8 @@ struct pending {
 };
 
 struct xlate {
-	struct vs_pmd *pmd;
+	struct vs_pmd *pmd;      /**< NULL when tracing */
+	struct vs_mac *mac;
 	const struct vs_ruleset *rs;
 	const struct vs_portmap *map;
 	struct rte_mbuf *m;
@@ -48,12 +52,32 @@ struct xlate {
 	uint32_t n_out;      /**< outputs made so far */
 	enum vs_drop reason; /**< why nothing left, when nothing did */
 	bool stop;           /**< goto_table or a fatal drop ends the list */
+	uint8_t table;       /**< table being run (resubmit:P) */
+	struct vs_xlate_rec *rec; /**< slow path: what to cache, or NULL */
+	struct vs_reply *trace;   /**< "flow trace" output, or NULL */
+	unsigned int depth;       /**< for trace indentation */
 };
 
 static inline void
 count_drop(struct vs_pmd *pmd, enum vs_drop d)
 {
-	pmd->stats.n_drop[d]++;
+	if (pmd != NULL)
+		pmd->stats.n_drop[d]++;
+}
+
+static void
+trace_line(struct xlate *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+trace_line(struct xlate *x, const char *fmt, ...)
+{
+	char buf[8192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	vs_reply_printf(x->trace, "%*s%s\n", (int)(2 * x->depth + 2), "", buf);
 }
 
 /* ------------------------------------------------------------------ */
@@ -95,6 +119,8 @@ vlan_push(struct rte_mbuf *m, uint16_t tpid_host, uint16_t tci_host)
 	uint8_t *p;
 	uint16_t v;
 
+	if (m == NULL)
+		return 0; /* tracing: the key alone */
 	if (rte_pktmbuf_headroom(m) < 4 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN)
 		return -1;
 	p = (uint8_t *)rte_pktmbuf_prepend(m, 4);
@@ -110,10 +136,11 @@ vlan_push(struct rte_mbuf *m, uint16_t tpid_host, uint16_t tci_host)
 static void
 vlan_strip(struct rte_mbuf *m)
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *p;
 
-	if (rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4)
+	if (m == NULL || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN + 4)
 		return;
+	p = rte_pktmbuf_mtod(m, uint8_t *);
 	memmove(p + 4, p, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, 4);
 	if (m->l2_len >= 4)
@@ -127,7 +154,8 @@ vlan_set_tci(struct rte_mbuf *m, struct pm_key *key, uint16_t tci_host)
 	if (key->vlan_tci & rte_cpu_to_be_16(PM_VLAN_PRESENT)) {
 		uint16_t v = rte_cpu_to_be_16(tci_host & ~PM_VLAN_PRESENT);
 
-		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 14), &v, 2);
+		if (m != NULL)
+			memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, 14), &v, 2);
 	} else if (vlan_push(m, RTE_ETHER_TYPE_VLAN, tci_host & ~PM_VLAN_PRESENT) != 0) {
 		return -1;
 	}
@@ -185,7 +213,7 @@ send_copy(struct xlate *x, const struct pending *p)
 static inline void
 materialize(struct xlate *x)
 {
-	if (x->pending.port != NULL) {
+	if (x->m != NULL && x->pending.port != NULL) {
 		send_copy(x, &x->pending);
 		x->pending.port = NULL;
 	}
@@ -194,6 +222,13 @@ materialize(struct xlate *x)
 static void
 emit(struct xlate *x, struct vs_port *port, enum vlan_op op, uint16_t vid)
 {
+	if (x->m == NULL) {
+		x->n_out++;
+		if (x->trace != NULL)
+			trace_line(x, "-> output to %s (%u)%s", port->name, port->ofport,
+					op == VLAN_STRIP ? " untagged" : op == VLAN_SET ? " tagged" : "");
+		return;
+	}
 	materialize(x);
 	x->pending.port = port;
 	x->pending.op = op;
@@ -275,10 +310,11 @@ normal(struct xlate *x)
 			return;
 		}
 	}
-	if (!(k->dl_src[0] & 1))
-		vs_mac_learn(pmd->sw->mac, k->dl_src, vlan, k->in_port, pmd->now_s);
+	if (x->m != NULL && !(k->dl_src[0] & 1))
+		vs_mac_learn(x->mac, k->dl_src, vlan, k->in_port, pmd->now_s);
 	if (!(k->dl_dst[0] & 1)) {
-		out = vs_mac_lookup(pmd->sw->mac, k->dl_dst, vlan, pmd->now_s);
+		out = vs_mac_lookup(x->mac, k->dl_dst, vlan,
+				pmd != NULL ? pmd->now_s : (uint32_t)(vs_clock_ms() / 1000));
 		if (out == k->in_port) {
 			x->reason = VS_DROP_NORMAL_SAME_PORT;
 			return;
@@ -499,7 +535,8 @@ set_field(struct xlate *x, const struct vs_action *a)
 	}
 	for (i = 0; i < d->size; i++)
 		c[i] = (c[i] & ~a->mask[i]) | (a->value[i] & a->mask[i]);
-	write_field(x->m, x->key, a->field);
+	if (x->m != NULL)
+		write_field(x->m, x->key, a->field);
 }
 
 static void
@@ -516,12 +553,33 @@ dec_ttl(struct xlate *x)
 		return;
 	}
 	k->nw_ttl--;
-	write_field(x->m, k, VS_F_NW_TTL);
+	if (x->m != NULL)
+		write_field(x->m, k, VS_F_NW_TTL);
 }
 
 /* ------------------------------------------------------------------ */
 
 static void run_table(struct xlate *x, uint8_t table, unsigned int depth);
+
+/* Appends an executed action to the list the megaflow will run. */
+static void
+record(struct xlate *x, const struct vs_action *a)
+{
+	if (x->rec->n_actions == VS_XLATE_REC_MAX) {
+		x->rec->overflow = true;
+		return;
+	}
+	x->rec->actions[x->rec->n_actions++] = *a;
+}
+
+static void
+record_in_port(struct xlate *x, uint16_t port)
+{
+	struct vs_action a = { .type = VS_ACT_SET_IN_PORT, .arg = port };
+
+	if (x->rec != NULL)
+		record(x, &a);
+}
 
 static bool
 modifies_packet(const struct vs_action *a)
@@ -563,7 +621,13 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 
 		if (modifies_packet(a))
 			materialize(x);
-		switch ((enum vs_act_type)a->type) {
+		if (x->rec != NULL && a->type != VS_ACT_RESUBMIT && a->type != VS_ACT_GOTO_TABLE &&
+				a->type != VS_ACT_DROP)
+			record(x, a);
+		switch ((int)a->type) {
+		case VS_ACT_SET_IN_PORT:
+			k->in_port = (uint16_t)a->arg;
+			break;
 		case VS_ACT_OUTPUT:
 			output_port(x, a->arg);
 			break;
@@ -585,9 +649,14 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 			break;
 		case VS_ACT_RESUBMIT:
 			saved_port = k->in_port;
-			if (a->port != VS_OFPORT_NONE)
+			if (a->port != VS_OFPORT_NONE && a->port != saved_port) {
+				record_in_port(x, a->port);
 				k->in_port = a->port;
-			run_table(x, (uint8_t)a->arg, depth + 1);
+			}
+			run_table(x, a->arg == VS_RESUBMIT_CUR_TABLE ? x->table : (uint8_t)a->arg,
+					depth + 1);
+			if (k->in_port != saved_port)
+				record_in_port(x, saved_port);
 			k->in_port = saved_port;
 			break;
 		case VS_ACT_GOTO_TABLE:
@@ -626,62 +695,188 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 			k->ct_mark = 0;
 			memset(k->ct_label, 0, sizeof(k->ct_label));
 			break;
-		case VS_ACT_CT:
-		case VS_ACT_N:
-			/* Rejected by the flow commands until conntrack exists. */
+		default:
+			/* ct() is rejected by the flow commands until conntrack exists. */
 			break;
 		}
 	}
+}
+
+/*
+ * Highest-priority rule of 'table' matching the key.  When recording, the
+ * masks of every rule compared are OR-ed into the megaflow mask: the
+ * outcome depends on exactly those bits, so a megaflow over them never
+ * decides differently from the tables.
+ */
+static const struct vs_rule *
+lookup(struct xlate *x, uint8_t table)
+{
+	const struct vs_table *t = x->rs->tables[table];
+	uint32_t i;
+
+	if (x->rec == NULL)
+		return vs_ruleset_lookup(x->rs, table, x->key);
+	for (i = 0; t != NULL && i < t->n_rules; i++) {
+		const struct vs_rule *r = t->rules[i];
+		pm_word_t *wc = (pm_word_t *)&x->rec->wc;
+		const pm_word_t *m = (const pm_word_t *)&r->spec.mask;
+		unsigned int w;
+
+		for (w = 0; w < r->n_key_words; w++)
+			wc[w] |= m[w];
+		if (pm_key_match_masked(x->key, &r->spec.key, &r->spec.mask, r->n_key_words))
+			return r;
+	}
+	return NULL;
 }
 
 static void
 run_table(struct xlate *x, uint8_t table, unsigned int depth)
 {
 	const struct vs_rule *r;
-	struct vs_rule_stats *st;
+	uint8_t saved_table = x->table;
 
 	if (depth >= XLATE_DEPTH_MAX) {
 		x->reason = VS_DROP_RESUBMIT_DEPTH;
 		x->stop = true;
+		if (x->rec != NULL)
+			x->rec->overflow = true;
 		return;
 	}
-	r = vs_ruleset_lookup(x->rs, table, x->key);
+	r = lookup(x, table);
+	x->depth = depth;
 	if (r == NULL) {
 		if (depth == 0)
 			x->reason = VS_DROP_TABLE_MISS;
+		if (x->trace != NULL)
+			trace_line(x, "table %u: no match%s", table, depth == 0 ? ": drop" : "");
 		return;
 	}
-	/* Our own counter slot: plain stores, the control thread reads relaxed. */
-	st = (struct vs_rule_stats *)&r->stats[x->pmd->idx];
-	st->n_packets++;
-	st->n_bytes += x->m->pkt_len;
-	st->used_ms = x->pmd->now_ms;
+	if (x->trace != NULL) {
+		char match[4096], acts[4096];
+
+		vs_flow_format_match(&r->spec.key, &r->spec.mask, vs_cmd_port_names(), match,
+				sizeof(match));
+		vs_flow_format_actions(r->spec.actions, r->spec.n_actions, vs_cmd_port_names(), acts,
+				sizeof(acts));
+		trace_line(x, "table %u: priority=%u%s%s actions=%s", table, r->spec.priority,
+				match[0] ? "," : "", match, acts);
+	}
+	if (x->rec != NULL) {
+		if (x->rec->n_rules < VS_XLATE_RULES_MAX)
+			x->rec->rules[x->rec->n_rules++] = r;
+		else
+			x->rec->overflow = true;
+	}
+	if (x->pmd != NULL && x->m != NULL && x->rec == NULL) {
+		/* Our own counter slot: plain stores, the control thread reads relaxed. */
+		struct vs_rule_stats *st = (struct vs_rule_stats *)&r->stats[x->pmd->idx];
+
+		st->n_packets++;
+		st->n_bytes += x->m->pkt_len;
+		st->used_ms = x->pmd->now_ms;
+	}
+	x->table = table;
 	run_actions(x, r->spec.actions, r->spec.n_actions, depth);
+	x->table = saved_table;
+	x->depth = depth;
+}
+
+/* Sends the pending output or frees the packet, counting why nothing left. */
+static void
+finish(struct xlate *x)
+{
+	struct rte_mbuf *m = x->m;
+
+	if (x->pending.port != NULL) {
+		if (apply_vlan_op(m, x->key, x->pending.op, x->pending.vid) == 0) {
+			vs_pmd_tx(x->pmd, x->pending.port, m);
+			return;
+		}
+		x->reason = VS_DROP_NO_MBUF;
+		x->n_out--;
+	}
+	if (x->n_out == 0)
+		count_drop(x->pmd, x->reason);
+	rte_pktmbuf_free(m);
 }
 
 void
-vs_xlate_packet(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
-                struct rte_mbuf *m, struct pm_key *key)
+vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
+		struct rte_mbuf *m, struct pm_key *key, struct vs_xlate_rec *rec)
 {
 	struct xlate x = {
 		.pmd = pmd,
+		.mac = pmd->sw->mac,
 		.rs = rs,
 		.map = map,
 		.m = m,
 		.key = key,
 		.reason = VS_DROP_NO_OUTPUT,
+		.rec = rec,
+	};
+	const struct vs_rule_stats add = { 1, m->pkt_len, pmd->now_ms };
+	uint16_t i;
+
+	if (rec != NULL) {
+		memset(&rec->wc, 0, sizeof(rec->wc));
+		rec->n_actions = 0;
+		rec->n_rules = 0;
+		rec->overflow = false;
+	}
+	run_table(&x, 0, 0);
+	if (rec != NULL) {
+		rec->reason = x.reason;
+		/* The upcalled packet counts for its rules like the cached ones will. */
+		for (i = 0; i < rec->n_rules; i++) {
+			struct vs_rule_stats *st = (struct vs_rule_stats *)&rec->rules[i]->stats[pmd->idx];
+
+			st->n_packets += add.n_packets;
+			st->n_bytes += add.n_bytes;
+			st->used_ms = add.used_ms;
+		}
+	}
+	finish(&x);
+}
+
+void
+vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+		struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason)
+{
+	struct xlate x = {
+		.pmd = pmd,
+		.mac = pmd->sw->mac,
+		.map = map,
+		.m = m,
+		.key = key,
+		.reason = reason,
 	};
 
-	run_table(&x, 0, 0);
-	if (x.pending.port != NULL) {
-		if (apply_vlan_op(m, key, x.pending.op, x.pending.vid) == 0) {
-			vs_pmd_tx(pmd, x.pending.port, m);
-			return;
-		}
-		x.reason = VS_DROP_NO_MBUF;
-		x.n_out--;
-	}
-	if (x.n_out == 0)
-		count_drop(pmd, x.reason);
-	rte_pktmbuf_free(m);
+	run_actions(&x, acts, n_acts, 0);
+	finish(&x);
 }
+
+void
+vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,
+		struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace)
+{
+	struct xlate x = {
+		.mac = mac,
+		.rs = rs,
+		.map = map,
+		.key = key,
+		.reason = VS_DROP_NO_OUTPUT,
+		.rec = rec,
+		.trace = trace,
+	};
+
+	memset(&rec->wc, 0, sizeof(rec->wc));
+	rec->n_actions = 0;
+	rec->n_rules = 0;
+	rec->overflow = false;
+	run_table(&x, 0, 0);
+	rec->reason = x.reason;
+	if (x.n_out == 0)
+		vs_reply_printf(trace, "  result: drop (%s)\n", vs_drop_name(x.reason));
+}
+

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The PMD's datapath flows: each PMD owns an exact-match (signature) cache
+ * and a megaflow classifier (lib/flowcache) whose entries carry a flattened
+ * action list ('struct vs_dp_flow').  A burst is hashed, looked up in the
+ * EMC, then in the classifier; misses go up to the rule tables
+ * (vs_xlate_upcall()), which install a megaflow over exactly the header bits
+ * the tables consulted.  Packets are then executed in arrival order.
+ *
+ * Only the owning PMD reads or writes its caches.  The control thread acts
+ * on them through requests (flush, dump) that the PMD serves in its
+ * housekeeping step, and through the rules version: after a rule change the
+ * control thread waits until every PMD has seen the new version, and a PMD
+ * that sees it first credits the rules with what its megaflows counted, then
+ * flushes them.  So once "flow add|del" returns, no packet is forwarded by a
+ * stale megaflow, and rules are freed only after no megaflow points at them.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "vs_daemon.h"
+#include "vs_dpif.h"
+#include "vs_switch.h"
+
+/* ------------------------------------------------------------------ */
+/* Allocation through rte_malloc on the PMD's socket. */
+
+static void *
+dp_zalloc(size_t size, void *arg)
+{
+	return rte_zmalloc_socket("vs_dp", size, RTE_CACHE_LINE_SIZE, (int)(intptr_t)arg);
+}
+
+static void
+dp_free(void *ptr, void *arg)
+{
+	(void)arg;
+	rte_free(ptr);
+}
+
+int
+vs_dpif_init(struct vs_pmd *pmd)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	const struct vs_switch *sw = pmd->sw;
+	int socket = (int)rte_lcore_to_socket_id(pmd->lcore_id);
+
+	dp->alloc.zalloc = dp_zalloc;
+	dp->alloc.free = dp_free;
+	dp->alloc.arg = (void *)(intptr_t)socket;
+	dp->cls = fc_cls_create(&dp->alloc, VS_MF_MAX + 1024);
+	dp->flows = rte_zmalloc_socket("vs_dp_flows", (VS_MF_MAX + 1024) * sizeof(dp->flows[0]),
+	                               RTE_CACHE_LINE_SIZE, socket);
+	if (dp->cls == NULL || dp->flows == NULL)
+		return -ENOMEM;
+	if (sw->emc_entries != 0) {
+		void *mem = rte_zmalloc_socket("vs_emc", fc_emc_memsize(sw->emc_entries),
+		                               RTE_CACHE_LINE_SIZE, socket);
+
+		if (mem == NULL)
+			return -ENOMEM;
+		dp->emc = fc_emc_init(mem, sw->emc_entries);
+		if (dp->emc == NULL)
+			return -EINVAL;
+		fc_emc_set_insert_prob(dp->emc, sw->emc_insert_prob);
+	}
+	dp->upcall_tokens = VS_UPCALL_BURST;
+	return 0;
+}
+
+/*
+ * Removes one megaflow.  The flow array is compacted by moving the last flow
+ * into the hole, so walks by index (expiry, eviction, dump) stay O(1) per step.
+ */
+static void
+dp_flow_remove(struct vs_pmd *pmd, struct vs_dp_flow *f)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	struct vs_dp_flow *last = dp->flows[--dp->n_flows];
+
+	dp->flows[f->idx] = last;
+	last->idx = f->idx;
+	if (dp->last == f)
+		dp->last = NULL;
+	fc_cls_remove(dp->cls, f->mf);
+	rte_free(f);
+}
+
+void
+vs_dpif_flush(struct vs_pmd *pmd)
+{
+	struct vs_dpif *dp = &pmd->dp;
+
+	if (dp->emc != NULL)
+		fc_emc_flush(dp->emc);
+	while (dp->n_flows > 0)
+		dp_flow_remove(pmd, dp->flows[dp->n_flows - 1]);
+	dp->cursor = 0;
+	dp->last = NULL;
+}
+
+/* Installs the megaflow a translation recorded.  Never fails the packet. */
+static void
+install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec *rec)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	struct vs_dp_flow *f;
+	struct pm_key mask = rec->wc;
+	struct fc_mf *mf;
+	size_t size;
+
+	if (rec->overflow)
+		return;
+	/* Evict after the burst: later packets of this burst may hold pointers
+	 * to any megaflow.  The arrays have room for a burst over the limit. */
+	if (dp->n_flows >= VS_MF_MAX + VS_BURST_MAX)
+		return;
+	if (dp->n_flows >= __atomic_load_n(&pmd->sw->mf_limit, __ATOMIC_RELAXED))
+		dp->n_evict++;
+	/* Always exact on the pass number: a later pass never hits a first-pass flow. */
+	mask.recirc_id = UINT32_MAX;
+	size = sizeof(*f) + rec->n_actions * sizeof(f->actions[0]);
+	f = rte_zmalloc_socket("vs_dp_flow", size, 0, (int)(intptr_t)dp->alloc.arg);
+	if (f == NULL) {
+		pmd->stats.n_mf_install_failed++;
+		return;
+	}
+	f->n_actions = rec->n_actions;
+	f->n_rules = rec->n_rules;
+	f->reason = rec->reason;
+	f->created_ms = pmd->now_ms;
+	f->used_ms = pmd->now_ms;
+	memcpy(f->rules, rec->rules, rec->n_rules * sizeof(f->rules[0]));
+	memcpy(f->actions, rec->actions, rec->n_actions * sizeof(f->actions[0]));
+	f->mask = mask;
+	pm_key_apply_mask(&f->key, key, &mask);
+	for (f->n_words = PM_KEY_WORDS; f->n_words > 0; f->n_words--)
+		if (((const pm_word_t *)&mask)[f->n_words - 1] != 0)
+			break;
+	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
+		f->simple_output = (uint16_t)rec->actions[0].arg;
+	mf = fc_cls_insert(dp->cls, key, &mask, f);
+	if (mf == NULL || mf->data != f) {
+		/* At the limit, or the same megaflow came in twice in one burst. */
+		if (mf == NULL)
+			pmd->stats.n_mf_install_failed++;
+		rte_free(f);
+		return;
+	}
+	f->mf = mf;
+	f->idx = dp->n_flows;
+	dp->flows[dp->n_flows++] = f;
+	pmd->stats.n_mf_installed++;
+	if (dp->emc != NULL && fc_cls_n_subtables(dp->cls) > 1 && fc_emc_should_insert(dp->emc))
+		fc_emc_insert(dp->emc, fc_key_hash(key), mf);
+}
+
+/* Takes one upcall token; refills at sw->upcall_rate per second. */
+static bool
+upcall_allowed(struct vs_pmd *pmd, uint64_t tsc)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	uint64_t rate = pmd->sw->upcall_rate;
+
+	if (dp->upcall_tokens == 0) {
+		uint64_t elapsed = tsc - dp->upcall_tsc, add;
+
+		/* Bound 'elapsed' first: elapsed * rate must not overflow. */
+		if (elapsed >= pmd->sw->tsc_hz)
+			add = VS_UPCALL_BURST;
+		else
+			add = elapsed * rate / pmd->sw->tsc_hz;
+		if (add == 0)
+			return false;
+		dp->upcall_tokens = add > VS_UPCALL_BURST ? VS_UPCALL_BURST : (uint32_t)add;
+		dp->upcall_tsc = tsc;
+	}
+	dp->upcall_tokens--;
+	return true;
+}
+
+/*
+ * Credits 'n' hits of 'bytes' to a megaflow and to the rules it stands for.
+ * Called once per run of consecutive packets of the same megaflow in a
+ * burst, not per packet.
+ */
+static void
+count_hits(struct vs_pmd *pmd, struct vs_dp_flow *f, uint32_t n, uint64_t bytes)
+{
+	uint16_t r;
+
+	f->n_packets += n;
+	f->n_bytes += bytes;
+	f->used_ms = pmd->now_ms;
+	for (r = 0; r < f->n_rules; r++) {
+		/* Our own counter slot: plain stores, the control thread reads relaxed. */
+		struct vs_rule_stats *st = (struct vs_rule_stats *)&f->rules[r]->stats[pmd->idx];
+
+		st->n_packets += n;
+		st->n_bytes += bytes;
+		st->used_ms = pmd->now_ms;
+	}
+}
+
+void
+vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	const struct pm_key *keyp[VS_BURST_MAX];
+	uint32_t hashes[VS_BURST_MAX];
+	struct fc_mf *mfs[VS_BURST_MAX];
+	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
+	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0;
+	struct vs_dp_flow *last = dp->last, *run_f = NULL; /* run: hits on one megaflow */
+	uint64_t last_hit = 0;
+	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
+	struct vs_port *out_port = NULL;
+	uint16_t n_out = 0;
+	uint64_t run_bytes = 0;
+	uint32_t run_n = 0;
+	uint32_t probes = 0;
+	bool use_emc;
+	uint16_t i;
+
+	/*
+	 * One-entry last-hit cache first (as VPP's last_tunnel_cache): traffic
+	 * that one megaflow covers (one in_port rule, a dominant flow) is decided
+	 * by a masked compare, without hashing.
+	 */
+	for (i = 0; i < n; i++) {
+		keyp[i] = &pmd->keys[i];
+		if (last != NULL &&
+		    pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words)) {
+			mfs[i] = last->mf;
+			last_hit |= 1ull << i;
+		}
+	}
+	all &= ~last_hit;
+	/*
+	 * The EMC pays only when several subtables would be probed: with one
+	 * (or none) the classifier's own probe, which hashes just the mask's
+	 * words, costs less than hashing the whole key for the EMC.
+	 */
+	use_emc = dp->emc != NULL && fc_cls_n_subtables(dp->cls) > 1;
+	if (use_emc) {
+		for (i = 0; i < n; i++)
+			hashes[i] = fc_key_hash(keyp[i]);
+		hit = fc_emc_lookup(dp->emc, all, keyp, hashes, mfs);
+	}
+	miss = all & ~hit;
+	if (miss != 0) {
+		mf_hit = fc_cls_lookup(dp->cls, miss, keyp, mfs, &probes);
+		miss &= ~mf_hit;
+		if (use_emc)
+			for (uint64_t b = mf_hit; b != 0; b &= b - 1) {
+				i = (uint16_t)__builtin_ctzll(b);
+				if (fc_emc_should_insert(dp->emc))
+					fc_emc_insert(dp->emc, hashes[i], mfs[i]);
+			}
+	}
+	pmd->stats.n_emc_hits += (uint64_t)__builtin_popcountll(hit);
+	pmd->stats.n_mf_hits += (uint64_t)__builtin_popcountll(mf_hit | last_hit);
+	pmd->stats.n_last_hits += (uint64_t)__builtin_popcountll(last_hit);
+	if (mf_hit != 0)
+		dp->last = mfs[63 - __builtin_clzll(mf_hit)]->data;
+	pmd->stats.n_mf_probes += probes;
+	if (pmd->detail)
+		pmd->stats.cls_cycles += rte_rdtsc() - t0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (!(miss >> i & 1)) {
+			struct vs_dp_flow *f = mfs[i]->data;
+
+			if (f != run_f) {
+				if (run_f != NULL)
+					count_hits(pmd, run_f, run_n, run_bytes);
+				run_f = f;
+				run_n = 0;
+				run_bytes = 0;
+			}
+			run_n++;
+			run_bytes += m->pkt_len;
+			if (f->simple_output != 0) {
+				/* A lone output: no action interpreter, and a run of
+				 * packets for one port is queued in one call. */
+				struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
+
+				if (likely(p != NULL && f->simple_output != pmd->keys[i].in_port)) {
+					if (p != out_port && n_out != 0) {
+						vs_pmd_tx_burst(pmd, out_port, out, n_out);
+						n_out = 0;
+					}
+					out_port = p;
+					out[n_out++] = m;
+					continue;
+				}
+			}
+			if (n_out != 0) { /* keep each port's packets in arrival order */
+				vs_pmd_tx_burst(pmd, out_port, out, n_out);
+				n_out = 0;
+			}
+			vs_xlate_execute(pmd, pmd->map, m, &pmd->keys[i], f->actions, f->n_actions,
+			                 f->reason);
+			continue;
+		}
+		if (n_out != 0) {
+			vs_pmd_tx_burst(pmd, out_port, out, n_out);
+			n_out = 0;
+		}
+		if (!upcall_allowed(pmd, rte_rdtsc())) {
+			pmd->stats.n_upcall_drops++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		pmd->stats.n_upcalls++;
+		if (run_f != NULL) {
+			/* The upcall may evict run_f: credit it first. */
+			count_hits(pmd, run_f, run_n, run_bytes);
+			run_f = NULL;
+		}
+		{
+			struct pm_key orig = pmd->keys[i];
+
+			vs_xlate_upcall(pmd, rs, pmd->map, m, &pmd->keys[i], &pmd->rec);
+			install(pmd, &orig, &pmd->rec);
+		}
+	}
+	if (run_f != NULL)
+		count_hits(pmd, run_f, run_n, run_bytes);
+	if (n_out != 0)
+		vs_pmd_tx_burst(pmd, out_port, out, n_out);
+	if (dp->n_evict != 0) {
+		vs_dpif_evict(pmd, dp->n_evict);
+		dp->n_evict = 0;
+	}
+}
+
+void
+vs_dpif_evict(struct vs_pmd *pmd, unsigned int n)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	unsigned int k, scan;
+
+	for (k = 0; k < n && dp->n_flows > 0; k++) {
+		struct vs_dp_flow *victim = NULL;
+
+		/* Least recently used of the next 32: a cheap approximation of LRU. */
+		for (scan = 0; scan < 32 && scan < dp->n_flows; scan++) {
+			struct vs_dp_flow *f;
+
+			if (dp->cursor >= dp->n_flows)
+				dp->cursor = 0;
+			f = dp->flows[dp->cursor++];
+			if (victim == NULL || f->used_ms < victim->used_ms)
+				victim = f;
+		}
+		dp_flow_remove(pmd, victim);
+		pmd->stats.n_mf_evicted++;
+	}
+}
+
+void
+vs_dpif_housekeeping(struct vs_pmd *pmd)
+{
+	struct vs_dpif *dp = &pmd->dp;
+	uint64_t idle = __atomic_load_n(&pmd->sw->mf_idle_ms, __ATOMIC_RELAXED);
+	unsigned int k;
+
+	/* Expiry: a fixed budget of flows per iteration. */
+	for (k = 0; k < 16 && dp->n_flows > 0; k++) {
+		struct vs_dp_flow *f;
+
+		if (dp->cursor >= dp->n_flows)
+			dp->cursor = 0;
+		f = dp->flows[dp->cursor];
+		if (pmd->now_ms - f->used_ms >= idle) {
+			dp_flow_remove(pmd, f); /* the last flow moved into this slot */
+			pmd->stats.n_mf_expired++;
+		} else {
+			dp->cursor++;
+		}
+	}
+	if (dp->emc != NULL)
+		fc_emc_sweep(dp->emc, 16);
+	if (pmd->now_ms - dp->last_rank_ms >= 1000) {
+		fc_cls_rank(dp->cls);
+		dp->last_rank_ms = pmd->now_ms;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Control requests, served by the PMD. */
+
+static void
+dump_flows(struct vs_pmd *pmd, struct vs_reply *r, bool *first)
+{
+	uint32_t i;
+
+	for (i = 0; i < pmd->dp.n_flows; i++) {
+		const struct vs_dp_flow *f = pmd->dp.flows[i];
+		static char match[8192], acts[8192];
+		struct pm_key key, mask;
+
+		if (fc_mf_get(f->mf, &key, &mask) != 0)
+			continue;
+		vs_flow_format_match(&key, &mask, NULL, match, sizeof(match));
+		vs_flow_format_actions(f->actions, f->n_actions, NULL, acts, sizeof(acts));
+		if (r->json) {
+			vs_reply_printf(r, "%s\n  {\"pmd\": %u, \"match\": ", *first ? "" : ",",
+			                pmd->idx);
+			vs_reply_json_str(r, match);
+			vs_reply_printf(r, ", \"actions\": ");
+			vs_reply_json_str(r, f->n_actions ? acts : "drop");
+			vs_reply_printf(r,
+			                ", \"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+			                ", \"age_ms\": %" PRIu64 ", \"idle_ms\": %" PRIu64 "}",
+			                f->n_packets, f->n_bytes, pmd->now_ms - f->created_ms,
+			                pmd->now_ms - f->used_ms);
+		} else {
+			vs_reply_printf(r,
+			                "pmd=%u, packets:%" PRIu64 ", bytes:%" PRIu64
+			                ", age:%.1fs, used:%.1fs, %s actions:%s\n",
+			                pmd->idx, f->n_packets, f->n_bytes,
+			                (double)(pmd->now_ms - f->created_ms) / 1000,
+			                (double)(pmd->now_ms - f->used_ms) / 1000,
+			                match[0] ? match : "any", f->n_actions ? acts : "drop");
+		}
+		*first = false;
+	}
+}
+
+void
+vs_dpif_serve(struct vs_pmd *pmd)
+{
+	/* Acquire: pairs with the release in vs_dpif_request(). */
+	struct vs_dpif_req *req = __atomic_load_n(&pmd->dp.req, __ATOMIC_ACQUIRE);
+
+	if (req == NULL)
+		return;
+	switch (req->type) {
+	case VS_DPIF_REQ_FLUSH:
+		vs_dpif_flush(pmd);
+		break;
+	case VS_DPIF_REQ_DUMP:
+		dump_flows(pmd, req->reply, &req->first);
+		break;
+	}
+	/* Release: the reply is written before the control thread sees 'done'. */
+	__atomic_store_n(&pmd->dp.req, NULL, __ATOMIC_RELEASE);
+}
+
+int
+vs_dpif_request(struct vs_switch *sw, enum vs_dpif_req_type type, struct vs_reply *r)
+{
+	struct vs_dpif_req req = { .type = type, .reply = r, .first = true };
+	uint16_t i;
+
+	for (i = 0; i < sw->n_pmds; i++) {
+		struct vs_pmd *pmd = sw->pmds[i];
+		uint64_t deadline = rte_rdtsc() + 5 * sw->tsc_hz;
+
+		/* Release: 'req' is written before the PMD loads the pointer. */
+		__atomic_store_n(&pmd->dp.req, &req, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&pmd->dp.req, __ATOMIC_ACQUIRE) != NULL) {
+			if (rte_eal_get_lcore_state(pmd->lcore_id) != RUNNING ||
+			    rte_rdtsc() > deadline) {
+				/* Take the request back unless the PMD has it now. */
+				struct vs_dpif_req *exp = &req;
+
+				if (__atomic_compare_exchange_n(&pmd->dp.req, &exp, NULL, false,
+				                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					return -ETIMEDOUT;
+			}
+			rte_pause();
+		}
+	}
+	return 0;
+}

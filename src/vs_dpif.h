@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The PMD's datapath flows (EMC + megaflow classifier + cached action
+ * lists), see vs_dpif.c.  Everything here runs on the owning PMD except
+ * vs_dpif_request(), which the control thread calls.
+ */
+#ifndef VS_DPIF_H
+#define VS_DPIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "fc.h"
+#include "fc_cache.h"
+#include "vs_flow.h"
+#include "vs_reply.h"
+
+struct vs_pmd;
+struct vs_switch;
+struct vs_ruleset;
+struct vs_rule;
+
+/** Upcalls a PMD may make back to back before the rate limit applies. */
+#define VS_UPCALL_BURST 1024
+
+/** Megaflows per PMD at most (the limit is settable up to this). */
+#define VS_MF_MAX (1u << 20)
+
+/** A megaflow's cached decision (the 'data' of a struct fc_mf). */
+struct vs_dp_flow {
+	struct fc_mf *mf;
+	uint32_t idx; /**< position in vs_dpif.flows */
+	uint64_t n_packets;
+	uint64_t n_bytes;
+	uint64_t created_ms;
+	uint64_t used_ms;
+	uint16_t n_rules;
+	uint16_t n_actions;
+	int reason;             /**< enum vs_drop when the list outputs nothing */
+	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
+	uint32_t n_words;       /**< key words the mask touches */
+	struct pm_key key;      /**< masked key, for the last-hit check */
+	struct pm_key mask;
+	const struct vs_rule *rules[16]; /**< rules this flow stands for */
+	struct vs_action actions[];
+};
+
+enum vs_dpif_req_type {
+	VS_DPIF_REQ_FLUSH,
+	VS_DPIF_REQ_DUMP,
+};
+
+/** A control request to one PMD; lives on the control thread's stack. */
+struct vs_dpif_req {
+	enum vs_dpif_req_type type;
+	struct vs_reply *reply;
+	bool first; /**< JSON: no comma before the first element */
+};
+
+/** One PMD's datapath flows. */
+struct vs_dpif {
+	struct fc_alloc alloc;
+	struct fc_cls *cls;
+	struct fc_emc *emc;        /**< NULL when the EMC is off */
+	struct vs_dp_flow **flows; /**< every megaflow, compact */
+	uint32_t n_flows;
+	uint32_t cursor;         /**< expiry/eviction walk position in 'flows' */
+	uint32_t n_evict;        /**< evictions owed at the end of the burst */
+	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
+	uint64_t last_rank_ms;
+	uint32_t upcall_tokens;
+	uint64_t upcall_tsc;
+	struct vs_dpif_req *req; /**< control writes (release), PMD clears (release) */
+};
+
+int vs_dpif_init(struct vs_pmd *pmd);
+/** Classifies and executes a parsed burst (pmd->keys); consumes the packets. */
+void vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
+                     uint16_t n);
+/** Removes every megaflow and EMC entry. */
+void vs_dpif_flush(struct vs_pmd *pmd);
+/** Evicts 'n' megaflows (approximately least recently used). */
+void vs_dpif_evict(struct vs_pmd *pmd, unsigned int n);
+/** Expiry and subtable ranking, on a fixed budget per call. */
+void vs_dpif_housekeeping(struct vs_pmd *pmd);
+/** Serves a pending control request, if any. */
+void vs_dpif_serve(struct vs_pmd *pmd);
+/** Control thread: runs a request on every PMD in turn.  @return 0 or -ETIMEDOUT. */
+int vs_dpif_request(struct vs_switch *sw, enum vs_dpif_req_type type, struct vs_reply *r);
+
+#endif /* VS_DPIF_H */
