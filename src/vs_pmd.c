@@ -62,25 +62,6 @@ txbuf_send(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 }
 
 void
-vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m)
-{
-	struct vs_txbuf *b = &pmd->tx[port->slot];
-
-	if (unlikely(m->pkt_len > port->max_frame)) {
-		port->pmd_stats[pmd->idx].drops[VS_PD_TX_MTU]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	if (b->n == 0) {
-		b->first_tsc = rte_rdtsc();
-		pmd->dirty[pmd->n_dirty++] = port->slot;
-	}
-	b->pkts[b->n++] = m;
-	if (b->n == VS_BURST_MAX)
-		txbuf_send(pmd, port, b);
-}
-
-void
 vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vs_txbuf *b = &pmd->tx[port->slot];
@@ -103,6 +84,12 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 		if (b->n == VS_BURST_MAX)
 			txbuf_send(pmd, port, b);
 	}
+}
+
+void
+vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m)
+{
+	vs_pmd_tx_burst(pmd, port, &m, 1);
 }
 
 /* Sends tx buffers that are full or older than the drain time; 'force' sends all. */
