@@ -70,6 +70,7 @@ struct vs_dpif {
 	uint32_t n_evict;        /**< evictions owed at the end of the burst */
 	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
 	uint64_t last_rank_ms;
+	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;
 	uint64_t upcall_tsc;
 	struct vs_dpif_req *req; /**< control writes (release), PMD clears (release) */
