@@ -481,6 +481,14 @@ cmd_port_stats(int argc, char **argv, struct vs_reply *r)
 /* ------------------------------------------------------------------ */
 /* PMDs. */
 
+/* Cycles of stage 'd' since "pmd stats clear". */
+static uint64_t
+stage_delta(const struct vs_pmd *pmd, unsigned int d)
+{
+	return __atomic_load_n(&pmd->stats.stage_cycles[d], __ATOMIC_RELAXED) -
+	       pmd->stats_base_stage[d];
+}
+
 static void
 print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 {
@@ -507,12 +515,17 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 				   ", \"avg_subtables_per_hit\": %.2f, \"upcalls\": %" PRIu64
 				   ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
 				   ", \"megaflows_installed\": %" PRIu64 ", \"megaflows_evicted\": %" PRIu64
-				   ", \"megaflows_expired\": %" PRIu64 ", \"classify_cycles_per_packet\": %.1f",
+				   ", \"megaflows_expired\": %" PRIu64 ", \"detail\": %s",
 				s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
 				s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
 				s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
 				s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
-				rx ? (double)s->cls_cycles / (double)rx : 0.0);
+				pmd->detail ? "true" : "false");
+		vs_reply_printf(r, ", \"stage_cycles_per_packet\": {");
+		for (d = 0; d < VS_STAGE_N; d++)
+			vs_reply_printf(r, "%s\"%s\": %.1f", d ? ", " : "", vs_stage_name(d),
+					rx ? (double)stage_delta(pmd, d) / (double)rx : 0.0);
+		vs_reply_printf(r, "}");
 		vs_reply_printf(r, ", \"parse\": {");
 		for (d = 0; d < FC_PR_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
@@ -536,11 +549,18 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 			s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0, s->n_upcalls,
 			s->n_upcall_drops, fc_cls_count(pmd->dp.cls), s->n_mf_installed, s->n_mf_evicted,
 			s->n_mf_expired);
-	if (pmd->detail || s->cls_cycles)
-		vs_reply_printf(r, "  cycles/packet: classification %.1f, the rest %.1f (detail %s)\n",
-				rx ? (double)s->cls_cycles / (double)rx : 0.0,
-				rx ? (double)(busy - s->cls_cycles) / (double)rx : 0.0,
-				pmd->detail ? "on" : "off");
+	if (pmd->detail) {
+		uint64_t staged = 0;
+
+		vs_reply_printf(r, "  cycles/packet by stage (detail on):");
+		for (d = 0; d < VS_STAGE_N; d++) {
+			staged += stage_delta(pmd, d);
+			vs_reply_printf(r, " %s %.1f", vs_stage_name(d),
+					rx ? (double)stage_delta(pmd, d) / (double)rx : 0.0);
+		}
+		vs_reply_printf(r, " other %.1f\n",
+				rx && busy > staged ? (double)(busy - staged) / (double)rx : 0.0);
+	}
 	vs_reply_printf(r, "  drops:");
 	for (d = 0; d < VS_DROP_N; d++)
 		vs_reply_printf(r, " %s=%" PRIu64, vs_drop_name(d), s->n_drop[d]);

@@ -241,7 +241,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	uint32_t hashes[VS_BURST_MAX];
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0;
+	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0;
 	struct vs_dp_flow *last = dp->last, *run_f = NULL; /* run: hits on one megaflow */
 	uint64_t last_hit = 0;
 	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
@@ -298,8 +298,13 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	if (mf_hit != 0)
 		dp->last = mfs[63 - __builtin_clzll(mf_hit)]->data;
 	pmd->stats.n_mf_probes += probes;
-	if (pmd->detail)
-		pmd->stats.cls_cycles += rte_rdtsc() - t0;
+	if (pmd->detail) {
+		uint64_t t1 = rte_rdtsc();
+
+		pmd->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t0;
+		t0 = t1;
+		tx0 = pmd->stats.stage_cycles[VS_STAGE_TX]; /* tx inside actions is tx's */
+	}
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -356,9 +361,16 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		}
 		{
 			struct pm_key orig = pmd->keys[i];
+			uint64_t tu = pmd->detail ? rte_rdtsc() : 0;
 
 			vs_xlate_upcall(pmd, rs, pmd->map, m, &pmd->keys[i], &pmd->rec);
 			install(pmd, &orig, &pmd->rec);
+			if (pmd->detail) {
+				uint64_t t1 = rte_rdtsc();
+
+				pmd->stats.stage_cycles[VS_STAGE_UPCALL] += t1 - tu;
+				t0 += t1 - tu; /* not part of the actions stage */
+			}
 		}
 	}
 	if (run_f != NULL)
@@ -369,6 +381,9 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		vs_dpif_evict(pmd, dp->n_evict);
 		dp->n_evict = 0;
 	}
+	if (pmd->detail)
+		pmd->stats.stage_cycles[VS_STAGE_ACTIONS] +=
+				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0);
 }
 
 void

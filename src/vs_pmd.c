@@ -26,6 +26,18 @@ static const char *const drop_names[VS_DROP_N] = {
 #undef VS_DROP_NAME__
 };
 
+static const char *const stage_names[VS_STAGE_N] = {
+#define VS_STAGE_NAME__(e, s) s,
+	VS_STAGES(VS_STAGE_NAME__)
+#undef VS_STAGE_NAME__
+};
+
+const char *
+vs_stage_name(enum vs_stage s)
+{
+	return s < VS_STAGE_N ? stage_names[s] : "?";
+}
+
 const char *
 vs_drop_name(enum vs_drop d)
 {
@@ -33,7 +45,25 @@ vs_drop_name(enum vs_drop d)
 }
 
 static void
+txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b);
+
+/* Sends a tx buffer, timing it as the tx stage when detail is on. */
+static void
 txbuf_send(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
+{
+	uint64_t t0;
+
+	if (likely(!pmd->detail)) {
+		txbuf_send__(pmd, port, b);
+		return;
+	}
+	t0 = rte_rdtsc();
+	txbuf_send__(pmd, port, b);
+	pmd->stats.stage_cycles[VS_STAGE_TX] += rte_rdtsc() - t0;
+}
+
+static void
+txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 {
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
 	uint16_t qid = pmd->idx % port->n_txq;
@@ -179,7 +209,14 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 	pmd->stats.n_rx += n;
 
 	pmd->parse.in_port = rxq->ofport;
-	n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+	if (unlikely(pmd->detail)) {
+		uint64_t t0 = rte_rdtsc();
+
+		n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+		pmd->stats.stage_cycles[VS_STAGE_PARSE] += rte_rdtsc() - t0;
+	} else {
+		n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+	}
 	for (i = n_ok; i < n_keep; i++)
 		rte_pktmbuf_free(pkts[i]);
 
@@ -264,8 +301,12 @@ vs_pmd_main(void *arg)
 		check_rules_version(pmd, rs);
 		for (q = 0; q < pmd->n_rxq; q++) {
 			const struct vs_rxq *rxq = &pmd->rxqs[q];
+			uint64_t t_rx = pmd->detail ? rte_rdtsc() : 0;
 			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue_id, pkts,
 			                              VS_BURST_MAX);
+
+			if (unlikely(pmd->detail) && n != 0)
+				pmd->stats.stage_cycles[VS_STAGE_RX] += rte_rdtsc() - t_rx;
 
 			if (n == 0)
 				continue;

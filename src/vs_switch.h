@@ -51,6 +51,28 @@ enum vs_drop {
 			VS_DROP_N
 };
 
+/*
+ * Pipeline stages timed per burst when "pmd stats detail on".  X(enum suffix, name).
+ * ct and vxlan join when those stages exist.
+ */
+#define VS_STAGES(X)                                                                            \
+	X(RX, "rx")                                                                             \
+	X(PARSE, "parse")                                                                       \
+	X(CLASSIFY, "classify")   /* last-hit check, EMC, megaflow classifier */                \
+	X(UPCALL, "upcall")       /* slow path through the rule tables */                      \
+	X(ACTIONS, "actions")     /* cached actions, batching per output */                    \
+	X(TX, "tx")
+
+enum vs_stage {
+#define VS_STAGE_ENUM__(e, s) VS_STAGE_##e,
+	VS_STAGES(VS_STAGE_ENUM__)
+#undef VS_STAGE_ENUM__
+	VS_STAGE_N
+};
+
+/** Name of a stage. */
+const char *vs_stage_name(enum vs_stage s);
+
 /** Name of a drop reason. */
 const char *vs_drop_name(enum vs_drop d);
 
@@ -106,7 +128,7 @@ struct vs_pmd_stats {
 	uint64_t n_mf_install_failed;
 	uint64_t n_mf_evicted;     /**< removed to stay under the megaflow limit */
 	uint64_t n_mf_expired;     /**< removed after the idle time */
-	uint64_t cls_cycles;       /**< cycles in classification (with detail on) */
+	uint64_t stage_cycles[VS_STAGE_N]; /**< TSC cycles per stage (with detail on) */
 };
 
 struct vs_switch;
@@ -121,7 +143,7 @@ struct vs_pmd {
 	uint64_t reload_ack; /**< PMD writes (release), control reads (acquire) */
 	uint64_t rules_ack;  /**< rules version whose megaflows are gone (release) */
 	uint64_t switch_rx;  /**< n_rx when the PMD took that rules version */
-	bool detail;         /**< count classification cycles (pmd stats detail on) */
+	bool detail;         /**< time each stage per burst (pmd stats detail on) */
 
 	/* PMD-private. */
 	uint16_t n_rxq;
@@ -143,6 +165,7 @@ struct vs_pmd {
 	/* Counters. */
 	struct vs_pmd_stats stats;
 	uint64_t stats_base_busy, stats_base_idle, stats_base_rx; /**< at "pmd stats clear" */
+	uint64_t stats_base_stage[VS_STAGE_N];
 } __rte_cache_aligned;
 
 struct vs_switch {

@@ -135,15 +135,29 @@ test_flowcache_emc_takes_over(void **state)
 	assert_int_equal(th_start(&d, "fcemc", config, NULL, NULL), 0);
 	/* Insert every miss into the EMC, then replay. */
 	assert_int_equal(th_ctl(&d, &o, "megaflow set emc-insert-prob=1"), 0);
+	assert_int_equal(th_ctl(&d, &o, "pmd stats detail on"), 0);
 	assert_int_equal(th_ctl(&d, &o, "port add in dpdk net_pcap0,rx_pcap=%s", path), 0);
 	assert_int_equal(th_wait_rx(&d, "in", 20000, 30), 0);
+	assert_int_equal(wait_tx(&d, "a", 20000), 20000);
+	/* Stage accounting: every stage the packets went through took time. */
+	assert_int_equal(th_ctl(&d, &o, "pmd stats"), 0);
+	assert_non_null(strstr(o.buf, "cycles/packet by stage (detail on): rx "));
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	{
+		const char *st = strstr(o.buf, "\"stage_cycles_per_packet\"");
+
+		assert_non_null(st);
+		assert_non_null(strstr(o.buf, "\"detail\": true"));
+		assert_true(strtod(strstr(st, "\"parse\": ") + 9, NULL) > 0.0);
+		assert_true(strtod(strstr(st, "\"classify\": ") + 12, NULL) > 0.0);
+		assert_true(strtod(strstr(st, "\"tx\": ") + 6, NULL) > 0.0);
+	}
 	/* Half the packets follow the other megaflow than the one before: the EMC. */
 	assert_true(pmd_stat(&d, "emc_hits") > 9000);
 	assert_int_equal(th_json_num(o.buf, NULL, "emc_hits") +
 	                                 th_json_num(o.buf, NULL, "megaflow_hits") +
 	                                 th_json_num(o.buf, NULL, "upcalls"),
 	                 20000);
-	assert_int_equal(wait_tx(&d, "a", 20000), 20000);
 	assert_int_equal(th_stop(&d), 0);
 }
 
