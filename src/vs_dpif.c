@@ -104,8 +104,11 @@ vs_dpif_flush(struct vs_pmd *pmd)
 	dp->last = NULL;
 }
 
-/* Installs the megaflow a translation recorded.  Never fails the packet. */
-static void
+/*
+ * Installs the megaflow a translation recorded.  Never fails the packet.
+ * @return the new megaflow, or NULL when none was installed.
+ */
+static struct vs_dp_flow *
 install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec *rec)
 {
 	struct vs_dpif *dp = &pmd->dp;
@@ -115,20 +118,18 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	size_t size;
 
 	if (rec->overflow)
-		return;
+		return NULL;
 	/* Evict after the burst: later packets of this burst may hold pointers
 	 * to any megaflow.  The arrays have room for a burst over the limit. */
 	if (dp->n_flows >= VS_MF_MAX + VS_BURST_MAX)
-		return;
-	if (dp->n_flows >= __atomic_load_n(&pmd->sw->mf_limit, __ATOMIC_RELAXED))
-		dp->n_evict++;
+		return NULL;
 	/* Always exact on the pass number: a later pass never hits a first-pass flow. */
 	mask.recirc_id = UINT32_MAX;
 	size = sizeof(*f) + rec->n_actions * sizeof(f->actions[0]);
 	f = rte_zmalloc_socket("vs_dp_flow", size, 0, (int)(intptr_t)dp->alloc.arg);
 	if (f == NULL) {
 		pmd->stats.n_mf_install_failed++;
-		return;
+		return NULL;
 	}
 	f->n_actions = rec->n_actions;
 	f->n_rules = rec->n_rules;
@@ -150,14 +151,17 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 		if (mf == NULL)
 			pmd->stats.n_mf_install_failed++;
 		rte_free(f);
-		return;
+		return NULL;
 	}
+	if (dp->n_flows >= __atomic_load_n(&pmd->sw->mf_limit, __ATOMIC_RELAXED))
+		dp->n_evict++;
 	f->mf = mf;
 	f->idx = dp->n_flows;
 	dp->flows[dp->n_flows++] = f;
 	pmd->stats.n_mf_installed++;
 	if (dp->emc != NULL && fc_cls_n_subtables(dp->cls) > 1 && fc_emc_should_insert(dp->emc))
 		fc_emc_insert(dp->emc, fc_key_hash(key), mf);
+	return f;
 }
 
 /* Takes one upcall token; refills at sw->upcall_rate per second. */
@@ -363,8 +367,23 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			struct pm_key orig = pmd->keys[i];
 			uint64_t tu = pmd->detail ? rte_rdtsc() : 0;
 
+			struct vs_dp_flow *nf;
+
 			vs_xlate_upcall(pmd, rs, pmd->map, m, &pmd->keys[i], &pmd->rec);
-			install(pmd, &orig, &pmd->rec);
+			nf = install(pmd, &orig, &pmd->rec);
+			/* Later misses of this burst that the new megaflow covers are
+			 * hits now: a new flow's first burst makes one upcall, not 32. */
+			for (uint64_t b = nf != NULL ? miss & ~((2ull << i) - 1) : 0; b != 0;
+			     b &= b - 1) {
+				uint16_t j = (uint16_t)__builtin_ctzll(b);
+
+				if (pm_key_match_masked(&pmd->keys[j], &nf->key, &nf->mask,
+				                        nf->n_words)) {
+					mfs[j] = nf->mf;
+					miss &= ~(1ull << j);
+					pmd->stats.n_mf_hits++;
+				}
+			}
 			if (pmd->detail) {
 				uint64_t t1 = rte_rdtsc();
 
