@@ -474,6 +474,85 @@ test_pipeline_malformed_corpus(void **state)
 	assert_true(n_out > 0);
 }
 
+/*
+ * normal with access and trunk ports: VLAN 10 frames from the trunk reach the
+ * access port of VLAN 10 untagged and never the one of VLAN 20; untagged
+ * frames from an access port leave the trunk tagged.  And mtu=N drops
+ * longer frames on output and input, counted.
+ */
+static void
+test_pipeline_normal_vlans_and_mtu(void **state)
+{
+	static struct input in;
+	struct th_daemon d;
+	struct pb_flow f;
+	char path[400];
+	int n, i;
+
+	(void)state;
+	/* From the trunk: 5 broadcast frames tagged 10, 5 tagged 20, 5 tagged 30. */
+	for (i = 0; i < 15; i++) {
+		udp_flow(&f, 0x0a000001, (uint16_t)i, 9);
+		memset(f.dst_mac, 0xff, 6);
+		f.n_vlans = 1;
+		f.vlan_tpid[0] = PB_ETH_VLAN;
+		f.vlan_tci[0] = (uint16_t)(10 + 10 * (i / 5));
+		input_add(&in, &f, 60);
+	}
+	/* Two jumbo-ish frames (1400 bytes) for the access port of VLAN 10, whose MTU is 1000. */
+	for (i = 0; i < 2; i++) {
+		udp_flow(&f, 0x0a000001, 100, 9);
+		memset(f.dst_mac, 0xff, 6);
+		f.n_vlans = 1;
+		f.vlan_tpid[0] = PB_ETH_VLAN;
+		f.vlan_tci[0] = 10;
+		input_add(&in, &f, 1400);
+	}
+	start(&d, "vlans",
+	      "port add acc10 dpdk net_pcap1,tx_pcap=%1$s/acc10.pcap tag=10 mtu=1000\n"
+	      "port add acc20 dpdk net_pcap2,tx_pcap=%1$s/acc20.pcap tag=20\n"
+	      "port add trunk2 dpdk net_pcap3,tx_pcap=%1$s/trunk2.pcap trunks=10,30\n"
+	      "port add trunk dpdk net_pcap0,rx_pcap=%1$s/in.pcap trunks=10-20,30\n",
+	      &in);
+	assert_int_equal(th_wait_rx(&d, "trunk", 17, 20), 0);
+	usleep(100000);
+	assert_int_equal(th_port_stat(&d, "acc10", "tx_mtu_exceeded"), 2);
+	/* Untagged from acc20 (VLAN 20) goes to the trunk tagged 20, not to trunk2. */
+	udp_flow(&f, 0x0a000009, 1, 9);
+	memset(f.dst_mac, 0xff, 6);
+	input_add(&in, &f, 60);
+	/* A frame over acc20's default MTU is dropped on input. */
+	input_add(&in, &f, 1600);
+	snprintf(path, sizeof(path), "%s/acc20in.pcap", d.dir);
+	input_write(&in, path);
+	assert_int_equal(th_ctl(&d, &o, "port del acc20"), 0);
+	assert_int_equal(th_ctl(&d, &o,
+	                        "port add acc20 dpdk net_pcap4,rx_pcap=%s,tx_pcap=%s/acc20b.pcap "
+	                        "tag=20",
+	                        path, d.dir),
+	                 0);
+	assert_int_equal(th_wait_rx(&d, "acc20", 2, 20), 0);
+	usleep(100000);
+	assert_int_equal(th_port_stat(&d, "acc20", "rx_oversize"), 1);
+	assert_int_equal(th_stop(&d), 0);
+	snprintf(path, sizeof(path), "%s/acc10.pcap", d.dir);
+	n = th_read_pcap(path, out_a, MAX_FRAMES);
+	assert_int_equal(n, 5); /* VLAN 10, untagged */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(out_a[i].len, 56); /* the 60-byte frames lost their tag */
+		assert_int_equal(out_a[i].data[12] << 8 | out_a[i].data[13], 0x0800);
+	}
+	snprintf(path, sizeof(path), "%s/acc20.pcap", d.dir);
+	assert_int_equal(th_read_pcap(path, out_a, MAX_FRAMES), 5); /* VLAN 20 only */
+	snprintf(path, sizeof(path), "%s/trunk2.pcap", d.dir);
+	n = th_read_pcap(path, out_a, MAX_FRAMES);
+	assert_int_equal(n, 12); /* VLANs 10 (7 frames) and 30 (5) stay tagged; 20 is not carried */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(out_a[i].data[12] << 8 | out_a[i].data[13], 0x8100);
+		assert_true((out_a[i].data[15] | (out_a[i].data[14] & 0xf) << 8) != 20);
+	}
+}
+
 /* port del under traffic: the other ports go on, and every mbuf comes back. */
 static void
 test_pipeline_port_del_under_traffic(void **state)
@@ -491,25 +570,25 @@ test_pipeline_port_del_under_traffic(void **state)
 		input_add(&in, &f, 60);
 	}
 	start(&d, "portdel",
-			"port add a dpdk net_null0,no-rx=1\n"
-			"port add b dpdk net_null1,no-rx=1\n"
-			"flow del\n"
-			"flow add in_port=10 actions=output:a\n"
-			"flow add in_port=11 actions=output:b\n",
-			&in);
+	      "port add a dpdk net_null0,no-rx=1\n"
+	      "port add b dpdk net_null1,no-rx=1\n"
+	      "flow del\n"
+	      "flow add in_port=10 actions=output:a\n"
+	      "flow add in_port=11 actions=output:b\n",
+	      &in);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_true(strlen(o.buf) < sizeof(baseline));
 	memcpy(baseline, o.buf, strlen(o.buf) + 1);
 	assert_int_equal(th_ctl(&d, &o,
-				 "port add g1 dpdk net_pcap0,rx_pcap=%s/in.pcap,infinite_rx=1 "
-				 "n_mbufs=2048 ofport=10",
-				 d.dir),
-			0);
+	                        "port add g1 dpdk net_pcap0,rx_pcap=%s/in.pcap,infinite_rx=1 "
+	                        "n_mbufs=2048 ofport=10",
+	                        d.dir),
+	                 0);
 	assert_int_equal(th_ctl(&d, &o,
-				 "port add g2 dpdk net_pcap1,rx_pcap=%s/in.pcap,infinite_rx=1 "
-				 "n_mbufs=2048 ofport=11",
-				 d.dir),
-			0);
+	                        "port add g2 dpdk net_pcap1,rx_pcap=%s/in.pcap,infinite_rx=1 "
+	                        "n_mbufs=2048 ofport=11",
+	                        d.dir),
+	                 0);
 	assert_int_equal(th_wait_rx(&d, "g1", 100000, 20), 0);
 	assert_int_equal(th_wait_rx(&d, "g2", 100000, 20), 0);
 	/* Delete the first generator and its sink while the second one runs. */
@@ -537,6 +616,7 @@ main(void)
 		cmocka_unit_test(test_pipeline_rewrites_fix_checksums),
 		cmocka_unit_test(test_pipeline_normal_learns_and_floods),
 		cmocka_unit_test(test_pipeline_malformed_corpus),
+		cmocka_unit_test(test_pipeline_normal_vlans_and_mtu),
 		cmocka_unit_test(test_pipeline_port_del_under_traffic),
 	};
 
