@@ -198,6 +198,25 @@ test_daemon_reload_and_save(void **state)
 	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 1);
 	assert_int_equal(th_ctl(&d, &o, "flow dump --names"), 0);
 	assert_non_null(strstr(o.buf, "in_port=p1 actions=output:p3"));
+	/* SIGHUP reloads too. */
+	f = fopen(d.config, "w");
+	assert_non_null(f);
+	fputs("port add p1 dpdk net_null0,no-rx=1\nport add p3 dpdk net_null2,no-rx=1\n"
+	      "flow del\nflow add in_port=p1 actions=output:p3\nflow add in_port=p3 actions=drop\n",
+	      f);
+	fclose(f);
+	assert_int_equal(kill(d.pid, SIGHUP), 0);
+	{
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+			if (th_json_num(o.buf, NULL, "flows") == 2)
+				break;
+			usleep(50000);
+		}
+		assert_int_equal(th_json_num(o.buf, NULL, "flows"), 2);
+	}
 	/* config save writes what runs; a daemon started from it runs the same. */
 	snprintf(save, sizeof(save), "%s/saved.conf", d.dir);
 	assert_int_equal(th_ctl(&d, &o, "config save %s", save), 0);
@@ -217,7 +236,7 @@ test_daemon_reload_and_save(void **state)
 		assert_int_equal(th_ctl(&d2, &o, "flow dump --names"), 0);
 		assert_non_null(strstr(o.buf, "in_port=p1 actions=output:p3"));
 		assert_int_equal(th_ctl(&d2, &o, "--json show"), 0);
-		assert_int_equal(th_json_num(o.buf, NULL, "flows"), 1);
+		assert_int_equal(th_json_num(o.buf, NULL, "flows"), 2);
 		assert_int_equal(th_stop(&d2), 0);
 	}
 	snprintf(path, sizeof(path), "%s", d.ctl);
