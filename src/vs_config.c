@@ -205,6 +205,17 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	                      argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 }
 
+/* Prefixes the error in 'r' with "FILE:LINE: ". */
+static void
+at_line(struct vs_reply *r, const char *path, unsigned int line)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", r->buf);
+	msg[strcspn(msg, "\n")] = '\0';
+	vs_reply_error(r, r->status, "%s:%u: %s", path, line, msg);
+}
+
 static void
 model_free(struct cfg_model *m)
 {
@@ -255,11 +266,7 @@ model_load(const char *path, struct vs_reply *r)
 		if (argc == 0)
 			continue;
 		if (model_line(m, argc, argv, lineno, r) != 0) {
-			char msg[512];
-
-			snprintf(msg, sizeof(msg), "%s", r->buf);
-			msg[strcspn(msg, "\n")] = '\0';
-			vs_reply_error(r, r->status, "%s:%u: %s", path, lineno, msg);
+			at_line(r, path, lineno);
 			goto err;
 		}
 	}
@@ -328,11 +335,7 @@ vs_config_load(const char *path, struct vs_reply *r)
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
 		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
 		if (ret != 0) {
-			char msg[512];
-
-			snprintf(msg, sizeof(msg), "%s", r->buf);
-			msg[strcspn(msg, "\n")] = '\0';
-			vs_reply_error(r, ret, "%s:%u: %s", path, m->ports[i].line, msg);
+			at_line(r, path, m->ports[i].line);
 		}
 	}
 	if (ret == 0 && m->has_sleep)
