@@ -1,0 +1,694 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connection table and the ct() action over a burst.  Layout and the
+ * concurrency protocol are described in ct_priv.h.
+ */
+#include <errno.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_prefetch.h>
+#include <rte_spinlock.h>
+
+#include "ct.h"
+#include "ct_priv.h"
+
+/* Signature of a hash: its upper 16 bits, never 0 (0 marks a free slot). */
+static inline uint16_t
+hash_sig(uint32_t h)
+{
+	uint16_t s = (uint16_t)(h >> 16);
+
+	return s ? s : 1;
+}
+
+static inline bool
+key_eq(const struct ct_key *a, const struct ct_key *b)
+{
+	const pm_word_t *pa = (const pm_word_t *)a, *pb = (const pm_word_t *)b;
+
+	return ((pa[0] ^ pb[0]) | (pa[1] ^ pb[1]) | (pa[2] ^ pb[2]) | (pa[3] ^ pb[3]) |
+	        (pa[4] ^ pb[4])) == 0;
+}
+
+struct ct_tbl *
+ct_tbl_create(const struct ct_tbl_params *p)
+{
+	struct ct_tbl *tbl;
+	uint32_t i, n_buckets;
+
+	if (p == NULL || p->alloc == NULL || p->free == NULL ||
+	    (p->n_buckets & (p->n_buckets - 1)) != 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	tbl = p->alloc(p->alloc_arg, sizeof(*tbl), RTE_CACHE_LINE_SIZE);
+	if (tbl == NULL)
+		goto err_nomem;
+	memset(tbl, 0, sizeof(*tbl));
+	tbl->max_conns = p->max_conns ? p->max_conns : CT_DEFAULT_MAX_CONNS;
+	n_buckets = p->n_buckets;
+	if (n_buckets == 0) {
+		/* Two keys per connection, buckets at most half full. */
+		uint64_t want = (uint64_t)tbl->max_conns * 2 * 2 / CT_BUCKET_ENTRIES;
+
+		n_buckets = 8;
+		while (n_buckets < want && n_buckets < (1u << 30))
+			n_buckets <<= 1;
+	}
+	tbl->mask = n_buckets - 1;
+	tbl->tcp = p->tcp;
+	if (p->tmo)
+		tbl->tmo = *p->tmo;
+	else
+		ct_timeouts_default(&tbl->tmo);
+	tbl->alloc = p->alloc;
+	tbl->free = p->free;
+	tbl->alloc_arg = p->alloc_arg;
+	tbl->retire = p->retire;
+	tbl->retire_arg = p->retire_arg;
+
+	tbl->buckets = p->alloc(p->alloc_arg, (size_t)n_buckets * sizeof(struct ct_bucket),
+	                        alignof(struct ct_bucket));
+	if (tbl->buckets == NULL)
+		goto err_free_tbl;
+	memset(tbl->buckets, 0, (size_t)n_buckets * sizeof(struct ct_bucket));
+	for (i = 0; i < n_buckets; i++)
+		rte_spinlock_init(&tbl->buckets[i].lock);
+	tbl->zone_count = p->alloc(p->alloc_arg, CT_N_ZONES * sizeof(uint32_t) * 2,
+	                           RTE_CACHE_LINE_SIZE);
+	if (tbl->zone_count == NULL)
+		goto err_free_buckets;
+	memset(tbl->zone_count, 0, CT_N_ZONES * sizeof(uint32_t) * 2);
+	tbl->zone_limit = tbl->zone_count + CT_N_ZONES;
+	return tbl;
+
+err_free_buckets:
+	p->free(p->alloc_arg, tbl->buckets);
+err_free_tbl:
+	p->free(p->alloc_arg, tbl);
+err_nomem:
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+void
+ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn)
+{
+	if (conn != NULL)
+		tbl->free(tbl->alloc_arg, conn);
+}
+
+void
+ct_tbl_destroy(struct ct_tbl *tbl)
+{
+	uint32_t b, e;
+
+	if (tbl == NULL)
+		return;
+	for (b = 0; b <= tbl->mask; b++) {
+		for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+			uintptr_t s = tbl->buckets[b].slots[e];
+
+			if (s != 0 && (s & 1) == CT_DIR_ORIG)
+				ct_conn_free(tbl, (struct ct_conn *)s);
+		}
+	}
+	tbl->free(tbl->alloc_arg, tbl->zone_count);
+	tbl->free(tbl->alloc_arg, tbl->buckets);
+	tbl->free(tbl->alloc_arg, tbl);
+}
+
+void
+ct_zone_limit_set(struct ct_tbl *tbl, uint16_t zone, uint32_t limit)
+{
+	/* Relaxed: a packet racing with the change may see either limit. */
+	__atomic_store_n(&tbl->zone_limit[zone], limit, __ATOMIC_RELAXED);
+}
+
+uint32_t
+ct_count(const struct ct_tbl *tbl)
+{
+	return __atomic_load_n(&tbl->n_conns, __ATOMIC_RELAXED);
+}
+
+uint32_t
+ct_zone_count(const struct ct_tbl *tbl, uint16_t zone)
+{
+	return __atomic_load_n(&tbl->zone_count[zone], __ATOMIC_RELAXED);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lookup.                                                                */
+
+/* Searches one bucket; lock-free. */
+static struct ct_conn *
+bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key, uint8_t *dir)
+{
+	unsigned int e;
+
+	for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+		uintptr_t s;
+		struct ct_conn *c;
+
+		if (__atomic_load_n(&b->sigs[e], __ATOMIC_RELAXED) != sig)
+			continue;
+		/* Acquire: pairs with the release store in bucket_put(), so the key is
+		 * visible. */
+		s = __atomic_load_n(&b->slots[e], __ATOMIC_ACQUIRE);
+		if (s == 0)
+			continue;
+		c = (struct ct_conn *)(s & ~(uintptr_t)1);
+		if (key_eq(&c->key[s & 1], key)) {
+			*dir = (uint8_t)(s & 1);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static struct ct_conn *
+lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, uint32_t hash, uint8_t *dir)
+{
+	uint16_t sig = hash_sig(hash);
+	uint32_t idx = hash & tbl->mask, i;
+	const struct ct_bucket *home = &tbl->buckets[idx];
+	struct ct_conn *c = bucket_find(home, sig, key, dir);
+
+	if (c != NULL || __atomic_load_n(&home->n_displaced, __ATOMIC_RELAXED) == 0)
+		return c;
+	for (i = 1; i < CT_PROBE_MAX; i++) {
+		c = bucket_find(&tbl->buckets[(idx + i) & tbl->mask], sig, key, dir);
+		if (c != NULL)
+			return c;
+	}
+	return NULL;
+}
+
+uint64_t
+ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key *const keys[],
+               struct ct_conn *conns[], uint8_t dirs[])
+{
+	uint32_t hashes[CT_BURST_MAX];
+	uint64_t map, hits = 0;
+
+	for (map = keys_map; map; map &= map - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(map);
+
+		hashes[i] = ct_key_hash(keys[i]);
+		rte_prefetch0(&tbl->buckets[hashes[i] & tbl->mask]);
+	}
+	for (map = keys_map; map; map &= map - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(map);
+
+		conns[i] = lookup_hashed(tbl, keys[i], hashes[i], &dirs[i]);
+		if (conns[i] != NULL)
+			hits |= UINT64_C(1) << i;
+	}
+	return hits;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Insert and delete.                                                     */
+
+/* Stores 'slot' under 'sig' in a free entry of 'b' (whose lock is held). */
+static bool
+bucket_put(struct ct_bucket *b, uint16_t sig, uintptr_t slot)
+{
+	unsigned int e;
+
+	for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+		if (b->slots[e] != 0)
+			continue;
+		/* Release: the connection's immutable fields before the pointer; pairs with
+		 * the acquire in bucket_find(). */
+		__atomic_store_n(&b->slots[e], slot, __ATOMIC_RELEASE);
+		__atomic_store_n(&b->sigs[e], sig, __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Places one key of 'c'.  The home bucket's lock is held by the caller, as is
+ * 'other' (the other key's home, may be equal); displacement buckets are
+ * trylocked, and skipped when busy.
+ */
+static bool
+place_key(struct ct_tbl *tbl, struct ct_conn *c, int dir, uint32_t other)
+{
+	uint32_t idx = c->hash[dir] & tbl->mask, i;
+	uint16_t sig = hash_sig(c->hash[dir]);
+	uintptr_t slot = (uintptr_t)c | (uintptr_t)dir;
+
+	if (bucket_put(&tbl->buckets[idx], sig, slot))
+		return true;
+	for (i = 1; i < CT_PROBE_MAX; i++) {
+		uint32_t j = (idx + i) & tbl->mask;
+		struct ct_bucket *b = &tbl->buckets[j];
+		bool held = j == other, ok;
+
+		if (j == idx)
+			break; /* tiny table wrapped */
+		if (!held && !rte_spinlock_trylock(&b->lock))
+			continue;
+		/* Count first, so that a reader that sees the slot walks on to it. */
+		__atomic_fetch_add(&tbl->buckets[idx].n_displaced, 1, __ATOMIC_RELEASE);
+		ok = bucket_put(b, sig, slot);
+		if (!ok)
+			__atomic_fetch_sub(&tbl->buckets[idx].n_displaced, 1, __ATOMIC_RELAXED);
+		if (!held)
+			rte_spinlock_unlock(&b->lock);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* Removes the slot of 'c' in direction 'dir'.  No lock held on entry. */
+static void
+remove_key(struct ct_tbl *tbl, struct ct_conn *c, int dir)
+{
+	uint32_t idx = c->hash[dir] & tbl->mask, i;
+	uintptr_t slot = (uintptr_t)c | (uintptr_t)dir;
+
+	for (i = 0; i < CT_PROBE_MAX; i++) {
+		struct ct_bucket *b = &tbl->buckets[(idx + i) & tbl->mask];
+		unsigned int e;
+		bool found = false;
+
+		rte_spinlock_lock(&b->lock);
+		for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+			if (b->slots[e] == slot) {
+				__atomic_store_n(&b->sigs[e], 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&b->slots[e], 0, __ATOMIC_RELEASE);
+				found = true;
+				break;
+			}
+		}
+		rte_spinlock_unlock(&b->lock);
+		if (found) {
+			if (i > 0)
+				__atomic_fetch_sub(&tbl->buckets[idx].n_displaced, 1,
+				                   __ATOMIC_RELAXED);
+			return;
+		}
+	}
+}
+
+static void
+count_release(struct ct_tbl *tbl, uint16_t zone)
+{
+	__atomic_fetch_sub(&tbl->n_conns, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&tbl->zone_count[zone], 1, __ATOMIC_RELAXED);
+}
+
+/* Reserves one connection under the global and zone limits. */
+static enum ct_reason
+count_reserve(struct ct_tbl *tbl, uint16_t zone)
+{
+	uint32_t zl = __atomic_load_n(&tbl->zone_limit[zone], __ATOMIC_RELAXED);
+
+	if (__atomic_fetch_add(&tbl->n_conns, 1, __ATOMIC_RELAXED) >= tbl->max_conns) {
+		__atomic_fetch_sub(&tbl->n_conns, 1, __ATOMIC_RELAXED);
+		return CT_R_LIMIT_GLOBAL;
+	}
+	if (__atomic_fetch_add(&tbl->zone_count[zone], 1, __ATOMIC_RELAXED) >= zl && zl != 0) {
+		count_release(tbl, zone);
+		return CT_R_LIMIT_ZONE;
+	}
+	return CT_R_OK;
+}
+
+/*
+ * Links both keys of 'c' (hashes set).  Returns CT_R_OK, CT_R_TABLE_FULL, or
+ * CT_R_N when either key is already present (another thread won the race).
+ */
+static enum ct_reason
+conn_insert(struct ct_tbl *tbl, struct ct_conn *c)
+{
+	uint32_t h0 = c->hash[0] & tbl->mask, h1 = c->hash[1] & tbl->mask;
+	struct ct_bucket *first = &tbl->buckets[RTE_MIN(h0, h1)];
+	struct ct_bucket *second = &tbl->buckets[RTE_MAX(h0, h1)];
+	enum ct_reason r = CT_R_OK;
+	uint8_t dir;
+
+	rte_spinlock_lock(&first->lock);
+	if (second != first)
+		rte_spinlock_lock(&second->lock);
+	if (lookup_hashed(tbl, &c->key[0], c->hash[0], &dir) != NULL ||
+	    lookup_hashed(tbl, &c->key[1], c->hash[1], &dir) != NULL) {
+		r = CT_R_N;
+	} else if (!place_key(tbl, c, 0, h1)) {
+		r = CT_R_TABLE_FULL;
+	} else if (!place_key(tbl, c, 1, h0)) {
+		r = CT_R_TABLE_FULL;
+	}
+	if (second != first)
+		rte_spinlock_unlock(&second->lock);
+	rte_spinlock_unlock(&first->lock);
+	if (r == CT_R_TABLE_FULL)
+		remove_key(tbl, c, 0); /* no-op when key 0 was not placed */
+	return r;
+}
+
+/* Unlinks 'c', which the caller marked dead under its lock, and retires it. */
+static void
+conn_unlink(struct ct_tbl *tbl, struct ct_conn *c)
+{
+	remove_key(tbl, c, 0);
+	remove_key(tbl, c, 1);
+	count_release(tbl, c->key[0].zone);
+	if (tbl->retire != NULL)
+		tbl->retire(tbl->retire_arg, tbl, c);
+	else
+		ct_conn_free(tbl, c);
+}
+
+void
+ct_conn_get_info(struct ct_conn *conn, struct ct_conn_info *info)
+{
+	memcpy(info->key, conn->key, sizeof(info->key));
+	rte_spinlock_lock(&conn->lock);
+	info->expiry = conn->expiry;
+	info->mark = conn->mark;
+	memcpy(info->label, conn->label, sizeof(info->label));
+	info->proto_state = conn->kind == CT_KIND_TCP ? conn->p.tcp.state : conn->p.simple.state;
+	memcpy(info->n_packets, conn->n_packets, sizeof(info->n_packets));
+	memcpy(info->n_bytes, conn->n_bytes, sizeof(info->n_bytes));
+	rte_spinlock_unlock(&conn->lock);
+}
+
+uint32_t
+ct_sweep(struct ct_tbl *tbl, uint64_t now, uint32_t budget)
+{
+	uint64_t n_slots = ((uint64_t)tbl->mask + 1) * CT_BUCKET_ENTRIES;
+	uint32_t n_expired = 0;
+
+	while (budget-- > 0) {
+		uint64_t pos = tbl->sweep_pos;
+		struct ct_bucket *b = &tbl->buckets[pos / CT_BUCKET_ENTRIES];
+		/* Acquire: pairs with bucket_put(); the connection is readable. */
+		uintptr_t s = __atomic_load_n(&b->slots[pos % CT_BUCKET_ENTRIES], __ATOMIC_ACQUIRE);
+
+		tbl->sweep_pos = pos + 1 == n_slots ? 0 : pos + 1;
+		if (s != 0 && (s & 1) == CT_DIR_ORIG) {
+			struct ct_conn *c = (struct ct_conn *)s;
+			bool expire;
+
+			rte_spinlock_lock(&c->lock);
+			expire = !c->dead && c->expiry <= now;
+			if (expire)
+				c->dead = 1;
+			rte_spinlock_unlock(&c->lock);
+			if (expire) {
+				conn_unlink(tbl, c);
+				n_expired++;
+			}
+		}
+	}
+	return n_expired;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The ct() action.                                                       */
+
+/* What a packet carries besides its key. */
+struct pkt_info {
+	struct ct_key key;
+	uint32_t hash;
+	enum ct_reason reason; /* CT_R_OK when trackable */
+	bool icmp_err;
+	bool icmp_reply; /* ICMP query reply type */
+	uint8_t kind;
+	struct ct_tcp_seg seg;
+};
+
+static void
+pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi)
+{
+	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
+	pi->hash = ct_key_hash(&pi->key);
+	pi->icmp_reply = false;
+	switch (pi->key.proto) {
+	case 6:
+		pi->kind = CT_KIND_TCP;
+		if (pi->reason == CT_R_OK && !pi->icmp_err &&
+		    ct_tcp_parse_seg(pkt->l4, pkt->l4_len, &pi->seg) != 0)
+			pi->reason = CT_R_TCP_TRUNC;
+		break;
+	case 17:
+	case 136:
+		pi->kind = CT_KIND_UDP;
+		break;
+	case 1:
+	case 58:
+		pi->kind = CT_KIND_ICMP;
+		if (pi->reason == CT_R_OK && !pi->icmp_err) {
+			uint8_t type = (uint8_t)(rte_be_to_cpu_16(pi->key.dport) >> 8);
+
+			pi->icmp_reply = pi->key.proto == 58 ? type == 129 :
+			                                       (type == 0 || type == 14 ||
+			                                        type == 16 || type == 18);
+		}
+		break;
+	default:
+		pi->kind = CT_KIND_OTHER;
+		break;
+	}
+}
+
+/* Runs the tracker of 'kind' on a connection's state; 'tbl' gives options. */
+static struct ct_verdict
+track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_info *pi)
+{
+	switch (c->kind) {
+	case CT_KIND_TCP:
+		return ct_tcp_update(&c->p.tcp, dir, &pi->seg, &tbl->tcp);
+	case CT_KIND_ICMP:
+		return ct_icmp_update(&c->p.simple, dir, pi->icmp_reply);
+	default:
+		return ct_udp_update(&c->p.simple, dir);
+	}
+}
+
+static uint32_t
+conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
+{
+	switch (c->kind) {
+	case CT_KIND_TCP:
+		return ct_tcp_timeout(&c->p.tcp, &tbl->tmo);
+	case CT_KIND_ICMP:
+		return ct_icmp_timeout(&c->p.simple, &tbl->tmo);
+	case CT_KIND_UDP:
+		return ct_udp_timeout(&c->p.simple, &tbl->tmo);
+	default:
+		return ct_other_timeout(&c->p.simple, &tbl->tmo);
+	}
+}
+
+/* Applies the action's mark/label to 'c' (lock held) and copies them to 'res'. */
+static void
+conn_meta(struct ct_conn *c, const struct ct_exec_opts *o, struct ct_result *res)
+{
+	unsigned int i;
+
+	if (o->commit && o->set_mark)
+		c->mark = (c->mark & ~o->mark_mask) | (o->mark_val & o->mark_mask);
+	if (o->commit && o->set_label)
+		for (i = 0; i < sizeof(c->label); i++)
+			c->label[i] = (uint8_t)((c->label[i] & ~o->label_mask[i]) |
+			                        (o->label_val[i] & o->label_mask[i]));
+	res->mark = c->mark;
+	memcpy(res->label, c->label, sizeof(res->label));
+}
+
+static uint8_t
+state_bits(enum ct_v v, int dir)
+{
+	return (uint8_t)(PM_CS_TRACKED | (v == CT_V_NEW ? PM_CS_NEW : PM_CS_ESTABLISHED) |
+	                 (dir == CT_DIR_REPLY ? PM_CS_REPLY_DIR : 0));
+}
+
+/*
+ * Tracks a packet on existing connection 'c'.  Returns false when 'c' turned
+ * out dead or the packet reopened it (the caller then looks up again / creates).
+ */
+static bool
+exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_opts *o,
+              struct ct_conn *c, int dir, const struct pkt_info *pi, const struct ct_pkt *pkt,
+              uint64_t now, struct ct_result *res)
+{
+	struct ct_verdict v;
+
+	rte_spinlock_lock(&c->lock);
+	if (c->dead) {
+		rte_spinlock_unlock(&c->lock);
+		return false;
+	}
+	if (pi->icmp_err) {
+		/* Related: the connection's state is not advanced. */
+		c->n_packets[!dir]++;
+		c->n_bytes[!dir] += pkt->pkt_len;
+		conn_meta(c, o, res);
+		rte_spinlock_unlock(&c->lock);
+		res->ct_state = (uint8_t)(PM_CS_TRACKED | PM_CS_RELATED |
+		                          (dir == CT_DIR_ORIG ? PM_CS_REPLY_DIR : 0));
+		res->conn = c;
+		return true;
+	}
+	v = track(tbl, c, dir, pi);
+	if (v.v == CT_V_REOPEN) {
+		c->dead = 1;
+		rte_spinlock_unlock(&c->lock);
+		conn_unlink(tbl, c);
+		st->n_reopened++;
+		return false;
+	}
+	res->reason = v.reason;
+	if (v.v == CT_V_INV) {
+		rte_spinlock_unlock(&c->lock);
+		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+		return true;
+	}
+	c->expiry = now + (uint64_t)conn_timeout(tbl, c) * 1000;
+	c->n_packets[dir]++;
+	c->n_bytes[dir] += pkt->pkt_len;
+	conn_meta(c, o, res);
+	rte_spinlock_unlock(&c->lock);
+	res->ct_state = state_bits(v.v, dir);
+	res->conn = c;
+	return true;
+}
+
+/*
+ * Tracks a packet with no connection.  Returns false when a concurrent
+ * insert won (the caller looks up again).  Sets '*created'.
+ */
+static bool
+exec_new(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_opts *o,
+         const struct pkt_info *pi, const struct ct_pkt *pkt, uint64_t now, struct ct_result *res,
+         bool *created)
+{
+	struct ct_conn tmp, *c;
+	struct ct_verdict v;
+	enum ct_reason r;
+
+	res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+	if (pi->icmp_err) {
+		res->reason = CT_R_ICMP_NO_CONN;
+		return true;
+	}
+	memset(&tmp.p, 0, sizeof(tmp.p));
+	tmp.kind = pi->kind;
+	v = track(tbl, &tmp, CT_DIR_ORIG, pi);
+	res->reason = v.reason;
+	if (v.v == CT_V_INV)
+		return true;
+	res->ct_state = state_bits(v.v, CT_DIR_ORIG);
+	if (!o->commit)
+		return true;
+
+	r = count_reserve(tbl, o->zone);
+	if (r != CT_R_OK) {
+		res->reason = r;
+		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+		return true;
+	}
+	c = tbl->alloc(tbl->alloc_arg, sizeof(*c), alignof(struct ct_conn));
+	if (c == NULL) {
+		count_release(tbl, o->zone);
+		res->reason = CT_R_NO_MEM;
+		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+		return true;
+	}
+	memset(c, 0, sizeof(*c));
+	c->key[0] = pi->key;
+	ct_key_reverse(&pi->key, &c->key[1]);
+	c->hash[0] = pi->hash;
+	c->hash[1] = ct_key_hash(&c->key[1]);
+	c->kind = pi->kind;
+	rte_spinlock_init(&c->lock);
+	c->p = tmp.p;
+	c->expiry = now + (uint64_t)conn_timeout(tbl, c) * 1000;
+	c->n_packets[0] = 1;
+	c->n_bytes[0] = pkt->pkt_len;
+	conn_meta(c, o, res);
+
+	r = conn_insert(tbl, c);
+	if (r != CT_R_OK) {
+		count_release(tbl, o->zone);
+		ct_conn_free(tbl, c);
+		if (r == CT_R_N)
+			return false;
+		res->reason = r;
+		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+		return true;
+	}
+	st->n_created++;
+	res->conn = c;
+	*created = true;
+	return true;
+}
+
+void
+ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct ct_exec_opts *opts,
+                 const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res)
+{
+	struct pkt_info pi[CT_BURST_MAX];
+	struct ct_conn *found[CT_BURST_MAX];
+	uint8_t dirs[CT_BURST_MAX];
+	bool changed = false; /* this burst created or deleted connections */
+	uint16_t i;
+
+	RTE_ASSERT(n <= CT_BURST_MAX);
+	/* Pass 1: keys, hashes, prefetch the home buckets. */
+	for (i = 0; i < n; i++) {
+		pkt_prepare(&pkts[i], opts->zone, &pi[i]);
+		rte_prefetch0(&tbl->buckets[pi[i].hash & tbl->mask]);
+	}
+	/* Pass 2: signature-first lookups. */
+	for (i = 0; i < n; i++)
+		found[i] = pi[i].reason == CT_R_OK ?
+		                           lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]) :
+		                           NULL;
+	/* Pass 3: in arrival order.  A packet after a change in this burst looks up again
+	 * when its earlier result may be stale (a miss, or a connection since deleted). */
+	for (i = 0; i < n; i++) {
+		struct ct_result *r = &res[i];
+		struct ct_conn *c = found[i];
+		int tries;
+
+		memset(r, 0, sizeof(*r));
+		if (pi[i].reason != CT_R_OK) {
+			r->reason = (uint8_t)pi[i].reason;
+			r->ct_state = pi[i].reason == CT_R_NOT_IP ? 0 :
+			                                            PM_CS_TRACKED | PM_CS_INVALID;
+			stats->n_reason[r->reason]++;
+			continue;
+		}
+		for (tries = 0; tries < 4; tries++) {
+			bool created = false;
+
+			if (tries > 0 || (changed && c == NULL))
+				c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]);
+			if (c != NULL) {
+				if (exec_existing(tbl, stats, opts, c, dirs[i], &pi[i], &pkts[i],
+				                  now, r))
+					break;
+				changed = true; /* dead or reopened: look up again */
+				continue;
+			}
+			if (exec_new(tbl, stats, opts, &pi[i], &pkts[i], now, r, &created)) {
+				changed |= created;
+				break;
+			}
+		}
+		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
+	}
+}

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/ct: userspace connection tracking (issue #4), library core.
+ *
+ * Three layers, each usable alone:
+ *  - protocol trackers: pure functions over a per-connection state struct
+ *    (TCP with sequence/window tracking after van Rooij, "Real Stateful TCP
+ *    Packet Filtering in IP Filter", as pf and Linux nf_conntrack_proto_tcp.c
+ *    do it; UDP and other IP protocols with OVS's first/single/multiple;
+ *    ICMP/ICMPv6 echo by id; ICMP errors related through their embedded
+ *    header).  They read no clock and touch nothing but their arguments.
+ *  - the connection table: (zone, 5-tuple) keys of both directions point to
+ *    one 'struct ct_conn'; lock-free lookups, per-bucket writer locks.
+ *  - ct_execute_burst(): tracks a burst packet by packet in arrival order
+ *    (a connection committed by packet k is seen by packet k + 1).
+ *
+ * Position: src/ calls ct_execute_burst() from the ct() action with keys from
+ * lib/flowcache's parser; this library knows no ports, lcores, clocks or
+ * config files.  Every function takes 'now' (milliseconds, any epoch) as an
+ * argument.
+ *
+ * Thread safety (see also ct_priv.h):
+ *  - ct_execute_burst(), ct_lookup_bulk(), ct_sweep() may run concurrently on
+ *    any number of threads over one table.  Lookups take no lock; a
+ *    connection's mutable fields are updated under its own spinlock;
+ *    insertion and deletion lock only the buckets they touch (no global
+ *    lock).  Connections returned by lookups stay readable until the caller's
+ *    next RCU quiescent state: deleted connections go to the 'retire' hook,
+ *    which must free them (ct_conn_free()) after a grace period.
+ *  - ct_tbl_create()/ct_tbl_destroy() and the limit setters are control path;
+ *    ct_tbl_destroy() requires that no other thread uses the table.
+ *
+ * Default timeouts (seconds), those of OVS userspace conntrack
+ * (lib/conntrack-tp.c ct_dpif_netdev_tp_def[]), see ct_timeouts_default():
+ *   TCP SYN_SENT 30, SYN_RECV 30, ESTABLISHED 86400 (24 h),
+ *   FIN_WAIT / CLOSE_WAIT / LAST_ACK 900 (OVS "fin_wait", its closing
+ *   states), TIME_WAIT 45, CLOSE 30, SYN_SENT2 30 (OVS: syn_sent);
+ *   UDP first 60, single 60, multiple 30;
+ *   ICMP first 60, reply 30;
+ *   other protocols as UDP (OVS maps other first/multiple/bidir to the UDP
+ *   first/single/multiple timeouts).
+ */
+#ifndef CT_H
+#define CT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pktmeta.h"
+
+/** Largest burst ct_execute_burst() and ct_lookup_bulk() accept. */
+#define CT_BURST_MAX 64
+
+/** Default global connection limit. */
+#define CT_DEFAULT_MAX_CONNS 1000000u
+
+/** Directions of a connection. */
+enum ct_dir {
+	CT_DIR_ORIG = 0,  /**< the direction of the packet that created it */
+	CT_DIR_REPLY = 1, /**< the other one */
+};
+
+/*
+ * Reasons for a verdict.  X(enum suffix, name).  CT_R_OK and
+ * CT_R_TCP_IGNORED go with valid verdicts, all others with CT_V_INV or with
+ * a connection that was not created.
+ */
+#define CT_REASONS(X)                                                                              \
+	X(OK, "ok")                            /* tracked normally */                              \
+	X(TCP_IGNORED, "tcp_ignored")          /* table says ignore: accepted, state kept */       \
+	X(TCP_TRUNC, "tcp_truncated")          /* TCP header or options cut short */               \
+	X(TCP_BAD_FLAGS, "tcp_bad_flags")      /* flag combination no TCP sends */                 \
+	X(TCP_BAD_TRANS, "tcp_bad_transition") /* state table says invalid */                      \
+	X(TCP_NO_PICKUP, "tcp_no_pickup")      /* mid-stream segment, pickup disabled */           \
+	X(TCP_SEQ_ABOVE, "tcp_seq_above")      /* SEQ over the receiver's window */                \
+	X(TCP_SEQ_BELOW, "tcp_seq_below")      /* SEQ end below the receiver's window */           \
+	X(TCP_ACK_ABOVE, "tcp_ack_above")      /* ACK/SACK for data never sent */                  \
+	X(TCP_ACK_BELOW, "tcp_ack_below")      /* ACK too far behind */                            \
+	X(TCP_RST_SEQ, "tcp_rst_seq")          /* RST below what the peer acknowledged */          \
+	X(ICMP_TRUNC, "icmp_truncated")        /* ICMP header or embedded header cut short */      \
+	X(ICMP_BAD_TYPE, "icmp_bad_type")      /* reply without request, unknown type */           \
+	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* error whose embedded tuple is not tracked */     \
+	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short */                          \
+	X(NOT_IP, "not_ip")                    /* neither IPv4 nor IPv6 */                         \
+	X(FRAG, "fragment")                    /* IP fragment: no reassembly yet, dropped */       \
+	X(LIMIT_GLOBAL, "limit_global")        /* global connection limit reached */               \
+	X(LIMIT_ZONE, "limit_zone")            /* zone connection limit reached */                 \
+	X(NO_MEM, "no_memory")                 /* connection allocation failed */                  \
+	X(TABLE_FULL, "table_full")            /* no free slot within the probe distance */
+
+enum ct_reason {
+#define CT_R_ENUM__(e, s) CT_R_##e,
+	CT_REASONS(CT_R_ENUM__)
+#undef CT_R_ENUM__
+			CT_R_N
+};
+
+/** Name of a reason, for counters ("unknown" when out of range). */
+const char *ct_reason_name(enum ct_reason r);
+
+/** What a tracker says about one packet. */
+enum ct_v {
+	CT_V_NEW,    /**< original direction, no reply seen yet (+new) */
+	CT_V_EST,    /**< reply seen, or reply direction (+est) */
+	CT_V_INV,    /**< invalid: state untouched (+inv) */
+	CT_V_REOPEN, /**< TCP SYN reusing a closed tuple: delete, track as new */
+};
+
+struct ct_verdict {
+	enum ct_v v;
+	enum ct_reason reason;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Timeouts.                                                              */
+
+enum ct_tmo {
+	CT_TMO_TCP_SYN_SENT,
+	CT_TMO_TCP_SYN_RECV,
+	CT_TMO_TCP_ESTABLISHED,
+	CT_TMO_TCP_FIN_WAIT,
+	CT_TMO_TCP_CLOSE_WAIT,
+	CT_TMO_TCP_LAST_ACK,
+	CT_TMO_TCP_TIME_WAIT,
+	CT_TMO_TCP_CLOSE,
+	CT_TMO_TCP_SYN_SENT2,
+	CT_TMO_UDP_FIRST,
+	CT_TMO_UDP_SINGLE,
+	CT_TMO_UDP_MULTIPLE,
+	CT_TMO_ICMP_FIRST,
+	CT_TMO_ICMP_REPLY,
+	CT_TMO_OTHER_FIRST,
+	CT_TMO_OTHER_SINGLE,
+	CT_TMO_OTHER_MULTIPLE,
+	CT_TMO_N
+};
+
+/** Timeouts in seconds, indexed by enum ct_tmo. */
+struct ct_timeouts {
+	uint32_t sec[CT_TMO_N];
+};
+
+/** Fills 't' with the defaults listed at the top of this file. */
+void ct_timeouts_default(struct ct_timeouts *t);
+
+/* ---------------------------------------------------------------------- */
+/* TCP tracker.                                                           */
+
+/** TCP states, as nf_conntrack's (same order). */
+enum ct_tcp_state_id {
+	CT_TCP_NONE,
+	CT_TCP_SYN_SENT,
+	CT_TCP_SYN_RECV,
+	CT_TCP_ESTABLISHED,
+	CT_TCP_FIN_WAIT,
+	CT_TCP_CLOSE_WAIT,
+	CT_TCP_LAST_ACK,
+	CT_TCP_TIME_WAIT,
+	CT_TCP_CLOSE,
+	CT_TCP_SYN_SENT2,
+	CT_TCP_N_STATES,
+};
+
+/** Name of a TCP state ("NONE", "SYN_SENT", ... as conntrack -L prints). */
+const char *ct_tcp_state_name(enum ct_tcp_state_id s);
+
+/** TCP header flags (low byte of the flags field). */
+#define CT_TCP_FIN 0x01u
+#define CT_TCP_SYN 0x02u
+#define CT_TCP_RST 0x04u
+#define CT_TCP_PSH 0x08u
+#define CT_TCP_ACK 0x10u
+#define CT_TCP_URG 0x20u
+#define CT_TCP_ECE 0x40u
+#define CT_TCP_CWR 0x80u
+
+/** ct_tcp_seg.wscale when the segment carries no window scale option. */
+#define CT_TCP_WSCALE_NONE 0xffu
+/** Largest window scale (RFC 7323 2.3). */
+#define CT_TCP_WSCALE_MAX 14u
+
+/** One TCP segment as the tracker sees it (host byte order). */
+struct ct_tcp_seg {
+	uint32_t seq;         /**< sequence number */
+	uint32_t ack;         /**< acknowledgment number (meaningful with ACK) */
+	uint32_t payload_len; /**< bytes of data after the TCP header */
+	uint32_t sack_right;  /**< highest right edge of the SACK blocks (n_sack > 0) */
+	uint16_t win;         /**< window field, unscaled */
+	uint8_t flags;        /**< CT_TCP_* */
+	uint8_t wscale;       /**< window scale option, or CT_TCP_WSCALE_NONE */
+	uint8_t sack_perm;    /**< SACK-permitted option present */
+	uint8_t n_sack;       /**< number of SACK blocks */
+};
+
+/** Per-direction flags in struct ct_tcp_peer. */
+#define CT_TCP_PF_WSCALE  0x01u /**< sent a window scale option in its SYN */
+#define CT_TCP_PF_SACK    0x02u /**< sent SACK-permitted */
+#define CT_TCP_PF_LIBERAL 0x04u /**< no window checks (mid-stream pickup) */
+#define CT_TCP_PF_MAXACK  0x08u /**< td_maxack is set */
+#define CT_TCP_PF_UNACKED 0x10u /**< sent data not yet acknowledged */
+
+/** What the tracker knows of one direction (the sender of that direction). */
+struct ct_tcp_peer {
+	uint32_t td_end;    /**< highest SEQ + len sent */
+	uint32_t td_maxend; /**< highest SEQ + len the receiver's window allows */
+	uint32_t td_maxwin; /**< largest (scaled) window advertised, >= 1 once seen */
+	uint32_t td_maxack; /**< highest ACK sent (CT_TCP_PF_MAXACK) */
+	uint8_t scale;      /**< window scale of this sender's windows */
+	uint8_t flags;      /**< CT_TCP_PF_* */
+};
+
+/** Per-connection TCP state.  All zero means "no packet seen". */
+struct ct_tcp_state {
+	struct ct_tcp_peer peer[2]; /**< [enum ct_dir] */
+	uint8_t state;              /**< enum ct_tcp_state_id */
+	uint8_t seen_reply;         /**< a valid reply-direction packet was seen */
+	uint8_t last_dir;           /**< direction of the last valid segment */
+	uint8_t retrans;            /**< consecutive retransmissions of the same ACK segment */
+	uint32_t last_seq;          /**< SEQ, ACK, end, window of that segment */
+	uint32_t last_ack;
+	uint32_t last_end;
+	uint16_t last_win;
+};
+
+/** TCP tracker options. */
+struct ct_tcp_cfg {
+	bool loose;      /**< pick up connections mid-stream (nf_conntrack_tcp_loose) */
+	bool be_liberal; /**< accept out-of-window segments (nf_conntrack_tcp_be_liberal) */
+};
+
+/**
+ * Parses the TCP header at 'tcp_hdr' into 'seg'.
+ *
+ * @param len  bytes from the TCP header to the end of the IP payload.
+ * @return 0, or -EINVAL when the header or its options are cut short or the
+ *         data offset is below 5 ('seg' then undefined).
+ */
+int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *seg);
+
+/**
+ * Tracks one segment.  A zeroed 'st' with dir == CT_DIR_ORIG is a new
+ * connection: a SYN starts it in SYN_SENT, a bare ACK picks it up in
+ * ESTABLISHED when cfg->loose (window checks then liberal for the
+ * connection, as nf_conntrack does, since the window scale is unknown).
+ *
+ * Invalid segments (CT_V_INV) leave 'st' unchanged.  CT_V_REOPEN: a SYN in
+ * TIME_WAIT or CLOSE; the caller drops the connection and tracks the segment
+ * on a zeroed state.  Pure: reads no clock, touches only 'st'.
+ *
+ * @param dir  enum ct_dir of the segment relative to the connection.
+ */
+struct ct_verdict ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
+                                const struct ct_tcp_cfg *cfg);
+
+/** Timeout of 'st' in seconds under 't'. */
+uint32_t ct_tcp_timeout(const struct ct_tcp_state *st, const struct ct_timeouts *t);
+
+/* ---------------------------------------------------------------------- */
+/* UDP / other protocols and ICMP trackers.                               */
+
+/** UDP and other-protocol states (OVS conntrack-other.c). */
+enum ct_udp_state_id {
+	CT_UDP_NONE,     /**< no packet yet */
+	CT_UDP_FIRST,    /**< one packet from the originator */
+	CT_UDP_SINGLE,   /**< more packets, originator only */
+	CT_UDP_MULTIPLE, /**< packets in both directions */
+};
+
+/** ICMP echo (and other query) states. */
+enum ct_icmp_state_id {
+	CT_ICMP_NONE,
+	CT_ICMP_FIRST, /**< request(s) seen */
+	CT_ICMP_REPLY, /**< reply seen */
+};
+
+/** Per-connection state of the small trackers. */
+struct ct_simple_state {
+	uint8_t state; /**< enum ct_udp_state_id or enum ct_icmp_state_id */
+};
+
+/** Tracks one UDP or other-protocol packet; a zeroed 'st' is a new connection. */
+struct ct_verdict ct_udp_update(struct ct_simple_state *st, int dir);
+
+/**
+ * Tracks one ICMP/ICMPv6 query packet (echo, timestamp, information, address
+ * mask); a zeroed 'st' is a new connection, which only a request may start.
+ *
+ * @param is_reply  the packet is a reply type (echo reply...).
+ */
+struct ct_verdict ct_icmp_update(struct ct_simple_state *st, int dir, bool is_reply);
+
+/** Timeouts of the small trackers in seconds under 't'. */
+uint32_t ct_udp_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t);
+uint32_t ct_other_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t);
+uint32_t ct_icmp_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t);
+
+/* ---------------------------------------------------------------------- */
+/* Keys.                                                                  */
+
+/**
+ * Connection key of one direction.  IPv4 addresses sit in the first 4 bytes
+ * of src/dst, the rest zero.  Ports in network order; for ICMP/ICMPv6
+ * queries sport is the identifier and dport (type << 8 | code) of the
+ * request, so that request and reply keys are each other's reverse (the
+ * reply's dport is mapped back to the request type); other protocols: 0.
+ * Padding-free, compared as words.
+ */
+struct ct_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t zone;
+	uint8_t proto; /**< IP protocol */
+	uint8_t af;    /**< 4 or 6 */
+};
+
+_Static_assert(sizeof(struct ct_key) == 40, "ct_key must be 5 words without padding");
+
+/** Stores the reverse direction of 'k' in 'r' (may not alias). */
+void ct_key_reverse(const struct ct_key *k, struct ct_key *r);
+
+/** Hash of a key (CRC32 over its words). */
+uint32_t ct_key_hash(const struct ct_key *k);
+
+/** One packet for ct_execute_burst(). */
+struct ct_pkt {
+	const struct pm_key *key; /**< parsed flow key (lib/flowcache) */
+	const uint8_t *l4;        /**< start of the L4 header */
+	uint32_t l4_len;          /**< bytes from l4 to the end of the IP payload */
+	uint32_t pkt_len;         /**< for byte counters */
+};
+
+/**
+ * Builds the connection key of 'pkt' in zone 'zone'.  ICMP errors yield the
+ * key of the embedded packet and set '*icmp_err'.
+ *
+ * @return CT_R_OK, or the reason the packet cannot be tracked.
+ */
+enum ct_reason ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key,
+                              bool *icmp_err);
+
+/* ---------------------------------------------------------------------- */
+/* Connection table.                                                      */
+
+struct ct_tbl;
+struct ct_conn;
+
+/** Allocator hook: src/ passes rte_zmalloc_socket()-based ones, tests aligned_alloc(). */
+typedef void *ct_alloc_fn(void *arg, size_t size, size_t align);
+typedef void ct_free_fn(void *arg, void *ptr);
+/** Called with a connection just unlinked; must ct_conn_free() it after an RCU grace period. */
+typedef void ct_retire_fn(void *arg, struct ct_tbl *tbl, struct ct_conn *conn);
+
+struct ct_tbl_params {
+	uint32_t max_conns;            /**< global limit (0: CT_DEFAULT_MAX_CONNS) */
+	uint32_t n_buckets;            /**< power of two (0: sized for max_conns) */
+	ct_alloc_fn *alloc;            /**< zeroing allocator (required) */
+	ct_free_fn *free;              /**< its free (required) */
+	void *alloc_arg;               /**< passed to alloc/free */
+	ct_retire_fn *retire;          /**< NULL: free at once (single-threaded users, tests) */
+	void *retire_arg;              /**< passed to retire */
+	struct ct_tcp_cfg tcp;         /**< TCP tracker options */
+	const struct ct_timeouts *tmo; /**< NULL: ct_timeouts_default() */
+};
+
+/**
+ * Creates a table.  Control path.
+ * @return the table, or NULL with rte_errno set (EINVAL, ENOMEM).
+ */
+struct ct_tbl *ct_tbl_create(const struct ct_tbl_params *p);
+
+/** Frees the table and every connection in it (no retire hook).  Accepts NULL. */
+void ct_tbl_destroy(struct ct_tbl *tbl);
+
+/** Frees a retired connection (from the retire hook, after a grace period). */
+void ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn);
+
+/** Sets the limit of 'zone' (0: no zone limit, the default).  Control path. */
+void ct_zone_limit_set(struct ct_tbl *tbl, uint16_t zone, uint32_t limit);
+
+/** Number of connections in the table, and in 'zone' (relaxed reads). */
+uint32_t ct_count(const struct ct_tbl *tbl);
+uint32_t ct_zone_count(const struct ct_tbl *tbl, uint16_t zone);
+
+/**
+ * Looks up keys[i] for each bit i in 'keys_map' (hash, prefetch, then compare,
+ * signature first).  Stores the connection in conns[i] and its direction in
+ * dirs[i].  Lock-free.
+ *
+ * @return the bits that hit.
+ */
+uint64_t ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map,
+                        const struct ct_key *const keys[], struct ct_conn *conns[], uint8_t dirs[]);
+
+/** Reads a connection's current TCP state, mark and expiry (under its lock). */
+struct ct_conn_info {
+	struct ct_key key[2]; /**< original and reply keys */
+	uint64_t expiry;      /**< ms */
+	uint32_t mark;
+	uint8_t label[16];
+	uint8_t proto_state; /**< enum ct_tcp_state_id / ct_udp_state_id / ct_icmp_state_id */
+	uint64_t n_packets[2];
+	uint64_t n_bytes[2];
+};
+void ct_conn_get_info(struct ct_conn *conn, struct ct_conn_info *info);
+
+/**
+ * Expires connections: visits at most 'budget' table slots from where the
+ * previous call stopped, unlinking those whose expiry is <= now.  One
+ * sweeper at a time per table (the cursor is not shared).
+ *
+ * @return the number of connections expired.
+ */
+uint32_t ct_sweep(struct ct_tbl *tbl, uint64_t now, uint32_t budget);
+
+/* ---------------------------------------------------------------------- */
+/* The ct() action over a burst.                                          */
+
+/** Options of one ct() action. */
+struct ct_exec_opts {
+	uint16_t zone;
+	bool commit;   /**< create connections for +new packets */
+	bool set_mark; /**< with commit: mark = (mark & ~mark_mask) | mark_val */
+	uint32_t mark_val;
+	uint32_t mark_mask;
+	bool set_label; /**< with commit: same for the label, byte-wise */
+	uint8_t label_val[16];
+	uint8_t label_mask[16];
+};
+
+/** Per-thread counters (single writer, relaxed readers). */
+struct ct_thread_stats {
+	uint64_t n_reason[CT_R_N]; /**< per packet: reason of its verdict */
+	uint64_t n_created;
+	uint64_t n_reopened;
+};
+
+/** Result for one packet. */
+struct ct_result {
+	uint8_t ct_state;     /**< PM_CS_* */
+	uint8_t reason;       /**< enum ct_reason */
+	uint32_t mark;        /**< connection's mark after the action, 0 without one */
+	uint8_t label[16];    /**< connection's label */
+	struct ct_conn *conn; /**< NULL when untracked or not committed */
+};
+
+/**
+ * Tracks pkts[0, n) in arrival order in zone opts->zone: every packet sees
+ * the connections created, updated or deleted by the packets before it.
+ * Keys are hashed and buckets prefetched for the whole burst first.
+ * Never blocks except on a connection's or bucket's spinlock.
+ *
+ * @param n  at most CT_BURST_MAX.
+ */
+void ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats,
+                      const struct ct_exec_opts *opts, const struct ct_pkt *pkts, uint16_t n,
+                      uint64_t now, struct ct_result *res);
+
+#endif /* CT_H */

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Small trackers (UDP and other protocols as OVS lib/conntrack-other.c,
+ * ICMP/ICMPv6 queries as OVS lib/conntrack-icmp.c and Linux
+ * nf_conntrack_proto_icmp.c), default timeouts, and connection keys from
+ * parsed packets, ICMP errors included.  Pure functions.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_hash_crc.h>
+
+#include "ct.h"
+#include "ct_priv.h"
+
+#define IPPROTO_ICMP__   1
+#define IPPROTO_ICMPV6__ 58
+#define ETH_IPV4__       0x0800
+#define ETH_IPV6__       0x86dd
+
+static const char *const reason_names[CT_R_N] = {
+#define CT_R_NAME__(e, s) s,
+	CT_REASONS(CT_R_NAME__)
+#undef CT_R_NAME__
+};
+
+const char *
+ct_reason_name(enum ct_reason r)
+{
+	return (unsigned int)r < CT_R_N ? reason_names[r] : "unknown";
+}
+
+void
+ct_timeouts_default(struct ct_timeouts *t)
+{
+	static const uint32_t def[CT_TMO_N] = {
+		[CT_TMO_TCP_SYN_SENT] = 30,
+		[CT_TMO_TCP_SYN_RECV] = 30,
+		[CT_TMO_TCP_ESTABLISHED] = 24 * 60 * 60,
+		[CT_TMO_TCP_FIN_WAIT] = 15 * 60,
+		[CT_TMO_TCP_CLOSE_WAIT] = 15 * 60,
+		[CT_TMO_TCP_LAST_ACK] = 15 * 60,
+		[CT_TMO_TCP_TIME_WAIT] = 45,
+		[CT_TMO_TCP_CLOSE] = 30,
+		[CT_TMO_TCP_SYN_SENT2] = 30,
+		[CT_TMO_UDP_FIRST] = 60,
+		[CT_TMO_UDP_SINGLE] = 60,
+		[CT_TMO_UDP_MULTIPLE] = 30,
+		[CT_TMO_ICMP_FIRST] = 60,
+		[CT_TMO_ICMP_REPLY] = 30,
+		[CT_TMO_OTHER_FIRST] = 60,
+		[CT_TMO_OTHER_SINGLE] = 60,
+		[CT_TMO_OTHER_MULTIPLE] = 30,
+	};
+
+	memcpy(t->sec, def, sizeof(def));
+}
+
+/*
+ * UDP / other:  NONE -orig-> FIRST -orig-> SINGLE;  any state -reply-> MULTIPLE.
+ * Original-direction packets are +new until a reply was seen.
+ */
+struct ct_verdict
+ct_udp_update(struct ct_simple_state *st, int dir)
+{
+	struct ct_verdict v = { CT_V_NEW, CT_R_OK };
+
+	if (dir == CT_DIR_REPLY) {
+		st->state = CT_UDP_MULTIPLE;
+		v.v = CT_V_EST;
+	} else if (st->state == CT_UDP_NONE) {
+		st->state = CT_UDP_FIRST;
+	} else if (st->state == CT_UDP_FIRST) {
+		st->state = CT_UDP_SINGLE;
+	} else if (st->state == CT_UDP_MULTIPLE) {
+		v.v = CT_V_EST;
+	}
+	return v;
+}
+
+/* ICMP queries: NONE -request-> FIRST -reply dir-> REPLY.  Replies never start one. */
+struct ct_verdict
+ct_icmp_update(struct ct_simple_state *st, int dir, bool is_reply)
+{
+	struct ct_verdict v = { CT_V_NEW, CT_R_OK };
+
+	if (st->state == CT_ICMP_NONE) {
+		if (dir != CT_DIR_ORIG || is_reply) {
+			v.v = CT_V_INV;
+			v.reason = CT_R_ICMP_BAD_TYPE;
+			return v;
+		}
+		st->state = CT_ICMP_FIRST;
+	} else if (dir == CT_DIR_REPLY) {
+		st->state = CT_ICMP_REPLY;
+		v.v = CT_V_EST;
+	} else if (st->state == CT_ICMP_REPLY) {
+		v.v = CT_V_EST;
+	}
+	return v;
+}
+
+uint32_t
+ct_udp_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t)
+{
+	return t->sec[st->state == CT_UDP_MULTIPLE ? CT_TMO_UDP_MULTIPLE :
+	              st->state == CT_UDP_SINGLE   ? CT_TMO_UDP_SINGLE :
+	                                             CT_TMO_UDP_FIRST];
+}
+
+uint32_t
+ct_other_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t)
+{
+	return t->sec[st->state == CT_UDP_MULTIPLE ? CT_TMO_OTHER_MULTIPLE :
+	              st->state == CT_UDP_SINGLE   ? CT_TMO_OTHER_SINGLE :
+	                                             CT_TMO_OTHER_FIRST];
+}
+
+uint32_t
+ct_icmp_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t)
+{
+	return t->sec[st->state == CT_ICMP_REPLY ? CT_TMO_ICMP_REPLY : CT_TMO_ICMP_FIRST];
+}
+
+/* ---------------------------------------------------------------------- */
+/* Keys.                                                                  */
+
+/*
+ * ICMP query types and their counterparts.  Returns the counterpart and sets
+ * '*is_reply', or -1 when 'type' is no query type.
+ */
+static int
+icmp_query_peer(uint8_t proto, uint8_t type, bool *is_reply)
+{
+	if (proto == IPPROTO_ICMPV6__) {
+		if (type == 128 || type == 129) { /* echo request / reply */
+			*is_reply = type == 129;
+			return type == 128 ? 129 : 128;
+		}
+		return -1;
+	}
+	switch (type) {
+	case 8:  /* echo request <-> echo reply */
+	case 13: /* timestamp */
+	case 15: /* information */
+	case 17: /* address mask */
+		*is_reply = false;
+		return type == 8 ? 0 : type + 1;
+	case 0:
+	case 14:
+	case 16:
+	case 18:
+		*is_reply = true;
+		return type == 0 ? 8 : type - 1;
+	default:
+		return -1;
+	}
+}
+
+static bool
+icmp_is_error(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMPV6__)
+		return type >= 1 && type <= 4;
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+void
+ct_key_reverse(const struct ct_key *k, struct ct_key *r)
+{
+	memcpy(r->src, k->dst, sizeof(r->src));
+	memcpy(r->dst, k->src, sizeof(r->dst));
+	r->zone = k->zone;
+	r->proto = k->proto;
+	r->af = k->af;
+	if (k->proto == IPPROTO_ICMP__ || k->proto == IPPROTO_ICMPV6__) {
+		uint16_t tc = rte_be_to_cpu_16(k->dport);
+		bool is_reply;
+		int peer = icmp_query_peer(k->proto, (uint8_t)(tc >> 8), &is_reply);
+
+		r->sport = k->sport;
+		r->dport = peer < 0 ? k->dport :
+		                      rte_cpu_to_be_16((uint16_t)(peer << 8 | (tc & 0xff)));
+	} else {
+		r->sport = k->dport;
+		r->dport = k->sport;
+	}
+}
+
+uint32_t
+ct_key_hash(const struct ct_key *k)
+{
+	const pm_word_t *w = (const pm_word_t *)k;
+	uint32_t h = 0x9e3779b9u;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(*k) / sizeof(uint64_t); i++)
+		h = rte_hash_crc_8byte(w[i], h);
+	return h;
+}
+
+/* Fills the ports of 'key' from the L4 header at 'l4' ('len' bytes) of protocol key->proto. */
+static enum ct_reason
+key_ports(struct ct_key *key, const uint8_t *l4, uint32_t len, bool *is_err, bool inner)
+{
+	switch (key->proto) {
+	case 6:   /* TCP */
+	case 17:  /* UDP */
+	case 132: /* SCTP */
+	case 136: /* UDP-Lite */
+		if (len < (inner ? 4u : (key->proto == 6 ? 20u : 8u)))
+			return key->proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
+		memcpy(&key->sport, l4, 2);
+		memcpy(&key->dport, l4 + 2, 2);
+		return CT_R_OK;
+	case IPPROTO_ICMP__:
+	case IPPROTO_ICMPV6__: {
+		bool is_reply;
+		int peer;
+
+		if (len < 8)
+			return CT_R_ICMP_TRUNC;
+		if (!inner && icmp_is_error(key->proto, l4[0])) {
+			*is_err = true;
+			return CT_R_OK;
+		}
+		peer = icmp_query_peer(key->proto, l4[0], &is_reply);
+		if (peer < 0)
+			return CT_R_ICMP_BAD_TYPE;
+		memcpy(&key->sport, l4 + 4, 2);
+		key->dport = rte_cpu_to_be_16((uint16_t)(l4[0] << 8 | l4[1]));
+		return CT_R_OK;
+	}
+	default:
+		key->sport = key->dport = 0;
+		return CT_R_OK;
+	}
+}
+
+/* Key of the packet embedded in an ICMP error ('p': ICMP header, 'len' bytes). */
+static enum ct_reason
+key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
+{
+	const uint8_t *ip = p + 8;
+	uint32_t iplen = len - 8, hlen;
+	bool dummy = false;
+
+	memset(key->src, 0, sizeof(key->src));
+	memset(key->dst, 0, sizeof(key->dst));
+	if (key->af == 4) {
+		if (iplen < 20 || (ip[0] >> 4) != 4)
+			return CT_R_ICMP_TRUNC;
+		hlen = (uint32_t)(ip[0] & 0xf) * 4;
+		if (hlen < 20 || hlen > iplen)
+			return CT_R_ICMP_TRUNC;
+		key->proto = ip[9];
+		memcpy(key->src, ip + 12, 4);
+		memcpy(key->dst, ip + 16, 4);
+	} else {
+		/* Extension headers in the embedded packet are not walked. */
+		if (iplen < 40 || (ip[0] >> 4) != 6)
+			return CT_R_ICMP_TRUNC;
+		hlen = 40;
+		key->proto = ip[6];
+		memcpy(key->src, ip + 8, 16);
+		memcpy(key->dst, ip + 24, 16);
+	}
+	return key_ports(key, ip + hlen, iplen - hlen, &dummy, true) == CT_R_OK ? CT_R_OK :
+	                                                                          CT_R_ICMP_TRUNC;
+}
+
+enum ct_reason
+ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool *icmp_err)
+{
+	const struct pm_key *pk = pkt->key;
+	uint16_t dl_type = rte_be_to_cpu_16(pk->dl_type);
+	enum ct_reason r;
+
+	memset(key, 0, sizeof(*key));
+	*icmp_err = false;
+	key->zone = zone;
+	key->proto = pk->nw_proto;
+	if (dl_type == ETH_IPV4__) {
+		key->af = 4;
+		memcpy(key->src, &pk->nw_src, 4);
+		memcpy(key->dst, &pk->nw_dst, 4);
+	} else if (dl_type == ETH_IPV6__) {
+		key->af = 6;
+		memcpy(key->src, pk->ipv6_src, 16);
+		memcpy(key->dst, pk->ipv6_dst, 16);
+	} else {
+		return CT_R_NOT_IP;
+	}
+	if (pk->nw_frag & PM_FRAG_ANY)
+		return CT_R_FRAG; /* XXX(#4): no reassembly yet; the caller drops these */
+	r = key_ports(key, pkt->l4, pkt->l4_len, icmp_err, false);
+	if (r == CT_R_OK && *icmp_err)
+		r = key_embedded(key, pkt->l4, pkt->l4_len);
+	return r;
+}
