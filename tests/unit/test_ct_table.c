@@ -1,0 +1,798 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/ct's small trackers, connection table and
+ * ct_execute_burst(), no EAL.  Packets are built here as a parsed key plus
+ * L4 bytes (what lib/flowcache hands over); expected verdicts are written
+ * from nf_conntrack / OVS semantics.  The table is checked against a plain
+ * array of what was inserted (differential), and burst groupings against
+ * one packet per burst.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "ct.h"
+#include "ct_priv.h"
+
+#define BE16(x) rte_cpu_to_be_16(x)
+#define BE32(x) rte_cpu_to_be_32(x)
+
+#define IP_A 0x0a000001u
+#define IP_B 0x0a000002u
+
+/* A packet: parsed key and L4 bytes. */
+struct tpkt {
+	struct pm_key key;
+	uint8_t l4[128];
+	uint32_t l4_len;
+};
+
+static void *
+t_alloc(void *arg, size_t size, size_t align)
+{
+	(void)arg;
+	return aligned_alloc(align, (size + align - 1) / align * align);
+}
+
+static void
+t_free(void *arg, void *p)
+{
+	(void)arg;
+	free(p);
+}
+
+static struct ct_tbl *
+mktbl(uint32_t max_conns, uint32_t n_buckets)
+{
+	struct ct_tbl_params p = {
+		.max_conns = max_conns,
+		.n_buckets = n_buckets,
+		.alloc = t_alloc,
+		.free = t_free,
+		.tcp = { .loose = true },
+	};
+	struct ct_tbl *t = ct_tbl_create(&p);
+
+	assert_non_null(t);
+	return t;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void
+mk_ip4(struct tpkt *p, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	memset(p, 0, sizeof(*p));
+	p->key.dl_type = BE16(0x0800);
+	p->key.nw_src = BE32(src);
+	p->key.nw_dst = BE32(dst);
+	p->key.nw_proto = proto;
+}
+
+static void
+mk_udp(struct tpkt *p, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
+{
+	mk_ip4(p, src, dst, 17);
+	p->key.tp_src = BE16(sport);
+	p->key.tp_dst = BE16(dport);
+	put16(p->l4, sport);
+	put16(p->l4 + 2, dport);
+	put16(p->l4 + 4, 8 + 10);
+	p->l4_len = 8 + 10;
+}
+
+struct tcpf {
+	uint8_t flags;
+	uint32_t seq, ack, len;
+};
+
+static void
+mk_tcp(struct tpkt *p, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, struct tcpf f)
+{
+	mk_ip4(p, src, dst, 6);
+	p->key.tp_src = BE16(sport);
+	p->key.tp_dst = BE16(dport);
+	p->key.tcp_flags = BE16(f.flags);
+	put16(p->l4, sport);
+	put16(p->l4 + 2, dport);
+	put32(p->l4 + 4, f.seq);
+	put32(p->l4 + 8, f.ack);
+	p->l4[12] = 5 << 4;
+	p->l4[13] = f.flags;
+	put16(p->l4 + 14, 65535);
+	p->l4_len = 20 + f.len;
+}
+
+static void
+mk_icmp_echo(struct tpkt *p, uint32_t src, uint32_t dst, uint8_t type, uint16_t id)
+{
+	mk_ip4(p, src, dst, 1);
+	p->key.tp_src = BE16(type);
+	p->l4[0] = type;
+	put16(p->l4 + 4, id);
+	p->l4_len = 8 + 16;
+}
+
+/* ICMP destination unreachable from 'src' to 'dst' quoting UDP isrc:isp -> idst:idp. */
+static void
+mk_icmp_unreach(struct tpkt *p, uint32_t src, uint32_t dst, uint32_t isrc, uint16_t isp,
+                uint32_t idst, uint16_t idp)
+{
+	uint8_t *ip;
+
+	mk_ip4(p, src, dst, 1);
+	p->key.tp_src = BE16(3);
+	p->key.tp_dst = BE16(3);
+	p->l4[0] = 3;
+	p->l4[1] = 3;
+	ip = p->l4 + 8;
+	ip[0] = 0x45;
+	ip[9] = 17;
+	put32(ip + 12, isrc);
+	put32(ip + 16, idst);
+	put16(ip + 20, isp);
+	put16(ip + 22, idp);
+	p->l4_len = 8 + 20 + 8;
+}
+
+static struct ct_pkt
+as_pkt(const struct tpkt *p)
+{
+	return (struct ct_pkt){ .key = &p->key, .l4 = p->l4, .l4_len = p->l4_len, .pkt_len = 64 };
+}
+
+/* Runs 'n' packets as one burst. */
+static void
+run(struct ct_tbl *t, struct ct_thread_stats *st, const struct ct_exec_opts *o,
+    const struct tpkt *ps, uint16_t n, uint64_t now, struct ct_result *res)
+{
+	struct ct_pkt pk[CT_BURST_MAX];
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		pk[i] = as_pkt(&ps[i]);
+	ct_execute_burst(t, st, o, pk, n, now, res);
+}
+
+/* Runs one packet, returns its ct_state. */
+static uint8_t
+run1(struct ct_tbl *t, const struct ct_exec_opts *o, const struct tpkt *p, uint64_t now,
+     struct ct_result *res)
+{
+	struct ct_thread_stats st = { 0 };
+	struct ct_result r;
+
+	run(t, &st, o, p, 1, now, res ? res : &r);
+	return res ? res->ct_state : r.ct_state;
+}
+
+static const struct ct_exec_opts commit0 = { .zone = 0, .commit = true };
+
+#define TRK PM_CS_TRACKED
+#define NEW PM_CS_NEW
+#define EST PM_CS_ESTABLISHED
+#define RPL PM_CS_REPLY_DIR
+#define REL PM_CS_RELATED
+#define INV PM_CS_INVALID
+
+/* ---------------------------------------------------------------------- */
+
+static void
+test_ct_udp_tracker(void **state)
+{
+	struct ct_simple_state s = { 0 };
+	struct ct_timeouts t;
+	struct ct_verdict v;
+
+	(void)state;
+	ct_timeouts_default(&t);
+	v = ct_udp_update(&s, CT_DIR_ORIG);
+	assert_int_equal(v.v, CT_V_NEW);
+	assert_int_equal(s.state, CT_UDP_FIRST);
+	assert_int_equal(ct_udp_timeout(&s, &t), 60);
+	v = ct_udp_update(&s, CT_DIR_ORIG);
+	assert_int_equal(v.v, CT_V_NEW);
+	assert_int_equal(s.state, CT_UDP_SINGLE);
+	assert_int_equal(ct_udp_timeout(&s, &t), 60);
+	v = ct_udp_update(&s, CT_DIR_REPLY);
+	assert_int_equal(v.v, CT_V_EST);
+	assert_int_equal(s.state, CT_UDP_MULTIPLE);
+	assert_int_equal(ct_udp_timeout(&s, &t), 30);
+	v = ct_udp_update(&s, CT_DIR_ORIG);
+	assert_int_equal(v.v, CT_V_EST);
+	assert_int_equal(s.state, CT_UDP_MULTIPLE);
+}
+
+static void
+test_ct_icmp_tracker(void **state)
+{
+	struct ct_simple_state s = { 0 };
+	struct ct_timeouts t;
+	struct ct_verdict v;
+
+	(void)state;
+	ct_timeouts_default(&t);
+	v = ct_icmp_update(&s, CT_DIR_ORIG, true);
+	assert_int_equal(v.v, CT_V_INV);
+	assert_int_equal(v.reason, CT_R_ICMP_BAD_TYPE);
+	assert_int_equal(s.state, CT_ICMP_NONE);
+	v = ct_icmp_update(&s, CT_DIR_ORIG, false);
+	assert_int_equal(v.v, CT_V_NEW);
+	assert_int_equal(ct_icmp_timeout(&s, &t), 60);
+	v = ct_icmp_update(&s, CT_DIR_REPLY, true);
+	assert_int_equal(v.v, CT_V_EST);
+	assert_int_equal(s.state, CT_ICMP_REPLY);
+	assert_int_equal(ct_icmp_timeout(&s, &t), 30);
+}
+
+static void
+test_ct_udp_request_response(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt req, rep;
+	struct ct_result r;
+	struct ct_conn_info info;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW);
+	assert_non_null(r.conn);
+	assert_int_equal(ct_count(t), 1);
+	assert_int_equal(run1(t, &commit0, &rep, 10, &r), TRK | EST | RPL);
+	assert_int_equal(run1(t, &commit0, &req, 20, &r), TRK | EST);
+	assert_int_equal(ct_count(t), 1);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.proto_state, CT_UDP_MULTIPLE);
+	assert_int_equal(info.n_packets[0], 2);
+	assert_int_equal(info.n_packets[1], 1);
+	assert_int_equal(info.expiry, 20 + 30 * 1000);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_lookup_both_directions(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt req;
+	struct ct_result r;
+	struct ct_key k[3];
+	const struct ct_key *kp[3] = { &k[0], &k[1], &k[2] };
+	struct ct_conn *conns[3];
+	uint8_t dirs[3];
+	struct ct_pkt pk;
+	bool err;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	run1(t, &commit0, &req, 0, &r);
+	pk = as_pkt(&req);
+	assert_int_equal(ct_key_extract(&pk, 0, &k[0], &err), CT_R_OK);
+	ct_key_reverse(&k[0], &k[1]);
+	k[2] = k[0];
+	k[2].sport = BE16(2222);
+	assert_int_equal(ct_lookup_bulk(t, 7, kp, conns, dirs), 3);
+	assert_ptr_equal(conns[0], r.conn);
+	assert_ptr_equal(conns[1], r.conn);
+	assert_int_equal(dirs[0], CT_DIR_ORIG);
+	assert_int_equal(dirs[1], CT_DIR_REPLY);
+	assert_null(conns[2]);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_zones_separate(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_exec_opts z1 = { .zone = 1, .commit = true }, z2 = { .zone = 2, .commit = true };
+	struct ct_exec_opts z3 = { .zone = 3, .commit = false };
+	struct tpkt req, rep;
+	struct ct_result r1, r2;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	assert_int_equal(run1(t, &z1, &req, 0, &r1), TRK | NEW);
+	assert_int_equal(run1(t, &z2, &req, 0, &r2), TRK | NEW);
+	assert_ptr_not_equal(r1.conn, r2.conn);
+	assert_int_equal(ct_count(t), 2);
+	assert_int_equal(ct_zone_count(t, 1), 1);
+	assert_int_equal(ct_zone_count(t, 2), 1);
+	assert_int_equal(run1(t, &z1, &rep, 0, NULL), TRK | EST | RPL);
+	assert_int_equal(run1(t, &z3, &rep, 0, NULL), TRK | NEW);
+	assert_int_equal(run1(t, &z2, &req, 0, NULL), TRK | NEW); /* zone 2 saw no reply */
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_no_commit(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_exec_opts nc = { .zone = 0, .commit = false };
+	struct tpkt req;
+	struct ct_result r;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	assert_int_equal(run1(t, &nc, &req, 0, &r), TRK | NEW);
+	assert_null(r.conn);
+	assert_int_equal(run1(t, &nc, &req, 0, &r), TRK | NEW);
+	assert_int_equal(ct_count(t), 0);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_global_limit(void **state)
+{
+	struct ct_tbl *t = mktbl(2, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt p[4];
+	struct ct_result r[4];
+
+	(void)state;
+	mk_udp(&p[0], IP_A, 1, IP_B, 53);
+	mk_udp(&p[1], IP_A, 2, IP_B, 53);
+	mk_udp(&p[2], IP_A, 3, IP_B, 53);
+	mk_udp(&p[3], IP_B, 53, IP_A, 1);
+	run(t, &st, &commit0, p, 4, 0, r);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_int_equal(r[1].ct_state, TRK | NEW);
+	assert_int_equal(r[2].ct_state, TRK | INV);
+	assert_int_equal(r[2].reason, CT_R_LIMIT_GLOBAL);
+	assert_int_equal(r[3].ct_state, TRK | EST | RPL); /* established ones keep flowing */
+	assert_int_equal(st.n_reason[CT_R_LIMIT_GLOBAL], 1);
+	assert_int_equal(st.n_created, 2);
+	assert_int_equal(ct_count(t), 2);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_zone_limit(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_exec_opts z5 = { .zone = 5, .commit = true }, z6 = { .zone = 6, .commit = true };
+	struct tpkt a, b;
+	struct ct_result r;
+
+	(void)state;
+	ct_zone_limit_set(t, 5, 1);
+	mk_udp(&a, IP_A, 1, IP_B, 53);
+	mk_udp(&b, IP_A, 2, IP_B, 53);
+	assert_int_equal(run1(t, &z5, &a, 0, &r), TRK | NEW);
+	assert_int_equal(run1(t, &z5, &b, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_LIMIT_ZONE);
+	assert_int_equal(run1(t, &z6, &b, 0, &r), TRK | NEW);
+	assert_int_equal(ct_zone_count(t, 5), 1);
+	assert_int_equal(ct_zone_count(t, 6), 1);
+	assert_int_equal(ct_count(t), 2);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_sweep_budget(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 8); /* 64 slots */
+	struct tpkt p[4];
+	uint32_t i, n, total = 0;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		mk_udp(&p[i], IP_A, (uint16_t)(100 + i), IP_B, 53);
+		run1(t, &commit0, &p[i], 0, NULL);
+	}
+	run1(t, &commit0, &p[3], 50000, NULL); /* refreshed: expires at 110 s */
+	assert_int_equal(ct_count(t), 4);
+	assert_int_equal(ct_sweep(t, 59999, 64), 0);
+	assert_int_equal(ct_sweep(t, 60000, 0), 0);
+	assert_int_equal(ct_count(t), 4);
+	for (i = 0; i < 64; i++) {
+		n = ct_sweep(t, 60000, 1);
+		assert_true(n <= 1);
+		total += n;
+	}
+	assert_int_equal(total, 3);
+	assert_int_equal(ct_count(t), 1);
+	assert_int_equal(run1(t, &commit0, &p[0], 60001, NULL), TRK | NEW); /* gone */
+	assert_int_equal(ct_sweep(t, 200000, 64), 2);
+	assert_int_equal(ct_count(t), 0);
+	ct_tbl_destroy(t);
+}
+
+/* A TCP conversation: handshake, data both ways, close. */
+static int
+tcp_conversation(struct tpkt *p)
+{
+	int n = 0;
+
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 100, 0, 0 });
+	mk_tcp(&p[n++], IP_B, 80, IP_A, 4000,
+	       (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 900, 101, 0 });
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 101, 901, 0 });
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 101, 901, 50 });
+	mk_tcp(&p[n++], IP_B, 80, IP_A, 4000, (struct tcpf){ CT_TCP_ACK, 901, 151, 70 });
+	/* out of window: far beyond what B allowed */
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 900000, 971, 10 });
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80,
+	       (struct tcpf){ CT_TCP_FIN | CT_TCP_ACK, 151, 971, 0 });
+	mk_tcp(&p[n++], IP_B, 80, IP_A, 4000,
+	       (struct tcpf){ CT_TCP_FIN | CT_TCP_ACK, 971, 152, 0 });
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 152, 972, 0 });
+	return n;
+}
+
+static const uint8_t conversation_states[] = {
+	TRK | NEW, TRK | EST | RPL, TRK | EST,       TRK | EST, TRK | EST | RPL,
+	TRK | INV, TRK | EST,       TRK | EST | RPL, TRK | EST,
+};
+
+/* SYN and SYN/ACK in one burst: the SYN/ACK sees the connection the SYN committed. */
+static void
+test_ct_same_burst_syn_synack(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt p[16];
+	struct ct_result r[2];
+	struct ct_conn_info info;
+
+	(void)state;
+	tcp_conversation(p);
+	run(t, &st, &commit0, p, 2, 0, r);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_int_equal(r[1].ct_state, TRK | EST | RPL);
+	assert_ptr_equal(r[0].conn, r[1].conn);
+	ct_conn_get_info(r[1].conn, &info);
+	assert_int_equal(info.proto_state, CT_TCP_SYN_RECV);
+	assert_int_equal(ct_count(t), 1);
+	ct_tbl_destroy(t);
+}
+
+/* Every grouping of the conversation into bursts gives the same verdicts. */
+static void
+test_ct_burst_grouping_invariant(void **state)
+{
+	struct tpkt p[16];
+	int n = tcp_conversation(p), g;
+
+	(void)state;
+	assert_int_equal(n, (int)sizeof(conversation_states));
+	for (g = 1; g <= n; g++) {
+		struct ct_tbl *t = mktbl(0, 64);
+		struct ct_thread_stats st = { 0 };
+		struct ct_result r[16];
+		struct ct_conn_info info;
+		int i;
+
+		for (i = 0; i < n; i += g)
+			run(t, &st, &commit0, &p[i], (uint16_t)(n - i < g ? n - i : g), (uint64_t)i,
+			    &r[i]);
+		for (i = 0; i < n; i++) {
+			if (r[i].ct_state != conversation_states[i])
+				print_message("group %d packet %d: %#x\n", g, i, r[i].ct_state);
+			assert_int_equal(r[i].ct_state, conversation_states[i]);
+		}
+		assert_int_equal(r[5].reason, CT_R_TCP_SEQ_ABOVE);
+		ct_conn_get_info(r[0].conn, &info);
+		assert_int_equal(info.proto_state, CT_TCP_TIME_WAIT);
+		assert_int_equal(info.n_packets[0] + info.n_packets[1], n - 1);
+		ct_tbl_destroy(t);
+	}
+}
+
+static void
+test_ct_invalid_first_not_committed(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt p;
+	struct ct_result r;
+
+	(void)state;
+	mk_tcp(&p, IP_B, 80, IP_A, 4000, (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 900, 101, 0 });
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_TCP_BAD_TRANS);
+	assert_null(r.conn);
+	assert_int_equal(ct_count(t), 0);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_time_wait_reuse(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt p[16], syn;
+	struct ct_result r[16], rs;
+	struct ct_conn_info info;
+	int n = tcp_conversation(p);
+
+	(void)state;
+	run(t, &st, &commit0, p, (uint16_t)n, 0, r);
+	mk_tcp(&syn, IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 500000, 0, 0 });
+	run(t, &st, &commit0, &syn, 1, 1000, &rs);
+	assert_int_equal(rs.ct_state, TRK | NEW);
+	assert_int_equal(st.n_reopened, 1);
+	assert_int_equal(st.n_created, 2);
+	assert_int_equal(ct_count(t), 1);
+	ct_conn_get_info(rs.conn, &info);
+	assert_int_equal(info.proto_state, CT_TCP_SYN_SENT);
+	assert_int_equal(info.n_packets[0], 1);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_icmp_echo_and_error(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt req, rep, udp, err, err2, orphan;
+	struct ct_result r;
+
+	(void)state;
+	mk_icmp_echo(&orphan, IP_B, IP_A, 0, 77);
+	assert_int_equal(run1(t, &commit0, &orphan, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_ICMP_BAD_TYPE);
+	mk_icmp_echo(&req, IP_A, IP_B, 8, 77);
+	mk_icmp_echo(&rep, IP_B, IP_A, 0, 77);
+	assert_int_equal(run1(t, &commit0, &req, 0, NULL), TRK | NEW);
+	assert_int_equal(run1(t, &commit0, &rep, 0, NULL), TRK | EST | RPL);
+	/* An echo request from B with the same id is another connection. */
+	mk_icmp_echo(&orphan, IP_B, IP_A, 8, 77);
+	assert_int_equal(run1(t, &commit0, &orphan, 0, NULL), TRK | NEW);
+	assert_int_equal(ct_count(t), 2);
+
+	mk_udp(&udp, IP_A, 1111, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &udp, 0, NULL), TRK | NEW);
+	mk_icmp_unreach(&err, IP_B, IP_A, IP_A, 1111, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &err, 0, &r), TRK | REL | RPL);
+	assert_non_null(r.conn);
+	mk_icmp_unreach(&err2, IP_B, IP_A, IP_A, 1112, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &err2, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_ICMP_NO_CONN);
+	assert_int_equal(ct_count(t), 3);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_mark_label(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_exec_opts o = { .commit = true,
+		                  .set_mark = true,
+		                  .mark_val = 0xab,
+		                  .mark_mask = 0xff,
+		                  .set_label = true };
+	struct ct_exec_opts nc = {
+		.commit = false, .set_mark = true, .mark_val = 0x1, .mark_mask = 0xffffffff
+	};
+	struct tpkt req, rep;
+	struct ct_result r;
+	struct ct_conn_info info;
+
+	(void)state;
+	o.label_val[15] = 0x5a;
+	o.label_mask[15] = 0xff;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	run1(t, &o, &req, 0, &r);
+	assert_int_equal(r.mark, 0xab);
+	assert_int_equal(r.label[15], 0x5a);
+	/* Without commit the mark is not set, but read. */
+	run1(t, &nc, &rep, 0, &r);
+	assert_int_equal(r.mark, 0xab);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.mark, 0xab);
+	assert_int_equal(info.label[15], 0x5a);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_untrackable(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt p;
+	struct ct_result r;
+
+	(void)state;
+	mk_udp(&p, IP_A, 1, IP_B, 2);
+	p.key.dl_type = BE16(0x0806);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), 0);
+	assert_int_equal(r.reason, CT_R_NOT_IP);
+	mk_udp(&p, IP_A, 1, IP_B, 2);
+	p.key.nw_frag = PM_FRAG_ANY;
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_FRAG);
+	mk_tcp(&p, IP_A, 1, IP_B, 2, (struct tcpf){ CT_TCP_SYN, 1, 0, 0 });
+	p.l4_len = 12;
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_TCP_TRUNC);
+	assert_int_equal(ct_count(t), 0);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_ipv6_tcp(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt p[2];
+	struct ct_result r[2];
+	int i;
+
+	(void)state;
+	mk_tcp(&p[0], 0, 4000, 0, 80, (struct tcpf){ CT_TCP_SYN, 100, 0, 0 });
+	mk_tcp(&p[1], 0, 80, 0, 4000, (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 900, 101, 0 });
+	for (i = 0; i < 2; i++) {
+		p[i].key.dl_type = BE16(0x86dd);
+		p[i].key.ipv6_src[0] = 0x20;
+		p[i].key.ipv6_dst[0] = 0x20;
+		p[i].key.ipv6_src[15] = (uint8_t)(1 + i);
+		p[i].key.ipv6_dst[15] = (uint8_t)(2 - i);
+	}
+	run(t, &st, &commit0, p, 2, 0, r);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_int_equal(r[1].ct_state, TRK | EST | RPL);
+	assert_ptr_equal(r[0].conn, r[1].conn);
+	ct_tbl_destroy(t);
+}
+
+/* Differential: the table against the array of what was inserted, with displacement. */
+static void
+test_ct_lookup_differential(void **state)
+{
+	enum { N = 200 };
+	struct ct_tbl *t = mktbl(0, 64); /* 512 slots for up to 400 keys */
+	static struct ct_key keys[N][2];
+	static struct ct_conn *conns[N];
+	uint32_t i, b, n_displaced = 0;
+
+	(void)state;
+	srand(7);
+	for (i = 0; i < N; i++) {
+		struct tpkt p;
+		struct ct_result r;
+		struct ct_pkt pk;
+		bool err;
+
+		mk_udp(&p, (uint32_t)rand(), (uint16_t)rand(), (uint32_t)rand(), (uint16_t)rand());
+		run1(t, &commit0, &p, i < N / 2 ? 0 : 100000, &r);
+		conns[i] = r.conn; /* NULL if the table was full around its buckets */
+		pk = as_pkt(&p);
+		ct_key_extract(&pk, 0, &keys[i][0], &err);
+		ct_key_reverse(&keys[i][0], &keys[i][1]);
+	}
+	for (b = 0; b < 64; b++)
+		n_displaced += t->buckets[b].n_displaced;
+	assert_true(n_displaced > 0);
+	for (i = 0; i < N; i += 32) {
+		const struct ct_key *kp[64];
+		struct ct_conn *found[64];
+		uint8_t dirs[64];
+		uint64_t want = 0, hits;
+		uint32_t j, m = N - i < 32 ? N - i : 32;
+
+		for (j = 0; j < m; j++) {
+			kp[2 * j] = &keys[i + j][0];
+			kp[2 * j + 1] = &keys[i + j][1];
+			if (conns[i + j])
+				want |= UINT64_C(3) << (2 * j);
+		}
+		hits = ct_lookup_bulk(t, m == 32 ? UINT64_MAX : (UINT64_C(1) << (2 * m)) - 1, kp,
+		                      found, dirs);
+		assert_int_equal(hits, want);
+		for (j = 0; j < 2 * m; j++) {
+			if (!(hits >> j & 1))
+				continue;
+			assert_ptr_equal(found[j], conns[i + j / 2]);
+			assert_int_equal(dirs[j], j & 1);
+		}
+	}
+	/* Expire the first half; the second half must still be found. */
+	ct_sweep(t, 60000, 64 * CT_BUCKET_ENTRIES);
+	for (i = 0; i < N; i++) {
+		uint8_t dir;
+		struct ct_conn *c = NULL;
+		const struct ct_key *kp[1] = { &keys[i][1] };
+
+		ct_lookup_bulk(t, 1, kp, &c, &dir);
+		assert_ptr_equal(c, i < N / 2 ? NULL : conns[i]);
+	}
+	ct_tbl_destroy(t);
+}
+
+static unsigned int n_retired;
+static struct ct_conn *retired[4];
+
+static void
+t_retire(void *arg, struct ct_tbl *tbl, struct ct_conn *c)
+{
+	(void)arg;
+	(void)tbl;
+	retired[n_retired++] = c;
+}
+
+static void
+test_ct_retire_hook(void **state)
+{
+	struct ct_tbl_params p = {
+		.alloc = t_alloc, .free = t_free, .retire = t_retire, .n_buckets = 8
+	};
+	struct ct_tbl *t = ct_tbl_create(&p);
+	struct tpkt req;
+	struct ct_result r;
+
+	(void)state;
+	assert_non_null(t);
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	run1(t, &commit0, &req, 0, &r);
+	n_retired = 0;
+	assert_int_equal(ct_sweep(t, 60000, 64), 1);
+	assert_int_equal(n_retired, 1);
+	assert_ptr_equal(retired[0], r.conn);
+	ct_conn_free(t, retired[0]);
+	ct_tbl_destroy(t);
+}
+
+static void
+test_ct_create_params(void **state)
+{
+	struct ct_tbl_params p = { .alloc = t_alloc, .free = t_free, .n_buckets = 12 };
+
+	(void)state;
+	assert_null(ct_tbl_create(&p));
+	assert_null(ct_tbl_create(NULL));
+	p.n_buckets = 0;
+	p.free = NULL;
+	assert_null(ct_tbl_create(&p));
+	ct_tbl_destroy(NULL);
+	assert_string_equal(ct_reason_name(CT_R_TCP_SEQ_ABOVE), "tcp_seq_above");
+	assert_string_equal(ct_reason_name(CT_R_N), "unknown");
+	assert_string_equal(ct_tcp_state_name(CT_TCP_SYN_SENT2), "SYN_SENT2");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ct_udp_tracker),
+		cmocka_unit_test(test_ct_icmp_tracker),
+		cmocka_unit_test(test_ct_udp_request_response),
+		cmocka_unit_test(test_ct_lookup_both_directions),
+		cmocka_unit_test(test_ct_zones_separate),
+		cmocka_unit_test(test_ct_no_commit),
+		cmocka_unit_test(test_ct_global_limit),
+		cmocka_unit_test(test_ct_zone_limit),
+		cmocka_unit_test(test_ct_sweep_budget),
+		cmocka_unit_test(test_ct_same_burst_syn_synack),
+		cmocka_unit_test(test_ct_burst_grouping_invariant),
+		cmocka_unit_test(test_ct_invalid_first_not_committed),
+		cmocka_unit_test(test_ct_time_wait_reuse),
+		cmocka_unit_test(test_ct_icmp_echo_and_error),
+		cmocka_unit_test(test_ct_mark_label),
+		cmocka_unit_test(test_ct_untrackable),
+		cmocka_unit_test(test_ct_ipv6_tcp),
+		cmocka_unit_test(test_ct_lookup_differential),
+		cmocka_unit_test(test_ct_retire_hook),
+		cmocka_unit_test(test_ct_create_params),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
