@@ -657,8 +657,9 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
 		found[i] = pi[i].reason == CT_R_OK ?
 		                           lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]) :
 		                           NULL;
-	/* Pass 3: in arrival order.  A packet after a change in this burst looks up again
-	 * when its earlier result may be stale (a miss, or a connection since deleted). */
+	/* Pass 3: in arrival order.  Once a packet of this burst created or deleted a
+	 * connection, later packets look up again: a pass-2 miss may now hit, and a pass-2
+	 * hit may point to a connection already freed (no retire hook). */
 	for (i = 0; i < n; i++) {
 		struct ct_result *r = &res[i];
 		struct ct_conn *c = found[i];
@@ -675,7 +676,7 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
 		for (tries = 0; tries < 4; tries++) {
 			bool created = false;
 
-			if (tries > 0 || (changed && c == NULL))
+			if (tries > 0 || changed)
 				c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]);
 			if (c != NULL) {
 				if (exec_existing(tbl, stats, opts, c, dirs[i], &pi[i], &pkts[i],

@@ -539,6 +539,34 @@ test_ct_time_wait_reuse(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* The reopening SYN and the answer to it in one burst, behind the whole old conversation. */
+static void
+test_ct_time_wait_reuse_same_burst(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt p[16];
+	struct ct_result r[16];
+	struct ct_conn_info info;
+	int n = tcp_conversation(p), i;
+
+	(void)state;
+	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 500000, 0, 0 });
+	mk_tcp(&p[n++], IP_B, 80, IP_A, 4000,
+	       (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 7000, 500001, 0 });
+	run(t, &st, &commit0, p, (uint16_t)n, 0, r);
+	for (i = 0; i < n - 2; i++)
+		assert_int_equal(r[i].ct_state, conversation_states[i]);
+	assert_int_equal(r[n - 2].ct_state, TRK | NEW);
+	assert_int_equal(r[n - 1].ct_state, TRK | EST | RPL);
+	assert_ptr_equal(r[n - 2].conn, r[n - 1].conn);
+	assert_int_equal(st.n_reopened, 1);
+	assert_int_equal(ct_count(t), 1);
+	ct_conn_get_info(r[n - 1].conn, &info);
+	assert_int_equal(info.proto_state, CT_TCP_SYN_RECV);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_icmp_echo_and_error(void **state)
 {
@@ -785,6 +813,7 @@ main(void)
 		cmocka_unit_test(test_ct_burst_grouping_invariant),
 		cmocka_unit_test(test_ct_invalid_first_not_committed),
 		cmocka_unit_test(test_ct_time_wait_reuse),
+		cmocka_unit_test(test_ct_time_wait_reuse_same_burst),
 		cmocka_unit_test(test_ct_icmp_echo_and_error),
 		cmocka_unit_test(test_ct_mark_label),
 		cmocka_unit_test(test_ct_untrackable),
