@@ -247,125 +247,158 @@ max_ack_window(const struct ct_tcp_peer *sender)
 	return sender->td_maxwin > 66000 ? sender->td_maxwin : 66000;
 }
 
+/* Window edges of one segment, worked on copies of both peers until accepted. */
+struct tcp_win {
+	struct ct_tcp_peer snd, rcv; /* sender and receiver of the segment */
+	uint32_t seq, ack, sack, end, win;
+};
+
+/*
+ * Sets up the sender's window data when this is the first segment of its
+ * direction (SYN/ACK, simultaneous-open SYN, reply side of a picked-up
+ * connection) or a SYN with a new ISN.  Returns true when nothing is left to
+ * check (a simultaneous-open SYN without ACK).
+ */
+static bool
+win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
+{
+	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
+
+	if (w->snd.td_maxwin == 0 && !syn) {
+		uint32_t swin = w->win << w->snd.scale;
+
+		w->snd.td_end = w->end;
+		w->snd.td_maxwin = swin ? swin : 1;
+		w->snd.td_maxend = w->end + w->snd.td_maxwin;
+		if (w->rcv.td_maxwin == 0)
+			w->rcv.td_end = w->rcv.td_maxend = w->ack;
+		return false;
+	}
+	if (w->snd.td_maxwin != 0 && !(syn &&
+	                               ((old == CT_TCP_SYN_SENT && dir == CT_DIR_ORIG) ||
+	                                (old == CT_TCP_SYN_RECV && dir == CT_DIR_REPLY)) &&
+	                               seq_after(w->end, w->snd.td_end)))
+		return false;
+	/* First SYN of this direction, or a new ISN: the sender (re)started. */
+	peer_init_syn(&w->snd, seg);
+	/* RFC 7323: scaling only when both sides sent the option. */
+	if (!((w->snd.flags & CT_TCP_PF_WSCALE) && (w->rcv.flags & CT_TCP_PF_WSCALE)))
+		w->snd.scale = w->rcv.scale = 0;
+	return !ackf;
+}
+
+/* The van Rooij checks.  Returns CT_R_OK or the first bound the segment breaks. */
+static enum ct_reason
+win_check(const struct tcp_win *w)
+{
+	if (!seq_before(w->seq, w->snd.td_maxend + 1))
+		return CT_R_TCP_SEQ_ABOVE;
+	if (w->rcv.td_maxwin && !seq_after(w->end, w->snd.td_end - w->rcv.td_maxwin - 1))
+		return CT_R_TCP_SEQ_BELOW;
+	if (!seq_before(w->sack, w->rcv.td_end + 1))
+		return CT_R_TCP_ACK_ABOVE;
+	if (!seq_after(w->sack, w->rcv.td_end - max_ack_window(&w->snd) - 1))
+		return CT_R_TCP_ACK_BELOW;
+	return CT_R_OK;
+}
+
+/* Moves the windows by an accepted segment. */
+static void
+win_move(struct tcp_win *w, const struct ct_tcp_seg *seg)
+{
+	uint32_t win = w->win, swin;
+
+	if (!(seg->flags & CT_TCP_SYN))
+		win <<= w->snd.scale;
+	swin = win + (w->sack - w->ack);
+	if (w->snd.td_maxwin < swin)
+		w->snd.td_maxwin = swin;
+	if (seq_after(w->end, w->snd.td_end)) {
+		w->snd.td_end = w->end;
+		w->snd.flags |= CT_TCP_PF_UNACKED;
+	}
+	if (seg->flags & CT_TCP_ACK) {
+		if (!(w->snd.flags & CT_TCP_PF_MAXACK) || seq_after(w->ack, w->snd.td_maxack))
+			w->snd.td_maxack = w->ack;
+		w->snd.flags |= CT_TCP_PF_MAXACK;
+	}
+	/* The receiver may now send up to what this segment acknowledges plus its window. */
+	if (w->rcv.td_maxwin != 0 && seq_after(w->end, w->snd.td_maxend))
+		w->rcv.td_maxwin += w->end - w->snd.td_maxend;
+	if (seq_after(w->sack + win, w->rcv.td_maxend - 1)) {
+		w->rcv.td_maxend = w->sack + win;
+		if (win == 0)
+			w->rcv.td_maxend++;
+	}
+	if (w->ack == w->rcv.td_end)
+		w->rcv.flags &= (uint8_t)~CT_TCP_PF_UNACKED;
+}
+
+/* Counts retransmissions of the same ACK segment (nf_conntrack's last_* fields). */
+static void
+note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
+{
+	if (st->last_dir == dir && st->last_seq == w->seq && st->last_ack == w->ack &&
+	    st->last_end == w->end && st->last_win == w->win) {
+		if (st->retrans < UINT8_MAX)
+			st->retrans++;
+		return;
+	}
+	st->last_dir = (uint8_t)dir;
+	st->last_seq = w->seq;
+	st->last_ack = w->ack;
+	st->last_end = w->end;
+	st->last_win = (uint16_t)w->win;
+	st->retrans = 0;
+}
+
 /*
  * Checks that 'seg' from 'dir' falls within the windows and, if so, moves
  * them.  Returns CT_R_OK or the reason it does not (state then unchanged).
- * 'old' is the connection's state before the segment.
+ * 'old' is the connection's state before the segment.  Liberal connections
+ * (or cfg->be_liberal) accept out-of-window segments and still move the
+ * windows, so that a picked-up connection learns its edges.
  */
 static enum ct_reason
 tcp_in_window(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
               const struct ct_tcp_seg *seg, const struct ct_tcp_cfg *cfg)
 {
-	struct ct_tcp_peer snd = st->peer[dir], rcv = st->peer[!dir];
-	uint32_t seq = seg->seq, ack = seg->ack, end = seg_end(seg), sack, win = seg->win;
-	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
-	enum ct_reason r = CT_R_OK;
+	struct tcp_win w = {
+		.snd = st->peer[dir],
+		.rcv = st->peer[!dir],
+		.seq = seg->seq,
+		.ack = seg->ack,
+		.end = seg_end(seg),
+		.win = seg->win,
+	};
+	bool ackf = seg->flags & CT_TCP_ACK;
+	enum ct_reason r;
 
-	if (snd.td_maxwin == 0) {
-		/* First segment of this direction: the SYN/ACK, a simultaneous-open SYN, or
-		 * the reply side of a picked-up connection. */
-		if (syn) {
-			peer_init_syn(&snd, seg);
-			/* RFC 7323: scaling only when both sides sent the option. */
-			if (!((snd.flags & CT_TCP_PF_WSCALE) && (rcv.flags & CT_TCP_PF_WSCALE)))
-				snd.scale = rcv.scale = 0;
-			if (!ackf) {
-				st->peer[dir] = snd;
-				st->peer[!dir] = rcv;
-				return CT_R_OK;
-			}
-		} else {
-			uint32_t swin = win << snd.scale;
-
-			snd.td_end = end;
-			snd.td_maxwin = swin ? swin : 1;
-			snd.td_maxend = end + snd.td_maxwin;
-			if (rcv.td_maxwin == 0)
-				rcv.td_end = rcv.td_maxend = ack;
-		}
-	} else if (syn &&
-	           ((old == CT_TCP_SYN_SENT && dir == CT_DIR_ORIG) ||
-	            (old == CT_TCP_SYN_RECV && dir == CT_DIR_REPLY)) &&
-	           seq_after(end, snd.td_end)) {
-		/* A new SYN (or SYN/ACK) with a higher ISN: the sender restarted. */
-		peer_init_syn(&snd, seg);
-		if (!((snd.flags & CT_TCP_PF_WSCALE) && (rcv.flags & CT_TCP_PF_WSCALE)))
-			snd.scale = rcv.scale = 0;
-	}
-
+	if (win_setup(&w, dir, old, seg))
+		goto accept;
 	if (!ackf)
-		ack = rcv.td_end;
-	else if ((seg->flags & CT_TCP_RST) && ack == 0)
-		ack = rcv.td_end; /* some stacks send RST|ACK with ACK 0 */
-	sack = ack;
-	if (ackf && seg->n_sack && seq_after(seg->sack_right, sack))
-		sack = seg->sack_right; /* SACK: data above ACK received, must have been sent */
+		w.ack = w.rcv.td_end;
+	else if ((seg->flags & CT_TCP_RST) && w.ack == 0)
+		w.ack = w.rcv.td_end; /* some stacks send RST|ACK with ACK 0 */
+	w.sack = w.ack;
+	if (ackf && seg->n_sack && seq_after(seg->sack_right, w.sack))
+		w.sack = seg->sack_right; /* data above the ACK was received: it was sent */
 
 	/* A segment without data is checked by its ACK only; RSTs always by SEQ except
 	 * a zero SEQ answering a SYN. */
-	if (seq == end && (!(seg->flags & CT_TCP_RST) || (seq == 0 && old == CT_TCP_SYN_SENT)))
-		seq = end = snd.td_end;
+	if (w.seq == w.end &&
+	    (!(seg->flags & CT_TCP_RST) || (w.seq == 0 && old == CT_TCP_SYN_SENT)))
+		w.seq = w.end = w.snd.td_end;
 
-	if (!seq_before(seq, snd.td_maxend + 1))
-		r = CT_R_TCP_SEQ_ABOVE;
-	else if (rcv.td_maxwin && !seq_after(end, snd.td_end - rcv.td_maxwin - 1))
-		r = CT_R_TCP_SEQ_BELOW;
-	else if (!seq_before(sack, rcv.td_end + 1))
-		r = CT_R_TCP_ACK_ABOVE;
-	else if (!seq_after(sack, rcv.td_end - max_ack_window(&snd) - 1))
-		r = CT_R_TCP_ACK_BELOW;
-
-	if (r != CT_R_OK) {
-		if ((snd.flags & CT_TCP_PF_LIBERAL) || cfg->be_liberal)
-			return CT_R_OK; /* accepted, windows not moved */
+	r = win_check(&w);
+	if (r != CT_R_OK && !(w.snd.flags & CT_TCP_PF_LIBERAL) && !cfg->be_liberal)
 		return r;
-	}
-
-	if (!syn)
-		win <<= snd.scale;
-	{
-		uint32_t swin = win + (sack - ack);
-
-		if (snd.td_maxwin < swin)
-			snd.td_maxwin = swin;
-	}
-	if (seq_after(end, snd.td_end)) {
-		snd.td_end = end;
-		snd.flags |= CT_TCP_PF_UNACKED;
-	}
-	if (ackf) {
-		if (!(snd.flags & CT_TCP_PF_MAXACK) || seq_after(ack, snd.td_maxack))
-			snd.td_maxack = ack;
-		snd.flags |= CT_TCP_PF_MAXACK;
-	}
-	/* The receiver may now send up to what this segment acknowledges plus its window. */
-	if (rcv.td_maxwin != 0 && seq_after(end, snd.td_maxend))
-		rcv.td_maxwin += end - snd.td_maxend;
-	if (seq_after(sack + win, rcv.td_maxend - 1)) {
-		rcv.td_maxend = sack + win;
-		if (win == 0)
-			rcv.td_maxend++;
-	}
-	if (ack == rcv.td_end)
-		rcv.flags &= (uint8_t)~CT_TCP_PF_UNACKED;
-
-	/* Retransmissions of the same ACK segment. */
-	if (cls == TC_ACK) {
-		if (st->last_dir == dir && st->last_seq == seq && st->last_ack == ack &&
-		    st->last_end == end && st->last_win == seg->win) {
-			if (st->retrans < UINT8_MAX)
-				st->retrans++;
-		} else {
-			st->last_dir = (uint8_t)dir;
-			st->last_seq = seq;
-			st->last_ack = ack;
-			st->last_end = end;
-			st->last_win = seg->win;
-			st->retrans = 0;
-		}
-	}
-	st->peer[dir] = snd;
-	st->peer[!dir] = rcv;
+	win_move(&w, seg);
+	if (cls == TC_ACK)
+		note_retrans(st, dir, &w);
+accept:
+	st->peer[dir] = w.snd;
+	st->peer[!dir] = w.rcv;
 	return CT_R_OK;
 }
 
