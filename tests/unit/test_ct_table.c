@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 #include <rte_byteorder.h>
 
@@ -746,6 +747,87 @@ test_ct_lookup_differential(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* Two threads create the same connections from opposite ends at once. */
+enum { RACE_N = 4096 };
+
+static pthread_barrier_t race_start;
+
+struct race_arg {
+	struct ct_tbl *t;
+	int dir;
+	uint8_t states[RACE_N];
+	struct ct_conn *conns[RACE_N];
+};
+
+static void
+race_pkt(struct tpkt *p, uint32_t i, int dir)
+{
+	if (dir == 0)
+		mk_udp(p, IP_A + i, (uint16_t)(1000 + i), IP_B, 53);
+	else
+		mk_udp(p, IP_B, 53, IP_A + i, (uint16_t)(1000 + i));
+}
+
+static void *
+race_thread(void *argp)
+{
+	struct race_arg *a = argp;
+	struct ct_thread_stats st = { 0 };
+	uint32_t i, j;
+
+	pthread_barrier_wait(&race_start);
+	for (i = 0; i < RACE_N; i += 32) {
+		struct tpkt p[32];
+		struct ct_result r[32];
+
+		for (j = 0; j < 32; j++)
+			race_pkt(&p[j], i + j, a->dir);
+		run(a->t, &st, &commit0, p, 32, 0, r);
+		for (j = 0; j < 32; j++) {
+			a->states[i + j] = r[j].ct_state;
+			a->conns[i + j] = r[j].conn;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_ct_concurrent_create_both_ends(void **state)
+{
+	static struct race_arg a[2];
+	struct ct_tbl *t = mktbl(0, 2048);
+	pthread_t th[2];
+	uint32_t i, n_new = 0;
+	int k;
+
+	(void)state;
+	assert_int_equal(pthread_barrier_init(&race_start, NULL, 2), 0);
+	for (k = 0; k < 2; k++) {
+		a[k].t = t;
+		a[k].dir = k;
+		assert_int_equal(pthread_create(&th[k], NULL, race_thread, &a[k]), 0);
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_join(th[k], NULL), 0);
+	pthread_barrier_destroy(&race_start);
+	assert_int_equal(ct_count(t), RACE_N);
+	for (i = 0; i < RACE_N; i++) {
+		struct ct_conn_info info;
+		bool new0 = a[0].states[i] == (TRK | NEW), new1 = a[1].states[i] == (TRK | NEW);
+
+		/* One end created it; the other saw it from the reply side. */
+		assert_true(new0 != new1);
+		assert_int_equal(a[new0 ? 1 : 0].states[i], TRK | EST | RPL);
+		assert_ptr_equal(a[0].conns[i], a[1].conns[i]);
+		ct_conn_get_info(a[0].conns[i], &info);
+		assert_int_equal(info.n_packets[0], 1);
+		assert_int_equal(info.n_packets[1], 1);
+		n_new += new0;
+	}
+	print_message("created by the forward thread: %u of %u\n", n_new, (unsigned int)RACE_N);
+	ct_tbl_destroy(t);
+}
+
 static unsigned int n_retired;
 static struct ct_conn *retired[4];
 
@@ -819,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_ct_untrackable),
 		cmocka_unit_test(test_ct_ipv6_tcp),
 		cmocka_unit_test(test_ct_lookup_differential),
+		cmocka_unit_test(test_ct_concurrent_create_both_ends),
 		cmocka_unit_test(test_ct_retire_hook),
 		cmocka_unit_test(test_ct_create_params),
 	};
