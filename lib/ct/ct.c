@@ -517,7 +517,8 @@ state_bits(enum ct_v v, int dir)
 
 /*
  * Tracks a packet on existing connection 'c'.  Returns false when 'c' turned
- * out dead or the packet reopened it (the caller then looks up again / creates).
+ * out dead, timed out, or the packet reopened it (the caller then looks up
+ * again / creates).
  */
 static bool
 exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_opts *o,
@@ -529,6 +530,14 @@ exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_ex
 	rte_spinlock_lock(&c->lock);
 	if (c->dead) {
 		rte_spinlock_unlock(&c->lock);
+		return false;
+	}
+	if (c->expiry <= now) {
+		/* Timed out but not swept yet: gone for this packet as for the sweeper. */
+		c->dead = 1;
+		rte_spinlock_unlock(&c->lock);
+		conn_unlink(tbl, c);
+		st->n_expired++;
 		return false;
 	}
 	if (pi->icmp_err) {

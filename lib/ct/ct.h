@@ -433,8 +433,9 @@ struct ct_exec_opts {
 /** Per-thread counters (single writer, relaxed readers). */
 struct ct_thread_stats {
 	uint64_t n_reason[CT_R_N]; /**< per packet: reason of its verdict */
-	uint64_t n_created;
-	uint64_t n_reopened;
+	uint64_t n_created;        /**< connections committed */
+	uint64_t n_reopened;       /**< TCP connections replaced by a SYN reusing the tuple */
+	uint64_t n_expired; /**< timed-out connections found by a packet before the sweeper */
 };
 
 /** Result for one packet. */
@@ -448,7 +449,9 @@ struct ct_result {
 
 /**
  * Tracks pkts[0, n) in arrival order in zone opts->zone: every packet sees
- * the connections created, updated or deleted by the packets before it.
+ * the connections created, updated or deleted by the packets before it.  A
+ * connection whose expiry is <= now counts as gone even before ct_sweep()
+ * reclaims it (the packet unlinks it).
  * Keys are hashed and buckets prefetched for the whole burst first.
  * Never blocks except on a connection's or bucket's spinlock.
  *

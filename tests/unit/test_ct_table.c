@@ -419,6 +419,30 @@ test_ct_sweep_budget(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* A packet after the timeout finds no connection even before the sweeper ran. */
+static void
+test_ct_expired_before_sweep(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_thread_stats st = { 0 };
+	struct tpkt req, rep;
+	struct ct_result r, r2;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	run(t, &st, &commit0, &req, 1, 0, &r);
+	run(t, &st, &commit0, &rep, 1, 59999, &r2);
+	assert_int_equal(r2.ct_state, TRK | EST | RPL); /* refreshed: now 30 s (multiple) */
+	run(t, &st, &commit0, &rep, 1, 59999 + 30000, &r2);
+	assert_int_equal(r2.ct_state, TRK | NEW); /* B starts a new one */
+	assert_ptr_not_equal(r2.conn, NULL);
+	assert_int_equal(st.n_expired, 1);
+	assert_int_equal(st.n_created, 2);
+	assert_int_equal(ct_count(t), 1);
+	ct_tbl_destroy(t);
+}
+
 /* A TCP conversation: handshake, data both ways, close. */
 static int
 tcp_conversation(struct tpkt *p)
@@ -891,6 +915,7 @@ main(void)
 		cmocka_unit_test(test_ct_global_limit),
 		cmocka_unit_test(test_ct_zone_limit),
 		cmocka_unit_test(test_ct_sweep_budget),
+		cmocka_unit_test(test_ct_expired_before_sweep),
 		cmocka_unit_test(test_ct_same_burst_syn_synack),
 		cmocka_unit_test(test_ct_burst_grouping_invariant),
 		cmocka_unit_test(test_ct_invalid_first_not_committed),
