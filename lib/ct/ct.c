@@ -190,6 +190,30 @@ lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, uint32_t hash,
 	return NULL;
 }
 
+/* Prefetches the connection of the first slot of the home bucket whose signature matches. */
+static inline void
+prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
+{
+	const struct ct_bucket *b = &tbl->buckets[hash & tbl->mask];
+	uint16_t sig = hash_sig(hash);
+	unsigned int e;
+
+	for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+		if (__atomic_load_n(&b->sigs[e], __ATOMIC_RELAXED) == sig) {
+			/* Acquire: pairs with bucket_put(); see bucket_find(). */
+			uintptr_t s = __atomic_load_n(&b->slots[e], __ATOMIC_ACQUIRE);
+			const struct ct_conn *c = (const struct ct_conn *)(s & ~(uintptr_t)1);
+
+			if (s != 0) {
+				rte_prefetch0(&c->key[s & 1]);
+				rte_prefetch0(&c->lock);
+				rte_prefetch0(&c->p);
+			}
+			return;
+		}
+	}
+}
+
 uint64_t
 ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key *const keys[],
                struct ct_conn *conns[], uint8_t dirs[])
@@ -650,9 +674,6 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
                  const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res)
 {
 	struct pkt_info pi[CT_BURST_MAX];
-	struct ct_conn *found[CT_BURST_MAX];
-	uint8_t dirs[CT_BURST_MAX];
-	bool changed = false; /* this burst created or deleted connections */
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
@@ -661,17 +682,15 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
 		pkt_prepare(&pkts[i], opts->zone, &pi[i]);
 		rte_prefetch0(&tbl->buckets[pi[i].hash & tbl->mask]);
 	}
-	/* Pass 2: signature-first lookups. */
+	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
+	 * misses overlap instead of one per packet in pass 3. */
 	for (i = 0; i < n; i++)
-		found[i] = pi[i].reason == CT_R_OK ?
-		                           lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]) :
-		                           NULL;
-	/* Pass 3: in arrival order.  Once a packet of this burst created or deleted a
-	 * connection, later packets look up again: a pass-2 miss may now hit, and a pass-2
-	 * hit may point to a connection already freed (no retire hook). */
+		if (pi[i].reason == CT_R_OK)
+			prefetch_candidate(tbl, pi[i].hash);
+	/* Pass 3: in arrival order, full lookup then tracking.  The lookup runs here, not in
+	 * pass 2, so that each packet sees what the packets before it created or deleted. */
 	for (i = 0; i < n; i++) {
 		struct ct_result *r = &res[i];
-		struct ct_conn *c = found[i];
 		int tries;
 
 		memset(r, 0, sizeof(*r));
@@ -684,20 +703,17 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
 		}
 		for (tries = 0; tries < 4; tries++) {
 			bool created = false;
+			uint8_t dir;
+			struct ct_conn *c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dir);
 
-			if (tries > 0 || changed)
-				c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dirs[i]);
 			if (c != NULL) {
-				if (exec_existing(tbl, stats, opts, c, dirs[i], &pi[i], &pkts[i],
-				                  now, r))
+				if (exec_existing(tbl, stats, opts, c, dir, &pi[i], &pkts[i], now,
+				                  r))
 					break;
-				changed = true; /* dead or reopened: look up again */
-				continue;
+				continue; /* dead, expired or reopened: look up again */
 			}
-			if (exec_new(tbl, stats, opts, &pi[i], &pkts[i], now, r, &created)) {
-				changed |= created;
+			if (exec_new(tbl, stats, opts, &pi[i], &pkts[i], now, r, &created))
 				break;
-			}
 		}
 		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
 	}

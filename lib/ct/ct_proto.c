@@ -271,23 +271,71 @@ key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
 	                                                                          CT_R_ICMP_TRUNC;
 }
 
+/*
+ * Fast path of ct_key_extract() for TCP, UDP, SCTP and UDP-Lite: the key is
+ * stored as five whole words, so that ct_key_hash() reads back what it just
+ * stored without store-forwarding stalls (byte-wise stores followed by
+ * word loads cost about 15 cycles per word).  Word 4 holds sport, dport,
+ * zone, proto and af in the struct's memory order on a little-endian CPU.
+ */
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "ct_key word layout assumes little endian");
+
+static enum ct_reason
+key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct ct_key *key)
+{
+	const struct pm_key *pk = pkt->key;
+	pm_word_t *w = (pm_word_t *)key;
+	uint64_t s0, s1, d0, d1;
+
+	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
+		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
+	if (af == 4) {
+		s0 = pk->nw_src;
+		d0 = pk->nw_dst;
+		s1 = d1 = 0;
+	} else {
+		memcpy(&s0, pk->ipv6_src, 8);
+		memcpy(&s1, pk->ipv6_src + 8, 8);
+		memcpy(&d0, pk->ipv6_dst, 8);
+		memcpy(&d1, pk->ipv6_dst + 8, 8);
+	}
+	w[0] = s0;
+	w[1] = s1;
+	w[2] = d0;
+	w[3] = d1;
+	w[4] = (uint64_t)pk->tp_src | (uint64_t)pk->tp_dst << 16 | (uint64_t)zone << 32 |
+	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
+	return CT_R_OK;
+}
+
 enum ct_reason
 ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool *icmp_err)
 {
 	const struct pm_key *pk = pkt->key;
 	uint16_t dl_type = rte_be_to_cpu_16(pk->dl_type);
+	uint8_t af = dl_type == ETH_IPV4__ ? 4 : dl_type == ETH_IPV6__ ? 6 : 0;
 	enum ct_reason r;
 
-	memset(key, 0, sizeof(*key));
 	*icmp_err = false;
+	if (af != 0 && !(pk->nw_frag & PM_FRAG_ANY)) {
+		switch (pk->nw_proto) {
+		case 6:   /* TCP */
+		case 17:  /* UDP */
+		case 132: /* SCTP */
+		case 136: /* UDP-Lite */
+			return key_extract_ports__(pkt, zone, af, key);
+		default:
+			break;
+		}
+	}
+	memset(key, 0, sizeof(*key));
 	key->zone = zone;
 	key->proto = pk->nw_proto;
-	if (dl_type == ETH_IPV4__) {
-		key->af = 4;
+	key->af = af;
+	if (af == 4) {
 		memcpy(key->src, &pk->nw_src, 4);
 		memcpy(key->dst, &pk->nw_dst, 4);
-	} else if (dl_type == ETH_IPV6__) {
-		key->af = 6;
+	} else if (af == 6) {
 		memcpy(key->src, pk->ipv6_src, 16);
 		memcpy(key->dst, pk->ipv6_dst, 16);
 	} else {
