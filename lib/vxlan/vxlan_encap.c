@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/vxlan encapsulation: outer header templates (control thread) and the
+ * encapsulation stage (PMD threads).  See vxlan.h for the contract.
+ *
+ * The template holds the whole 50-byte outer header and the one's complement
+ * sum of its IPv4 header with the per-packet fields (total length, id, and
+ * TOS/TTL when inherited) at zero.  Per packet the stage adds those fields
+ * and folds: RFC 1624 eqn. 3 with the old field values 0, as VPP
+ * encap.c ip_csum_update() patches its rewrite.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
+
+#include "vxlan.h"
+
+#define OUTER_L2_LEN  14
+#define OUTER_L3_LEN  20
+#define OUTER_L4_LEN  16 /* UDP + VXLAN */
+#define IP_OFF        OUTER_L2_LEN
+#define UDP_OFF       (OUTER_L2_LEN + OUTER_L3_LEN)
+#define IP_ECN_MASK   0x03u
+#define IP_ECN_CE     0x03u
+#define IP_ECN_ECT_0  0x02u
+#define IP_DSCP_MASK  0xfcu
+#define VXLAN_FLAG_I  0x08000000u /* RFC 7348 section 5: the I flag */
+#define ETH_TYPE_VLAN 0x8100u
+#define ETH_TYPE_QINQ 0x88a8u
+
+static const char *const encap_drop_names[] = {
+#define VXLAN_ED_NAME__(e, s) s,
+	VXLAN_ENCAP_DROPS(VXLAN_ED_NAME__)
+#undef VXLAN_ED_NAME__
+};
+
+const char *
+vxlan_encap_drop_name(enum vxlan_encap_drop d)
+{
+	return (unsigned int)d < VXLAN_ENCAP_DROP_N ? encap_drop_names[d] : "unknown";
+}
+
+void
+vxlan_tmpl_params_init(struct vxlan_tmpl_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->dst_port = VXLAN_DEFAULT_DST_PORT;
+	p->src_port_min = VXLAN_DEFAULT_SRC_PORT_MIN;
+	p->src_port_max = VXLAN_DEFAULT_SRC_PORT_MAX;
+	p->ttl = VXLAN_DEFAULT_TTL;
+	p->df = true;
+}
+
+/* Unfolded one's complement sum of 'len' (even) bytes at 'p'. */
+static uint32_t
+sum16__(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	return sum;
+}
+
+int
+vxlan_tmpl_build(const struct vxlan_tmpl_params *p, struct vxlan_tmpl *t)
+{
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	struct rte_vxlan_hdr *vx;
+	uint32_t n_ports;
+
+	if (p == NULL || t == NULL || p->vni > VXLAN_VNI_MAX || p->src_port_min > p->src_port_max ||
+	    p->src_ip == 0 || p->dst_ip == 0 || p->dst_port == 0)
+		return -EINVAL;
+	memset(t, 0, sizeof(*t));
+	eth = (struct rte_ether_hdr *)t->hdr;
+	ip = (struct rte_ipv4_hdr *)(t->hdr + IP_OFF);
+	udp = (struct rte_udp_hdr *)(t->hdr + UDP_OFF);
+	vx = (struct rte_vxlan_hdr *)(udp + 1);
+
+	memcpy(&eth->dst_addr, p->dst_mac, RTE_ETHER_ADDR_LEN);
+	memcpy(&eth->src_addr, p->src_mac, RTE_ETHER_ADDR_LEN);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	/* With tos=inherit the DSCP comes from the inner packet; ECN always does. */
+	ip->type_of_service = p->tos_inherit ? 0 : p->tos;
+	ip->fragment_offset = p->df ? rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->time_to_live = p->ttl_inherit ? 0 : p->ttl;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = p->src_ip;
+	ip->dst_addr = p->dst_ip;
+
+	udp->dst_port = rte_cpu_to_be_16(p->dst_port);
+	vx->vx_flags = rte_cpu_to_be_32(VXLAN_FLAG_I);
+	vx->vx_vni = rte_cpu_to_be_32(p->vni << 8);
+
+	t->flags = (uint8_t)((p->ttl_inherit ? VXLAN_TMPL_TTL_INHERIT : 0) |
+	                     (p->tos_inherit ? VXLAN_TMPL_TOS_INHERIT : 0) |
+	                     (p->csum ? VXLAN_TMPL_CSUM : 0) | (p->df ? VXLAN_TMPL_DF : 0));
+	t->ip_sum = sum16__(t->hdr + IP_OFF, OUTER_L3_LEN);
+	t->ttl = p->ttl;
+	t->src_port_min = p->src_port_min;
+	n_ports = (uint32_t)p->src_port_max - p->src_port_min + 1;
+	t->src_port_n = n_ports;
+	return 0;
+}
+
+/*
+ * Reads the TOS (IPv6: traffic class) and TTL (hop limit) of the inner IP
+ * packet, after at most one VLAN tag, from the first segment.
+ * @return false when the inner frame is not IP (or too short to tell).
+ */
+static inline bool
+inner_tos_ttl__(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->data_len, off = 12;
+	uint16_t type;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return false;
+	type = (uint16_t)(d[off] << 8 | d[off + 1]);
+	if ((type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ) && len >= RTE_ETHER_HDR_LEN + 4) {
+		off += 4;
+		type = (uint16_t)(d[off] << 8 | d[off + 1]);
+	}
+	off += 2;
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + OUTER_L3_LEN && (d[off] >> 4) == 4) {
+		*tos = d[off + 1];
+		*ttl = d[off + 8];
+		return true;
+	}
+	if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40 && (d[off] >> 4) == 6) {
+		*tos = (uint8_t)(d[off] << 4 | d[off + 1] >> 4);
+		*ttl = d[off + 7];
+		return true;
+	}
+	return false;
+}
+
+/* True when prepending into 'm's headroom could change a frame someone else holds. */
+static inline bool
+mbuf_shared__(const struct rte_mbuf *m)
+{
+	if (RTE_MBUF_CLONED(m) || rte_mbuf_refcnt_read(m) != 1)
+		return true;
+	return RTE_MBUF_HAS_EXTBUF(m) && rte_mbuf_ext_refcnt_read(m->shinfo) != 1;
+}
+
+/* Folds an unfolded one's complement sum to 16 bits. */
+static inline uint16_t
+fold__(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * The outer UDP checksum over 'udp_len' bytes from UDP_OFF, any number of
+ * segments.  Not rte_ipv4_udptcp_cksum_mbuf(): in DPDK 22.11 its
+ * rte_raw_cksum_mbuf() byte-swaps a segment's unreduced 32-bit sum when the
+ * segment starts at an odd offset, which gives a wrong checksum (fixed in
+ * later DPDK by reducing first).  Here each segment's sum is reduced to 16
+ * bits, then swapped when it starts at an odd offset (RFC 1071 section 2(B)).
+ */
+static inline uint16_t
+udp_csum__(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t udp_len)
+{
+	uint32_t off = UDP_OFF, done = 0, sum = rte_ipv4_phdr_cksum(ip, 0);
+	uint16_t csum;
+
+	for (; m != NULL && done < udp_len; m = m->next) {
+		uint32_t n = RTE_MIN((uint32_t)m->data_len - off, udp_len - done);
+		uint16_t part = __rte_raw_cksum_reduce(__rte_raw_cksum(
+				rte_pktmbuf_mtod_offset(m, const void *, off), n, 0));
+
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+		off = 0;
+	}
+	RTE_ASSERT(done == udp_len);
+	csum = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	/* RFC 768: a computed 0 is sent as all ones (0 means "no checksum"). */
+	return csum == 0 ? 0xffff : csum;
+}
+
+/*
+ * Encapsulates one packet that passed the checks: prepends and patches the
+ * template.  'port_off' is the source port offset already reduced to the range.
+ */
+static inline void
+encap_one__(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_tmpl *t,
+            uint32_t port_off)
+{
+	uint32_t inner_len = m->pkt_len;
+	uint32_t tot_len = inner_len + OUTER_L3_LEN + OUTER_L4_LEN;
+	uint8_t itos = 0, ittl = 0, tos_add, ttl;
+	bool is_ip = inner_tos_ttl__(m, &itos, &ittl);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint32_t sum;
+	uint8_t *h;
+
+	/*
+	 * OVS ofproto/tunnel.c tnl_port_send(): DSCP from the config or, with
+	 * tos=inherit, the inner packet; ECN always from the inner packet, CE
+	 * sent as ECT(0).  The bits are OR-ed onto the template's TOS, so the
+	 * checksum grows by exactly the bits that were not set there.
+	 */
+	tos_add = 0;
+	if (is_ip) {
+		uint8_t ecn = itos & IP_ECN_MASK;
+
+		tos_add = ecn == IP_ECN_CE ? IP_ECN_ECT_0 : ecn;
+		if (t->flags & VXLAN_TMPL_TOS_INHERIT)
+			tos_add |= itos & IP_DSCP_MASK;
+	}
+	ttl = 0;
+	if (t->flags & VXLAN_TMPL_TTL_INHERIT)
+		ttl = is_ip ? ittl : t->ttl;
+
+	h = (uint8_t *)rte_pktmbuf_prepend(m, VXLAN_ENCAP_LEN);
+	RTE_ASSERT(h != NULL);
+	memcpy(h, t->hdr, VXLAN_ENCAP_LEN);
+	ip = (struct rte_ipv4_hdr *)(h + IP_OFF);
+	udp = (struct rte_udp_hdr *)(h + UDP_OFF);
+
+	tos_add &= (uint8_t)~ip->type_of_service;
+	ip->type_of_service |= tos_add;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)tot_len);
+	/* Template fields are 0 where these land: adding the new values is RFC 1624 eqn. 3. */
+	sum = t->ip_sum + tot_len + tos_add + ((uint32_t)ttl << 8);
+	if (t->flags & VXLAN_TMPL_TTL_INHERIT)
+		ip->time_to_live = ttl;
+	if (!(t->flags & VXLAN_TMPL_DF)) {
+		/* Routers may fragment: give each packet its own id (RFC 6864 section 4.1). */
+		uint16_t id = ctx->ip_id++;
+
+		ip->packet_id = rte_cpu_to_be_16(id);
+		sum += id;
+	}
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~fold__(sum));
+
+	udp->src_port = rte_cpu_to_be_16((uint16_t)(t->src_port_min + port_off));
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner_len + OUTER_L4_LEN));
+	if (t->flags & VXLAN_TMPL_CSUM)
+		udp->dgram_cksum = udp_csum__(m, ip, inner_len + OUTER_L4_LEN);
+
+	m->outer_l2_len = OUTER_L2_LEN;
+	m->outer_l3_len = OUTER_L3_LEN;
+	m->l2_len = (m->l2_len != 0 ? m->l2_len : RTE_ETHER_HDR_LEN) + OUTER_L4_LEN;
+	m->packet_type = RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP |
+	                 RTE_PTYPE_TUNNEL_VXLAN;
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+		m->ol_flags |= RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV4;
+}
+
+uint16_t
+vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+                  const struct vxlan_tmpl *const tmpls[], const uint32_t hashes[])
+{
+	struct rte_mbuf *rejects[VXLAN_BURST_MAX];
+	/* Hoisted: the MTU as an inner length limit, and a one-entry template cache. */
+	const uint32_t max_inner = ctx->mtu > OUTER_L3_LEN + OUTER_L4_LEN ?
+	                                           ctx->mtu - (OUTER_L3_LEN + OUTER_L4_LEN) :
+	                                           0;
+	const struct vxlan_tmpl *last = NULL;
+	uint32_t n_ports = 1, port_mask = 0;
+	bool ports_pow2 = true;
+	uint16_t i, n_ok = 0, n_rej = 0;
+
+	RTE_ASSERT(n <= VXLAN_BURST_MAX);
+	for (i = 0; i < n; i++) {
+		const struct vxlan_tmpl *t = tmpls[i];
+		struct rte_mbuf *m = pkts[i];
+		enum vxlan_encap_drop why;
+		uint32_t off;
+
+		if (unlikely(t == NULL)) {
+			why = VXLAN_ENCAP_DROP_NO_TMPL;
+			goto reject;
+		}
+		if (unlikely(m->pkt_len > max_inner)) {
+			why = VXLAN_ENCAP_DROP_TOO_BIG;
+			goto reject;
+		}
+		if (unlikely(mbuf_shared__(m))) {
+			why = VXLAN_ENCAP_DROP_SHARED;
+			goto reject;
+		}
+		if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN)) {
+			why = VXLAN_ENCAP_DROP_NO_HEADROOM;
+			goto reject;
+		}
+		if (t != last) {
+			last = t;
+			n_ports = t->src_port_n;
+			ports_pow2 = rte_is_power_of_2(n_ports);
+			port_mask = n_ports - 1;
+		}
+		/* hash % n, without a division for power-of-2 ranges (the default). */
+		off = ports_pow2 ? hashes[i] & port_mask : hashes[i] % n_ports;
+		encap_one__(ctx, m, t, off);
+		pkts[n_ok++] = m;
+		continue;
+	reject:
+		ctx->n_drop[why]++;
+		rejects[n_rej++] = m;
+	}
+	if (n_rej > 0)
+		memcpy(&pkts[n_ok], rejects, n_rej * sizeof(rejects[0]));
+	ctx->n_encap += n_ok;
+	return n_ok;
+}
