@@ -487,6 +487,14 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi)
 	}
 }
 
+/* What every packet of a ct_execute_burst() call shares. */
+struct exec_ctx {
+	struct ct_tbl *tbl;
+	struct ct_thread_stats *st;
+	const struct ct_exec_opts *o;
+	uint64_t now;
+};
+
 /* Runs the tracker of 'kind' on a connection's state; 'tbl' gives options. */
 static struct ct_verdict
 track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_info *pi)
@@ -545,10 +553,13 @@ state_bits(enum ct_v v, int dir)
  * again / creates).
  */
 static bool
-exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_opts *o,
-              struct ct_conn *c, int dir, const struct pkt_info *pi, const struct ct_pkt *pkt,
-              uint64_t now, struct ct_result *res)
+exec_existing(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct pkt_info *pi,
+              const struct ct_pkt *pkt, struct ct_result *res)
 {
+	struct ct_tbl *tbl = x->tbl;
+	const struct ct_exec_opts *o = x->o;
+	uint64_t now = x->now;
+
 	struct ct_verdict v;
 
 	rte_spinlock_lock(&c->lock);
@@ -561,7 +572,7 @@ exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_ex
 		c->dead = 1;
 		rte_spinlock_unlock(&c->lock);
 		conn_unlink(tbl, c);
-		st->n_expired++;
+		x->st->n_expired++;
 		return false;
 	}
 	if (pi->icmp_err) {
@@ -580,7 +591,7 @@ exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_ex
 		c->dead = 1;
 		rte_spinlock_unlock(&c->lock);
 		conn_unlink(tbl, c);
-		st->n_reopened++;
+		x->st->n_reopened++;
 		return false;
 	}
 	res->reason = v.reason;
@@ -601,13 +612,16 @@ exec_existing(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_ex
 
 /*
  * Tracks a packet with no connection.  Returns false when a concurrent
- * insert won (the caller looks up again).  Sets '*created'.
+ * insert won (the caller looks up again).
  */
 static bool
-exec_new(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_opts *o,
-         const struct pkt_info *pi, const struct ct_pkt *pkt, uint64_t now, struct ct_result *res,
-         bool *created)
+exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pkt *pkt,
+         struct ct_result *res)
 {
+	struct ct_tbl *tbl = x->tbl;
+	const struct ct_exec_opts *o = x->o;
+	uint64_t now = x->now;
+
 	struct ct_conn tmp, *c;
 	struct ct_verdict v;
 	enum ct_reason r;
@@ -663,16 +677,18 @@ exec_new(struct ct_tbl *tbl, struct ct_thread_stats *st, const struct ct_exec_op
 		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
 		return true;
 	}
-	st->n_created++;
+	x->st->n_created++;
 	res->conn = c;
-	*created = true;
 	return true;
 }
 
 void
-ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct ct_exec_opts *opts,
-                 const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res)
+ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
+                 uint16_t n, uint64_t now, struct ct_result *res)
 {
+	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
+	struct ct_thread_stats *stats = &ctx->stats;
+	struct ct_tbl *tbl = ctx->tbl;
 	struct pkt_info pi[CT_BURST_MAX];
 	uint16_t i;
 
@@ -702,17 +718,15 @@ ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats, const struct
 			continue;
 		}
 		for (tries = 0; tries < 4; tries++) {
-			bool created = false;
 			uint8_t dir;
 			struct ct_conn *c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dir);
 
 			if (c != NULL) {
-				if (exec_existing(tbl, stats, opts, c, dir, &pi[i], &pkts[i], now,
-				                  r))
+				if (exec_existing(&x, c, dir, &pi[i], &pkts[i], r))
 					break;
 				continue; /* dead, expired or reopened: look up again */
 			}
-			if (exec_new(tbl, stats, opts, &pi[i], &pkts[i], now, r, &created))
+			if (exec_new(&x, &pi[i], &pkts[i], r))
 				break;
 		}
 		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;

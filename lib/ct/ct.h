@@ -438,6 +438,12 @@ struct ct_thread_stats {
 	uint64_t n_expired; /**< timed-out connections found by a packet before the sweeper */
 };
 
+/** Per-thread context of the ct() stage: one per PMD, like its other stage contexts. */
+struct ct_ctx {
+	struct ct_tbl *tbl;           /**< the table this thread tracks in */
+	struct ct_thread_stats stats; /**< this thread's counters */
+};
+
 /** Result for one packet. */
 struct ct_result {
 	uint8_t ct_state;     /**< PM_CS_* */
@@ -455,10 +461,10 @@ struct ct_result {
  * Keys are hashed and buckets prefetched for the whole burst first.
  * Never blocks except on a connection's or bucket's spinlock.
  *
- * @param n  at most CT_BURST_MAX.
+ * @param ctx  the calling thread's context (its counters are written).
+ * @param n    at most CT_BURST_MAX.
  */
-void ct_execute_burst(struct ct_tbl *tbl, struct ct_thread_stats *stats,
-                      const struct ct_exec_opts *opts, const struct ct_pkt *pkts, uint16_t n,
-                      uint64_t now, struct ct_result *res);
+void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                      const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res);
 
 #endif /* CT_H */

@@ -164,15 +164,15 @@ as_pkt(const struct tpkt *p)
 
 /* Runs 'n' packets as one burst. */
 static void
-run(struct ct_tbl *t, struct ct_thread_stats *st, const struct ct_exec_opts *o,
-    const struct tpkt *ps, uint16_t n, uint64_t now, struct ct_result *res)
+run(struct ct_ctx *x, const struct ct_exec_opts *o, const struct tpkt *ps, uint16_t n, uint64_t now,
+    struct ct_result *res)
 {
 	struct ct_pkt pk[CT_BURST_MAX];
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
 		pk[i] = as_pkt(&ps[i]);
-	ct_execute_burst(t, st, o, pk, n, now, res);
+	ct_execute_burst(x, o, pk, n, now, res);
 }
 
 /* Runs one packet, returns its ct_state. */
@@ -180,10 +180,10 @@ static uint8_t
 run1(struct ct_tbl *t, const struct ct_exec_opts *o, const struct tpkt *p, uint64_t now,
      struct ct_result *res)
 {
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx x = { .tbl = t };
 	struct ct_result r;
 
-	run(t, &st, o, p, 1, now, res ? res : &r);
+	run(&x, o, p, 1, now, res ? res : &r);
 	return res ? res->ct_state : r.ct_state;
 }
 
@@ -346,7 +346,7 @@ static void
 test_ct_global_limit(void **state)
 {
 	struct ct_tbl *t = mktbl(2, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt p[4];
 	struct ct_result r[4];
 
@@ -355,14 +355,14 @@ test_ct_global_limit(void **state)
 	mk_udp(&p[1], IP_A, 2, IP_B, 53);
 	mk_udp(&p[2], IP_A, 3, IP_B, 53);
 	mk_udp(&p[3], IP_B, 53, IP_A, 1);
-	run(t, &st, &commit0, p, 4, 0, r);
+	run(&st, &commit0, p, 4, 0, r);
 	assert_int_equal(r[0].ct_state, TRK | NEW);
 	assert_int_equal(r[1].ct_state, TRK | NEW);
 	assert_int_equal(r[2].ct_state, TRK | INV);
 	assert_int_equal(r[2].reason, CT_R_LIMIT_GLOBAL);
 	assert_int_equal(r[3].ct_state, TRK | EST | RPL); /* established ones keep flowing */
-	assert_int_equal(st.n_reason[CT_R_LIMIT_GLOBAL], 1);
-	assert_int_equal(st.n_created, 2);
+	assert_int_equal(st.stats.n_reason[CT_R_LIMIT_GLOBAL], 1);
+	assert_int_equal(st.stats.n_created, 2);
 	assert_int_equal(ct_count(t), 2);
 	ct_tbl_destroy(t);
 }
@@ -424,21 +424,21 @@ static void
 test_ct_expired_before_sweep(void **state)
 {
 	struct ct_tbl *t = mktbl(0, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt req, rep;
 	struct ct_result r, r2;
 
 	(void)state;
 	mk_udp(&req, IP_A, 1111, IP_B, 53);
 	mk_udp(&rep, IP_B, 53, IP_A, 1111);
-	run(t, &st, &commit0, &req, 1, 0, &r);
-	run(t, &st, &commit0, &rep, 1, 59999, &r2);
+	run(&st, &commit0, &req, 1, 0, &r);
+	run(&st, &commit0, &rep, 1, 59999, &r2);
 	assert_int_equal(r2.ct_state, TRK | EST | RPL); /* refreshed: now 30 s (multiple) */
-	run(t, &st, &commit0, &rep, 1, 59999 + 30000, &r2);
+	run(&st, &commit0, &rep, 1, 59999 + 30000, &r2);
 	assert_int_equal(r2.ct_state, TRK | NEW); /* B starts a new one */
 	assert_ptr_not_equal(r2.conn, NULL);
-	assert_int_equal(st.n_expired, 1);
-	assert_int_equal(st.n_created, 2);
+	assert_int_equal(st.stats.n_expired, 1);
+	assert_int_equal(st.stats.n_created, 2);
 	assert_int_equal(ct_count(t), 1);
 	ct_tbl_destroy(t);
 }
@@ -475,14 +475,14 @@ static void
 test_ct_same_burst_syn_synack(void **state)
 {
 	struct ct_tbl *t = mktbl(0, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt p[16];
 	struct ct_result r[2];
 	struct ct_conn_info info;
 
 	(void)state;
 	tcp_conversation(p);
-	run(t, &st, &commit0, p, 2, 0, r);
+	run(&st, &commit0, p, 2, 0, r);
 	assert_int_equal(r[0].ct_state, TRK | NEW);
 	assert_int_equal(r[1].ct_state, TRK | EST | RPL);
 	assert_ptr_equal(r[0].conn, r[1].conn);
@@ -503,13 +503,13 @@ test_ct_burst_grouping_invariant(void **state)
 	assert_int_equal(n, (int)sizeof(conversation_states));
 	for (g = 1; g <= n; g++) {
 		struct ct_tbl *t = mktbl(0, 64);
-		struct ct_thread_stats st = { 0 };
+		struct ct_ctx st = { .tbl = t };
 		struct ct_result r[16];
 		struct ct_conn_info info;
 		int i;
 
 		for (i = 0; i < n; i += g)
-			run(t, &st, &commit0, &p[i], (uint16_t)(n - i < g ? n - i : g), (uint64_t)i,
+			run(&st, &commit0, &p[i], (uint16_t)(n - i < g ? n - i : g), (uint64_t)i,
 			    &r[i]);
 		for (i = 0; i < n; i++) {
 			if (r[i].ct_state != conversation_states[i])
@@ -544,19 +544,19 @@ static void
 test_ct_time_wait_reuse(void **state)
 {
 	struct ct_tbl *t = mktbl(0, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt p[16], syn;
 	struct ct_result r[16], rs;
 	struct ct_conn_info info;
 	int n = tcp_conversation(p);
 
 	(void)state;
-	run(t, &st, &commit0, p, (uint16_t)n, 0, r);
+	run(&st, &commit0, p, (uint16_t)n, 0, r);
 	mk_tcp(&syn, IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 500000, 0, 0 });
-	run(t, &st, &commit0, &syn, 1, 1000, &rs);
+	run(&st, &commit0, &syn, 1, 1000, &rs);
 	assert_int_equal(rs.ct_state, TRK | NEW);
-	assert_int_equal(st.n_reopened, 1);
-	assert_int_equal(st.n_created, 2);
+	assert_int_equal(st.stats.n_reopened, 1);
+	assert_int_equal(st.stats.n_created, 2);
 	assert_int_equal(ct_count(t), 1);
 	ct_conn_get_info(rs.conn, &info);
 	assert_int_equal(info.proto_state, CT_TCP_SYN_SENT);
@@ -569,7 +569,7 @@ static void
 test_ct_time_wait_reuse_same_burst(void **state)
 {
 	struct ct_tbl *t = mktbl(0, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt p[16];
 	struct ct_result r[16];
 	struct ct_conn_info info;
@@ -579,13 +579,13 @@ test_ct_time_wait_reuse_same_burst(void **state)
 	mk_tcp(&p[n++], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 500000, 0, 0 });
 	mk_tcp(&p[n++], IP_B, 80, IP_A, 4000,
 	       (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 7000, 500001, 0 });
-	run(t, &st, &commit0, p, (uint16_t)n, 0, r);
+	run(&st, &commit0, p, (uint16_t)n, 0, r);
 	for (i = 0; i < n - 2; i++)
 		assert_int_equal(r[i].ct_state, conversation_states[i]);
 	assert_int_equal(r[n - 2].ct_state, TRK | NEW);
 	assert_int_equal(r[n - 1].ct_state, TRK | EST | RPL);
 	assert_ptr_equal(r[n - 2].conn, r[n - 1].conn);
-	assert_int_equal(st.n_reopened, 1);
+	assert_int_equal(st.stats.n_reopened, 1);
 	assert_int_equal(ct_count(t), 1);
 	ct_conn_get_info(r[n - 1].conn, &info);
 	assert_int_equal(info.proto_state, CT_TCP_SYN_RECV);
@@ -685,7 +685,7 @@ static void
 test_ct_ipv6_tcp(void **state)
 {
 	struct ct_tbl *t = mktbl(0, 64);
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = t };
 	struct tpkt p[2];
 	struct ct_result r[2];
 	int i;
@@ -700,7 +700,7 @@ test_ct_ipv6_tcp(void **state)
 		p[i].key.ipv6_src[15] = (uint8_t)(1 + i);
 		p[i].key.ipv6_dst[15] = (uint8_t)(2 - i);
 	}
-	run(t, &st, &commit0, p, 2, 0, r);
+	run(&st, &commit0, p, 2, 0, r);
 	assert_int_equal(r[0].ct_state, TRK | NEW);
 	assert_int_equal(r[1].ct_state, TRK | EST | RPL);
 	assert_ptr_equal(r[0].conn, r[1].conn);
@@ -796,7 +796,7 @@ static void *
 race_thread(void *argp)
 {
 	struct race_arg *a = argp;
-	struct ct_thread_stats st = { 0 };
+	struct ct_ctx st = { .tbl = a->t };
 	uint32_t i, j;
 
 	pthread_barrier_wait(&race_start);
@@ -806,7 +806,7 @@ race_thread(void *argp)
 
 		for (j = 0; j < 32; j++)
 			race_pkt(&p[j], i + j, a->dir);
-		run(a->t, &st, &commit0, p, 32, 0, r);
+		run(&st, &commit0, p, 32, 0, r);
 		for (j = 0; j < 32; j++) {
 			a->states[i + j] = r[j].ct_state;
 			a->conns[i + j] = r[j].conn;
