@@ -162,7 +162,7 @@ print_switchover(struct vs_reply *r, const char *what, int n)
 	vs_reply_printf(r, "{\"%s\": %d, \"switchover\": [", what, n);
 	for (i = 0; i < vs_d.sw.n_pmds; i++)
 		vs_reply_printf(r, "%s{\"pmd\": %u, \"rx\": %" PRIu64 "}", i ? ", " : "", i,
-				vs_d.sw.pmds[i]->switch_rx);
+		                vs_d.sw.pmds[i]->switch_rx);
 	vs_reply_printf(r, "]}\n");
 }
 
@@ -481,22 +481,55 @@ cmd_port_stats(int argc, char **argv, struct vs_reply *r)
 /* ------------------------------------------------------------------ */
 /* PMDs. */
 
-/* Cycles of stage 'd' since "pmd stats clear". */
-static uint64_t
-stage_delta(const struct vs_pmd *pmd, unsigned int d)
+/*
+ * The PMD's counters since "pmd stats clear": every field of struct
+ * vs_pmd_stats is a uint64_t, read with relaxed loads (single writer).
+ */
+static void
+pmd_stats_since_clear(const struct vs_pmd *pmd, struct vs_pmd_stats *d, uint64_t *parse)
 {
-	return __atomic_load_n(&pmd->stats.stage_cycles[d], __ATOMIC_RELAXED) -
-	       pmd->stats_base_stage[d];
+	const uint64_t *cur = (const uint64_t *)&pmd->stats;
+	const uint64_t *base = (const uint64_t *)&pmd->stats_base;
+	uint64_t *out = (uint64_t *)d;
+	size_t i;
+
+	for (i = 0; i < sizeof(*d) / sizeof(uint64_t); i++)
+		out[i] = __atomic_load_n(&cur[i], __ATOMIC_RELAXED) - base[i];
+	for (i = 0; i < FC_PR_N; i++)
+		parse[i] = __atomic_load_n(&pmd->parse.n_reason[i], __ATOMIC_RELAXED) -
+		           pmd->parse_base[i];
 }
+
+static void
+pmd_stats_clear(struct vs_pmd *pmd)
+{
+	const uint64_t *cur = (const uint64_t *)&pmd->stats;
+	uint64_t *base = (uint64_t *)&pmd->stats_base;
+	size_t i;
+
+	for (i = 0; i < sizeof(pmd->stats) / sizeof(uint64_t); i++)
+		base[i] = __atomic_load_n(&cur[i], __ATOMIC_RELAXED);
+	for (i = 0; i < FC_PR_N; i++)
+		pmd->parse_base[i] = __atomic_load_n(&pmd->parse.n_reason[i], __ATOMIC_RELAXED);
+}
+
+_Static_assert(sizeof(struct vs_pmd_stats) % sizeof(uint64_t) == 0,
+               "vs_pmd_stats must be uint64_t counters only");
 
 static void
 print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 {
-	const struct vs_pmd_stats *s = &pmd->stats;
-	uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED) - pmd->stats_base_busy;
-	uint64_t idle = __atomic_load_n(&s->idle_cycles, __ATOMIC_RELAXED) - pmd->stats_base_idle;
-	uint64_t rx = __atomic_load_n(&s->n_rx, __ATOMIC_RELAXED) - pmd->stats_base_rx;
-	double cpp = rx ? (double)busy / (double)rx : 0.0;
+	struct vs_pmd_stats delta;
+	const struct vs_pmd_stats *s = &delta;
+	uint64_t parse[FC_PR_N];
+	uint64_t busy, idle, rx;
+	double cpp;
+
+	pmd_stats_since_clear(pmd, &delta, parse);
+	busy = s->busy_cycles;
+	idle = s->idle_cycles;
+	rx = s->n_rx;
+	cpp = rx ? (double)busy / (double)rx : 0.0;
 	unsigned int d;
 
 	if (r->json) {
@@ -510,26 +543,28 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 		for (d = 0; d < VS_DROP_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "", vs_drop_name(d),
 			                s->n_drop[d]);
-		vs_reply_printf(r, "}, \"emc_hits\": %" PRIu64 ", \"megaflow_hits\": %" PRIu64
-				   ", \"last_hits\": %" PRIu64
-				   ", \"avg_subtables_per_hit\": %.2f, \"upcalls\": %" PRIu64
-				   ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
-				   ", \"megaflows_installed\": %" PRIu64 ", \"megaflows_evicted\": %" PRIu64
-				   ", \"megaflows_expired\": %" PRIu64 ", \"detail\": %s",
-				s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
-				s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
-				s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
-				s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
-				pmd->detail ? "true" : "false");
+		vs_reply_printf(r,
+		                "}, \"emc_hits\": %" PRIu64 ", \"megaflow_hits\": %" PRIu64
+		                ", \"last_hits\": %" PRIu64
+		                ", \"avg_subtables_per_hit\": %.2f, \"upcalls\": %" PRIu64
+		                ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
+		                ", \"megaflows_installed\": %" PRIu64
+		                ", \"megaflows_evicted\": %" PRIu64
+		                ", \"megaflows_expired\": %" PRIu64 ", \"detail\": %s",
+		                s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+		                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
+		                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
+		                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
+		                pmd->detail ? "true" : "false");
 		vs_reply_printf(r, ", \"stage_cycles_per_packet\": {");
 		for (d = 0; d < VS_STAGE_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %.1f", d ? ", " : "", vs_stage_name(d),
-					rx ? (double)stage_delta(pmd, d) / (double)rx : 0.0);
+			                rx ? (double)s->stage_cycles[d] / (double)rx : 0.0);
 		vs_reply_printf(r, "}");
 		vs_reply_printf(r, ", \"parse\": {");
 		for (d = 0; d < FC_PR_N; d++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, d ? ", " : "",
-			                fc_parse_reason_name(d), pmd->parse.n_reason[d]);
+			                fc_parse_reason_name(d), parse[d]);
 		vs_reply_printf(r, "}}");
 		return;
 	}
@@ -540,33 +575,34 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 	                pmd->idx, pmd->lcore_id, rx, busy,
 	                busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0, idle, cpp,
 	                s->n_iter, s->n_sleeps);
-	vs_reply_printf(r, "  emc hits: %" PRIu64 "\n  megaflow hits: %" PRIu64
-			   " (%" PRIu64 " by the last-hit check; avg subtables probed per hit %.2f)\n"
-			   "  upcalls: %" PRIu64
-			   " (rate-limited drops %" PRIu64 ")\n  megaflows: %u (installed %" PRIu64
-			   ", evicted %" PRIu64 ", expired %" PRIu64 ")\n",
-			s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
-			s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0, s->n_upcalls,
-			s->n_upcall_drops, fc_cls_count(pmd->dp.cls), s->n_mf_installed, s->n_mf_evicted,
-			s->n_mf_expired);
+	vs_reply_printf(r,
+	                "  emc hits: %" PRIu64 "\n  megaflow hits: %" PRIu64 " (%" PRIu64
+	                " by the last-hit check; avg subtables probed per hit %.2f)\n"
+	                "  upcalls: %" PRIu64 " (rate-limited drops %" PRIu64
+	                ")\n  megaflows: %u (installed %" PRIu64 ", evicted %" PRIu64
+	                ", expired %" PRIu64 ")\n",
+	                s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+	                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
+	                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
+	                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired);
 	if (pmd->detail) {
 		uint64_t staged = 0;
 
 		vs_reply_printf(r, "  cycles/packet by stage (detail on):");
 		for (d = 0; d < VS_STAGE_N; d++) {
-			staged += stage_delta(pmd, d);
+			staged += s->stage_cycles[d];
 			vs_reply_printf(r, " %s %.1f", vs_stage_name(d),
-					rx ? (double)stage_delta(pmd, d) / (double)rx : 0.0);
+			                rx ? (double)s->stage_cycles[d] / (double)rx : 0.0);
 		}
 		vs_reply_printf(r, " other %.1f\n",
-				rx && busy > staged ? (double)(busy - staged) / (double)rx : 0.0);
+		                rx && busy > staged ? (double)(busy - staged) / (double)rx : 0.0);
 	}
 	vs_reply_printf(r, "  drops:");
 	for (d = 0; d < VS_DROP_N; d++)
 		vs_reply_printf(r, " %s=%" PRIu64, vs_drop_name(d), s->n_drop[d]);
 	vs_reply_printf(r, "\n  parse:");
 	for (d = 0; d < FC_PR_N; d++)
-		vs_reply_printf(r, " %s=%" PRIu64, fc_parse_reason_name(d), pmd->parse.n_reason[d]);
+		vs_reply_printf(r, " %s=%" PRIu64, fc_parse_reason_name(d), parse[d]);
 	vs_reply_printf(r, "\n");
 }
 
@@ -578,27 +614,20 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 
 	if (argc >= 1 && strcmp(argv[0], "stats") == 0) {
 		if (argc == 2 && strcmp(argv[1], "clear") == 0) {
-			for (i = 0; i < sw->n_pmds; i++) {
-				struct vs_pmd *p = sw->pmds[i];
-
-				p->stats_base_busy = __atomic_load_n(&p->stats.busy_cycles,
-				                                     __ATOMIC_RELAXED);
-				p->stats_base_idle = __atomic_load_n(&p->stats.idle_cycles,
-				                                     __ATOMIC_RELAXED);
-				p->stats_base_rx =
-						__atomic_load_n(&p->stats.n_rx, __ATOMIC_RELAXED);
-			}
+			for (i = 0; i < sw->n_pmds; i++)
+				pmd_stats_clear(sw->pmds[i]);
 			return 0;
 		}
 		if (argc == 3 && strcmp(argv[1], "detail") == 0 &&
-				(strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
+		    (strcmp(argv[2], "on") == 0 || strcmp(argv[2], "off") == 0)) {
 			for (i = 0; i < sw->n_pmds; i++)
 				__atomic_store_n(&sw->pmds[i]->detail, argv[2][1] == 'n',
-						__ATOMIC_RELAXED);
+				                 __ATOMIC_RELAXED);
 			return 0;
 		}
 		if (argc != 1)
-			return vs_reply_error(r, -EINVAL, "usage: pmd stats [clear | detail on|off]");
+			return vs_reply_error(r, -EINVAL,
+			                      "usage: pmd stats [clear | detail on|off]");
 		if (r->json)
 			vs_reply_printf(r, "[");
 		for (i = 0; i < sw->n_pmds; i++)
@@ -852,14 +881,15 @@ cmd_megaflow(int argc, char **argv, struct vs_reply *r)
 				if (sw->pmds[i]->dp.emc != NULL)
 					fc_emc_set_insert_prob(sw->pmds[i]->dp.emc, (uint32_t)v);
 		} else
-			return vs_reply_error(r, -EINVAL,
+			return vs_reply_error(
+					r, -EINVAL,
 					"bad setting '%s=%s' (idle-ms>=100, upcall-rate>=1, limit, "
 					"emc-insert-prob)",
 					argv[1], eq + 1);
 		return 0;
 	}
 	return vs_reply_error(r, -EINVAL,
-			"usage: megaflow dump | megaflow flush | megaflow set KEY=VALUE");
+	                      "usage: megaflow dump | megaflow flush | megaflow set KEY=VALUE");
 }
 
 static int
@@ -882,13 +912,14 @@ cmd_flow_trace(int argc, char **argv, struct vs_reply *r)
 	vs_reply_printf(r, "flow: ");
 	vs_flow_format_match(&key, &key, &running_names, match, sizeof(match));
 	vs_reply_printf(r, "%s\n", match);
-	vs_xlate_trace(vs_ofproto_current(vs_d.sw.ofp), vs_d.sw.portmap, vs_d.sw.mac, &key, &rec, r);
+	vs_xlate_trace(vs_ofproto_current(vs_d.sw.ofp), vs_d.sw.portmap, vs_d.sw.mac, &key, &rec,
+	               r);
 	rec.wc.recirc_id = UINT32_MAX;
 	pm_key_apply_mask(&mf_key, &mf_key, &rec.wc);
 	vs_flow_format_match(&mf_key, &rec.wc, &running_names, match, sizeof(match));
 	vs_flow_format_actions(rec.actions, rec.n_actions, &running_names, acts, sizeof(acts));
 	vs_reply_printf(r, "megaflow: %s actions:%s%s\n", match[0] ? match : "any",
-			rec.n_actions ? acts : "drop", rec.overflow ? " (not cacheable)" : "");
+	                rec.n_actions ? acts : "drop", rec.overflow ? " (not cacheable)" : "");
 	return 0;
 }
 
@@ -906,16 +937,18 @@ static const char help_text[] =
 		"  flow dump [--names] [MATCH]           ovs-ofctl dump-flows format\n"
 		"  flow trace FLOW                       tables, rules and megaflow for a packet\n"
 		"  megaflow dump | megaflow flush        the PMDs' datapath flows\n"
-		"  megaflow set KEY=VALUE                idle-ms, limit, upcall-rate, emc-insert-prob\n"
+		"  megaflow set KEY=VALUE                idle-ms, limit, upcall-rate, "
+                "emc-insert-prob\n"
 		"  fdb show | fdb flush                  MAC learning table of 'normal'\n"
-		"  pmd stats [clear | detail on|off]     packets, cycles, cache hits, drops per PMD\n"
+		"  pmd stats [clear | detail on|off]     packets, cycles, cache hits, drops per "
+                "PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
 		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, "
-                "ctl, all, or a\n"
+		"ctl, all, or a\n"
 		"                                        DPDK logtype pattern\n"
 		"  config reload                         re-read the config file, apply the "
-                "difference\n"
+		"difference\n"
 		"  config save [FILE]                    write the running state as a config file\n"
 		"  shutdown                              stop the daemon\n"
 		"options: --json (before the command or as the last argument)\n";

@@ -34,9 +34,9 @@ RTE_LOG_REGISTER(vs_main_logtype, user.vs.main, INFO);
 #define MAIN_LOG(level, fmt, ...)                                                                  \
 	rte_log(RTE_LOG_##level, vs_main_logtype, "sluiced: " fmt "\n", ##__VA_ARGS__)
 
-#define VS_DEFAULT_MBUFS 32768
-#define VS_MAC_ENTRIES   8192
-#define VS_MAC_AGING_S   300
+#define VS_DEFAULT_MBUFS   32768
+#define VS_MAC_ENTRIES     8192
+#define VS_MAC_AGING_S     300
 #define VS_TX_DRAIN_US     50
 #define VS_EMC_ENTRIES     8192
 #define VS_EMC_INSERT_PROB 100
@@ -85,7 +85,8 @@ usage(void)
 {
 	printf("usage: sluiced [EAL options] -- [--config FILE] [--ctl SOCKET] [--ctl-group "
 	       "GROUP]\n"
-	       "               [--pmd-cores LIST] [--pmd-sleep-max US] [--mbufs N] [--emc-entries N]\n"
+	       "               [--pmd-cores LIST] [--pmd-sleep-max US] [--mbufs N] [--emc-entries "
+	       "N]\n"
 	       "               [--detach] [--pidfile FILE] [--log-file FILE]\n"
 	       "EAL options pass through to DPDK (-l, --lcores, -a, --vdev, --file-prefix,\n"
 	       "--socket-mem, --no-huge, -m, --log-level, ...).  The main lcore runs control;\n"
@@ -103,6 +104,48 @@ parse_u32_opt(const char *name, const char *v, uint32_t max)
 	if (*v == '\0' || *end != '\0' || errno != 0 || n > max)
 		die("bad value '%s' for %s", v, name);
 	return (uint32_t)n;
+}
+
+/* Total and free 2 MB hugepages from /proc/meminfo (-1 if unknown). */
+static void
+hugepages(long *total, long *free_pages)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	*total = *free_pages = -1;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "HugePages_Total: %ld", total);
+		sscanf(line, "HugePages_Free: %ld", free_pages);
+	}
+	if (f != NULL)
+		fclose(f);
+}
+
+/* One line that names why EAL did not start. */
+static const char *
+eal_error(int argc, char **argv)
+{
+	static char msg[512];
+	bool no_huge = false;
+	long total, free_pages;
+	int i;
+
+	for (i = 1; i < argc; i++)
+		no_huge |= strcmp(argv[i], "--no-huge") == 0;
+	hugepages(&total, &free_pages);
+	if (!no_huge && free_pages == 0)
+		snprintf(msg, sizeof(msg),
+		         "EAL initialization failed: no free hugepages (%ld reserved, 0 free): "
+		         "echo 512 > /proc/sys/vm/nr_hugepages, or run with --no-huge -m 512",
+		         total);
+	else
+		snprintf(msg, sizeof(msg), "EAL initialization failed: %s%s",
+		         rte_strerror(rte_errno),
+		         rte_errno == ENOMEM ? " (not enough memory: more hugepages, or "
+		                               "-m/--socket-mem)" :
+		                               "");
+	return msg;
 }
 
 static void
@@ -432,10 +475,7 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0)
-		die("EAL initialization failed: %s%s", rte_strerror(rte_errno),
-		    rte_errno == ENOMEM ? " (no hugepages? use --no-huge -m 512, or echo 512 > "
-		                          "/proc/sys/vm/nr_hugepages)" :
-		                          "");
+		die("%s", eal_error(sep, argv));
 	vs_d.config_path = o.config;
 	vs_d.ctl_path = o.ctl;
 	setup_switch(&o);

@@ -164,8 +164,9 @@ struct vs_pmd {
 
 	/* Counters. */
 	struct vs_pmd_stats stats;
-	uint64_t stats_base_busy, stats_base_idle, stats_base_rx; /**< at "pmd stats clear" */
-	uint64_t stats_base_stage[VS_STAGE_N];
+	/* Written by the control thread only: the counters at "pmd stats clear". */
+	struct vs_pmd_stats stats_base;
+	uint64_t parse_base[FC_PR_N];
 } __rte_cache_aligned;
 
 struct vs_switch {
