@@ -246,6 +246,81 @@ test_ct_icmp_tracker(void **state)
 	assert_int_equal(ct_icmp_timeout(&s, &t), 30);
 }
 
+/* Key layout: the word-wise fast path stores what the struct's fields say. */
+static void
+test_ct_key_layout(void **state)
+{
+	static const uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 };
+	struct tpkt p;
+	struct ct_pkt pk;
+	struct ct_key k, r, zero;
+	bool err = true;
+
+	(void)state;
+	memset(&zero, 0, sizeof(zero));
+	mk_udp(&p, IP_A, 1111, IP_B, 53);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0x1234, &k, &err), CT_R_OK);
+	assert_false(err);
+	assert_memory_equal(k.src, a, 4);
+	assert_memory_equal(k.dst, b, 4);
+	assert_memory_equal(k.src + 4, zero.src, 12);
+	assert_memory_equal(k.dst + 4, zero.dst, 12);
+	assert_int_equal(k.sport, BE16(1111));
+	assert_int_equal(k.dport, BE16(53));
+	assert_int_equal(k.zone, 0x1234);
+	assert_int_equal(k.proto, 17);
+	assert_int_equal(k.af, 4);
+	ct_key_reverse(&k, &r);
+	assert_memory_equal(r.src, b, 4);
+	assert_int_equal(r.sport, BE16(53));
+	assert_int_equal(r.dport, BE16(1111));
+	assert_int_equal(r.zone, 0x1234);
+	assert_int_not_equal(ct_key_hash(&k), ct_key_hash(&r));
+	/* A packet in the other direction extracts to the reverse key. */
+	mk_udp(&p, IP_B, 53, IP_A, 1111);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0x1234, &k, &err), CT_R_OK);
+	assert_memory_equal(&k, &r, sizeof(k));
+	assert_int_equal(ct_key_hash(&k), ct_key_hash(&r));
+	/* ICMP echo: id in sport, type/code in dport, reversed to the reply type. */
+	mk_icmp_echo(&p, IP_A, IP_B, 8, 0x4242);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_int_equal(k.sport, BE16(0x4242));
+	assert_int_equal(k.dport, BE16(8 << 8));
+	ct_key_reverse(&k, &r);
+	assert_int_equal(r.sport, BE16(0x4242));
+	assert_int_equal(r.dport, BE16(0 << 8));
+}
+
+/* ICMPv6 echo request and reply (types 128/129). */
+static void
+test_ct_icmpv6_echo(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt req, rep;
+	int i;
+
+	(void)state;
+	mk_icmp_echo(&req, 0, 0, 128, 9);
+	mk_icmp_echo(&rep, 0, 0, 129, 9);
+	for (i = 0; i < 2; i++) {
+		struct tpkt *p = i ? &rep : &req;
+
+		p->key.dl_type = BE16(0x86dd);
+		p->key.nw_proto = 58;
+		p->key.ipv6_src[0] = p->key.ipv6_dst[0] = 0xfe;
+		p->key.ipv6_src[15] = (uint8_t)(1 + i);
+		p->key.ipv6_dst[15] = (uint8_t)(2 - i);
+	}
+	assert_int_equal(run1(t, &commit0, &rep, 0, NULL), TRK | INV);
+	assert_int_equal(run1(t, &commit0, &req, 0, NULL), TRK | NEW);
+	assert_int_equal(run1(t, &commit0, &rep, 0, NULL), TRK | EST | RPL);
+	assert_int_equal(ct_count(t), 1);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_udp_request_response(void **state)
 {
@@ -908,6 +983,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ct_udp_tracker),
 		cmocka_unit_test(test_ct_icmp_tracker),
+		cmocka_unit_test(test_ct_key_layout),
+		cmocka_unit_test(test_ct_icmpv6_echo),
 		cmocka_unit_test(test_ct_udp_request_response),
 		cmocka_unit_test(test_ct_lookup_both_directions),
 		cmocka_unit_test(test_ct_zones_separate),
