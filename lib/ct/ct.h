@@ -20,8 +20,9 @@
  * argument.
  *
  * Thread safety (see also ct_priv.h):
- *  - ct_execute_burst(), ct_lookup_bulk(), ct_sweep() may run concurrently on
- *    any number of threads over one table.  Lookups take no lock; a
+ *  - ct_execute_burst() and ct_lookup_bulk() may run concurrently on any
+ *    number of threads over one table, and with ct_sweep() (which one thread
+ *    at a time runs per table).  Lookups take no lock; a
  *    connection's mutable fields are updated under its own spinlock;
  *    insertion and deletion lock only the buckets they touch (no global
  *    lock).  Connections returned by lookups stay readable until the caller's
@@ -39,6 +40,15 @@
  *   ICMP first 60, reply 30;
  *   other protocols as UDP (OVS maps other first/multiple/bidir to the UDP
  *   first/single/multiple timeouts).
+ *
+ * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
+ * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
+ * shorter timeouts after repeated retransmissions or with unacknowledged
+ * data, its resync when a SYN/ACK answers a SYN it ignored, and its RFC 5961
+ * challenge-ACK handling; a SYN in TIME_WAIT or CLOSE always reopens (Linux
+ * also checks who closed); ICMP errors relate in either direction; IPv6
+ * extension headers inside an ICMPv6 error are not walked; clang
+ * -Wthread-safety annotations (DPDK 22.11's rte_spinlock has none).
  */
 #ifndef CT_H
 #define CT_H
