@@ -381,6 +381,16 @@ conn_insert(struct ct_tbl *tbl, struct ct_conn *c)
 	return r;
 }
 
+/* Frees an unlinked connection after readers are done with it (the retire hook), or now. */
+static void
+conn_retire(struct ct_tbl *tbl, struct ct_conn *c)
+{
+	if (tbl->retire != NULL)
+		tbl->retire(tbl->retire_arg, tbl, c);
+	else
+		ct_conn_free(tbl, c);
+}
+
 /* Unlinks 'c', which the caller marked dead under its lock, and retires it. */
 static void
 conn_unlink(struct ct_tbl *tbl, struct ct_conn *c)
@@ -388,10 +398,7 @@ conn_unlink(struct ct_tbl *tbl, struct ct_conn *c)
 	remove_key(tbl, c, 0);
 	remove_key(tbl, c, 1);
 	count_release(tbl, c->key[0].zone);
-	if (tbl->retire != NULL)
-		tbl->retire(tbl->retire_arg, tbl, c);
-	else
-		ct_conn_free(tbl, c);
+	conn_retire(tbl, c);
 }
 
 void
@@ -670,9 +677,11 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	r = conn_insert(tbl, c);
 	if (r != CT_R_OK) {
 		count_release(tbl, o->zone);
-		ct_conn_free(tbl, c);
-		if (r == CT_R_N)
+		if (r == CT_R_N) {
+			ct_conn_free(tbl, c); /* never published */
 			return false;
+		}
+		conn_retire(tbl, c); /* its first key may have been visible for a moment */
 		res->reason = r;
 		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
 		return true;

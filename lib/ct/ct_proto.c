@@ -287,8 +287,6 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	pm_word_t *w = (pm_word_t *)key;
 	uint64_t s0, s1, d0, d1;
 
-	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
-		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
 	if (af == 4) {
 		s0 = pk->nw_src;
 		d0 = pk->nw_dst;
@@ -305,6 +303,9 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	w[3] = d1;
 	w[4] = (uint64_t)pk->tp_src | (uint64_t)pk->tp_dst << 16 | (uint64_t)zone << 32 |
 	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
+	/* Checked after the key is written: callers read the key even on failure. */
+	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
+		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
 	return CT_R_OK;
 }
 

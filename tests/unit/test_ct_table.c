@@ -464,6 +464,40 @@ test_ct_zone_limit(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* A tiny table fills up: the rest fail with TABLE_FULL, the table stays consistent. */
+static void
+test_ct_table_full(void **state)
+{
+	struct ct_tbl *t = mktbl(1000, 8); /* 64 slots: at most 32 connections */
+	struct tpkt p[100], rev;
+	struct ct_result r[100];
+	uint32_t i, n_ok = 0, n_full = 0;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		mk_udp(&p[i], IP_A + i, (uint16_t)(7 * i + 1), IP_B, 53);
+		run1(t, &commit0, &p[i], 0, &r[i]);
+		if (r[i].conn != NULL)
+			n_ok++;
+		else if (r[i].reason == CT_R_TABLE_FULL && r[i].ct_state == (TRK | INV))
+			n_full++;
+	}
+	assert_int_equal(n_ok + n_full, 100);
+	assert_true(n_full > 0);
+	assert_true(n_ok <= 32);
+	assert_int_equal(ct_count(t), n_ok);
+	for (i = 0; i < 100; i++) {
+		struct ct_result rr;
+
+		if (r[i].conn == NULL)
+			continue;
+		mk_udp(&rev, IP_B, 53, IP_A + i, (uint16_t)(7 * i + 1));
+		assert_int_equal(run1(t, &commit0, &rev, 0, &rr), TRK | EST | RPL);
+		assert_ptr_equal(rr.conn, r[i].conn);
+	}
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_sweep_budget(void **state)
 {
@@ -991,6 +1025,7 @@ main(void)
 		cmocka_unit_test(test_ct_no_commit),
 		cmocka_unit_test(test_ct_global_limit),
 		cmocka_unit_test(test_ct_zone_limit),
+		cmocka_unit_test(test_ct_table_full),
 		cmocka_unit_test(test_ct_sweep_budget),
 		cmocka_unit_test(test_ct_expired_before_sweep),
 		cmocka_unit_test(test_ct_same_burst_syn_synack),
