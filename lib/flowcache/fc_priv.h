@@ -195,6 +195,14 @@ fc_key_hash__(const struct pm_key *k)
 	if (k->dl_type == FC_HASH_BE_IPV6)
 		for (j = FC_W(ipv6_src); j < PM_KEY_WORDS; j++)
 			h = rte_hash_crc_8byte(w[j], h);
+	/* CRC is linear: keys that differ in a few bits of one field land in a
+	 * subspace of the low bits the EMC indexes with.  A multiplicative
+	 * finaliser (MurmurHash3's fmix32) spreads them. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
