@@ -55,19 +55,19 @@ enum vs_drop {
  * Pipeline stages timed per burst when "pmd stats detail on".  X(enum suffix, name).
  * ct and vxlan join when those stages exist.
  */
-#define VS_STAGES(X)                                                                            \
-	X(RX, "rx")                                                                             \
-	X(PARSE, "parse")                                                                       \
-	X(CLASSIFY, "classify")   /* last-hit check, EMC, megaflow classifier */                \
-	X(UPCALL, "upcall")       /* slow path through the rule tables */                      \
-	X(ACTIONS, "actions")     /* cached actions, batching per output */                    \
+#define VS_STAGES(X)                                                                               \
+	X(RX, "rx")                                                                                \
+	X(PARSE, "parse")                                                                          \
+	X(CLASSIFY, "classify") /* last-hit check, EMC, megaflow classifier */                     \
+	X(UPCALL, "upcall")     /* slow path through the rule tables */                            \
+	X(ACTIONS, "actions")   /* cached actions, batching per output */                          \
 	X(TX, "tx")
 
 enum vs_stage {
 #define VS_STAGE_ENUM__(e, s) VS_STAGE_##e,
 	VS_STAGES(VS_STAGE_ENUM__)
 #undef VS_STAGE_ENUM__
-	VS_STAGE_N
+			VS_STAGE_N
 };
 
 /** Name of a stage. */
@@ -85,12 +85,12 @@ const char *vs_drop_name(enum vs_drop d);
 
 /** What a slow-path translation found: the megaflow to install. */
 struct vs_xlate_rec {
-	struct pm_key wc;        /**< header bits the tables consulted (the mask) */
+	struct pm_key wc; /**< header bits the tables consulted (the mask) */
 	uint16_t n_actions;
 	uint16_t n_rules;
-	bool overflow;           /**< too long or too deep to cache */
-	enum vs_drop reason;     /**< drop reason when the list outputs nothing */
-	struct vs_action actions[VS_XLATE_REC_MAX]; /**< flattened: no resubmit/goto */
+	bool overflow;       /**< too long or too deep to cache */
+	enum vs_drop reason; /**< drop reason when the list outputs nothing */
+	struct vs_action actions[VS_XLATE_REC_MAX];      /**< flattened: no resubmit/goto */
 	const struct vs_rule *rules[VS_XLATE_RULES_MAX]; /**< rules hit, for their counters */
 };
 
@@ -118,16 +118,16 @@ struct vs_pmd_stats {
 	uint64_t n_drop[VS_DROP_N];
 	uint64_t n_sleeps;
 	uint64_t sleep_us;
-	uint64_t n_emc_hits;       /**< packets decided by the EMC */
-	uint64_t n_mf_hits;        /**< packets decided by the megaflow classifier */
-	uint64_t n_last_hits;      /**< packets decided by the last-hit megaflow */
-	uint64_t n_mf_probes;      /**< subtables probed for those hits */
-	uint64_t n_upcalls;        /**< packets sent up to the rule tables */
-	uint64_t n_upcall_drops;   /**< misses dropped by the upcall rate limit */
+	uint64_t n_emc_hits;     /**< packets decided by the EMC */
+	uint64_t n_mf_hits;      /**< packets decided by the megaflow classifier */
+	uint64_t n_last_hits;    /**< packets decided by the last-hit megaflow */
+	uint64_t n_mf_probes;    /**< subtables probed for those hits */
+	uint64_t n_upcalls;      /**< packets sent up to the rule tables */
+	uint64_t n_upcall_drops; /**< misses dropped by the upcall rate limit */
 	uint64_t n_mf_installed;
 	uint64_t n_mf_install_failed;
-	uint64_t n_mf_evicted;     /**< removed to stay under the megaflow limit */
-	uint64_t n_mf_expired;     /**< removed after the idle time */
+	uint64_t n_mf_evicted;             /**< removed to stay under the megaflow limit */
+	uint64_t n_mf_expired;             /**< removed after the idle time */
 	uint64_t stage_cycles[VS_STAGE_N]; /**< TSC cycles per stage (with detail on) */
 };
 
@@ -154,10 +154,10 @@ struct vs_pmd {
 	struct vs_txbuf tx[VS_PORT_MAX];
 	struct fc_parse_ctx parse;
 	struct pm_key keys[VS_BURST_MAX];
-	uint64_t rules_version;       /**< rules version the megaflows were built from */
-	struct vs_dpif dp;            /**< EMC and megaflows */
-	struct vs_xlate_rec rec;      /**< scratch for upcalls */
-	uint64_t now_ms; /**< clock for rule and MAC counters, per burst */
+	uint64_t rules_version;  /**< rules version the megaflows were built from */
+	struct vs_dpif dp;       /**< EMC and megaflows */
+	struct vs_xlate_rec rec; /**< scratch for upcalls */
+	uint64_t now_ms;         /**< clock for rule and MAC counters, per burst */
 	uint32_t now_s;
 	uint32_t n_empty; /**< consecutive empty iterations */
 	uint32_t cur_sleep_us;
@@ -182,12 +182,12 @@ struct vs_switch {
 	bool stop;                 /**< control writes (release), PMDs read (acquire) */
 	uint32_t pmd_sleep_max_us; /**< PMDs read relaxed */
 	/* Flow cache settings, fixed at start-up unless noted. */
-	uint32_t emc_entries;      /**< 0 = no EMC */
-	uint32_t emc_insert_prob;  /**< 1 in N misses inserted (PMDs apply on change) */
-	uint32_t mf_limit;         /**< megaflows per PMD */
-	uint64_t mf_idle_ms;       /**< megaflow idle expiry (PMDs read relaxed) */
-	uint64_t upcall_rate;      /**< upcalls per second per PMD (PMDs read relaxed) */
-	uint64_t tx_drain_tsc;     /**< tx buffer age that forces a flush */
+	uint32_t emc_entries;     /**< 0 = no EMC */
+	uint32_t emc_insert_prob; /**< 1 in N misses inserted (PMDs apply on change) */
+	uint32_t mf_limit;        /**< megaflows per PMD */
+	uint64_t mf_idle_ms;      /**< megaflow idle expiry (PMDs read relaxed) */
+	uint64_t upcall_rate;     /**< upcalls per second per PMD (PMDs read relaxed) */
+	uint64_t tx_drain_tsc;    /**< tx buffer age that forces a flush */
 	uint64_t tsc_hz;
 };
 
@@ -211,17 +211,17 @@ int vs_switch_reload_pmds(struct vs_switch *sw);
  * and, when 'rec' is not NULL, records the megaflow that caches this
  * decision.  Consumes 'm'.
  */
-void vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs,
-		const struct vs_portmap *map, struct rte_mbuf *m, struct pm_key *key,
-		struct vs_xlate_rec *rec);
+void vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
+                     struct rte_mbuf *m, struct pm_key *key, struct vs_xlate_rec *rec);
 
 /** The fast path: runs a cached action list on one packet.  Consumes 'm'. */
 void vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
-		struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason);
+                      struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                      enum vs_drop reason);
 
 /** "flow trace": translates 'key' without a packet, printing each step into 'trace'. */
 void vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,
-		struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace);
+                    struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace);
 
 /** Queues 'm' for 'port' in the PMD's tx buffer; flushes the buffer when full. */
 void vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m);

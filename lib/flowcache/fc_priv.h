@@ -43,9 +43,9 @@
  * with bit 0 forced on, so 0 marks a free slot.
  */
 struct fc_bucket {
-	uint16_t sigs[FC_BUCKET_SLOTS];   /* signature per slot, 0 when free */
-	uint16_t n_spill;                 /* megaflows that probed past; saturates */
-	uint16_t pad;                     /* keeps sigs + n_spill one 16-byte load */
+	uint16_t sigs[FC_BUCKET_SLOTS];     /* signature per slot, 0 when free */
+	uint16_t n_spill;                   /* megaflows that probed past; saturates */
+	uint16_t pad;                       /* keeps sigs + n_spill one 16-byte load */
 	struct fc_mf *mfs[FC_BUCKET_SLOTS]; /* NULL when free */
 };
 
@@ -55,7 +55,7 @@ _Static_assert(sizeof(struct fc_bucket) == 64, "a bucket is one cache line");
 
 /** Lookup over one subtable, specialised by word count at subtable creation. */
 typedef uint64_t fc_st_lookup_fn(struct fc_subtable *st, uint64_t keys_map,
-		const struct pm_key *const keys[], struct fc_mf *mfs[]);
+                                 const struct pm_key *const keys[], struct fc_mf *mfs[]);
 
 /*
  * One subtable: the megaflows of one mask.  All fields are owned by the PMD
@@ -63,33 +63,33 @@ typedef uint64_t fc_st_lookup_fn(struct fc_subtable *st, uint64_t keys_map,
  */
 struct fc_subtable {
 	/* Lookup: read per burst (n_hits written). */
-	struct fc_bucket *buckets;  /* bucket_mask + 1 buckets, cache-line aligned */
-	uint32_t bucket_mask;       /* n_buckets - 1 (a power of two) */
-	uint32_t n_words;           /* nonzero mask words */
-	fc_st_lookup_fn *lookup;    /* specialised for n_words */
-	uint64_t n_hits;            /* hits since the last fc_cls_rank() */
+	struct fc_bucket *buckets;   /* bucket_mask + 1 buckets, cache-line aligned */
+	uint32_t bucket_mask;        /* n_buckets - 1 (a power of two) */
+	uint32_t n_words;            /* nonzero mask words */
+	fc_st_lookup_fn *lookup;     /* specialised for n_words */
+	uint64_t n_hits;             /* hits since the last fc_cls_rank() */
 	uint8_t words[PM_KEY_WORDS]; /* indexes of the nonzero mask words, ascending */
 	/* Lookup and EMC verify: the mask values of words[]. */
 	uint64_t mask_words[PM_KEY_WORDS];
 	/* Insert/remove/walk only. */
-	struct fc_cls *cls;         /* owner */
-	void *buckets_mem;          /* what zalloc returned for 'buckets' */
-	uint32_t n_entries;         /* megaflows linked here */
-	uint32_t grow_at;           /* grow the bucket array before exceeding this */
-	struct pm_key mask;         /* the full mask */
+	struct fc_cls *cls; /* owner */
+	void *buckets_mem;  /* what zalloc returned for 'buckets' */
+	uint32_t n_entries; /* megaflows linked here */
+	uint32_t grow_at;   /* grow the bucket array before exceeding this */
+	struct pm_key mask; /* the full mask */
 };
 
 /* The classifier. */
 struct fc_cls {
-	struct fc_subtable **sts;   /* n_sts subtables in rank order */
-	uint32_t n_sts;             /* subtables */
-	uint32_t sts_cap;           /* room in sts[] */
-	uint32_t n_entries;         /* live megaflows */
-	uint32_t max_entries;       /* limit on n_entries */
-	uint32_t n_zombies;         /* dead megaflows still referenced by an EMC */
-	uint32_t walk_depth;        /* nesting of fc_cls_walk(): defers subtable frees */
-	bool destroyed;             /* fc_cls_destroy() ran; free when n_zombies is 0 */
-	struct fc_alloc alloc;      /* the caller's allocator */
+	struct fc_subtable **sts; /* n_sts subtables in rank order */
+	uint32_t n_sts;           /* subtables */
+	uint32_t sts_cap;         /* room in sts[] */
+	uint32_t n_entries;       /* live megaflows */
+	uint32_t max_entries;     /* limit on n_entries */
+	uint32_t n_zombies;       /* dead megaflows still referenced by an EMC */
+	uint32_t walk_depth;      /* nesting of fc_cls_walk(): defers subtable frees */
+	bool destroyed;           /* fc_cls_destroy() ran; free when n_zombies is 0 */
+	struct fc_alloc alloc;    /* the caller's allocator */
 };
 
 /** Drops one EMC reference; frees the megaflow if it was the last one of a dead megaflow. */
@@ -156,7 +156,7 @@ fc_st_hash__(const struct fc_subtable *st, const struct pm_key *key, unsigned in
 /** True when 'key' matches live-or-dead 'mf' of subtable 'st' (st's first 'n' words). */
 static inline bool
 fc_mf_match__(const struct fc_mf *mf, const struct fc_subtable *st, const struct pm_key *key,
-		unsigned int n)
+              unsigned int n)
 {
 	const pm_word_t *kw = (const pm_word_t *)key;
 	uint64_t diff = 0;
@@ -207,29 +207,29 @@ fc_key_hash__(const struct pm_key *k)
 }
 
 /* Layout the hash relies on (word 0 holds recirc_id, in_port, dl_type; L2..L4 are 6..9). */
-_Static_assert(FC_W(dl_type) == 0 && FC_W(dl_dst) == 6 && FC_W(tp_src) == 9 &&
-			       FC_W(tun_id) == 10 && FC_W(ipv6_src) == 19,
-		"pm_key layout changed: revisit fc_key_hash__()");
+_Static_assert(FC_W(dl_type) == 0 && FC_W(dl_dst) == 6 && FC_W(tp_src) == 9 && FC_W(tun_id) == 10 &&
+                               FC_W(ipv6_src) == 19,
+               "pm_key layout changed: revisit fc_key_hash__()");
 
 /* ---- EMC ---- */
 
 /* An EMC entry: 16 bytes, FC_EMC_WAYS to a cache line. */
 struct fc_emc_entry {
-	uint32_t hash;     /* fc_key_hash() of the key that inserted it */
-	uint32_t pad;      /* keeps mf 8-aligned, entries 16 bytes */
-	struct fc_mf *mf;  /* referenced megaflow, NULL when free */
+	uint32_t hash;    /* fc_key_hash() of the key that inserted it */
+	uint32_t pad;     /* keeps mf 8-aligned, entries 16 bytes */
+	struct fc_mf *mf; /* referenced megaflow, NULL when free */
 };
 
 _Static_assert(sizeof(struct fc_emc_entry) * FC_EMC_WAYS == 64, "an EMC set is one cache line");
 
 /* The EMC, in caller memory; owned by one PMD thread. */
 struct fc_emc {
-	uint32_t set_mask;      /* n_sets - 1 */
-	uint32_t n_entries;     /* n_sets * FC_EMC_WAYS */
-	uint32_t insert_n;      /* 1-in-N insertion; 0 never */
-	uint32_t insert_thresh; /* UINT32_MAX / insert_n */
-	uint32_t prng;          /* xorshift32 state, never 0 */
-	uint32_t sweep_pos;     /* next entry fc_emc_sweep() visits */
+	uint32_t set_mask;                         /* n_sets - 1 */
+	uint32_t n_entries;                        /* n_sets * FC_EMC_WAYS */
+	uint32_t insert_n;                         /* 1-in-N insertion; 0 never */
+	uint32_t insert_thresh;                    /* UINT32_MAX / insert_n */
+	uint32_t prng;                             /* xorshift32 state, never 0 */
+	uint32_t sweep_pos;                        /* next entry fc_emc_sweep() visits */
 	alignas(64) struct fc_emc_entry entries[]; /* set s: [s * WAYS, (s + 1) * WAYS) */
 };
 
