@@ -44,8 +44,7 @@
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
  * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
  * shorter timeouts after repeated retransmissions or with unacknowledged
- * data, its resync when a SYN/ACK answers a SYN it ignored, and its RFC 5961
- * challenge-ACK handling; a SYN in TIME_WAIT or CLOSE always reopens (Linux
+ * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or CLOSE always reopens (Linux
  * also checks who closed); ICMP errors relate in either direction; IPv6
  * extension headers inside an ICMPv6 error are not walked; clang
  * -Wthread-safety annotations (DPDK 22.11's rte_spinlock has none).
@@ -231,6 +230,9 @@ struct ct_tcp_state {
 	uint32_t last_ack;
 	uint32_t last_end;
 	uint16_t last_win;
+	uint8_t last_class;  /**< flag class + 1 of the last valid or ignored segment, 0: none */
+	uint8_t last_wscale; /**< options of the last ignored SYN (for the resync below) */
+	uint8_t last_pflags; /**< CT_TCP_PF_WSCALE / CT_TCP_PF_SACK of that SYN */
 };
 
 /** TCP tracker options. */
@@ -256,7 +258,10 @@ int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *se
  *
  * Invalid segments (CT_V_INV) leave 'st' unchanged.  CT_V_REOPEN: a SYN in
  * TIME_WAIT or CLOSE; the caller drops the connection and tracks the segment
- * on a zeroed state.  Pure: reads no clock, touches only 'st'.
+ * on a zeroed state.  As nf_conntrack, a SYN the table ignores (original
+ * direction, connection past SYN_SENT) is remembered, and a SYN/ACK that
+ * acknowledges it resynchronises the connection to SYN_RECV (the peers
+ * restarted the connection while we kept the old one).  Pure: reads no clock, touches only 'st'.
  *
  * @param dir  enum ct_dir of the segment relative to the connection.
  */

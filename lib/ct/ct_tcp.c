@@ -435,6 +435,60 @@ tcp_new(struct ct_tcp_state *st, const struct ct_tcp_seg *seg, const struct ct_t
 	return v;
 }
 
+/* Remembers a segment the table ignored, and the options of an ignored SYN. */
+static void
+tcp_note_ignored(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg)
+{
+	st->last_class = (uint8_t)(cls + 1);
+	st->last_dir = (uint8_t)dir;
+	st->last_seq = seg->seq;
+	st->last_end = seg_end(seg);
+	st->last_win = seg->win;
+	if (cls == TC_SYN && dir == CT_DIR_ORIG) {
+		st->last_pflags = 0;
+		st->last_wscale = 0;
+		if (seg->wscale != CT_TCP_WSCALE_NONE) {
+			st->last_pflags |= CT_TCP_PF_WSCALE;
+			st->last_wscale = seg->wscale;
+		}
+		if (seg->sack_perm)
+			st->last_pflags |= CT_TCP_PF_SACK;
+	}
+}
+
+/*
+ * A SYN/ACK acknowledging the SYN we ignored last: client and server agree
+ * on a new connection and only we are out of sync.  Restart from the
+ * remembered SYN, as if in SYN_SENT, and track the SYN/ACK on that.
+ * Returns true when 'st' moved to SYN_RECV; on false 'st' is unchanged.
+ */
+static bool
+tcp_resync(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg,
+           const struct ct_tcp_cfg *cfg)
+{
+	struct ct_tcp_state tmp;
+	struct ct_tcp_peer *p;
+
+	if (cls != TC_SYNACK || st->last_class != TC_SYN + 1 || st->last_dir == dir ||
+	    seg->ack != st->last_end)
+		return false;
+	tmp = *st;
+	p = &tmp.peer[st->last_dir];
+	memset(&tmp.peer[dir], 0, sizeof(tmp.peer[dir]));
+	memset(p, 0, sizeof(*p));
+	p->td_end = p->td_maxend = st->last_end;
+	p->td_maxwin = st->last_win ? st->last_win : 1;
+	p->scale = st->last_wscale;
+	p->flags = st->last_pflags;
+	if (tcp_in_window(&tmp, dir, CT_TCP_SYN_SENT, cls, seg, cfg) != CT_R_OK)
+		return false;
+	tmp.state = CT_TCP_SYN_RECV;
+	tmp.last_class = (uint8_t)(cls + 1);
+	tmp.last_dir = (uint8_t)dir;
+	*st = tmp;
+	return true;
+}
+
 struct ct_verdict
 ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
               const struct ct_tcp_cfg *cfg)
@@ -470,6 +524,11 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 		}
 		break;
 	case sIG:
+		if (tcp_resync(st, dir, cls, seg, cfg)) {
+			v.reason = CT_R_OK;
+			goto valid;
+		}
+		tcp_note_ignored(st, dir, cls, seg);
 		v.reason = CT_R_TCP_IGNORED;
 		goto valid;
 	case sIV:
@@ -491,6 +550,8 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 	if (v.reason != CT_R_OK)
 		return v;
 	st->state = next;
+	st->last_class = (uint8_t)(cls + 1);
+	st->last_dir = (uint8_t)dir;
 
 valid:
 	if (dir == CT_DIR_REPLY)

@@ -612,6 +612,44 @@ test_ct_tcp_time_wait_reuse(void **state)
 	          CT_TCP_SYN_SENT);
 }
 
+/* The peers restart the connection with a new SYN while we hold it as ESTABLISHED. */
+static void
+test_ct_tcp_resync_ignored_syn(void **state)
+{
+	struct ct_tcp_state st, copy;
+	struct ct_tcp_seg syn = mkseg(CT_TCP_SYN, 90000, 0, 0, 2000);
+	struct ct_tcp_seg synack = mkseg(CT_TCP_SYN | CT_TCP_ACK, 70000, 90001, 0, 3000);
+	struct ct_verdict v;
+
+	(void)state;
+	handshake(&st, CT_TCP_WSCALE_NONE, CT_TCP_WSCALE_NONE, WIN, WIN);
+	syn.wscale = 7;
+	v = upd(&st, CT_DIR_ORIG, syn);
+	assert_int_equal(v.v, CT_V_EST);
+	assert_int_equal(v.reason, CT_R_TCP_IGNORED);
+	assert_int_equal(st.state, CT_TCP_ESTABLISHED);
+	/* A SYN/ACK for something else stays ignored. */
+	copy = st;
+	synack.ack = 90002;
+	v = upd(&copy, CT_DIR_REPLY, synack);
+	assert_int_equal(v.reason, CT_R_TCP_IGNORED);
+	assert_int_equal(copy.state, CT_TCP_ESTABLISHED);
+	/* The one acknowledging the ignored SYN puts us back in sync. */
+	synack.ack = 90001;
+	synack.wscale = 7;
+	EXPECT_OK(&st, CT_DIR_REPLY, synack, CT_V_EST, CT_TCP_SYN_RECV);
+	assert_int_equal(st.peer[0].td_end, 90001);
+	assert_int_equal(st.peer[0].scale, 7);
+	assert_int_equal(st.peer[1].td_end, 70001);
+	EXPECT_OK(&st, CT_DIR_ORIG, mkseg(CT_TCP_ACK, 90001, 70001, 0, 2000), CT_V_EST,
+	          CT_TCP_ESTABLISHED);
+	/* Scaled window of the new connection: 3000 << 7 from B's next ACK. */
+	EXPECT_OK(&st, CT_DIR_REPLY, mkseg(CT_TCP_ACK, 70001, 90001, 0, 3000), CT_V_EST,
+	          CT_TCP_ESTABLISHED);
+	EXPECT_OK(&st, CT_DIR_ORIG, mkseg(CT_TCP_ACK, 90001 + 300000, 70001, 10, 2000), CT_V_EST,
+	          CT_TCP_ESTABLISHED);
+}
+
 static void
 test_ct_tcp_pickup(void **state)
 {
@@ -764,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_ct_tcp_synack_bad_ack),
 		cmocka_unit_test(test_ct_tcp_simultaneous_open),
 		cmocka_unit_test(test_ct_tcp_time_wait_reuse),
+		cmocka_unit_test(test_ct_tcp_resync_ignored_syn),
 		cmocka_unit_test(test_ct_tcp_pickup),
 		cmocka_unit_test(test_ct_tcp_bad_flags),
 		cmocka_unit_test(test_ct_tcp_be_liberal),
