@@ -44,10 +44,11 @@
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
  * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
  * shorter timeouts after repeated retransmissions or with unacknowledged
- * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or CLOSE always reopens (Linux
- * also checks who closed); ICMP errors relate in either direction; IPv6
- * extension headers inside an ICMPv6 error are not walked; clang
- * -Wthread-safety annotations (DPDK 22.11's rte_spinlock has none).
+ * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or
+ * CLOSE always reopens (Linux also checks who closed); ICMP errors relate
+ * in either direction; IPv6 extension headers inside an ICMPv6 error are
+ * not walked; clang -Wthread-safety annotations (DPDK 22.11's rte_spinlock
+ * has none).
  */
 #ifndef CT_H
 #define CT_H
