@@ -271,7 +271,8 @@ uint16_t vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, 
 	X(BAD_OUTER_IP, "bad_outer_ip")       /* IPv4 version, IHL or total length bad */          \
 	X(OUTER_FRAGMENT, "outer_fragment")   /* MF set or fragment offset nonzero */              \
 	X(BAD_OUTER_CSUM, "bad_outer_csum")   /* IPv4 (checked) or UDP (NIC) checksum bad */       \
-	X(BAD_UDP_LEN, "bad_udp_len")         /* UDP length disagrees with the IP length */        \
+	X(BAD_UDP_LEN,                                                                             \
+	  "bad_udp_len") /* UDP length != IP payload length, or a trailer across segments */       \
 	X(BAD_FLAGS, "bad_flags")             /* VXLAN I flag clear */                             \
 	X(RESERVED_BITS, "reserved_bits")     /* VXLAN reserved bits nonzero (as Linux) */         \
 	X(UNKNOWN_VNI, "unknown_vni")         /* no tunnel for (local, VNI, remote) */             \

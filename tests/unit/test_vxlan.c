@@ -392,16 +392,27 @@ test_vxlan_encap_matches_pb_build(void **state)
 			uint8_t tos = (k == INNER_ARP) ? 0 : 0x01;
 
 			inner_flow(&in, k, sizes[s], 0x01, 33);
+			/* Parsed VLAN frame: l2_len 18; TCP: an inner checksum offload request. */
+			bool offl = k == INNER_TCP4;
+
 			m = load_inner(0, &in);
+			m->l2_len = k == INNER_VLAN_UDP4 ? 18 : 0;
+			m->l3_len = 20;
+			m->ol_flags = offl ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM : 0;
 			exp_len = ref_outer(&p, &in, 0, tos, 64, 0, frame_a);
 			check_encap_one(&ctx, m, &t, &p, hash, frame_a, exp_len);
 			assert_int_equal(m->outer_l2_len, 14);
 			assert_int_equal(m->outer_l3_len, 20);
-			assert_int_equal(m->l2_len, 30);
+			assert_int_equal(m->l2_len, k == INNER_VLAN_UDP4 ? 34 : 30);
+			assert_int_equal(m->l3_len, 20);
+			assert_int_equal(m->ol_flags & (RTE_MBUF_F_TX_TUNNEL_MASK |
+			                                RTE_MBUF_F_TX_OUTER_IPV4),
+			                 offl ? RTE_MBUF_F_TX_TUNNEL_VXLAN |
+			                                                 RTE_MBUF_F_TX_OUTER_IPV4 :
+			                        0);
 			assert_int_equal(m->packet_type, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 |
 			                                                 RTE_PTYPE_L4_UDP |
 			                                                 RTE_PTYPE_TUNNEL_VXLAN);
-			assert_int_equal(m->ol_flags & RTE_MBUF_F_TX_TUNNEL_MASK, 0);
 		}
 	}
 	assert_int_equal(ctx.n_encap, INNER_N * sizeof(sizes) / sizeof(sizes[0]));
@@ -707,6 +718,9 @@ encap_burst_case(uint16_t n, bool (*drop)(unsigned int))
 	for (i = 0; i < 3; i++) {
 		default_params(&p[i]);
 		p[i].vni = 100 + i;
+		/* Different port ranges, so that a stale template cache would show. */
+		p[i].src_port_min = (uint16_t)(1000 * (i + 1));
+		p[i].src_port_max = (uint16_t)(1000 * (i + 1) + 8 + i);
 		assert_int_equal(vxlan_tmpl_build(&p[i], &t[i]), 0);
 	}
 	for (i = 0; i < n; i++) {
@@ -741,7 +755,8 @@ encap_burst_case(uint16_t n, bool (*drop)(unsigned int))
 				assert_ptr_equal(pkts[s], orig[i]);
 				assert_int_equal(f[48], 100 + i % 3);
 				assert_int_equal(frame_sport(f),
-				                 expected_sport(49152, 65535, hashes[i]));
+				                 expected_sport(p[i % 3].src_port_min,
+				                                p[i % 3].src_port_max, hashes[i]));
 				assert_int_equal(orig[i]->pkt_len, 42 + i + VXLAN_ENCAP_LEN);
 				s++;
 			}
@@ -1059,14 +1074,6 @@ test_vxlan_decap_pb_frames(void **state)
 	vxlan_tunnels_free(tun);
 }
 
-/* A malformed-frame case: patches a good frame; expects 'why' (VXLAN_DECAP_DROP_N: accepted). */
-struct bad_case {
-	const char *name;
-	void (*patch)(uint8_t *f, size_t *len, struct rte_mbuf *m);
-	enum vxlan_decap_drop why;
-	bool check_ip_csum;
-};
-
 static void
 put16(uint8_t *p, uint16_t v)
 {
@@ -1105,233 +1112,159 @@ shorten(uint8_t *f, size_t *len, size_t cut)
 	fix_ip_csum(f);
 }
 
-static void
-p_none(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)f, (void)len, (void)m;
-}
+/* Malformed corpus: a good frame, then one patch each (byte offsets of the outer headers). */
+enum bad_patch {
+	BAD_NONE,
+	BAD_FRAME_49,
+	BAD_IP_LEN_BEYOND,
+	BAD_IHL_BEYOND,
+	BAD_IPV6_TYPE,
+	BAD_TCP,
+	BAD_VERSION,
+	BAD_IHL_4,
+	BAD_IP_LEN_SHORT,
+	BAD_MF,
+	BAD_OFFSET,
+	BAD_IP_CSUM,
+	BAD_IP_CSUM_NIC_GOOD,
+	BAD_NIC_IP_BAD,
+	BAD_NIC_L4_BAD,
+	BAD_NIC_L4_BAD_NO_CSUM,
+	BAD_UDP_LEN_LONG,
+	BAD_UDP_LEN_SHORT,
+	BAD_NO_I_FLAG,
+	BAD_OTHER_FLAG,
+	BAD_RESERVED_24,
+	BAD_RESERVED_8,
+	BAD_OTHER_VNI,
+	BAD_OTHER_REMOTE,
+	BAD_OTHER_LOCAL,
+	BAD_INNER_13,
+	BAD_INNER_14,
+};
 
 static void
-p_short_frame(uint8_t *f, size_t *len, struct rte_mbuf *m)
+apply_patch(enum bad_patch b, uint8_t *f, size_t *len, struct rte_mbuf *m)
 {
-	(void)f, (void)m;
-	*len = 49;
-}
-
-static void
-p_ip_len_beyond(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)m;
-	put16(f + 16, (uint16_t)(*len - 14 + 1));
+	switch (b) {
+	case BAD_NONE:
+		return;
+	case BAD_FRAME_49:
+		*len = 49;
+		return;
+	case BAD_IP_LEN_BEYOND:
+		put16(f + 16, (uint16_t)(*len - 14 + 1));
+		break;
+	case BAD_IHL_BEYOND:
+		f[14] = 0x4f; /* 60-byte header: 14 + 60 + 16 > a 64-byte frame */
+		*len = 64;
+		return;
+	case BAD_IPV6_TYPE:
+		put16(f + 12, 0x86dd);
+		return;
+	case BAD_TCP:
+		f[23] = 6;
+		break;
+	case BAD_VERSION:
+		f[14] = 0x65;
+		return;
+	case BAD_IHL_4:
+		f[14] = 0x44;
+		return;
+	case BAD_IP_LEN_SHORT:
+		put16(f + 16, 35); /* < 20 + 16 */
+		break;
+	case BAD_MF:
+		f[20] |= 0x20;
+		break;
+	case BAD_OFFSET:
+		f[21] = 0x01;
+		break;
+	case BAD_IP_CSUM_NIC_GOOD:
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+		/* fall through */
+	case BAD_IP_CSUM:
+		f[25] ^= 0x40;
+		return;
+	case BAD_NIC_IP_BAD:
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+		return;
+	case BAD_NIC_L4_BAD:
+		put16(f + 40, 0x1234);
+		/* fall through */
+	case BAD_NIC_L4_BAD_NO_CSUM: /* with UDP checksum 0 there is nothing to be bad */
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+		return;
+	case BAD_UDP_LEN_LONG:
+		put16(f + 38, (uint16_t)(get16(f + 38) + 1));
+		return;
+	case BAD_UDP_LEN_SHORT:
+		put16(f + 38, (uint16_t)(get16(f + 38) - 2));
+		return;
+	case BAD_NO_I_FLAG:
+		f[42] = 0x00;
+		return;
+	case BAD_OTHER_FLAG:
+		f[42] = 0x88; /* I plus a GBP-like G bit */
+		return;
+	case BAD_RESERVED_24:
+		f[44] = 0x01;
+		return;
+	case BAD_RESERVED_8:
+		f[49] = 0x80;
+		return;
+	case BAD_OTHER_VNI:
+		f[48] ^= 0x01;
+		return;
+	case BAD_OTHER_REMOTE:
+		f[29] = 0x03;
+		break;
+	case BAD_OTHER_LOCAL:
+		f[33] = 0x09;
+		break;
+	case BAD_INNER_13:
+	case BAD_INNER_14:
+		shorten(f, len, *len - VXLAN_ENCAP_LEN - (b == BAD_INNER_13 ? 13 : 14));
+		return;
+	}
 	fix_ip_csum(f);
 }
 
-static void
-p_ihl_beyond(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)m;
-	f[14] = 0x4f; /* 60-byte header: 14 + 60 + 16 > 64-byte frame */
-	*len = 64;
-}
-
-static void
-p_ipv6(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[12] = 0x86;
-	f[13] = 0xdd;
-}
-
-static void
-p_tcp(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[23] = 6;
-	fix_ip_csum(f);
-}
-
-static void
-p_version(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[14] = 0x65;
-}
-
-static void
-p_ihl4(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[14] = 0x44;
-}
-
-static void
-p_ip_len_short(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	put16(f + 16, 35); /* < 20 + 16 */
-	fix_ip_csum(f);
-}
-
-static void
-p_mf(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[20] |= 0x20;
-	fix_ip_csum(f);
-}
-
-static void
-p_offset(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[21] = 0x01;
-	fix_ip_csum(f);
-}
-
-static void
-p_bad_ip_csum(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[25] ^= 0x40;
-}
-
-static void
-p_bad_ip_csum_nic_good(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	p_bad_ip_csum(f, len, m);
-	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-}
-
-static void
-p_nic_ip_bad(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)f, (void)len;
-	m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
-}
-
-static void
-p_nic_l4_bad(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len;
-	put16(f + 40, 0x1234);
-	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
-}
-
-static void
-p_nic_l4_bad_no_csum(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)f, (void)len;
-	m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD; /* UDP checksum 0: nothing to be bad */
-}
-
-static void
-p_udp_len_long(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	put16(f + 38, (uint16_t)(get16(f + 38) + 1));
-}
-
-static void
-p_udp_len_short(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	put16(f + 38, (uint16_t)(get16(f + 38) - 2));
-}
-
-static void
-p_no_i_flag(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[42] = 0x00;
-}
-
-static void
-p_other_flag(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[42] = 0x88; /* I plus a GBP-like G bit */
-}
-
-static void
-p_reserved24(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[44] = 0x01;
-}
-
-static void
-p_reserved8(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[49] = 0x80;
-}
-
-static void
-p_other_vni(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[48] ^= 0x01;
-}
-
-static void
-p_other_remote(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[29] = 0x03;
-	fix_ip_csum(f);
-}
-
-static void
-p_other_local(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)len, (void)m;
-	f[33] = 0x09;
-	fix_ip_csum(f);
-}
-
-static void
-p_inner13(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)m;
-	shorten(f, len, *len - VXLAN_ENCAP_LEN - 13);
-}
-
-static void
-p_inner14(uint8_t *f, size_t *len, struct rte_mbuf *m)
-{
-	(void)m;
-	shorten(f, len, *len - VXLAN_ENCAP_LEN - 14);
-}
-
-static const struct bad_case bad_cases[] = {
-	{ "good", p_none, VXLAN_DECAP_DROP_N, true },
-	{ "frame 49 bytes", p_short_frame, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
-	{ "ip len beyond frame", p_ip_len_beyond, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
-	{ "ihl beyond frame", p_ihl_beyond, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
-	{ "ipv6 ethertype", p_ipv6, VXLAN_DECAP_DROP_NOT_VXLAN, false },
-	{ "tcp", p_tcp, VXLAN_DECAP_DROP_NOT_VXLAN, false },
-	{ "version 6", p_version, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
-	{ "ihl 4", p_ihl4, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
-	{ "ip len < headers", p_ip_len_short, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
-	{ "more fragments", p_mf, VXLAN_DECAP_DROP_OUTER_FRAGMENT, false },
-	{ "fragment offset", p_offset, VXLAN_DECAP_DROP_OUTER_FRAGMENT, false },
-	{ "bad ip csum", p_bad_ip_csum, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, true },
-	{ "bad ip csum unchecked", p_bad_ip_csum, VXLAN_DECAP_DROP_N, false },
-	{ "bad ip csum, nic says good", p_bad_ip_csum_nic_good, VXLAN_DECAP_DROP_N, true },
-	{ "nic says ip bad", p_nic_ip_bad, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, true },
-	{ "nic says udp bad", p_nic_l4_bad, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, false },
-	{ "nic says udp bad, csum 0", p_nic_l4_bad_no_csum, VXLAN_DECAP_DROP_N, false },
-	{ "udp len long", p_udp_len_long, VXLAN_DECAP_DROP_BAD_UDP_LEN, false },
-	{ "udp len short", p_udp_len_short, VXLAN_DECAP_DROP_BAD_UDP_LEN, false },
-	{ "no I flag", p_no_i_flag, VXLAN_DECAP_DROP_BAD_FLAGS, false },
-	{ "other flag", p_other_flag, VXLAN_DECAP_DROP_RESERVED_BITS, false },
-	{ "reserved 24 bits", p_reserved24, VXLAN_DECAP_DROP_RESERVED_BITS, false },
-	{ "reserved 8 bits", p_reserved8, VXLAN_DECAP_DROP_RESERVED_BITS, false },
-	{ "unknown vni", p_other_vni, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
-	{ "unknown remote", p_other_remote, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
-	{ "unknown local", p_other_local, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
-	{ "inner 13 bytes", p_inner13, VXLAN_DECAP_DROP_TRUNCATED_INNER, true },
-	{ "inner 14 bytes", p_inner14, VXLAN_DECAP_DROP_N, true },
+/* A malformed-frame case: expects 'why' (VXLAN_DECAP_DROP_N: accepted). */
+static const struct {
+	const char *name;
+	enum bad_patch patch;
+	enum vxlan_decap_drop why;
+	bool check_ip_csum;
+} bad_cases[] = {
+	{ "good", BAD_NONE, VXLAN_DECAP_DROP_N, true },
+	{ "frame 49 bytes", BAD_FRAME_49, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
+	{ "ip len beyond frame", BAD_IP_LEN_BEYOND, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
+	{ "ihl beyond frame", BAD_IHL_BEYOND, VXLAN_DECAP_DROP_TRUNCATED_OUTER, false },
+	{ "ipv6 ethertype", BAD_IPV6_TYPE, VXLAN_DECAP_DROP_NOT_VXLAN, false },
+	{ "tcp", BAD_TCP, VXLAN_DECAP_DROP_NOT_VXLAN, false },
+	{ "version 6", BAD_VERSION, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
+	{ "ihl 4", BAD_IHL_4, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
+	{ "ip len < headers", BAD_IP_LEN_SHORT, VXLAN_DECAP_DROP_BAD_OUTER_IP, false },
+	{ "more fragments", BAD_MF, VXLAN_DECAP_DROP_OUTER_FRAGMENT, false },
+	{ "fragment offset", BAD_OFFSET, VXLAN_DECAP_DROP_OUTER_FRAGMENT, false },
+	{ "bad ip csum", BAD_IP_CSUM, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, true },
+	{ "bad ip csum unchecked", BAD_IP_CSUM, VXLAN_DECAP_DROP_N, false },
+	{ "bad ip csum, nic says good", BAD_IP_CSUM_NIC_GOOD, VXLAN_DECAP_DROP_N, true },
+	{ "nic says ip bad", BAD_NIC_IP_BAD, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, true },
+	{ "nic says udp bad", BAD_NIC_L4_BAD, VXLAN_DECAP_DROP_BAD_OUTER_CSUM, false },
+	{ "nic says udp bad, csum 0", BAD_NIC_L4_BAD_NO_CSUM, VXLAN_DECAP_DROP_N, false },
+	{ "udp len long", BAD_UDP_LEN_LONG, VXLAN_DECAP_DROP_BAD_UDP_LEN, false },
+	{ "udp len short", BAD_UDP_LEN_SHORT, VXLAN_DECAP_DROP_BAD_UDP_LEN, false },
+	{ "no I flag", BAD_NO_I_FLAG, VXLAN_DECAP_DROP_BAD_FLAGS, false },
+	{ "other flag", BAD_OTHER_FLAG, VXLAN_DECAP_DROP_RESERVED_BITS, false },
+	{ "reserved 24 bits", BAD_RESERVED_24, VXLAN_DECAP_DROP_RESERVED_BITS, false },
+	{ "reserved 8 bits", BAD_RESERVED_8, VXLAN_DECAP_DROP_RESERVED_BITS, false },
+	{ "unknown vni", BAD_OTHER_VNI, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
+	{ "unknown remote", BAD_OTHER_REMOTE, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
+	{ "unknown local", BAD_OTHER_LOCAL, VXLAN_DECAP_DROP_UNKNOWN_VNI, false },
+	{ "inner 13 bytes", BAD_INNER_13, VXLAN_DECAP_DROP_TRUNCATED_INNER, true },
+	{ "inner 14 bytes", BAD_INNER_14, VXLAN_DECAP_DROP_N, true },
 };
 
 /* Builds the good frame of the malformed corpus into 'f'; @return its length. */
@@ -1365,7 +1298,7 @@ test_vxlan_decap_malformed_corpus(void **state)
 		uint16_t ret;
 
 		m = test_mbuf_init(&mbufs[0], NULL, 0);
-		bad_cases[i].patch(frame_a, &len, m);
+		apply_patch(bad_cases[i].patch, frame_a, &len, m);
 		memcpy(rte_pktmbuf_mtod(m, uint8_t *), frame_a, len);
 		m->data_len = (uint16_t)len;
 		m->pkt_len = (uint32_t)len;
@@ -1458,11 +1391,25 @@ test_vxlan_decap_most_specific_tunnel(void **state)
 		assert_true(mds[i].tun_id == rte_cpu_to_be_64(pk[i].vni));
 		assert_int_equal(mds[i].tun_src, BE32(0xc0a80100u | pk[i].remote_lo));
 	}
+	/* Same remote and VNI, another local address: not the cached tunnel. */
+	{
+		struct rte_mbuf *two[2];
+		size_t len = good_rx_frame(frame_a, TEST_VNI, 1);
+
+		two[0] = test_mbuf_init(&mbufs[8], frame_a, (uint16_t)len);
+		frame_a[33] = 9;
+		fix_ip_csum(frame_a);
+		two[1] = test_mbuf_init(&mbufs[9], frame_a, (uint16_t)len);
+		assert_int_equal(vxlan_decap_burst(&ctx, tun, two, 2, mds), 1);
+		assert_ptr_equal(two[1], &mbufs[9].m);
+		assert_int_equal(mds[0].ofport, 1);
+		assert_int_equal(ctx.n_drop[VXLAN_DECAP_DROP_UNKNOWN_VNI], 1);
+	}
 	/* NULL table: nothing is known. */
 	for (i = 0; i < 8; i++)
 		rte_pktmbuf_prepend(pkts[i], VXLAN_ENCAP_LEN);
 	assert_int_equal(vxlan_decap_burst(&ctx, NULL, pkts, 8, mds), 0);
-	assert_int_equal(ctx.n_drop[VXLAN_DECAP_DROP_UNKNOWN_VNI], 8);
+	assert_int_equal(ctx.n_drop[VXLAN_DECAP_DROP_UNKNOWN_VNI], 9);
 	vxlan_tunnels_free(tun);
 }
 
