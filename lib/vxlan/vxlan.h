@@ -171,11 +171,11 @@ void vxlan_tmpl_params_init(struct vxlan_tmpl_params *p);
 #define VXLAN_TMPL_DF          0x08u
 
 /**
- * A precomputed outer header.  Public only so that src/ can embed templates
- * in its next-hop entries; its members are written by vxlan_tmpl_build()
- * and read by vxlan_encap_burst() only.
+ * A precomputed outer header, one cache line.  Public only so that src/ can
+ * embed templates in its next-hop entries; its members are written by
+ * vxlan_tmpl_build() and read by vxlan_encap_burst() only.
  */
-struct vxlan_tmpl {
+struct __rte_cache_aligned vxlan_tmpl {
 	/**
 	 * Outer Ethernet/IPv4/UDP/VXLAN header, prepended as is.  IPv4 total
 	 * length, identification (df off), checksum, UDP source port, length and
@@ -200,6 +200,7 @@ struct vxlan_tmpl {
  */
 int vxlan_tmpl_build(const struct vxlan_tmpl_params *p, struct vxlan_tmpl *t);
 
+/* clang-format off */
 /*
  * Encapsulation drop reasons.  X(enum suffix, name)
  */
@@ -213,8 +214,9 @@ enum vxlan_encap_drop {
 #define VXLAN_ED_ENUM__(e, s) VXLAN_ENCAP_DROP_##e,
 	VXLAN_ENCAP_DROPS(VXLAN_ED_ENUM__)
 #undef VXLAN_ED_ENUM__
-			VXLAN_ENCAP_DROP_N
+	VXLAN_ENCAP_DROP_N
 };
+/* clang-format on */
 
 /** Name of an encapsulation drop reason ("unknown" when out of range). */
 const char *vxlan_encap_drop_name(enum vxlan_encap_drop d);
@@ -222,7 +224,7 @@ const char *vxlan_encap_drop_name(enum vxlan_encap_drop d);
 /** Per-PMD encapsulation context. */
 struct vxlan_encap_ctx {
 	/* Set by the owner before use, read-only for the stage. */
-	uint16_t mtu; /**< underlay IP MTU: outer IPv4 total length limit (1500) */
+	uint16_t mtu; /**< underlay IP MTU, the outer IPv4 total length limit (e.g. 1500) */
 	/* Written by the stage (single writer: the owning PMD). */
 	uint16_t ip_id;                      /**< next outer IPv4 id when df is off */
 	uint64_t n_encap;                    /**< packets encapsulated */
@@ -262,6 +264,7 @@ uint16_t vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, 
  * Decapsulation
  */
 
+/* clang-format off */
 /*
  * Decapsulation drop reasons.  X(enum suffix, name)
  */
@@ -271,8 +274,7 @@ uint16_t vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, 
 	X(BAD_OUTER_IP, "bad_outer_ip")       /* IPv4 version, IHL or total length bad */          \
 	X(OUTER_FRAGMENT, "outer_fragment")   /* MF set or fragment offset nonzero */              \
 	X(BAD_OUTER_CSUM, "bad_outer_csum")   /* IPv4 (checked) or UDP (NIC) checksum bad */       \
-	X(BAD_UDP_LEN,                                                                             \
-	  "bad_udp_len") /* UDP length != IP payload length, or a trailer across segments */       \
+	X(BAD_UDP_LEN, "bad_udp_len")         /* UDP len != IP payload; trailer across segments */ \
 	X(BAD_FLAGS, "bad_flags")             /* VXLAN I flag clear */                             \
 	X(RESERVED_BITS, "reserved_bits")     /* VXLAN reserved bits nonzero (as Linux) */         \
 	X(UNKNOWN_VNI, "unknown_vni")         /* no tunnel for (local, VNI, remote) */             \
@@ -282,8 +284,9 @@ enum vxlan_decap_drop {
 #define VXLAN_DD_ENUM__(e, s) VXLAN_DECAP_DROP_##e,
 	VXLAN_DECAP_DROPS(VXLAN_DD_ENUM__)
 #undef VXLAN_DD_ENUM__
-			VXLAN_DECAP_DROP_N
+	VXLAN_DECAP_DROP_N
 };
+/* clang-format on */
 
 /** Name of a decapsulation drop reason ("unknown" when out of range). */
 const char *vxlan_decap_drop_name(enum vxlan_decap_drop d);

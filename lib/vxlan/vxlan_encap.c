@@ -37,6 +37,9 @@
 #define ETH_TYPE_VLAN 0x8100u
 #define ETH_TYPE_QINQ 0x88a8u
 
+/* The per-packet reads of a template stay within one cache line. */
+_Static_assert(sizeof(struct vxlan_tmpl) == RTE_CACHE_LINE_SIZE, "vxlan_tmpl is one line");
+
 static const char *const encap_drop_names[] = {
 #define VXLAN_ED_NAME__(e, s) s,
 	VXLAN_ENCAP_DROPS(VXLAN_ED_NAME__)
