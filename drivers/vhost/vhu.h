@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost-user ports over librte_vhost (rte_vhost_driver_*, rte_vhost_enqueue_burst(),
+ * rte_vhost_dequeue_burst()); not the net_vhost ethdev.  The driver only moves mbuf bursts
+ * between a guest's virtqueues and its caller (STYLE §1): src/ owns the threads, the EAL, the
+ * mempools and the RCU variable, and passes them in struct vhu_port_opts.
+ *
+ * Who calls what:
+ *  - Control thread: vhu_port_create(), vhu_port_destroy(), vhu_port_get_info(),
+ *    vhu_port_stats_get(), vhu_port_reload_seq().  Create and destroy of different ports may
+ *    run concurrently (a registry mutex serialises them); one port is created and destroyed
+ *    by one thread.  vhu_port_destroy() must not be called from a thread that is an online
+ *    reader of the port's RCU variable (it may wait for a grace period).
+ *  - vhost-events thread (librte_vhost's): the device callbacks.  new_device prepares the
+ *    port (queue count, mempool of the guest memory's NUMA socket), then publishes the vid
+ *    with a release store.  vring_state_changed runs with the device's virtqueue locks held:
+ *    it records the ring's state with a release store and bumps the reload sequence; it never
+ *    waits.  destroy_device unpublishes the vid, waits for a grace period (so that no PMD is
+ *    still inside vhu_rx_burst()/vhu_tx_burst() with the old vid) and returns.
+ *  - PMD threads: vhu_rx_burst(), vhu_tx_burst(), vhu_port_reload_seq().  A PMD must be an
+ *    online reader of the RCU variable (or whatever the synchronize callback waits for) for
+ *    the whole of each rx/tx call, and report a quiescent state between iterations.  Each
+ *    (port, qid, direction) is used by one thread at a time: the counters are single-writer.
+ *    A caller that shares a tx queue between PMDs serialises the calls itself (as OVS does
+ *    with its tx queue lock); librte_vhost's own per-vring lock keeps the ring safe anyway.
+ *  - The PMDs poll vhu_port_reload_seq() and re-read vhu_port_get_info() when it moved, to
+ *    follow queues enabled or disabled at run time.
+ */
+#ifndef VHU_H
+#define VHU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+/** Most queue pairs one port polls; a guest's further queues are ignored. */
+#define VHU_MAX_QUEUE_PAIRS 16
+/** Largest burst vhu_rx_burst()/vhu_tx_burst() accept in one call (STYLE §2). */
+#define VHU_BURST_MAX 64
+/** Default extra vhu_tx_burst() attempts while the guest ring is full. */
+#define VHU_TX_RETRIES_DEFAULT 8
+
+struct vhu_port;
+
+/**
+ * Returns the mempool for mbufs received from a guest whose memory is on NUMA socket
+ * 'socket_id' (SOCKET_ID_ANY when unknown), or NULL to refuse the device.  Called on the
+ * vhost-events thread from new_device; must not block on the PMDs.
+ */
+typedef struct rte_mempool *vhu_mempool_fn(void *arg, int socket_id);
+
+/** Waits until every reader that may have seen the old vid has passed a quiescent state. */
+typedef void vhu_synchronize_fn(void *arg);
+
+/** Socket role. */
+enum vhu_mode {
+	VHU_MODE_CLIENT, /**< sluice connects, QEMU serves; librte_vhost reconnects. */
+	VHU_MODE_SERVER, /**< sluice serves the socket, QEMU connects. */
+};
+
+/** Options of vhu_port_create(); copied, so the caller may free them afterwards. */
+struct vhu_port_opts {
+	const char *path;       /**< Unix socket path (required). */
+	enum vhu_mode mode;     /**< Client or server. */
+	uint64_t vhost_flags;   /**< Extra RTE_VHOST_USER_* flags, e.g. NO_RECONNECT. */
+	uint32_t sock_mode;     /**< Server: chmod() of the socket, 0 = leave as created. */
+	const char *sock_group; /**< Server: group name of the socket, NULL = leave. */
+	/** Mempool used for every socket when 'get_mempool' is NULL. */
+	struct rte_mempool *mp;
+	vhu_mempool_fn *get_mempool; /**< Per-NUMA-socket mempool lookup, or NULL. */
+	void *mempool_arg;           /**< Argument of 'get_mempool'. */
+	/** Grace period: an RCU variable the PMDs report quiescent states to, or ... */
+	struct rte_rcu_qsbr *qsbr;
+	vhu_synchronize_fn *synchronize; /**< ... a callback, used when 'qsbr' is NULL. */
+	void *synchronize_arg;           /**< Argument of 'synchronize'. */
+	/** Extra enqueue attempts per burst while the ring is full (each may notify the guest);
+	 * negative selects VHU_TX_RETRIES_DEFAULT, 0 gives at most one notification per burst. */
+	int tx_retries;
+};
+
+/** Snapshot of a port's state (control thread, or a PMD after its reload sequence moved). */
+struct vhu_port_info {
+	bool link_up;           /**< A guest device is published (new_device done). */
+	int vid;                /**< librte_vhost device id, -1 when down. */
+	int numa_node;          /**< Guest memory's NUMA socket, SOCKET_ID_ANY if unknown. */
+	uint16_t n_queue_pairs; /**< Queue pairs the guest offers (capped). */
+	uint32_t rxq_enabled;   /**< Bit q: the guest's tx ring of pair q (our rx) is enabled. */
+	uint32_t txq_enabled;   /**< Bit q: the guest's rx ring of pair q (our tx) is enabled. */
+	uint64_t n_connects;    /**< new_device calls so far. */
+	uint64_t n_disconnects; /**< destroy_device calls so far. */
+};
+
+/** Per-queue-pair counters; each is written by one thread, read with relaxed loads. */
+struct vhu_queue_stats {
+	uint64_t rx_packets; /**< Dequeued from the guest. */
+	uint64_t rx_bytes;   /**< Their pkt_len sum. */
+	uint64_t tx_packets; /**< Enqueued to the guest. */
+	uint64_t tx_bytes;   /**< Their pkt_len sum. */
+	uint64_t tx_drops;   /**< Not enqueued: ring full after retries, queue or link down. */
+};
+
+/**
+ * Creates a port and starts librte_vhost on its socket.  Server mode: a socket file that
+ * nothing listens on is removed first; one that something listens on, or a path that is not
+ * a socket, is an error (EADDRINUSE, EEXIST).  Control thread only.
+ *
+ * @param opts  Options, see struct vhu_port_opts.
+ * @return The port, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST, EADDRINUSE, EIO).
+ */
+struct vhu_port *vhu_port_create(const struct vhu_port_opts *opts);
+
+/**
+ * Stops and frees a port; safe while a guest is connected: the device is destroyed first
+ * (unpublished, then a grace period), so no PMD uses it when this returns.  The PMDs must
+ * have stopped polling 'port' itself (that is the caller's RCU), not only its vid.
+ * Accepts NULL.  Server mode: the socket file is removed.
+ */
+void vhu_port_destroy(struct vhu_port *port);
+
+/**
+ * Receives up to 'n' (≤ VHU_BURST_MAX) packets from the guest's tx ring of queue pair 'qid'.
+ * The mbufs come from the mempool chosen at new_device and belong to the caller.
+ *
+ * @return Packets stored in pkts[0, ret); 0 when the link or the queue is down.
+ */
+uint16_t vhu_rx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Copies up to 'n' (≤ VHU_BURST_MAX) packets into the guest's rx ring of queue pair 'qid'.
+ * The caller frees every packet (librte_vhost copies).  The guest is notified at most once per
+ * enqueue call, and not at all when it suppresses notifications; a full ring is retried at
+ * most tx_retries times, and what is left is counted in tx_drops, as is everything when the
+ * link or the queue is down.
+ *
+ * @return Packets copied, from pkts[0].
+ */
+uint16_t vhu_tx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Sequence bumped (release) whenever the device appears or goes, or a ring is enabled or
+ * disabled.  A PMD that sees a new value (acquire) re-reads vhu_port_get_info().
+ */
+uint64_t vhu_port_reload_seq(const struct vhu_port *port);
+
+/** Fills 'info'.  @return 0, or -EINVAL. */
+int vhu_port_get_info(const struct vhu_port *port, struct vhu_port_info *info);
+
+/** Reads the counters of queue pair 'qid'.  @return 0, or -EINVAL. */
+int vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_stats *stats);
+
+/** The socket path given at creation. */
+const char *vhu_port_path(const struct vhu_port *port);
+
+#endif /* VHU_H */
