@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * drivers/vhost against a real guest side: dpdk-testpmd with net_virtio_user, run as a
+ * separate process driven through its interactive prompt (stdin pipe, stdout to a log), and
+ * this process as the vhost side with EAL in-process and one polling thread that plays a PMD
+ * (RCU reader, quiescent state per iteration).  No hugepages are needed: both EALs run with
+ * --no-huge, whose memory is a memfd that virtio_user can share.  Every process started here
+ * is killed by its PID.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "vhu.h"
+
+#define TESTPMD   "dpdk-testpmd"
+#define N_QP      2
+#define BURST     32
+#define WAIT_MS   15000
+#define TX_BURSTS 200
+
+/* The guest side: one testpmd process. */
+struct tp {
+	pid_t pid;
+	FILE *in;      /* Its stdin (interactive commands). */
+	char log[128]; /* Its stdout and stderr. */
+	unsigned int n_start;
+};
+
+/* The "PMD": polls both queue pairs of 'port' until 'stop'. */
+struct poller {
+	pthread_t thread;
+	struct vhu_port *port;
+	int stop;            /* Main → poller, relaxed (polled). */
+	int tx_budget;       /* Bursts to send; main adds, poller consumes. */
+	uint64_t n_rx[N_QP]; /* Written by the poller, read relaxed. */
+	uint64_t n_tx_sent;  /* Packets offered to vhu_tx_burst(). */
+	uint64_t n_iter;     /* Iterations, to know the poller ran. */
+};
+
+static struct rte_mempool *mp;
+static struct rte_rcu_qsbr *qsbr;
+static char sock_path[108];
+static char tmpdir[64];
+static int tp_seq;
+static struct tp g_tp;          /* The one guest; killed by test_teardown() if a test fails. */
+static struct vhu_port *g_port; /* Destroyed by test_teardown() if a test fails. */
+static struct poller g_poller;
+static bool g_polling; /* Poller running: stopped by test_teardown(). */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------- the PMD thread */
+
+static void
+fill_frames(struct rte_mbuf **pkts, unsigned int n)
+{
+	static const uint8_t frame[60] = {
+		0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5, /* local ethertype */
+	};
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		memcpy(rte_pktmbuf_append(pkts[i], sizeof(frame)), frame, sizeof(frame));
+}
+
+/* Takes one burst from the budget; the main thread may reset it to 0 at any time. */
+static bool
+claim_burst(struct poller *p)
+{
+	int b = __atomic_load_n(&p->tx_budget, __ATOMIC_RELAXED);
+
+	while (b > 0) {
+		if (__atomic_compare_exchange_n(&p->tx_budget, &b, b - 1, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+static void *
+poller_main(void *arg)
+{
+	struct poller *p = arg;
+	struct rte_mbuf *pkts[BURST];
+	uint16_t q, n;
+
+	rte_rcu_qsbr_thread_register(qsbr, 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED)) {
+		rte_rcu_qsbr_quiescent(qsbr, 0);
+		for (q = 0; q < N_QP; q++) {
+			n = vhu_rx_burst(p->port, q, pkts, BURST);
+			if (n == 0)
+				continue;
+			__atomic_store_n(&p->n_rx[q], p->n_rx[q] + n, __ATOMIC_RELAXED);
+			rte_pktmbuf_free_bulk(pkts, n);
+		}
+		if (claim_burst(p) && rte_pktmbuf_alloc_bulk(mp, pkts, BURST) == 0) {
+			fill_frames(pkts, BURST);
+			vhu_tx_burst(p->port, (uint16_t)(p->n_iter % N_QP), pkts, BURST);
+			rte_pktmbuf_free_bulk(pkts, BURST); /* tx copies: we free every packet */
+			__atomic_store_n(&p->n_tx_sent, p->n_tx_sent + BURST, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&p->n_iter, p->n_iter + 1, __ATOMIC_RELAXED);
+	}
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	return NULL;
+}
+
+static void
+poller_start(struct poller *p, struct vhu_port *port)
+{
+	memset(p, 0, sizeof(*p));
+	p->port = port;
+	assert_int_equal(pthread_create(&p->thread, NULL, poller_main, p), 0);
+	g_polling = true;
+}
+
+static void
+poller_stop(struct poller *p)
+{
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELAXED);
+	pthread_join(p->thread, NULL);
+	g_polling = false;
+}
+
+static uint64_t
+poller_rx_total(struct poller *p)
+{
+	uint64_t sum = 0;
+	unsigned int q;
+
+	for (q = 0; q < N_QP; q++)
+		sum += __atomic_load_n(&p->n_rx[q], __ATOMIC_RELAXED);
+	return sum;
+}
+
+/* Waits until the rx count has not moved for 300 ms. */
+static uint64_t
+poller_drain(struct poller *p)
+{
+	uint64_t last = poller_rx_total(p), t = now_ms(), cur;
+
+	while (now_ms() - t < 300) {
+		sleep_ms(20);
+		cur = poller_rx_total(p);
+		if (cur != last) {
+			last = cur;
+			t = now_ms();
+		}
+	}
+	return last;
+}
+
+static void
+poller_send(struct poller *p, int n_bursts)
+{
+	uint64_t t0 = now_ms();
+
+	__atomic_add_fetch(&p->tx_budget, n_bursts, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&p->tx_budget, __ATOMIC_ACQUIRE) > 0 && now_ms() - t0 < WAIT_MS)
+		sleep_ms(5);
+	assert_int_equal(__atomic_load_n(&p->tx_budget, __ATOMIC_ACQUIRE), 0);
+}
+
+/* ---------------------------------------------------------------- testpmd */
+
+static void
+tp_start(struct tp *tp, bool server)
+{
+	char prefix[64], vdev[256];
+	int pipefd[2], fd;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vhu_tp_%d_%d", getpid(), tp_seq);
+	snprintf(tp->log, sizeof(tp->log), "%s/testpmd%d.log", tmpdir, tp_seq++);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%d%s", sock_path, N_QP,
+	         server ? ",server=1" : "");
+	tp->n_start = 0;
+	assert_int_equal(pipe(pipefd), 0);
+	tp->pid = fork();
+	assert_true(tp->pid >= 0);
+	if (tp->pid == 0) {
+		fd = open(tp->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(pipefd[0], 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(pipefd[1]);
+		/* Line-buffered stdout, so that the stats reach the log while it runs. */
+		execlp("stdbuf", "stdbuf", "-oL", TESTPMD, "-l", "0-1", "--no-pci", "--no-huge",
+		       "-m", "256", "--single-file-segments", "--no-telemetry", prefix, "--vdev",
+		       vdev, "--", "-i", "--nb-cores=1", "--rxq=2", "--txq=2",
+		       "--total-num-mbufs=4096", "--forward-mode=txonly", (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[0]);
+	tp->in = fdopen(pipefd[1], "w");
+	assert_non_null(tp->in);
+}
+
+static void
+tp_cmd(struct tp *tp, const char *cmd)
+{
+	fprintf(tp->in, "%s\n", cmd);
+	fflush(tp->in);
+}
+
+/* Reads the whole log into a static buffer. */
+static const char *
+tp_log(const struct tp *tp)
+{
+	static char buf[1 << 20];
+	size_t n = 0;
+	FILE *f = fopen(tp->log, "r");
+
+	if (f != NULL) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static unsigned int
+count_str(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* Sends "stop" and returns the accumulated RX/TX-packets it prints. */
+static void
+tp_stop(struct tp *tp, uint64_t *rx, uint64_t *tx)
+{
+	static const char mark[] = "Accumulated forward statistics for all ports";
+	const char *log, *s;
+	uint64_t t0 = now_ms();
+
+	tp->n_start++;
+	tp_cmd(tp, "stop");
+	do {
+		sleep_ms(50);
+		log = tp_log(tp);
+	} while (count_str(log, mark) < tp->n_start && now_ms() - t0 < WAIT_MS);
+	s = strstr(log, mark);
+	for (unsigned int i = 1; s != NULL && i < tp->n_start; i++)
+		s = strstr(s + 1, mark);
+	assert_non_null(s);
+	s = strstr(s, "RX-packets:");
+	assert_non_null(s);
+	*rx = strtoull(s + strlen("RX-packets:"), NULL, 10);
+	s = strstr(s, "TX-packets:");
+	assert_non_null(s);
+	*tx = strtoull(s + strlen("TX-packets:"), NULL, 10);
+}
+
+static void
+tp_kill(struct tp *tp, int sig)
+{
+	int status;
+
+	if (tp->pid <= 0)
+		return;
+	kill(tp->pid, sig);
+	waitpid(tp->pid, &status, 0);
+	tp->pid = 0;
+	if (tp->in != NULL)
+		fclose(tp->in);
+	tp->in = NULL;
+}
+
+static void
+tp_quit(struct tp *tp)
+{
+	uint64_t t0 = now_ms();
+	int status;
+
+	tp_cmd(tp, "quit");
+	while (waitpid(tp->pid, &status, WNOHANG) == 0) {
+		if (now_ms() - t0 > WAIT_MS) {
+			tp_kill(tp, SIGKILL);
+			fail_msg("testpmd did not quit");
+		}
+		sleep_ms(20);
+	}
+	tp->pid = 0;
+	fclose(tp->in);
+	tp->in = NULL;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static void
+wait_link(struct vhu_port *port, bool up, uint64_t n_connects)
+{
+	struct vhu_port_info info;
+	uint64_t t0 = now_ms();
+
+	for (;;) {
+		assert_int_equal(vhu_port_get_info(port, &info), 0);
+		if (up && info.link_up && info.n_connects >= n_connects &&
+		    info.rxq_enabled == (1u << N_QP) - 1 && info.txq_enabled == (1u << N_QP) - 1)
+			break;
+		if (!up && !info.link_up && info.n_disconnects >= n_connects)
+			break;
+		if (now_ms() - t0 > WAIT_MS)
+			fail_msg("link %s not reached: up=%d qp=%u rxq=%#x txq=%#x",
+			         up ? "up" : "down", info.link_up, info.n_queue_pairs,
+			         info.rxq_enabled, info.txq_enabled);
+		sleep_ms(20);
+	}
+	if (up)
+		assert_int_equal(info.n_queue_pairs, N_QP);
+}
+
+static struct vhu_port *
+port_create(enum vhu_mode mode)
+{
+	struct vhu_port_opts opts = {
+		.path = sock_path,
+		.mode = mode,
+		.mp = mp,
+		.qsbr = qsbr,
+		.tx_retries = -1,
+	};
+	struct vhu_port *port = vhu_port_create(&opts);
+
+	assert_non_null(port);
+	g_port = port;
+	return port;
+}
+
+static void
+port_totals(struct vhu_port *port, struct vhu_queue_stats *sum)
+{
+	struct vhu_queue_stats st;
+	uint16_t q;
+
+	memset(sum, 0, sizeof(*sum));
+	for (q = 0; q < N_QP; q++) {
+		assert_int_equal(vhu_port_stats_get(port, q, &st), 0);
+		sum->rx_packets += st.rx_packets;
+		sum->tx_packets += st.tx_packets;
+		sum->tx_drops += st.tx_drops;
+	}
+}
+
+/* Guest → vhost: testpmd txonly for 'ms'; every packet it sent arrives, on both queues. */
+static void
+check_guest_to_vhost(struct tp *tp, struct poller *p, struct vhu_port *port, unsigned int ms)
+{
+	uint64_t before = poller_drain(p), rx0[N_QP], tp_rx, tp_tx, got;
+	struct vhu_queue_stats st;
+	unsigned int q;
+
+	for (q = 0; q < N_QP; q++)
+		rx0[q] = __atomic_load_n(&p->n_rx[q], __ATOMIC_RELAXED);
+	tp_cmd(tp, "set fwd txonly");
+	tp_cmd(tp, "start");
+	sleep_ms(ms);
+	tp_stop(tp, &tp_rx, &tp_tx);
+	got = poller_drain(p) - before;
+	print_message("  guest->vhost: testpmd TX-packets %" PRIu64 ", vhu_rx_burst %" PRIu64 "\n",
+	              tp_tx, got);
+	assert_true(tp_tx > 0);
+	assert_int_equal(got, tp_tx);
+	for (q = 0; q < N_QP; q++) {
+		assert_true(__atomic_load_n(&p->n_rx[q], __ATOMIC_RELAXED) > rx0[q]);
+		assert_int_equal(vhu_port_stats_get(port, q, &st), 0);
+		assert_int_equal(st.rx_packets, __atomic_load_n(&p->n_rx[q], __ATOMIC_RELAXED));
+	}
+}
+
+/* Vhost → guest: TX_BURSTS bursts over both queues; testpmd rxonly counts what we enqueued. */
+static void
+check_vhost_to_guest(struct tp *tp, struct poller *p, struct vhu_port *port)
+{
+	struct vhu_queue_stats s0, s1;
+	uint64_t tp_rx, tp_tx, sent0 = __atomic_load_n(&p->n_tx_sent, __ATOMIC_RELAXED);
+
+	port_totals(port, &s0);
+	tp_cmd(tp, "set fwd rxonly");
+	tp_cmd(tp, "start");
+	sleep_ms(300);
+	poller_send(p, TX_BURSTS);
+	sleep_ms(300);
+	tp_stop(tp, &tp_rx, &tp_tx);
+	port_totals(port, &s1);
+	print_message("  vhost->guest: offered %d, tx %" PRIu64 " drops %" PRIu64
+	              ", testpmd RX-packets %" PRIu64 "\n",
+	              TX_BURSTS * BURST, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
+	              tp_rx);
+	assert_int_equal(__atomic_load_n(&p->n_tx_sent, __ATOMIC_RELAXED) - sent0,
+	                 TX_BURSTS * BURST);
+	assert_int_equal(s1.tx_packets - s0.tx_packets + s1.tx_drops - s0.tx_drops,
+	                 TX_BURSTS * BURST);
+	assert_true(s1.tx_packets > s0.tx_packets);
+	assert_int_equal(tp_rx, s1.tx_packets - s0.tx_packets);
+}
+
+/* Kills the guest in the middle of its traffic, restarts it, and checks both directions. */
+static void
+check_reconnect(struct tp *tp, struct poller *p, struct vhu_port *port, bool tp_server)
+{
+	uint64_t rx_before;
+
+	tp_cmd(tp, "set fwd txonly");
+	tp_cmd(tp, "start");
+	sleep_ms(300);
+	rx_before = poller_rx_total(p);
+	__atomic_add_fetch(&p->tx_budget, 1000000, __ATOMIC_RELEASE); /* both ways busy */
+	sleep_ms(200);
+	tp_kill(tp, SIGKILL);
+	wait_link(port, false, 1);
+	__atomic_store_n(&p->tx_budget, 0, __ATOMIC_RELEASE);
+	assert_true(poller_rx_total(p) > rx_before);
+	print_message("  killed testpmd in mid-traffic after %" PRIu64 " rx, link down\n",
+	              poller_rx_total(p));
+	if (tp_server)
+		unlink(sock_path); /* SIGKILLed virtio_user leaves its socket file */
+	tp_start(tp, tp_server);
+	wait_link(port, true, 2);
+	check_guest_to_vhost(tp, p, port, 500);
+	check_vhost_to_guest(tp, p, port);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* vhost-user-client: testpmd's virtio_user serves (server=1), we connect and reconnect. */
+static void
+test_vhost_client_mode(void **state)
+{
+	struct tp *tp = &g_tp;
+	struct poller *p = &g_poller;
+	struct vhu_port *port;
+	unsigned int in_use0 = rte_mempool_in_use_count(mp);
+
+	(void)state;
+	/* Port first: librte_vhost retries the connection until testpmd listens. */
+	port = port_create(VHU_MODE_CLIENT);
+	tp_start(tp, true);
+	wait_link(port, true, 1);
+	poller_start(p, port);
+	check_guest_to_vhost(tp, p, port, 500);
+	check_vhost_to_guest(tp, p, port);
+	check_reconnect(tp, p, port, true);
+	tp_quit(tp);
+	wait_link(port, false, 2);
+	poller_stop(p);
+	assert_int_equal(rte_mempool_in_use_count(mp), in_use0);
+	vhu_port_destroy(port);
+	g_port = NULL;
+	unlink(sock_path);
+}
+
+/* vhost-user (server): we serve, testpmd's virtio_user connects; destroy while connected. */
+static void
+test_vhost_server_mode(void **state)
+{
+	struct tp *tp = &g_tp;
+	struct poller *p = &g_poller;
+	struct vhu_port *port;
+	struct vhu_port_info info;
+	unsigned int in_use0 = rte_mempool_in_use_count(mp);
+
+	(void)state;
+	port = port_create(VHU_MODE_SERVER);
+	tp_start(tp, false);
+	wait_link(port, true, 1);
+	poller_start(p, port);
+	check_guest_to_vhost(tp, p, port, 500);
+	check_vhost_to_guest(tp, p, port);
+	check_reconnect(tp, p, port, false);
+	/* Port removal with the guest connected and sending: stop polling, then destroy. */
+	tp_cmd(tp, "set fwd txonly");
+	tp_cmd(tp, "start");
+	sleep_ms(200);
+	poller_stop(p);
+	assert_int_equal(vhu_port_get_info(port, &info), 0);
+	assert_true(info.link_up);
+	vhu_port_destroy(port);
+	g_port = NULL;
+	assert_int_equal(access(sock_path, F_OK), -1); /* server socket removed */
+	tp_kill(tp, SIGKILL);
+	assert_int_equal(rte_mempool_in_use_count(mp), in_use0);
+}
+
+/* Server mode: a socket file nobody listens on is replaced; a live one or a file is refused. */
+static void
+test_vhost_stale_socket(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct vhu_port_opts opts = {
+		.path = sock_path, .mode = VHU_MODE_SERVER, .mp = mp, .qsbr = qsbr, .tx_retries = -1
+	};
+	struct vhu_port *port;
+	int fd;
+
+	(void)state;
+	strcpy(sun.sun_path, sock_path);
+	unlink(sock_path);
+
+	/* Stale: bound, then closed without unlink (a killed server). */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	port = vhu_port_create(&opts);
+	assert_non_null(port);
+	vhu_port_destroy(port);
+
+	/* Live: something listens. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_null(vhu_port_create(&opts));
+	assert_int_equal(rte_errno, EADDRINUSE);
+	close(fd);
+	unlink(sock_path);
+
+	/* Not a socket. */
+	fd = open(sock_path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
+	assert_null(vhu_port_create(&opts));
+	assert_int_equal(rte_errno, EEXIST);
+	unlink(sock_path);
+
+	/* Options are validated. */
+	opts.qsbr = NULL;
+	assert_null(vhu_port_create(&opts));
+	assert_int_equal(rte_errno, EINVAL);
+	vhu_port_destroy(NULL);
+}
+
+static int
+test_teardown(void **state)
+{
+	(void)state;
+	if (g_polling)
+		poller_stop(&g_poller);
+	tp_kill(&g_tp, SIGKILL);
+	vhu_port_destroy(g_port);
+	g_port = NULL;
+	unlink(sock_path);
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	char prefix[64];
+	char *argv[] = {
+		"test_vhost",
+		"-l",
+		"0",
+		"--no-huge",
+		"--no-pci",
+		"-m",
+		"256",
+		"--no-telemetry",
+		prefix,
+		"--log-level=user.vs.vhost:info",
+		"--log-level=lib.vhost.*:warning",
+	};
+	size_t sz;
+
+	(void)state;
+	if (system("command -v " TESTPMD " >/dev/null 2>&1") != 0) {
+		print_message("SKIP: " TESTPMD " not found (Debian: dpdk package)\n");
+		return -1;
+	}
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vhu_test_%d", getpid());
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/vhu_test_%d", getpid());
+	mkdir(tmpdir, 0700);
+	snprintf(sock_path, sizeof(sock_path), "%s/vhu.sock", tmpdir);
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0)
+		return -1;
+	mp = rte_pktmbuf_pool_create("vhu_test", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                             SOCKET_ID_ANY);
+	sz = rte_rcu_qsbr_get_memsize(1);
+	qsbr = rte_zmalloc("vhu_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (mp == NULL || qsbr == NULL || rte_rcu_qsbr_init(qsbr, 1) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rte_free(qsbr);
+	rte_mempool_free(mp);
+	rte_eal_cleanup();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_vhost_stale_socket, test_teardown),
+		cmocka_unit_test_teardown(test_vhost_client_mode, test_teardown),
+		cmocka_unit_test_teardown(test_vhost_server_mode, test_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
