@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -538,7 +539,12 @@ test_vhost_stale_socket(void **state)
 	struct vhu_port_opts opts = {
 		.path = sock_path, .mode = VHU_MODE_SERVER, .mp = mp, .qsbr = qsbr, .tx_retries = -1
 	};
+	struct rte_mbuf *pkts[2 * BURST];
+	struct vhu_queue_stats qs;
+	struct vhu_port_info info;
 	struct vhu_port *port;
+	struct group *grp;
+	struct stat st;
 	int fd;
 
 	(void)state;
@@ -549,9 +555,32 @@ test_vhost_stale_socket(void **state)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	close(fd);
+	grp = getgrgid(getegid());
+	assert_non_null(grp);
+	opts.sock_mode = 0660;
+	opts.sock_group = grp->gr_name;
 	port = vhu_port_create(&opts);
 	assert_non_null(port);
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0660);
+	assert_int_equal(st.st_gid, getegid());
+
+	/* No guest yet: rx finds nothing, tx drops (and the caller frees) everything. */
+	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, pkts, BURST), 0);
+	assert_int_equal(vhu_rx_burst(port, 0, pkts + BURST, BURST), 0);
+	assert_int_equal(vhu_tx_burst(port, 1, pkts, BURST), 0);
+	rte_pktmbuf_free_bulk(pkts, BURST);
+	assert_int_equal(vhu_port_stats_get(port, 1, &qs), 0);
+	assert_int_equal(qs.tx_drops, BURST);
+	assert_int_equal(qs.tx_packets + qs.rx_packets, 0);
+	assert_int_equal(vhu_port_get_info(port, &info), 0);
+	assert_false(info.link_up);
+	assert_int_equal(info.vid, -1);
 	vhu_port_destroy(port);
+	assert_int_equal(access(sock_path, F_OK), -1);
+	opts.sock_mode = 0;
+	opts.sock_group = NULL;
 
 	/* Live: something listens. */
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -631,10 +660,17 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	char cmd[256];
+
 	(void)state;
 	rte_free(qsbr);
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
+	/* EAL runtime directories (ours and testpmd's) and the testpmd logs. */
+	snprintf(cmd, sizeof(cmd), "rm -rf /var/run/dpdk/vhu_test_%d /var/run/dpdk/vhu_tp_%d_* %s",
+	         getpid(), getpid(), tmpdir);
+	if (system(cmd) != 0)
+		print_message("cleanup failed: %s\n", cmd);
 	return 0;
 }
 
