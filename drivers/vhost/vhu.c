@@ -32,6 +32,16 @@ RTE_LOG_REGISTER_DEFAULT(vhu_logtype, INFO);
 #define VHU_RING_GUEST_RX(q) ((uint16_t)(2 * (q)))
 #define VHU_RING_GUEST_TX(q) ((uint16_t)(2 * (q) + 1))
 
+/* Checksum and segmentation offloads, turned off unless the caller asks for them (as OVS
+ * does without userspace-tso): with them, a guest sends 64 KiB TSO frames with partial
+ * checksums that nothing downstream of the switch would finish. */
+#define VHU_OFFLOAD_FEATURES                                                                       \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                         \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                   \
+	 (1ULL << VIRTIO_NET_F_GUEST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+
 /* One direction of one queue pair: written by the one PMD polling it, read by the control
  * thread.  Own cache line, so rx and tx PMDs do not share one. */
 struct vhu_dir {
@@ -456,6 +466,11 @@ vhu_port_create(const struct vhu_port_opts *opts)
 	if (rte_vhost_driver_register(port->path, flags) != 0) {
 		rc = -EIO;
 		goto err_unlink;
+	}
+	if (!opts->offloads &&
+	    rte_vhost_driver_disable_features(port->path, VHU_OFFLOAD_FEATURES) != 0) {
+		rc = -EIO;
+		goto err_unregister;
 	}
 	if (rte_vhost_driver_callback_register(port->path, &vhu_ops) != 0 ||
 	    rte_vhost_driver_start(port->path) != 0) {

@@ -79,6 +79,9 @@ struct vhu_port_opts {
 	/** Extra enqueue attempts per burst while the ring is full (each may notify the guest);
 	 * negative selects VHU_TX_RETRIES_DEFAULT, 0 gives at most one notification per burst. */
 	int tx_retries;
+	/** Keep the checksum/TSO/UFO virtio-net features (off by default: the packets then
+	 * need ol_flags handling downstream, see RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS). */
+	bool offloads;
 };
 
 /** Snapshot of a port's state (control thread, or a PMD after its reload sequence moved). */

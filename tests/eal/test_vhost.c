@@ -359,6 +359,17 @@ wait_link(struct vhu_port *port, bool up, uint64_t n_connects)
 		assert_int_equal(info.n_queue_pairs, N_QP);
 }
 
+/* The "caller-provided synchronize" variant of the grace period; counts its calls. */
+static unsigned int n_sync;
+
+static void
+sync_cb(void *arg)
+{
+	__atomic_add_fetch(&n_sync, 1, __ATOMIC_RELAXED);
+	rte_rcu_qsbr_synchronize(arg, RTE_QSBR_THRID_INVALID);
+}
+
+/* Client ports pass the RCU variable, server ports a synchronize callback. */
 static struct vhu_port *
 port_create(enum vhu_mode mode)
 {
@@ -366,7 +377,9 @@ port_create(enum vhu_mode mode)
 		.path = sock_path,
 		.mode = mode,
 		.mp = mp,
-		.qsbr = qsbr,
+		.qsbr = mode == VHU_MODE_CLIENT ? qsbr : NULL,
+		.synchronize = mode == VHU_MODE_CLIENT ? NULL : sync_cb,
+		.synchronize_arg = qsbr,
 		.tx_retries = -1,
 	};
 	struct vhu_port *port = vhu_port_create(&opts);
@@ -526,6 +539,8 @@ test_vhost_server_mode(void **state)
 	assert_true(info.link_up);
 	vhu_port_destroy(port);
 	g_port = NULL;
+	/* One grace period per destroy_device: the kill, and the destroy. */
+	assert_int_equal(__atomic_load_n(&n_sync, __ATOMIC_RELAXED), 2);
 	assert_int_equal(access(sock_path, F_OK), -1); /* server socket removed */
 	tp_kill(tp, SIGKILL);
 	assert_int_equal(rte_mempool_in_use_count(mp), in_use0);
