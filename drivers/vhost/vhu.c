@@ -179,7 +179,10 @@ vhu_destroy_device(int vid)
 	__atomic_store_n(&port->vid, -1, __ATOMIC_RELEASE);
 	request_reload__(port);
 	/* A PMD that loaded the old vid before the store is inside rx/tx until its next
-	 * quiescent state; librte_vhost frees the virtqueues after we return. */
+	 * quiescent state; librte_vhost frees the virtqueues after we return.  Waiting is safe
+	 * here, unlike in vring_state_changed: librte_vhost calls destroy_device (disconnect,
+	 * GET_VRING_BASE, RESET_OWNER, driver unregister) without the virtqueue locks, so a
+	 * PMD blocked on a vq access_lock in rte_vhost_enqueue_burst() gets through. */
 	synchronize__(port);
 	for (q = 0; q < VHU_MAX_QUEUE_PAIRS; q++) {
 		__atomic_store_n(&port->queues[q].rx.enabled, 0, __ATOMIC_RELEASE);

@@ -25,6 +25,16 @@
  *    with its tx queue lock); librte_vhost's own per-vring lock keeps the ring safe anyway.
  *  - The PMDs poll vhu_port_reload_seq() and re-read vhu_port_get_info() when it moved, to
  *    follow queues enabled or disabled at run time.
+ *
+ * A PMD iteration, in short (the RCU variable is the one given in vhu_port_opts.qsbr):
+ *
+ *	rte_rcu_qsbr_quiescent(qsbr, pmd->rcu_id);
+ *	if (vhu_port_reload_seq(port) != pmd->seen_seq)      -- rare: re-read the queue masks
+ *		pmd_reload(pmd);                              -- vhu_port_get_info()
+ *	n = vhu_rx_burst(port, qid, pkts, VS_BURST_MAX);      -- mbufs now ours
+ *	...
+ *	sent = vhu_tx_burst(port, qid, out, n_out);           -- copies; drops counted
+ *	rte_pktmbuf_free_bulk(out, n_out);                    -- always free all of them
  */
 #ifndef VHU_H
 #define VHU_H
