@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Seed corpus generator for the fuzz targets (run by meson tests and
+ * scripts/fuzz.sh before fuzzing; nothing generated is committed).
+ *
+ *   fuzz_seeds DIR
+ *
+ * writes DIR/parse/ (valid frames of every layer from scripts/pcapgen
+ * pkt_build.h, plus cut and tagged variants), DIR/flow_syntax/ (flows in
+ * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
+ * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
+ * and DIR/mac/ (operation streams).  Files are named by index, so a rerun
+ * overwrites the same seeds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pkt_build.h"
+#include "vs_ctl_proto.h"
+
+static const char *out_dir;
+
+static void
+mkdir_or_die(const char *path)
+{
+	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+}
+
+static void
+write_seed(const char *target, unsigned int idx, const void *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", out_dir, target);
+	mkdir_or_die(path);
+	snprintf(path, sizeof(path), "%s/%s/seed-%04u", out_dir, target, idx);
+	f = fopen(path, "wb");
+	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* --- frames ------------------------------------------------------------ */
+
+static unsigned int n_frames;
+
+static void
+emit_frame(const struct pb_flow *f)
+{
+	static uint8_t buf[PB_FRAME_MAX];
+	size_t len = pb_build(f, buf, sizeof(buf), 0);
+
+	if (len == 0) {
+		fprintf(stderr, "fuzz_seeds: pb_build failed for seed %u\n", n_frames);
+		exit(1);
+	}
+	write_seed("parse", n_frames++, buf, len);
+	/* The same frame cut inside its last header: a truncation to start from. */
+	if (len > 30)
+		write_seed("parse", n_frames++, buf, len - 7);
+}
+
+static void
+gen_frames(void)
+{
+	static const uint8_t ip_opts[4] = { 0x94, 0x04, 0, 0 }; /* router alert */
+	static const uint8_t tcp_opts[4] = { 0x02, 0x04, 0x05, 0xb4 }; /* MSS */
+	static const uint8_t payload[16] = "sluice fuzz seed";
+	static const uint8_t protos[] = { PB_IPPROTO_UDP, PB_IPPROTO_TCP, PB_IPPROTO_SCTP,
+		                          PB_IPPROTO_ICMP, 47 };
+	static const uint8_t ext_types[] = { PB_IPPROTO_HOPOPTS, PB_IPPROTO_ROUTING,
+		                             PB_IPPROTO_FRAGMENT, PB_IPPROTO_DSTOPTS };
+	struct pb_flow f, inner;
+	unsigned int i, v;
+
+	for (v = 0; v <= PB_VLAN_MAX; v++) {
+		for (i = 0; i < sizeof(protos); i++) {
+			pb_flow_init(&f);
+			f.n_vlans = (uint8_t)v;
+			f.vlan_tpid[0] = v == 2 ? PB_ETH_QINQ : PB_ETH_VLAN;
+			f.vlan_tpid[1] = PB_ETH_VLAN;
+			f.vlan_tci[0] = 0x2064;
+			f.vlan_tci[1] = 0x0005;
+			f.proto = protos[i];
+			f.payload = payload;
+			f.payload_len = sizeof(payload);
+			emit_frame(&f);
+			/* IPv6 flavour (ICMPv6 instead of ICMP). */
+			f.l3 = PB_L3_IPV6;
+			if (f.proto == PB_IPPROTO_ICMP)
+				f.proto = PB_IPPROTO_ICMPV6;
+			emit_frame(&f);
+		}
+	}
+	/* IPv4 options, TCP options, fragments. */
+	pb_flow_init(&f);
+	f.proto = PB_IPPROTO_TCP;
+	f.ip_opts = ip_opts;
+	f.ip_opts_len = sizeof(ip_opts);
+	f.tcp_opts = tcp_opts;
+	f.tcp_opts_len = sizeof(tcp_opts);
+	f.tcp_flags = PB_TCP_SYN;
+	emit_frame(&f);
+	f.ip_frag = PB_IP_MF;
+	emit_frame(&f);
+	f.ip_frag = 3;
+	emit_frame(&f);
+	/* IPv6 extension chains. */
+	for (i = 0; i < sizeof(ext_types); i++) {
+		pb_flow_init(&f);
+		f.l3 = PB_L3_IPV6;
+		f.proto = PB_IPPROTO_TCP;
+		f.n_ext = 2;
+		f.ext[0].type = ext_types[i];
+		f.ext[1].type = PB_IPPROTO_DSTOPTS;
+		f.ext[1].len8 = 1;
+		f.ext[0].frag_off = i & 1 ? 5 : 0;
+		f.ext[0].frag_more = true;
+		emit_frame(&f);
+	}
+	/* ARP request and reply, a raw ethertype. */
+	pb_flow_init(&f);
+	f.l3 = PB_L3_ARP;
+	emit_frame(&f);
+	f.arp_op = 2;
+	f.n_vlans = 1;
+	f.vlan_tpid[0] = PB_ETH_VLAN;
+	f.vlan_tci[0] = 10;
+	emit_frame(&f);
+	pb_flow_init(&f);
+	f.l3 = PB_L3_RAW;
+	f.ethertype = 0x88cc;
+	f.payload = payload;
+	f.payload_len = sizeof(payload);
+	emit_frame(&f);
+	/* ICMP error quoting a packet; VXLAN carrying a TCP frame. */
+	pb_flow_init(&inner);
+	inner.proto = PB_IPPROTO_TCP;
+	pb_flow_init(&f);
+	f.proto = PB_IPPROTO_ICMP;
+	f.icmp_type = 3;
+	f.icmp_code = 4;
+	f.inner = &inner;
+	emit_frame(&f);
+	pb_flow_init(&f);
+	f.dport = PB_VXLAN_PORT;
+	f.vxlan = true;
+	f.vni = 42;
+	f.inner = &inner;
+	emit_frame(&f);
+	/* Minimal Ethernet frames. */
+	write_seed("parse", n_frames++, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00", 14);
+	write_seed("parse", n_frames++, "\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x81\x00\x00\x0a", 16);
+}
+
+/* --- flows, config files --------------------------------------------- */
+
+static const char *const flows[] = {
+	"priority=0,actions=normal",
+	"table=0,priority=100,in_port=vm1,ip,nw_dst=10.0.0.0/8 actions=dec_ttl,resubmit(,1)",
+	"table=1,tcp,tp_dst=80 actions=mod_dl_dst:02:00:00:00:00:02,output:uplink",
+	"table=1,priority=10,udp,tp_dst=5000 actions=output:2",
+	"cookie=0x1234,idle_timeout=10,hard_timeout=60,arp,arp_op=1,arp_spa=10.0.0.1 "
+	"actions=flood",
+	"dl_src=02:00:00:00:00:01/ff:ff:ff:00:00:00,dl_dst=02:00:00:00:00:02,dl_type=0x0800 "
+	"actions=all",
+	"dl_vlan=100,dl_vlan_pcp=3 actions=strip_vlan,output:3",
+	"vlan_tci=0x1064/0x1fff actions=mod_vlan_vid:200,mod_vlan_pcp:5,in_port",
+	"ipv6,ipv6_src=fd00::1/64,ipv6_dst=fd00::2 actions=output:1",
+	"tcp6,tp_src=1024/0xfc00,tcp_flags=+syn-ack actions=drop",
+	"icmp,icmp_type=8,icmp_code=0,nw_tos=16,nw_ttl=64 actions=in_port",
+	"icmp6,icmp_type=135 actions=normal",
+	"ip,ip_frag=first,ip_dscp=46,nw_proto=17 actions=goto_table:5",
+	"metadata=0x5/0xff,reg0=1,reg7=0xffffffff actions=set_field:10.0.0.9->nw_dst,output:1",
+	"udp,nw_src=192.168.0.0/255.255.0.0 actions=mod_nw_src:1.2.3.4,mod_tp_src:99,"
+	"mod_nw_tos:8,push_vlan:0x8100,set_field:0x64->vlan_tci,output:down",
+	"arp,arp_sha=02:00:00:00:00:01,arp_tha=00:00:00:00:00:00,arp_tpa=10.0.0.2 actions=ct_clear,"
+	"mod_dl_src:02:00:00:00:00:09,resubmit(vm1,2)",
+	"ct_state=+trk+est,ct_zone=5,ct_mark=1/0xff,ip actions=ct(commit,zone=5,table=3)",
+	"sctp,tp_dst=9 actions=output:p-4",
+	"in_port=65279 actions=drop",
+	"",
+};
+
+static void
+gen_flows(void)
+{
+	static char file[65536];
+	unsigned int i;
+	size_t off = 0;
+
+	for (i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
+		write_seed("flow_syntax", i, flows[i], strlen(flows[i]));
+	/* Config files: comments, quotes, add and del lines, other commands. */
+	off += (size_t)snprintf(file + off, sizeof(file) - off,
+	                        "# sluice config\nport add sink dpdk net_null0,no-rx=1\n"
+	                        "flow del\nflow del --strict priority=0\n");
+	for (i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		char one[1024];
+		int n;
+
+		n = snprintf(one, sizeof(one), "flow add %s%s\n", flows[i],
+		             i % 3 == 0 ? "   # trailing comment" : "");
+		write_seed("config_line", i, one, (size_t)n);
+		off += (size_t)snprintf(file + off, sizeof(file) - off, "%s", one);
+	}
+	off += (size_t)snprintf(file + off, sizeof(file) - off,
+	                        "flow add \"tcp,tp_dst=22 actions=drop\"\n"
+	                        "\tflow  del  ip,nw_src=10.0.0.1\r\npmd sleep 100\n");
+	write_seed("config_line", i, file, off);
+}
+
+/* --- control requests -------------------------------------------------- */
+
+static void
+gen_requests(void)
+{
+	static char *const r0[] = { "show" };
+	static char *const r1[] = { "flow", "add", "tcp,tp_dst=80 actions=output:1" };
+	static char *const r2[] = { "port", "add", "p0", "dpdk", "net_null0", "rxq=2" };
+	static char *const r3[] = { "flow", "dump", "--names", "" };
+	static char *const r4[] = { "megaflow", "set", "idle-ms=100", "--json" };
+	static const struct {
+		char *const *argv;
+		int argc;
+		uint32_t flags;
+	} reqs[] = {
+		{ r0, 1, 0 }, { r1, 3, 0 }, { r2, 6, VS_CTL_F_JSON }, { r3, 4, 0 }, { r4, 4, 0 },
+	};
+	uint8_t buf[1 + 4096];
+	unsigned int i, idx = 0;
+
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		ssize_t n = vs_ctl_req_encode(buf + 1, sizeof(buf) - 1, reqs[i].flags,
+		                              reqs[i].argc, reqs[i].argv);
+
+		if (n < 0) {
+			fprintf(stderr, "fuzz_seeds: cannot encode request %u\n", i);
+			exit(1);
+		}
+		buf[0] = (uint8_t)(i * 37); /* chunk-size seed */
+		write_seed("ctl_proto", idx++, buf, (size_t)n + 1);
+		/* Cut short, and followed by a second request. */
+		write_seed("ctl_proto", idx++, buf, (size_t)n - 3);
+		memcpy(buf + 1 + n, buf + 1, (size_t)n);
+		write_seed("ctl_proto", idx++, buf, 2 * (size_t)n + 1);
+	}
+}
+
+/* --- MAC operation streams --------------------------------------------- */
+
+static void
+gen_mac(void)
+{
+	/* size, aging, then (op, mac, vlan, port): learn, lookup, tick, flush, dump... */
+	static const uint8_t s0[] = { 0, 5,  0, 1, 0, 1, 3, 1, 0, 0, 0, 2, 1, 1, 5, 0, 0,
+		                      0, 3, 1, 0, 0, 9, 0, 0, 0, 5, 7, 0, 0, 3, 1, 0, 0 };
+	static const uint8_t s1[] = { 1, 3,  0, 1, 1, 2, 0, 1, 1, 3, 3, 1, 1, 0, 6, 1, 0,
+		                      3, 3, 1, 1, 0, 7, 0, 4, 0, 8, 0, 9, 0, 3, 0, 0, 0 };
+	static const uint8_t s2[] = { 4, 15, 0, 2, 0, 1, 0, 3, 1, 2, 0, 4, 2, 3, 0, 5, 3,
+		                      4, 0, 14, 0, 1, 4, 14, 0, 0, 6, 0, 0, 0, 9, 0, 0, 0 };
+
+	write_seed("mac", 0, s0, sizeof(s0));
+	write_seed("mac", 1, s1, sizeof(s1));
+	write_seed("mac", 2, s2, sizeof(s2));
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	out_dir = argv[1];
+	mkdir_or_die(out_dir);
+	gen_frames();
+	gen_flows();
+	gen_requests();
+	gen_mac();
+	return 0;
+}
