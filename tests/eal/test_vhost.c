@@ -493,12 +493,16 @@ test_vhost_client_mode(void **state)
 	struct poller *p = &g_poller;
 	struct vhu_port *port;
 	unsigned int in_use0 = rte_mempool_in_use_count(mp);
+	uint64_t seq0;
 
 	(void)state;
 	/* Port first: librte_vhost retries the connection until testpmd listens. */
 	port = port_create(VHU_MODE_CLIENT);
+	seq0 = vhu_port_reload_seq(port);
 	tp_start(tp, true);
 	wait_link(port, true, 1);
+	/* new_device and the vring enables asked the PMDs to reload. */
+	assert_true(vhu_port_reload_seq(port) > seq0);
 	poller_start(p, port);
 	check_guest_to_vhost(tp, p, port, 500);
 	check_vhost_to_guest(tp, p, port);
