@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# sluice benchmark, scenario "l2": one in_port -> output rule, 64-byte frames, 1 and
-# 10,000 UDP flows, one forwarding core, against
+# sluice benchmark, scenario "l2": one in_port -> output rule, 64-byte frames, 1, 1,000,
+# 10,000, 100,000 (and 1,000,000: reported missing, see below) UDP flows, plus "l2-20masks"
+# (10,000 flows through 20 rules with 20 different megaflow masks), one forwarding core, against
 #   floor   dpdk-testpmd io forwarding (net_pcap infinite_rx -> net_null), no switch at all
 #   sluice  build/src/sluiced, one PMD (lcore 1), gen=net_pcap0 infinite_rx, sink=net_null0
 #   ovs     Open vSwitch 3.1 + DPDK 22.11 (Debian openvswitch-switch-dpdk), one PMD (core 1),
@@ -10,11 +11,12 @@
 #
 # usage: scripts/bench/run.sh [--quick] [--rounds N] [--dur S] [--only REGEX]
 #                             [--skip-ovs] [--skip-floor] [--no-build] [--keep-hugepages]
-#   --quick      DUR=3 s, 1 round (about 45 s; the default run takes about 3.5 min)
+#   --quick      DUR=3 s, 1 round (about 2 min; the default run takes about 9 min)
 #   --rounds N   rounds per scenario and system (default 3)
 #   --dur S      measurement window in seconds (default 8); warm-up is always WARM=2 s
 #   --only RE    extended regex over "SCENARIO/SYSTEM", e.g. 'l2-10k/(sluice|ovs)'
-#                (scenarios: l2-1flow, l2-10k; systems: floor, sluice, ovs)
+#                (scenarios: l2-1flow, l2-1k, l2-10k, l2-100k, l2-1m, l2-20masks;
+#                systems: floor, sluice, ovs)
 #   --no-build   do not run scripts/setup.sh (use build/src/sluiced as it is)
 #   --rev REV    benchmark the committed revision REV instead of the work tree: it is
 #                exported (git archive) into the work dir and built there (~25 s)
@@ -194,7 +196,7 @@ HP_KB=$(awk '/Hugepagesize/{print $2}' /proc/meminfo)
 # dpdk-socket-mem and then grows to ~890 MB (its 262,144-mbuf shared pool; it halves the
 # pool when it cannot get that, which would change its memory figure).
 OVS_HP_MB=$(( OVS_SOCKET_MEM > 448 ? OVS_SOCKET_MEM + 448 : 896 ))
-HP_NEED_MB=512
+HP_NEED_MB=704   # the 100k floor: testpmd -m 640
 [ $SKIP_OVS = 1 ] || HP_NEED_MB=$OVS_HP_MB
 HP_NEED=$(( HP_NEED_MB * 1024 / HP_KB ))
 HP_MISSING=""
@@ -237,6 +239,44 @@ for f in udp_1flow udp_10k; do
 	[ "$m" = "${MD5_EXPECT[$f]}" ] || note "$f.pcap md5 $m differs from the peer's inputs (${MD5_EXPECT[$f]})"
 done
 pcap_count() { echo $(( ($(stat -c %s "$1") - 24) / 76 )); }   # 60-byte frames only
+# 1k and 100k: the project's own generator (built by scripts/setup.sh; with --rev the one of
+# that revision), 60-byte frames, N distinct 5-tuples (src 10.1.x.y, sport 1024 + i % 60000,
+# dst 10.0.0.2:5000). Every system reads the same file.
+PCAPGEN=$BUILD/scripts/pcapgen/sluice-pcapgen
+[ -n "$REV" ] && [ -x "$SRC/build/scripts/pcapgen/sluice-pcapgen" ] && PCAPGEN=$SRC/build/scripts/pcapgen/sluice-pcapgen
+declare -A PCAP_MISSING=()
+for nf in 1k:1000 100k:100000; do
+	f=udp_${nf%%:*}
+	if [ ! -x "$PCAPGEN" ]; then
+		PCAP_MISSING[$f]="missing: input $f.pcap: $PCAPGEN not built"
+	elif ! "$PCAPGEN" --out "$PC/$f.pcap" --flows "${nf##*:}" --dport 5000 >> "$W/log/pcaps.log" 2>&1 \
+	     || [ "$(pcap_count "$PC/$f.pcap")" != "${nf##*:}" ]; then
+		PCAP_MISSING[$f]="missing: input $f.pcap: sluice-pcapgen failed, see $W/log/pcaps.log"
+	fi
+	[ -n "${PCAP_MISSING[$f]:-}" ] && log "${PCAP_MISSING[$f]}"
+done
+# 1M flows: not replayable by OVS (peer pitfall 17) and sluice cannot be fed over vhost-user
+# (no vhost-user port yet, issue 6), so no udp_1m.pcap is generated; see L2_1M_* below.
+L2_1M_SLUICE="missing: sluice has no vhost-user port yet (issue 6), so it cannot be fed by the testpmd vhost-user feeder the 1M case needs"
+L2_1M_OVS="missing: OVS cannot replay a 1M-packet pcap (mempool cap 262,144 mbufs, peer pitfall 17) and the peer's testpmd vhost-user feeder is not ported into this script (nothing to compare it with until sluice has vhost-user ports, issue 6); the peer's own run measured it: feeder-limited 10.1-13.4 Mpps, capacity 11-17 Mpps"
+L2_1M_FLOOR="missing: a 1M-packet net_pcap replay needs 1M x 2 KB mbufs (~2.3 GB of hugepages), more than this run takes; the peer feeds 1M flows through a 256 B-mbuf testpmd feeder instead (different path, not ported)"
+# the l2-20masks rule set: rule k (priority 200-k) matches udp, in_port=gen, one of 20
+# disjoint nw_src blocks that together cover udp_10k's sources (10.1.0.1-10.1.39.250), and
+# nw_dst=10.2.0.0/(8+k) (every packet has dst 10.2.0.1, so it always matches): the
+# (nw_src, nw_dst) mask is different for every rule, and the union of the masks of the
+# rules before rule k still grows with k (sluice ORs the masks of every rule it compares into
+# the megaflow mask). Then priority=0,in_port=gen -> sink.
+MASK_SRCS=(10.1.36.0/22 10.1.32.0/22 10.1.28.0/22 10.1.24.0/22 10.1.20.0/22 10.1.16.0/22
+	10.1.12.0/22 10.1.8.0/22 10.1.4.0/22 10.1.2.0/23 10.1.1.0/24 10.1.0.192/26 10.1.0.128/26
+	10.1.0.64/26 10.1.0.32/27 10.1.0.16/28 10.1.0.8/29 10.1.0.4/30 10.1.0.2/31 10.1.0.1/32)
+masks_rules() { # $1 in_port $2 output -> the 21 rules, one a line (ovs-ofctl spelling)
+	local k
+	for k in "${!MASK_SRCS[@]}"; do
+		echo "priority=$((200 - k)),udp,in_port=$1,nw_src=${MASK_SRCS[$k]},nw_dst=10.2.0.0/$((8 + k)),actions=output:$2"
+	done
+	echo "priority=0,in_port=$1,actions=output:$2"
+}
+MASKS=$W/masks.jsonl; : > "$MASKS"
 
 TSC_MHZ=$(awk '/^cpu MHz/{print $4; exit}' /proc/cpuinfo)
 grep -q tsc_known_freq /proc/cpuinfo || note "CPU has no tsc_known_freq: TSC MHz taken from /proc/cpuinfo ($TSC_MHZ) may be off"
@@ -254,12 +294,15 @@ measure() {   # in the background + wait, so that a signal stops the run at once
 }
 
 run_floor() { # scenario pcap round
-	local sc=$1 pc=$2 r=$3 why pfx lg pid rc
-	why=$(hp_check 300); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "$why"; return; }
+	local sc=$1 pc=$2 r=$3 why pfx lg pid rc fmem=256 fmb=32768
+	# a big pcap needs one mbuf per packet in the rx pool: the peer's FLOOR_MEM=640
+	# FLOOR_MBUFS=140000 for udp_100k (pitfall 17)
+	[ "$(pcap_count "$PC/$pc.pcap")" -gt 20000 ] && { fmem=640; fmb=140000; }
+	why=$(hp_check $((fmem + 44))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
 	N=$((N+1)); pfx=${TAG}_fl$N; lg=$W/log/$pfx.log; PREFIXES+=("$pfx")
-	dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --file-prefix="$pfx" -m 256 \
+	dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --file-prefix="$pfx" -m $fmem \
 		--vdev "net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
-		-- --forward-mode=io --nb-cores=1 --total-num-mbufs=32768 --stats-period 3600 \
+		-- --forward-mode=io --nb-cores=1 --total-num-mbufs=$fmb --stats-period 3600 \
 		< /dev/null > "$lg" 2>&1 &
 	pid=$!; started "$pid"
 	"${MEASURE[@]}" --system floor --pid "$pid" --scenario "$sc" --round "$r" \
@@ -273,9 +316,10 @@ run_floor() { # scenario pcap round
 run_sluice() { # scenario pcap round
 	local sc=$1 pc=$2 r=$3 why pfx lg ctl pid rc npk i
 	[ -n "$SLUICE_MISSING" ] && { json_missing "$sc" sluice "$r" missing "${SLUICE_MISSING#missing: }"; return; }
-	why=$(hp_check 256); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
-	N=$((N+1)); pfx=${TAG}_sl$N; lg=$W/log/$pfx; ctl=$W/$pfx.ctl; PREFIXES+=("$pfx")
 	npk=$(pcap_count "$PC/$pc.pcap")
+	# shared pool (--mbufs 32768) + the generator's pool (npk + 4096), ~2.3 KB each, on demand
+	why=$(hp_check $(( 256 + npk * 23 / 10000 ))); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
+	N=$((N+1)); pfx=${TAG}_sl$N; lg=$W/log/$pfx; ctl=$W/$pfx.ctl; PREFIXES+=("$pfx")
 	"$SLUICED" -l 0-1 --no-pci --file-prefix "$pfx" -- --ctl "$ctl" --log-file "$lg.log" \
 		< /dev/null > "$lg.out" 2>&1 &
 	pid=$!; started "$pid"
@@ -292,10 +336,15 @@ run_sluice() { # scenario pcap round
 		stop_pid "$pid"; clean_prefix "$pfx"; return
 	fi
 	# rule first, then the generator: no packet is ever flooded by the default 'normal' rule
-	local step out ok=1
-	for step in "port add sink dpdk net_null0,no-rx=1" "flow del" \
-	            "port add gen dpdk net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1 n_mbufs=$((npk + 4096))" \
-	            "flow add in_port=gen,actions=output:sink"; do
+	local step out ok=1 steps
+	steps=("port add sink dpdk net_null0,no-rx=1" "flow del"
+	       "port add gen dpdk net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1 n_mbufs=$((npk + 4096))")
+	if [ "$sc" = l2-20masks ]; then
+		mapfile -t -O 3 steps < <(masks_rules gen sink | sed 's/^/flow add /')
+	else
+		steps+=("flow add in_port=gen,actions=output:sink")
+	fi
+	for step in "${steps[@]}"; do
 		# shellcheck disable=SC2086
 		if ! out=$("${C[@]}" $step 2>&1); then
 			json_missing "$sc" sluice "$r" missing "sluicectl $step: $out"
@@ -310,6 +359,14 @@ run_sluice() { # scenario pcap round
 			--sluicectl "$SLUICECTL" --ctl "$ctl" >> "$RAW" \
 			|| log "sluice $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
 		{ "${C[@]}" show; "${C[@]}" port stats; "${C[@]}" pmd stats; } > "$lg.end" 2>&1
+		if [ "$sc" = l2-20masks ]; then
+			"${C[@]}" --json megaflow dump > "$lg.megaflows.json" 2>&1
+			"${C[@]}" megaflow dump > "$lg.megaflows.txt" 2>&1
+			"${C[@]}" --json pmd stats > "$lg.pmdstats.json" 2>&1
+			"$PY" "$HERE/lib/masks.py" --system sluice --scenario "$sc" --round "$r" \
+				--dump "$lg.megaflows.json" --pmd "$lg.pmdstats.json" >> "$MASKS" \
+				|| note "l2-20masks sluice round $r: could not count megaflow masks ($lg.megaflows.json)"
+		fi
 	fi
 	stop_pid "$pid"; rc=$?
 	[ $rc = 0 ] || note "sluiced ($sc round $r) exited with status $rc after SIGTERM (README: should be 0), logs $lg.*"
@@ -349,7 +406,8 @@ run_ovs() { # scenario pcap round
 		"options:dpdk-devargs=net_null0,no-rx=1" ofport_request=2 \
 	  && "${V[@]}" add-port $OVS_BR gen -- set Interface gen type=dpdk \
 		"options:dpdk-devargs=net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1" ofport_request=1 \
-	  && "${OF[@]}" add-flow $OVS_BR "in_port=1,actions=output:2"; } > "$d/setup.log" 2>&1 || ok=0
+	  && if [ "$sc" = l2-20masks ]; then masks_rules 1 2 > "$d/flows.txt" && "${OF[@]}" add-flows $OVS_BR "$d/flows.txt";
+	     else "${OF[@]}" add-flow $OVS_BR "in_port=1,actions=output:2"; fi; } > "$d/setup.log" 2>&1 || ok=0
 	if [ $ok = 0 ]; then
 		json_missing "$sc" ovs "$r" missing "OVS setup failed: $(tail -n1 "$d/setup.log") $(tail_reason "$d/ovs-vswitchd.log")"
 	else
@@ -358,6 +416,15 @@ run_ovs() { # scenario pcap round
 			|| log "ovs $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
 		{ "${OF[@]}" dump-flows $OVS_BR; "${A[@]}" dpctl/dump-flows; "${A[@]}" dpctl/show -s;
 		  "${A[@]}" dpif-netdev/pmd-stats-show; ip -o link show $OVS_BR; } > "$d/end.txt" 2>&1
+		if [ "$sc" = l2-20masks ]; then
+			"${A[@]}" dpctl/dump-flows > "$d/dpflows.txt" 2>&1
+			"${A[@]}" dpif-netdev/pmd-stats-show > "$d/pmdstats.txt" 2>&1
+			"${A[@]}" dpif-netdev/subtable-lookup-info-get > "$d/subtable-lookup-info.txt" 2>&1
+			"$PY" "$HERE/lib/masks.py" --system ovs --scenario "$sc" --round "$r" \
+				--dump "$d/dpflows.txt" --pmd "$d/pmdstats.txt" \
+				--info "$d/subtable-lookup-info.txt" >> "$MASKS" \
+				|| note "l2-20masks ovs round $r: could not count datapath flow masks ($d/dpflows.txt)"
+		fi
 		ip -o link show $OVS_BR 2>/dev/null | grep -q 'state UP' && note "OVS bridge tap $OVS_BR was UP ($sc round $r)"
 		"${V[@]}" --if-exists del-br $OVS_BR >> "$d/setup.log" 2>&1
 	fi
@@ -389,12 +456,19 @@ selected() { # scenario system -> 0 when it should run (else records why not)
 
 SYSTEMS=(floor sluice ovs)
 log "work dir $W; rounds $ROUNDS, warm-up ${WARM}s, window ${DUR}s; TSC ${TSC_MHZ} MHz"
-for scp in l2-1flow:udp_1flow l2-10k:udp_10k; do
+for scp in l2-1flow:udp_1flow l2-1k:udp_1k l2-10k:udp_10k l2-100k:udp_100k l2-1m:udp_1m \
+           l2-20masks:udp_10k; do
 	sc=${scp%%:*}; pc=${scp##*:}
 	for r in $(seq 1 "$ROUNDS"); do
 		for k in 0 1 2; do   # rotate the order every round: no system always goes first
 			sys=${SYSTEMS[$(( (k + r - 1) % 3 ))]}
 			selected "$sc" "$sys" "$r" || continue
+			if [ "$sc" = l2-1m ]; then   # never silently skipped: the reason is in the table
+				v=L2_1M_${sys^^}; json_missing "$sc" "$sys" "$r" missing "${!v#missing: }"; continue
+			fi
+			if [ -n "${PCAP_MISSING[$pc]:-}" ]; then
+				json_missing "$sc" "$sys" "$r" missing "${PCAP_MISSING[$pc]#missing: }"; continue
+			fi
 			log "$sc round $r/$ROUNDS: $sys"
 			"run_$sys" "$sc" "$pc" "$r"
 			tail -n1 "$RAW" | "$PY" -c 'import json,sys; r=json.loads(sys.stdin.read())
@@ -413,7 +487,9 @@ export M_START=$START_UTC M_END=$END_UTC M_ELAPSED=$(( $(date +%s) - T_START )) 
 	M_OVS_MEM=$OVS_SOCKET_MEM M_GEN=$GEN M_NOTES=$NOTES M_W=$W \
 	M_SLUICE_VER="$(cat "$W"/log/*_sl*.version 2>/dev/null | head -1)" \
 	M_MD5_1="$(md5sum < "$PC/udp_1flow.pcap" | cut -d' ' -f1)" \
-	M_MD5_10K="$(md5sum < "$PC/udp_10k.pcap" | cut -d' ' -f1)"
+	M_MD5_10K="$(md5sum < "$PC/udp_10k.pcap" | cut -d' ' -f1)" \
+	M_MD5_1K="$(md5sum < "$PC/udp_1k.pcap" 2>/dev/null | cut -d' ' -f1)" \
+	M_MD5_100K="$(md5sum < "$PC/udp_100k.pcap" 2>/dev/null | cut -d' ' -f1)" M_PCAPGEN=$PCAPGEN
 "$PY" - "$W/meta.json" <<'EOF'
 import json, os, platform, sys
 e = os.environ
@@ -432,11 +508,13 @@ meta = {
     "hugepages": {"size_kb": int(e["M_HP_KB"]), "total_at_start": int(e["M_HP_TOTAL0"]),
                   "added": int(e["M_HP_ADDED"])},
     "ovs_socket_mem_mb": int(e["M_OVS_MEM"]), "pcap_generator": e["M_GEN"],
-    "pcap_md5": {"udp_1flow": e["M_MD5_1"], "udp_10k": e["M_MD5_10K"]},
+    "pcap_md5": {"udp_1flow": e["M_MD5_1"], "udp_1k": e["M_MD5_1K"], "udp_10k": e["M_MD5_10K"],
+                 "udp_100k": e["M_MD5_100K"]},
+    "pcapgen": e["M_PCAPGEN"],
     "notes": [l.rstrip() for l in open(e["M_NOTES"]) if l.strip()],
     "workdir": e["M_W"],
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF
-"$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" \
-	--md "$OUTDIR/results-l2.md" --json "$OUTDIR/results-l2.json"
+"$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" --masks "$MASKS" \
+	--md "$OUTDIR/results-l2.md" --json "$OUTDIR/results-l2.json" --png-dir "$OUTDIR"

@@ -228,6 +228,8 @@ class Ovs:
                 "simple_match_hits": d.get("simple match hits", 0),
                 "emc_hits": d.get("emc hits", 0), "megaflow_hits": d.get("megaflow hits", 0),
                 "upcalls": d.get("miss with success upcall", 0),
+                "avg_subtable_lookups_per_megaflow_hit":
+                    d.get("avg. subtable lookups per megaflow hit"),
                 "failed_upcalls": d.get("miss with failed upcall", 0)}
 
 

@@ -3,16 +3,28 @@
 per measurement window) into a Markdown report and a JSON file.
 
 usage: report.py --raw RAW.jsonl --meta META.json --md OUT.md --json OUT.json
-The Markdown is also printed on stdout.
+                 [--masks MASKS.jsonl] [--png-dir DIR]
+The Markdown is also printed on stdout.  With --png-dir, two plots are written there
+(python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and l2-mpps-by-scenario.png.
 """
 import argparse
 import json
+import os
+import shutil
+import subprocess
 import statistics
 import sys
 from collections import OrderedDict
 
 SCENARIOS = [("l2-1flow", "l2 (in_port→output)", "udp 1 flow"),
-             ("l2-10k", "l2 (in_port→output)", "udp 10k flows")]
+             ("l2-1k", "l2 (in_port→output)", "udp 1k flows"),
+             ("l2-10k", "l2 (in_port→output)", "udp 10k flows"),
+             ("l2-100k", "l2 (in_port→output)", "udp 100k flows"),
+             ("l2-1m", "l2 (in_port→output)", "udp 1M flows"),
+             ("l2-20masks", "l2-20masks (20 rules, 20 masks → output)", "udp 10k flows")]
+FLOWS = {"l2-1flow": 1, "l2-1k": 1000, "l2-10k": 10000, "l2-100k": 100000, "l2-1m": 1000000}
+SHORT = {"l2-1flow": "1 flow", "l2-1k": "1k", "l2-10k": "10k", "l2-100k": "100k",
+         "l2-1m": "1M", "l2-20masks": "10k,\n20 masks"}
 SYSTEMS = [("floor", "testpmd io floor"), ("sluice", "**sluice**"), ("ovs", "OVS-DPDK 3.1")]
 
 
@@ -110,12 +122,141 @@ def corunner_summary(recs):
                 "max_cpu": v[2]} for k, v in rows[:10]]
 
 
+def target(summ, sc):
+    """issue 3: sluice >= 2x OVS wherever 2x OVS < 80 % of the floor; everywhere
+    sluice_cyc <= floor_cyc + 0.5 (ovs_cyc - floor_cyc).  Medians."""
+    f, s, o = (summ[(sc, x)] for x in ("floor", "sluice", "ovs"))
+    out = {}
+    if s["mpps_core"] and o["mpps_core"] and f["mpps_core"]:
+        two = 2 * o["mpps_core"]["median"]
+        if two < 0.8 * f["mpps_core"]["median"]:
+            out["rate_2x_ovs"] = s["mpps_core"]["median"] >= two
+        else:
+            out["rate_2x_ovs"] = "n/a (2x OVS >= 80 % of floor)"
+    if s["cyc_pkt"] and o["cyc_pkt"] and f["cyc_pkt"]:
+        lim = f["cyc_pkt"]["median"] + 0.5 * (o["cyc_pkt"]["median"] - f["cyc_pkt"]["median"])
+        out["cyc_limit"] = lim
+        out["cyc_ok"] = s["cyc_pkt"]["median"] <= lim
+    return out
+
+
+def target_text(t):
+    if not t:
+        return "–"
+    x = []
+    if "rate_2x_ovs" in t:
+        v = t["rate_2x_ovs"]
+        x.append("≥ 2× OVS: " + (("yes" if v else "**no**") if isinstance(v, bool) else v))
+    if "cyc_ok" in t:
+        x.append("cyc ≤ %.0f: %s" % (t["cyc_limit"], "yes" if t["cyc_ok"] else "**no**"))
+    return "; ".join(x)
+
+
+def cyc_text(summ, sc):
+    v = [summ[(sc, x)]["cyc_pkt"] for x in ("floor", "sluice", "ovs")]
+    return " / ".join("%.0f" % c["median"] if c else "–" for c in v)
+
+
+def plots(summ, meta, d):
+    """Two PNGs; returns [(file name, caption)]."""
+    mach = "%s, %d vCPUs, TSC %.0f MHz, shared" % (meta["cpu_model"], meta["nproc"], meta["tsc_mhz"])
+    when = "%s, %d round(s) x %g s%s" % (meta["started_utc"][:16].replace("T", " "),
+                                         meta["args"]["rounds"], meta["args"]["dur_s"],
+                                         " (--quick)" if meta["args"]["quick"] else "")
+    names = {"floor": "testpmd io floor", "sluice": "sluice", "ovs": "OVS-DPDK 3.1"}
+    colors = {"floor": "#888888", "sluice": "#1f77b4", "ovs": "#d62728"}
+    f1, f2 = "l2-mpps-vs-flows.png", "l2-mpps-by-scenario.png"
+    cap1 = ("l2 Mpps per core (on-CPU normalised, median and min–max) against flow count; "
+            "machine: %s; %s. 1M flows not measured (see the table)." % (mach, when))
+    cap2 = "Mpps per core by scenario (median, min–max); machine: %s; %s." % (mach, when)
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        plt = None
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for sy in ("floor", "sluice", "ovs"):
+            pts = [(FLOWS[sc], summ[(sc, sy)]["mpps_core"]) for sc in FLOWS
+                   if summ[(sc, sy)]["mpps_core"]]
+            if not pts:
+                continue
+            xs = [x for x, _ in pts]
+            ys = [v["median"] for _, v in pts]
+            err = [[v["median"] - v["min"] for _, v in pts], [v["max"] - v["median"] for _, v in pts]]
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=names[sy], color=colors[sy])
+            for x, y in zip(xs, ys):
+                ax.annotate("%.1f" % y, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xticks([1, 1000, 10000, 100000, 1000000])
+        ax.set_xticklabels(["1", "1k", "10k", "100k", "1M\n(not measured)"])
+        ax.set_xlabel("distinct UDP flows (64-byte frames)")
+        ax.set_ylabel("Mpps per forwarding core (on-CPU)")
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        ax.set_title("sluice l2 benchmark: Mpps per core vs flows\n%s\n%s" % (mach, when), fontsize=9)
+        fig.tight_layout()
+        fig.savefig(os.path.join(d, f1), dpi=110)
+        plt.close(fig)
+        fig, ax = plt.subplots(figsize=(9, 5))
+        scs = [sc for sc, _, _ in SCENARIOS]
+        w = 0.27
+        for i, sy in enumerate(("floor", "sluice", "ovs")):
+            xs, ys, lo, hi = [], [], [], []
+            for j, sc in enumerate(scs):
+                v = summ[(sc, sy)]["mpps_core"]
+                if v:
+                    xs.append(j + (i - 1) * w)
+                    ys.append(v["median"])
+                    lo.append(v["median"] - v["min"])
+                    hi.append(v["max"] - v["median"])
+            ax.bar(xs, ys, w, yerr=[lo, hi], capsize=2, label=names[sy], color=colors[sy])
+            for x, y in zip(xs, ys):
+                ax.text(x, y + 0.5, "%.1f" % y, ha="center", fontsize=7)
+        for j, sc in enumerate(scs):
+            if not any(summ[(sc, sy)]["mpps_core"] for sy in ("floor", "sluice", "ovs")):
+                ax.text(j, 1, "not measured\n(see table)", ha="center", fontsize=7)
+        ax.set_xticks(range(len(scs)))
+        ax.set_xticklabels([SHORT[sc] for sc in scs])
+        ax.set_ylabel("Mpps per forwarding core (on-CPU)")
+        ax.set_title("sluice l2 benchmark: Mpps per core by scenario\n%s\n%s" % (mach, when),
+                     fontsize=9)
+        ax.grid(True, axis="y", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(os.path.join(d, f2), dpi=110)
+        plt.close(fig)
+        return [(f1, cap1), (f2, cap2)]
+    if shutil.which("gnuplot"):
+        dat = os.path.join(d, ".l2-flows.dat")
+        with open(dat, "w") as fh:
+            for sy in ("floor", "sluice", "ovs"):
+                fh.write("# %s\n" % sy)
+                for sc in FLOWS:
+                    v = summ[(sc, sy)]["mpps_core"]
+                    if v:
+                        fh.write("%d %g %g %g\n" % (FLOWS[sc], v["median"], v["min"], v["max"]))
+                fh.write("\n\n")
+        gp = ("set terminal pngcairo size 800,500; set output '%s'; set logscale x; "
+              "set title \"Mpps per core vs flows\\n%s\" noenhanced; set yrange [0:*]; "
+              "plot '%s' index 0 w yerrorlines t 'floor', '' index 1 w yerrorlines t 'sluice', "
+              "'' index 2 w yerrorlines t 'OVS-DPDK'" % (os.path.join(d, f1), mach, dat))
+        subprocess.run(["gnuplot", "-e", gp], check=False)
+        os.unlink(dat)
+        return [(f1, cap1)]
+    return []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
     ap.add_argument("--meta", required=True)
     ap.add_argument("--md", required=True)
     ap.add_argument("--json", required=True)
+    ap.add_argument("--masks")
+    ap.add_argument("--png-dir")
     a = ap.parse_args()
     recs = [json.loads(l) for l in open(a.raw) if l.strip()]
     meta = json.load(open(a.meta))
@@ -125,6 +266,9 @@ def main():
         ratios[sc] = {"sluice/ovs": ratio(summ, sc, "sluice", "ovs"),
                       "sluice/floor": ratio(summ, sc, "sluice", "floor"),
                       "ovs/floor": ratio(summ, sc, "ovs", "floor")}
+    targets = OrderedDict((sc, target(summ, sc)) for sc, _, _ in SCENARIOS)
+    masks = [json.loads(l) for l in open(a.masks) if l.strip()] if a.masks and \
+        os.path.exists(a.masks) else []
     nwin, co = corunner_summary(recs)
     steal = [v["steal"] for r in recs if r["status"] == "ok" for v in r["cpus"].values()
              if v.get("steal") is not None]
@@ -132,7 +276,8 @@ def main():
     L = []
     p = L.append
     ar = meta["args"]
-    p("# sluice benchmark: l2 (in_port → output), 64-byte frames, one forwarding core")
+    p("# sluice benchmark: l2 (in_port → output) at 1 to 1M flows and l2-20masks, 64-byte frames, "
+      "one forwarding core")
     p("")
     p("Generated by `scripts/bench/run.sh` (see `scripts/bench/README.md` for the method). "
       "Do not edit by hand; rerun the script.")
@@ -148,8 +293,10 @@ def main():
       "each measurement = fresh process, %g s warm-up, one %g s window%s" % (
           ar["rounds"], ar["warm_s"], ar["dur_s"],
           (", `--only '%s'`" % ar["only"]) if ar["only"] else ""))
-    p("* **Inputs:** the peer's `gen_pcaps.py` udp_1flow / udp_10k (60 B in the pcap = 64 B "
-      "frames), md5 %s" % ", ".join("%s %s" % kv for kv in meta["pcap_md5"].items()))
+    p("* **Inputs:** the peer's `gen_pcaps.py` udp_1flow / udp_10k, the project's "
+      "`sluice-pcapgen --flows N --dport 5000` udp_1k / udp_100k (60 B in the pcap = 64 B "
+      "frames; every system reads the same file), md5 %s. No 1M input: see the l2-1m row."
+      % ", ".join("%s %s" % kv for kv in meta["pcap_md5"].items()))
     other = [r["other_cpu_cores"] for r in recs if r["status"] == "ok" and "other_cpu_cores" in r]
     txt = "* **What else ran** during the %d windows (2 CPUs, shared): " % nwin
     if other:
@@ -212,15 +359,60 @@ def main():
     p("## Ratios (per-core Mpps; ratio of the medians, min–max over the rounds paired by "
       "round number)")
     p("")
-    p("| input | sluice ÷ OVS-DPDK | sluice ÷ floor | OVS-DPDK ÷ floor | peak memory sluice ÷ OVS-DPDK |")
-    p("|---|---|---|---|---|")
+    p("| scenario | input | sluice ÷ OVS-DPDK | sluice ÷ floor | OVS-DPDK ÷ floor "
+      "| peak memory sluice ÷ OVS-DPDK | cycles/pkt floor / sluice / OVS | issue 3 targets |")
+    p("|---|---|---|---|---|---|---|---|")
     for sc, _, inp in SCENARIOS:
         rr = ratios[sc]
         ms, mo = summ[(sc, "sluice")]["mem_peak_mb"], summ[(sc, "ovs")]["mem_peak_mb"]
         memr = "%.2f" % (ms["max"] / mo["max"]) if ms and mo else "–"
-        p("| %s | %s | %s | %s | %s |" % (inp, fmt_ratio(rr["sluice/ovs"]),
-                                          fmt_ratio(rr["sluice/floor"]),
-                                          fmt_ratio(rr["ovs/floor"]), memr))
+        p("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            sc, inp, fmt_ratio(rr["sluice/ovs"]), fmt_ratio(rr["sluice/floor"]),
+            fmt_ratio(rr["ovs/floor"]), memr, cyc_text(summ, sc), target_text(targets[sc])))
+    if masks:
+        p("")
+        p("## l2-20masks: megaflow masks in use (end of each window)")
+        p("")
+        p("Rules: 20 rules of decreasing priority, rule k = `udp,in_port=gen,nw_src=<one of 20 "
+          "disjoint blocks covering 10.1.0.1–10.1.39.250>,nw_dst=10.2.0.0/(8+k)` → sink, then "
+          "`priority=0,in_port=gen` → sink (see `scripts/bench/run.sh`, `MASK_SRCS`). "
+          "sluice: `sluicectl --json megaflow dump` and `pmd stats`; OVS: `ovs-appctl "
+          "dpctl/dump-flows` and `dpif-netdev/pmd-stats-show` (a mask = the match with every "
+          "value replaced by its mask).")
+        p("")
+        p("| system | round | megaflows | distinct masks | subtable lookups per megaflow hit "
+          "(sluice `avg_subtables_per_hit`, OVS `avg. subtable lookups per megaflow hit`) "
+          "| EMC hits / megaflow hits (sluice: since start, pitfall 6; OVS: in the window) "
+          "| busiest masks (flows, share of packets) |")
+        p("|---|---|---|---|---|---|---|")
+        for m in masks:
+            st = m.get("stats", {})
+            tot = sum(x["packets"] for x in m["masks"]) or 1
+            top = "; ".join("`%s` (%d, %.0f %%)" % (x["mask"], x["flows"], 100.0 * x["packets"] / tot)
+                            for x in m["masks"][:2])
+            if m["system"] == "sluice":
+                sub = st.get("avg_subtables_per_hit")
+                hits = "%s / %s" % (st.get("emc_hits"), st.get("megaflow_hits"))
+            else:
+                sub = st.get("avg_subtable_lookups_per_megaflow_hit")
+                hits = "%.0f / %.0f" % (st.get("emc_hits", 0),
+                                                       st.get("megaflow_hits", 0))
+                if st.get("dpcls_subtables_by_impl"):
+                    hits += "; dpcls subtables by lookup implementation: %s" % ", ".join(
+                        "%s %d" % kv for kv in st["dpcls_subtables_by_impl"].items())
+            p("| %s | %d | %d | %d | %s | %s | %s |" % (
+                m["system"], m["round"], m["megaflows"], m["distinct_masks"],
+                "–" if sub is None else "%.2f" % sub, hits, top))
+    pngs = plots(summ, meta, a.png_dir) if a.png_dir else []
+    if pngs:
+        p("")
+        p("## Plots")
+        p("")
+        for f, cap in pngs:
+            p("![%s](%s)" % (f[:-4], f))
+            p("")
+            p("*%s*" % cap)
+            p("")
     p("")
     p("## Definitions")
     p("")
@@ -275,7 +467,8 @@ def main():
     def jkey(d):
         return {"%s/%s" % k: v for k, v in d.items()}
     windows = [{k: v for k, v in r.items() if k != "pmd_raw"} for r in recs]
-    json.dump({"meta": meta, "summary": jkey(summ), "ratios": ratios,
+    json.dump({"meta": meta, "summary": jkey(summ), "ratios": ratios, "targets": targets,
+               "masks": masks, "plots": [f for f, _ in pngs],
                "corunners": co, "windows": windows}, open(a.json, "w"), indent=1)
 
 
