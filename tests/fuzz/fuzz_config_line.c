@@ -20,7 +20,7 @@
 
 #include "fuzz_flow_check.h"
 
-#define FUZZ_CFG_WORDS_MAX 512 /* CFG_WORDS_MAX in src/vs_config.c */
+#define FUZZ_CFG_WORDS_MAX 512   /* CFG_WORDS_MAX in src/vs_config.c */
 #define FUZZ_CFG_FLOW_MAX  65536 /* vs_cmd_parse_flow()'s text buffer */
 
 /* Copy of vs_split_words() (src/vs_cmd.c): splits 'line' in place. */

@@ -100,7 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	aging = 1 + data[1] % 16;
 	memsize = vs_mac_memsize(n_entries);
 	FUZZ_CHECK(memsize > 0);
-	mem = aligned_alloc(VS_MAC_ALIGN, (memsize + VS_MAC_ALIGN - 1) & ~(size_t)(VS_MAC_ALIGN - 1));
+	mem = aligned_alloc(VS_MAC_ALIGN,
+	                    (memsize + VS_MAC_ALIGN - 1) & ~(size_t)(VS_MAC_ALIGN - 1));
 	FUZZ_CHECK(mem != NULL);
 	m = vs_mac_init(mem, n_entries, aging);
 	FUZZ_CHECK(m != NULL);
@@ -137,8 +138,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			got = vs_mac_lookup(m, mac, fuzz_vlans[vi], now);
 			if (!model_allows(mi, vi, got, now, aging))
-				fprintf(stderr, "lookup mac %u vlan %u at %u: port %u, model %u@%u\n",
-				        mi, fuzz_vlans[vi], now, got, model[mi][vi].port,
+				fprintf(stderr,
+				        "lookup mac %u vlan %u at %u: port %u, model %u@%u\n", mi,
+				        fuzz_vlans[vi], now, got, model[mi][vi].port,
 				        model[mi][vi].learned_s);
 			FUZZ_CHECK(model_allows(mi, vi, got, now, aging));
 			break;
@@ -174,8 +176,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				FUZZ_CHECK(emi >= 0 && evi >= 0);
 				FUZZ_CHECK(ent.port != 0 && ent.age_s < aging);
-				FUZZ_CHECK(model_allows((unsigned int)emi, (unsigned int)evi, ent.port,
-				                        now, aging));
+				FUZZ_CHECK(model_allows((unsigned int)emi, (unsigned int)evi,
+				                        ent.port, now, aging));
 				FUZZ_CHECK(++n <= cap);
 			}
 			FUZZ_CHECK(n == vs_mac_count(m, now));

@@ -6,8 +6,9 @@
 #   fuzz_run.sh replay|fuzz FUZZER SEEDGEN TARGET SECONDS REGRESSIONS_ROOT WORK_ROOT
 #
 # replay: runs every file of REGRESSIONS_ROOT/TARGET once (-runs=0); fails if one crashes.
-# fuzz:   generates the seeds into WORK_ROOT/seeds, then fuzzes for SECONDS with
-#         WORK_ROOT/TARGET/corpus (new inputs), the seeds and the regressions as corpus;
+# fuzz:   generates the seeds, then fuzzes for SECONDS with
+#         WORK_ROOT/TARGET/corpus (new inputs), the seeds (WORK_ROOT/TARGET/seeds) and
+#         the regressions as corpus;
 #         crashes go to WORK_ROOT/TARGET/crash-*.  Prints one summary line:
 #         "fuzz TARGET: N executions in S s, K findings" and fails when K > 0.
 set -eu
@@ -36,8 +37,8 @@ if [ "$mode" = replay ]; then
 	exit "$fail"
 fi
 
-"$seedgen" "$work_root/seeds" >/dev/null
-seeds="$work_root/seeds/$target"
+"$seedgen" "$work/seeds" >/dev/null
+seeds="$work/seeds/$target"
 mkdir -p "$seeds"
 rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 rc=0

@@ -71,7 +71,7 @@ emit_frame(const struct pb_flow *f)
 static void
 gen_frames(void)
 {
-	static const uint8_t ip_opts[4] = { 0x94, 0x04, 0, 0 }; /* router alert */
+	static const uint8_t ip_opts[4] = { 0x94, 0x04, 0, 0 };        /* router alert */
 	static const uint8_t tcp_opts[4] = { 0x02, 0x04, 0x05, 0xb4 }; /* MSS */
 	static const uint8_t payload[16] = "sluice fuzz seed";
 	static const uint8_t protos[] = { PB_IPPROTO_UDP, PB_IPPROTO_TCP, PB_IPPROTO_SCTP,
@@ -239,8 +239,8 @@ gen_requests(void)
 	unsigned int i, idx = 0;
 
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-		ssize_t n = vs_ctl_req_encode(buf + 1, sizeof(buf) - 1, reqs[i].flags,
-		                              reqs[i].argc, reqs[i].argv);
+		ssize_t n = vs_ctl_req_encode(buf + 1, sizeof(buf) - 1, reqs[i].flags, reqs[i].argc,
+		                              reqs[i].argv);
 
 		if (n < 0) {
 			fprintf(stderr, "fuzz_seeds: cannot encode request %u\n", i);
@@ -261,12 +261,12 @@ static void
 gen_mac(void)
 {
 	/* size, aging, then (op, mac, vlan, port): learn, lookup, tick, flush, dump... */
-	static const uint8_t s0[] = { 0, 5,  0, 1, 0, 1, 3, 1, 0, 0, 0, 2, 1, 1, 5, 0, 0,
+	static const uint8_t s0[] = { 0, 5, 0, 1, 0, 1, 3, 1, 0, 0, 0, 2, 1, 1, 5, 0, 0,
 		                      0, 3, 1, 0, 0, 9, 0, 0, 0, 5, 7, 0, 0, 3, 1, 0, 0 };
-	static const uint8_t s1[] = { 1, 3,  0, 1, 1, 2, 0, 1, 1, 3, 3, 1, 1, 0, 6, 1, 0,
+	static const uint8_t s1[] = { 1, 3, 0, 1, 1, 2, 0, 1, 1, 3, 3, 1, 1, 0, 6, 1, 0,
 		                      3, 3, 1, 1, 0, 7, 0, 4, 0, 8, 0, 9, 0, 3, 0, 0, 0 };
-	static const uint8_t s2[] = { 4, 15, 0, 2, 0, 1, 0, 3, 1, 2, 0, 4, 2, 3, 0, 5, 3,
-		                      4, 0, 14, 0, 1, 4, 14, 0, 0, 6, 0, 0, 0, 9, 0, 0, 0 };
+	static const uint8_t s2[] = { 4, 15, 0,  2, 0, 1, 0,  3, 1, 2, 0, 4, 2, 3, 0, 5, 3,
+		                      4, 0,  14, 0, 1, 4, 14, 0, 0, 6, 0, 0, 0, 9, 0, 0, 0 };
 
 	write_seed("mac", 0, s0, sizeof(s0));
 	write_seed("mac", 1, s1, sizeof(s1));
