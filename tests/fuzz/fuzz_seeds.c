@@ -9,14 +9,16 @@
  * pkt_build.h, plus cut and tagged variants), DIR/flow_syntax/ (flows in
  * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
  * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
- * and DIR/mac/ (operation streams).  Files are named by index, so a rerun
- * overwrites the same seeds.
+ * DIR/mac/ (operation streams) and DIR/vxlan_decap/ (bursts of VXLAN frames).  Files are named by
+ * index, so a rerun overwrites the same seeds.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 #include "pkt_build.h"
 #include "vs_ctl_proto.h"
@@ -255,6 +257,57 @@ gen_requests(void)
 	}
 }
 
+/* --- VXLAN bursts ------------------------------------------------------ */
+
+static void
+gen_vxlan(void)
+{
+	/* Tunnels of fuzz_vxlan_decap.c: (remote, VNI) -> 10.0.0.2, and anything -> 10.0.0.9. */
+	static const struct {
+		uint32_t src, dst, vni;
+	} t[] = {
+		{ 0x0a000001, 0x0a000002, 42 }, { 0x0a000005, 0x0a000002, 100 },
+		{ 0x0a000003, 0x0a000002, 7 },  { 0x0a000007, 0x0a000009, 99 },
+		{ 0x0a000001, 0x0a000002, 43 },
+	};
+	static uint8_t burst[2 + 5 * (2 + 256)];
+	struct pb_flow f, inner;
+	size_t off = 2, len;
+	unsigned int i;
+
+	pb_flow_init(&inner);
+	inner.proto = PB_IPPROTO_TCP;
+	burst[0] = 0x80 | (uint8_t)(N_ELEMS(t) - 1); /* check_ip_csum, 5 frames */
+	burst[1] = 0;
+	for (i = 0; i < N_ELEMS(t); i++) {
+		pb_flow_init(&f);
+		f.src_ip4 = t[i].src;
+		f.dst_ip4 = t[i].dst;
+		f.dport = PB_VXLAN_PORT;
+		f.vxlan = true;
+		f.vni = t[i].vni;
+		f.inner = &inner;
+		len = pb_build(&f, burst + off + 2, 256, 0);
+		if (len == 0) {
+			fprintf(stderr, "fuzz_seeds: cannot build VXLAN frame %u\n", i);
+			exit(1);
+		}
+		burst[off] = (uint8_t)(len >> 8);
+		burst[off + 1] = (uint8_t)len;
+		off += 2 + len;
+		/* Each frame alone, too. */
+		{
+			uint8_t one[2 + 2 + 256];
+
+			one[0] = 0x80;
+			one[1] = 0;
+			memcpy(one + 2, burst + off - 2 - len, 2 + len);
+			write_seed("vxlan_decap", i + 1, one, 4 + len);
+		}
+	}
+	write_seed("vxlan_decap", 0, burst, off);
+}
+
 /* --- MAC operation streams --------------------------------------------- */
 
 static void
@@ -286,5 +339,6 @@ main(int argc, char **argv)
 	gen_flows();
 	gen_requests();
 	gen_mac();
+	gen_vxlan();
 	return 0;
 }
