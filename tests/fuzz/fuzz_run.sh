@@ -7,9 +7,9 @@
 #
 # replay: runs every file of REGRESSIONS_ROOT/TARGET once (-runs=0); fails if one crashes.
 # fuzz:   generates the seeds, then fuzzes for SECONDS with
-#         WORK_ROOT/TARGET/corpus (new inputs), the seeds (WORK_ROOT/TARGET/seeds) and
-#         the regressions as corpus;
-#         crashes go to WORK_ROOT/TARGET/crash-*.  Prints one summary line:
+#         WORK_ROOT/TARGET/corpus (new inputs) and the seeds (WORK_ROOT/TARGET/seeds) as
+#         corpus (not the regressions: replay runs them, and one that still crashes would
+#         stop the run before it fuzzes anything); crashes go to WORK_ROOT/TARGET/crash-*.  Prints one summary line:
 #         "fuzz TARGET: N executions in S s, K findings" and fails when K > 0.
 set -eu
 
@@ -45,7 +45,7 @@ rc=0
 # -rss_limit_mb: the MAC and control targets allocate at most a few MiB per input.
 "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 	-print_final_stats=1 -artifact_prefix="$work/" \
-	"$work/corpus" "$seeds" "$reg" >"$log" 2>&1 || rc=$?
+	"$work/corpus" "$seeds" >"$log" 2>&1 || rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 [ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
 [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
