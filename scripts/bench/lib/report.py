@@ -378,11 +378,14 @@ def main():
           "`priority=0,in_port=gen` → sink (see `scripts/bench/run.sh`, `MASK_SRCS`). "
           "sluice: `sluicectl --json megaflow dump` and `pmd stats`; OVS: `ovs-appctl "
           "dpctl/dump-flows` and `dpif-netdev/pmd-stats-show` (a mask = the match with every "
-          "value replaced by its mask).")
+          "value replaced by its mask). Caveat: udp_10k is ordered by source, so runs of "
+          "250–1,000 consecutive packets hit the same megaflow, which favours sluice's "
+          "last-hit subtable check (its `avg_subtables_per_hit` near 0); OVS probes its "
+          "subtables in rank order for every EMC miss.")
         p("")
         p("| system | round | megaflows | distinct masks | subtable lookups per megaflow hit "
           "(sluice `avg_subtables_per_hit`, OVS `avg. subtable lookups per megaflow hit`) "
-          "| EMC hits / megaflow hits (sluice: since start, pitfall 6; OVS: in the window) "
+          "| EMC hits / megaflow hits (since the window-start clear, read just after the window) "
           "| busiest masks (flows, share of packets) |")
         p("|---|---|---|---|---|---|---|")
         for m in masks:
