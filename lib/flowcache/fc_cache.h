@@ -110,8 +110,10 @@ struct fc_mf {
  * Hashes a flow key for the EMC (and the caller, e.g. the VXLAN source port): CRC32-C over
  * the words that vary between flows in practice (word 0: recirc_id, in_port, dl_type; the L2
  * words; the IPv4/L4 words; an XOR fold of metadata, registers, tunnel, conntrack and ARP
- * words; the IPv6 addresses only when dl_type is IPv6).  Correctness never depends on it:
- * every hit is verified against the full masked key.
+ * words; the IPv6 addresses only when dl_type is IPv6), then MurmurHash3's fmix32 finaliser,
+ * since CRC is linear and the EMC indexes by the low bits.  About 16 TSC cycles per IPv4 key
+ * in a burst.  Correctness never depends on it: every hit is verified against the full masked
+ * key.
  */
 uint32_t fc_key_hash(const struct pm_key *k);
 

@@ -20,6 +20,9 @@
 #ifdef RTE_ARCH_X86
 #include <emmintrin.h>
 #endif
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include "fc_cache.h"
 #include "pktmeta.h"
@@ -140,6 +143,30 @@ fc_match_pop__(uint32_t *m)
 #define FC_ST_HASH_SEED  0x9e3779b9u
 #define FC_HASH_BE_IPV6  RTE_BE16(0x86dd)
 
+/*
+ * CRC32-C of one word, the same value as rte_hash_crc_8byte().  When the
+ * build targets SSE4.2 (the project builds with -march=native) it is the
+ * instruction itself: rte_hash_crc_8byte() tests its run-time algorithm
+ * choice before every word, and over a burst of fc_key_hash() that measured
+ * 33.5 TSC cycles per key against 14 (AMD EPYC, min of 100 runs).
+ */
+static inline uint32_t
+fc_crc64__(uint64_t data, uint32_t h)
+{
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, data);
+#else
+	return rte_hash_crc_8byte(data, h);
+#endif
+}
+
+/** Rotates left by 'r', 0 < r < 64. */
+static inline uint64_t
+fc_rotl__(uint64_t x, unsigned int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
 /** Subtable hash of the first 'n' mask words of 'st' (n == st->n_words, constant if inlined). */
 static inline uint32_t
 fc_st_hash__(const struct fc_subtable *st, const struct pm_key *key, unsigned int n)
@@ -149,7 +176,7 @@ fc_st_hash__(const struct fc_subtable *st, const struct pm_key *key, unsigned in
 	unsigned int j;
 
 	for (j = 0; j < n; j++)
-		h = rte_hash_crc_8byte(kw[st->words[j]] & st->mask_words[j], h);
+		h = fc_crc64__(kw[st->words[j]] & st->mask_words[j], h);
 	return h;
 }
 
@@ -174,6 +201,8 @@ fc_mf_match__(const struct fc_mf *mf, const struct fc_subtable *st, const struct
  * (metadata, registers, tunnel, conntrack, ARP); each folded word is rotated
  * by its own amount so that equal values in different words (reg0 = 1 vs
  * reg2 = 1) do not cancel.  IPv6 addresses go through the CRC only for IPv6.
+ * The loops are unrolled so that the rotations are immediates: rolled, the
+ * fold alone doubled the instruction count.
  */
 static inline uint32_t
 fc_key_hash__(const struct pm_key *k)
@@ -183,18 +212,24 @@ fc_key_hash__(const struct pm_key *k)
 	uint32_t h;
 	unsigned int j;
 
+	/* Rotations 5..25 and 30..54: distinct, never 0. */
+#pragma GCC unroll 8
 	for (j = FC_W(metadata); j < FC_W(dl_dst); j++)
-		fold ^= (w[j] << (j * 5)) | (w[j] >> (64 - j * 5));
+		fold ^= fc_rotl__(w[j], j * 5);
+#pragma GCC unroll 16
 	for (j = FC_W(tun_id); j < FC_W(ipv6_src); j++)
-		fold ^= (w[j] << (j * 3)) | (w[j] >> (64 - j * 3));
+		fold ^= fc_rotl__(w[j], j * 3);
 
-	h = rte_hash_crc_8byte(w[0], FC_KEY_HASH_SEED);
+	h = fc_crc64__(w[0], FC_KEY_HASH_SEED);
+#pragma GCC unroll 8
 	for (j = FC_W(dl_dst); j < FC_W(tun_id); j++)
-		h = rte_hash_crc_8byte(w[j], h);
-	h = rte_hash_crc_8byte(fold, h);
-	if (k->dl_type == FC_HASH_BE_IPV6)
+		h = fc_crc64__(w[j], h);
+	h = fc_crc64__(fold, h);
+	if (k->dl_type == FC_HASH_BE_IPV6) {
+#pragma GCC unroll 8
 		for (j = FC_W(ipv6_src); j < PM_KEY_WORDS; j++)
-			h = rte_hash_crc_8byte(w[j], h);
+			h = fc_crc64__(w[j], h);
+	}
 	/* CRC is linear: keys that differ in a few bits of one field land in a
 	 * subspace of the low bits the EMC indexes with.  A multiplicative
 	 * finaliser (MurmurHash3's fmix32) spreads them. */
