@@ -98,10 +98,10 @@ struct fc_mf {
 		const struct fc_subtable *st; /**< live: its subtable, which holds the mask */
 		struct fc_cls *cls;           /**< dead: the classifier whose allocator frees it */
 	};
-	void *data;              /**< the caller's (its action set and stats) */
-	uint32_t hash;           /**< subtable hash of the masked key */
+	void *data;               /**< the caller's (its action set and stats) */
+	uint32_t hash;            /**< subtable hash of the masked key */
 	uint32_t n_emc_refs : 31; /**< EMC entries pointing here */
-	uint32_t dead : 1;       /**< unlinked from its classifier */
+	uint32_t dead : 1;        /**< unlinked from its classifier */
 	/** The masked key, only the words that the mask covers, in key order. */
 	uint64_t words[];
 };
@@ -150,7 +150,7 @@ void fc_cls_destroy(struct fc_cls *cls);
  *         EINVAL (NULL argument), EBUSY (called from a walk callback).
  */
 struct fc_mf *fc_cls_insert(struct fc_cls *cls, const struct pm_key *key, const struct pm_key *mask,
-		void *data);
+                            void *data);
 
 /**
  * Unlinks a live megaflow of 'cls' and marks it dead: lookups stop returning it at once, EMC
@@ -175,7 +175,7 @@ void fc_cls_flush(struct fc_cls *cls);
  * @return the bits of keys_map that hit (never a bit outside keys_map).
  */
 uint64_t fc_cls_lookup(struct fc_cls *cls, uint64_t keys_map, const struct pm_key *const keys[],
-		struct fc_mf *mfs[], uint32_t *n_subtables_probed);
+                       struct fc_mf *mfs[], uint32_t *n_subtables_probed);
 
 /**
  * Re-sorts the subtables by the hits they had since the last call (most first), then clears
@@ -234,7 +234,8 @@ struct fc_emc *fc_emc_init(void *mem, uint32_t n_entries);
  * @return the bits of keys_map that hit.
  */
 uint64_t fc_emc_lookup(const struct fc_emc *emc, uint64_t keys_map,
-		const struct pm_key *const keys[], const uint32_t hashes[], struct fc_mf *mfs[]);
+                       const struct pm_key *const keys[], const uint32_t hashes[],
+                       struct fc_mf *mfs[]);
 
 /**
  * Caches 'mf' (live, from fc_cls_lookup() or fc_cls_insert()) for keys with 'hash'.  Takes a

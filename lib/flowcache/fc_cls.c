@@ -91,7 +91,7 @@ fc_st_find_spilled__(const struct fc_subtable *st, uint32_t hash, const struct p
  */
 static inline __attribute__((always_inline)) uint64_t
 fc_st_lookup_inline__(struct fc_subtable *st, uint64_t keys_map, const struct pm_key *const keys[],
-		struct fc_mf *mfs[], unsigned int n)
+                      struct fc_mf *mfs[], unsigned int n)
 {
 	const struct fc_bucket *buckets = st->buckets;
 	const uint32_t bucket_mask = st->bucket_mask;
@@ -147,7 +147,8 @@ fc_st_lookup_inline__(struct fc_subtable *st, uint64_t keys_map, const struct pm
 
 #define FC_ST_LOOKUP_N(N)                                                                          \
 	static uint64_t fc_st_lookup_##N##__(struct fc_subtable *st, uint64_t keys_map,            \
-			const struct pm_key *const keys[], struct fc_mf *mfs[])                    \
+	                                     const struct pm_key *const keys[],                    \
+	                                     struct fc_mf *mfs[])                                  \
 	{                                                                                          \
 		return fc_st_lookup_inline__(st, keys_map, keys, mfs, N);                          \
 	}
@@ -164,7 +165,7 @@ FC_ST_LOOKUP_N(8)
 /* Any word count, including 0 (a catch-all mask). */
 static uint64_t
 fc_st_lookup_generic__(struct fc_subtable *st, uint64_t keys_map, const struct pm_key *const keys[],
-		struct fc_mf *mfs[])
+                       struct fc_mf *mfs[])
 {
 	return fc_st_lookup_inline__(st, keys_map, keys, mfs, st->n_words);
 }
@@ -191,7 +192,7 @@ fc_st_lookup_choose__(unsigned int n_words)
 
 uint64_t
 fc_cls_lookup(struct fc_cls *cls, uint64_t keys_map, const struct pm_key *const keys[],
-		struct fc_mf *mfs[], uint32_t *n_subtables_probed)
+              struct fc_mf *mfs[], uint32_t *n_subtables_probed)
 {
 	struct fc_subtable *const *sts = cls->sts;
 	const uint32_t n_sts = cls->n_sts;
@@ -418,7 +419,7 @@ fc_cls_create(const struct fc_alloc *alloc, uint32_t max_entries)
 	struct fc_cls *cls;
 
 	if (alloc == NULL || alloc->zalloc == NULL || alloc->free == NULL || max_entries == 0 ||
-			max_entries > FC_CLS_MAX_ENTRIES) {
+	    max_entries > FC_CLS_MAX_ENTRIES) {
 		fc_fail__(EINVAL);
 		return NULL;
 	}
@@ -466,7 +467,7 @@ fc_st_find_exact__(const struct fc_subtable *st, uint32_t hash, const uint64_t *
 			struct fc_mf *mf = b->mfs[fc_match_pop__(&m)];
 
 			if (mf->hash == hash &&
-					memcmp(mf->words, mf_words, st->n_words * sizeof(uint64_t)) == 0)
+			    memcmp(mf->words, mf_words, st->n_words * sizeof(uint64_t)) == 0)
 				return mf;
 		}
 		if (b->n_spill == 0)

@@ -49,7 +49,7 @@ size_t
 fc_emc_memsize(uint32_t n_entries)
 {
 	if (n_entries < FC_EMC_WAYS || n_entries > FC_EMC_MAX_ENTRIES ||
-			(n_entries & (n_entries - 1)) != 0)
+	    (n_entries & (n_entries - 1)) != 0)
 		return 0;
 	return sizeof(struct fc_emc) + (size_t)n_entries * sizeof(struct fc_emc_entry);
 }
@@ -108,7 +108,7 @@ fc_emc_set__(const struct fc_emc *emc, uint32_t hash)
 
 uint64_t
 fc_emc_lookup(const struct fc_emc *emc, uint64_t keys_map, const struct pm_key *const keys[],
-		const uint32_t hashes[], struct fc_mf *mfs[])
+              const uint32_t hashes[], struct fc_mf *mfs[])
 {
 	struct fc_mf *cands[FC_BURST_MAX];
 	uint64_t found = 0;
@@ -147,7 +147,8 @@ fc_emc_lookup(const struct fc_emc *emc, uint64_t keys_map, const struct pm_key *
 		unsigned int i = (unsigned int)__builtin_ctzll(map);
 		struct fc_mf *mf = cands[i];
 
-		if (mf != NULL && !mf->dead && fc_mf_match__(mf, mf->st, keys[i], mf->st->n_words)) {
+		if (mf != NULL && !mf->dead &&
+		    fc_mf_match__(mf, mf->st, keys[i], mf->st->n_words)) {
 			mfs[i] = mf;
 			found |= UINT64_C(1) << i;
 		}
@@ -158,8 +159,7 @@ fc_emc_lookup(const struct fc_emc *emc, uint64_t keys_map, const struct pm_key *
 void
 fc_emc_insert(struct fc_emc *emc, uint32_t hash, struct fc_mf *mf)
 {
-	struct fc_emc_entry *set =
-			&emc->entries[(size_t)(hash & emc->set_mask) * FC_EMC_WAYS];
+	struct fc_emc_entry *set = &emc->entries[(size_t)(hash & emc->set_mask) * FC_EMC_WAYS];
 	struct fc_emc_entry *e = NULL;
 	struct fc_mf *old;
 	unsigned int w;
