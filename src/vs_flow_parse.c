@@ -45,6 +45,8 @@ struct vs_parser {
 	size_t err_size;
 	unsigned int n_match;                    /* entries in 'match_names' */
 	char match_names[MATCH_MAX][NAME_MAX__]; /* fields as spelled, for prerequisites */
+	const char *shorthand;                   /* last protocol shorthand given, or NULL */
+	uint16_t shorthand_dl_type;              /* its dl_type (host order) */
 };
 
 /* Protocol shorthands: dl_type and, when non-zero, nw_proto. */
@@ -263,6 +265,8 @@ parse_match_token__(struct vs_parser *p, const char *name, const char *value)
 				continue;
 			spec->key.dl_type = htons(vs_shorthands[i].dl_type);
 			spec->mask.dl_type = 0xffff;
+			p->shorthand = vs_shorthands[i].name;
+			p->shorthand_dl_type = vs_shorthands[i].dl_type;
 			if (vs_shorthands[i].nw_proto) {
 				spec->key.nw_proto = vs_shorthands[i].nw_proto;
 				spec->mask.nw_proto = 0xff;
@@ -920,6 +924,12 @@ parse__(struct vs_parser *p, const char *text)
 		return fail__(p, "missing actions=");
 	if (actions != NULL && (p->flags & VS_FP_DEL))
 		return fail__(p, "actions= is not allowed when deleting flows");
+	/* A shorthand's protocol stands only with its own dl_type: "icmp,dl_type=0x86dd"
+	 * would keep nw_proto=1 on a non-IPv4 match (found by fuzzing: such a rule
+	 * printed a flow that does not parse back). */
+	if (p->shorthand != NULL && ntohs(spec->key.dl_type) != p->shorthand_dl_type)
+		return fail__(p, "dl_type=0x%04x conflicts with '%s'", ntohs(spec->key.dl_type),
+		              p->shorthand);
 	/* Prerequisites are checked on the whole match, so order does not matter. */
 	for (i = 0; i < p->n_match; i++)
 		if (vs_field_check_prereqs(p->match_names[i], &spec->key, &spec->mask, msg,
@@ -951,6 +961,8 @@ vs_flow_parse(const char *text, unsigned int flags, const struct vs_port_names *
 	p.err = err;
 	p.err_size = err_size;
 	p.n_match = 0;
+	p.shorthand = NULL;
+	p.shorthand_dl_type = 0;
 	rc = parse__(&p, text);
 	if (rc) {
 		/* Leave nothing owned behind, so that vs_flow_spec_free() is a no-op. */

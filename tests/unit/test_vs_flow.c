@@ -513,6 +513,35 @@ test_vs_flow_match_later_field_overrides(void **state)
 	assert_int_equal(spec.key.nw_proto, 17);
 }
 
+/* Regression (fuzzing): a shorthand's nw_proto must not survive a dl_type= that contradicts it,
+ * or the rule prints as a flow that does not parse back. */
+static void
+test_vs_flow_shorthand_dl_type_conflict(void **state)
+{
+	struct vs_flow_spec spec;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(vs_flow_parse("icmp,dl_type=0x08 actions=drop", VS_FP_ADD, NULL, &spec, err,
+	                               sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "dl_type=0x0008 conflicts with 'icmp'"));
+	vs_flow_spec_free(&spec);
+	assert_int_equal(vs_flow_parse("tcp,dl_type=0x86dd actions=drop", VS_FP_ADD, NULL, &spec, err,
+	                               sizeof(err)),
+	                 -EINVAL);
+	vs_flow_spec_free(&spec);
+	/* Agreeing or later shorthands are fine. */
+	assert_int_equal(vs_flow_parse("icmp,dl_type=0x0800 actions=drop", VS_FP_ADD, NULL, &spec,
+	                               err, sizeof(err)),
+	                 0);
+	vs_flow_spec_free(&spec);
+	assert_int_equal(vs_flow_parse("dl_type=0x86dd,icmp actions=drop", VS_FP_ADD, NULL, &spec,
+	                               err, sizeof(err)),
+	                 0);
+	vs_flow_spec_free(&spec);
+}
+
 static void
 test_vs_flow_shorthands(void **state)
 {
@@ -2254,6 +2283,7 @@ main(void)
 		cmocka_unit_test(test_vs_flow_match_metadata_field_bytes),
 		cmocka_unit_test(test_vs_flow_match_later_field_overrides),
 		cmocka_unit_test(test_vs_flow_shorthands),
+		cmocka_unit_test(test_vs_flow_shorthand_dl_type_conflict),
 		cmocka_unit_test(test_vs_flow_flow_params),
 		cmocka_unit_test(test_vs_flow_prereqs_satisfied_in_any_order),
 		cmocka_unit_test(test_vs_flow_prereqs_enforced),
