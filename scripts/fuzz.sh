@@ -53,10 +53,12 @@ else
 	for t in $targets; do
 		run_one "$t" >"$work.$t.out" 2>&1 &
 		pids="$pids $!"
+		# shellcheck disable=SC2086
 		set -- $pids
 		if [ $# -ge "$jobs" ]; then
 			wait "$1" || status=1
-			pids=$(echo "$pids" | cut -d' ' -f3-)
+			shift
+			pids="$*"
 		fi
 	done
 	for p in $pids; do

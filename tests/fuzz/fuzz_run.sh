@@ -18,6 +18,9 @@ reg="$reg_root/$target"
 work="$work_root/$target"
 mkdir -p "$work/corpus" "$reg"
 log="$work/$mode.log"
+# The lines of a libFuzzer log worth printing: the check or sanitizer report, our frames.
+report='invariant failed|ERROR: (Address|Leak|Undefined|libFuzzer)|runtime error'
+report="$report"'|#[0-9]+ 0x.* in (vs_|fc_|vxlan_|fuzz_|check_|LLVMFuzzerTestOneInput)'
 
 if [ "$mode" = replay ]; then
 	n=$(find "$reg" -type f ! -name '.*' ! -name '*.md' | wc -l)
@@ -29,7 +32,7 @@ if [ "$mode" = replay ]; then
 	for f in $(find "$reg" -type f ! -name '.*' ! -name '*.md' | sort); do
 		if ! "$fuzzer" -runs=0 "$f" >"$log" 2>&1; then
 			echo "fuzz $target: regression $f still crashes:"
-			grep -E 'ERROR|runtime error|invariant failed|#[0-9]+ 0x' "$log" | head -20
+			grep -E "$report" "$log" | head -12
 			fail=1
 		fi
 	done
@@ -56,8 +59,8 @@ if [ "$rc" -ne 0 ] && [ "$findings" -eq 0 ]; then
 fi
 echo "fuzz $target: ${execs:-0} executions in $secs s, $findings findings"
 if [ "$findings" -gt 0 ]; then
-	grep -E 'ERROR|runtime error|invariant failed|#[0-9]+ 0x|Test unit written' "$log" |
-		head -30
+	grep -E "$report" "$log" | head -12
+	grep 'Test unit written' "$log" | head -3
 	exit 1
 fi
 exit 0
