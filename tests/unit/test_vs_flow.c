@@ -522,13 +522,13 @@ test_vs_flow_shorthand_dl_type_conflict(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(vs_flow_parse("icmp,dl_type=0x08 actions=drop", VS_FP_ADD, NULL, &spec, err,
-	                               sizeof(err)),
+	assert_int_equal(vs_flow_parse("icmp,dl_type=0x08 actions=drop", VS_FP_ADD, NULL, &spec,
+	                               err, sizeof(err)),
 	                 -EINVAL);
 	assert_non_null(strstr(err, "dl_type=0x0008 conflicts with 'icmp'"));
 	vs_flow_spec_free(&spec);
-	assert_int_equal(vs_flow_parse("tcp,dl_type=0x86dd actions=drop", VS_FP_ADD, NULL, &spec, err,
-	                               sizeof(err)),
+	assert_int_equal(vs_flow_parse("tcp,dl_type=0x86dd actions=drop", VS_FP_ADD, NULL, &spec,
+	                               err, sizeof(err)),
 	                 -EINVAL);
 	vs_flow_spec_free(&spec);
 	/* Agreeing or later shorthands are fine. */
