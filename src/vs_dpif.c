@@ -281,8 +281,8 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 */
 	use_emc = dp->emc != NULL && fc_cls_n_subtables(dp->cls) > 1;
 	if (use_emc) {
-		for (i = 0; i < n; i++)
-			hashes[i] = fc_key_hash(keyp[i]);
+		/* Only the keys the last-hit check left; the burst form stays inline. */
+		fc_key_hash_burst(all, keyp, hashes);
 		hit = fc_emc_lookup(dp->emc, all, keyp, hashes, mfs);
 	}
 	miss = all & ~hit;
