@@ -17,6 +17,7 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
+#include "vhu.h"
 #include "vs_daemon.h"
 #include "vs_flow.h"
 
@@ -341,7 +342,13 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 {
 	struct rte_eth_link link = { 0 };
 
-	rte_eth_link_get_nowait(p->port_id, &link);
+	if (p->vhu != NULL) {
+		struct vhu_port_info info;
+
+		link.link_status = vhu_port_get_info(p->vhu, &info) == 0 && info.link_up;
+	} else {
+		rte_eth_link_get_nowait(p->port_id, &link);
+	}
 	if (r->json) {
 		vs_reply_printf(r,
 		                "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
@@ -399,8 +406,9 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 	unsigned int d;
 
 	vs_port_totals(p, &t);
-	rte_eth_stats_get(p->port_id, &es);
-	n_x = rte_eth_xstats_get(p->port_id, NULL, 0);
+	if (p->vhu == NULL)
+		rte_eth_stats_get(p->port_id, &es);
+	n_x = p->vhu == NULL ? rte_eth_xstats_get(p->port_id, NULL, 0) : 0;
 	if (n_x > 0) {
 		names = calloc((size_t)n_x, sizeof(*names));
 		xs = calloc((size_t)n_x, sizeof(*xs));
@@ -929,6 +937,8 @@ static const char help_text[] =
 		"  version\n"
 		"  port add NAME dpdk DEVARGS [rxq=N] [txq=N] [mtu=N] [rxd=N] [txd=N]\n"
 		"           [n_mbufs=N] [ofport=N] [tag=VID] [trunks=LIST]\n"
+		"  port add NAME vhost-user|vhost-user-client PATH [rxq=PAIRS] [mode=0660]\n"
+		"           [group=G] [mtu=N] [ofport=N] [tag=VID] [trunks=LIST]\n"
 		"  port del NAME\n"
 		"  port list\n"
 		"  port stats [PORT]\n"

@@ -14,6 +14,7 @@
 #include <rte_log.h>
 #include <rte_prefetch.h>
 
+#include "vhu.h"
 #include "vs_switch.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
@@ -44,8 +45,7 @@ vs_drop_name(enum vs_drop d)
 	return d < VS_DROP_N ? drop_names[d] : "?";
 }
 
-static void
-txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b);
+static void txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b);
 
 /* Sends a tx buffer, timing it as the tx stage when detail is on. */
 static void
@@ -72,7 +72,16 @@ txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 
 	for (i = 0; i < n; i++)
 		bytes += b->pkts[i]->pkt_len;
-	if (port->txq_shared) {
+	if (port->vhu != NULL) {
+		/* vhost copies into the guest: every packet is ours to free. */
+		if (port->txq_shared)
+			rte_spinlock_lock(&port->txq_lock[qid]);
+		sent = vhu_tx_burst(port->vhu, qid, b->pkts, n);
+		if (port->txq_shared)
+			rte_spinlock_unlock(&port->txq_lock[qid]);
+		for (i = 0; i < sent; i++)
+			rte_pktmbuf_free(b->pkts[i]);
+	} else if (port->txq_shared) {
 		rte_spinlock_lock(&port->txq_lock[qid]);
 		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
 		rte_spinlock_unlock(&port->txq_lock[qid]);
@@ -174,6 +183,7 @@ pmd_reload(struct vs_pmd *pmd)
 				continue;
 			pmd->rxqs[n].port = p;
 			pmd->rxqs[n].port_id = p->port_id;
+			pmd->rxqs[n].vhu = p->vhu;
 			pmd->rxqs[n].queue_id = q;
 			pmd->rxqs[n].ofport = p->ofport;
 			n++;
@@ -186,7 +196,7 @@ pmd_reload(struct vs_pmd *pmd)
 /* Runs the pipeline on one received burst. */
 static void
 process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
-		struct rte_mbuf **pkts, uint16_t n)
+              struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
@@ -302,8 +312,11 @@ vs_pmd_main(void *arg)
 		for (q = 0; q < pmd->n_rxq; q++) {
 			const struct vs_rxq *rxq = &pmd->rxqs[q];
 			uint64_t t_rx = pmd->detail ? rte_rdtsc() : 0;
-			uint16_t n = rte_eth_rx_burst(rxq->port_id, rxq->queue_id, pkts,
-			                              VS_BURST_MAX);
+			uint16_t n = rxq->vhu != NULL ?
+			                             vhu_rx_burst(rxq->vhu, rxq->queue_id, pkts,
+			                                          VS_BURST_MAX) :
+			                             rte_eth_rx_burst(rxq->port_id, rxq->queue_id,
+			                                              pkts, VS_BURST_MAX);
 
 			if (unlikely(pmd->detail) && n != 0)
 				pmd->stats.stage_cycles[VS_STAGE_RX] += rte_rdtsc() - t_rx;
@@ -348,7 +361,7 @@ vs_switch_sync_rules(void *arg)
 		/* Acquire: pairs with the PMD's release store of rules_ack. */
 		while (__atomic_load_n(&sw->pmds[i]->rules_ack, __ATOMIC_ACQUIRE) < version) {
 			if (rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING ||
-					rte_rdtsc() > deadline)
+			    rte_rdtsc() > deadline)
 				break; /* not running: it flushes when it starts */
 			usleep(10);
 		}

@@ -18,6 +18,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "vhu.h"
 #include "vs_port.h"
 #include "vs_switch.h"
 
@@ -109,8 +110,12 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 				"bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all digits",
 				argv[0]);
 	snprintf(a->name, sizeof(a->name), "%s", argv[0]);
-	if (strcmp(argv[1], "dpdk") != 0)
-		return vs_reply_error(r, -EINVAL, "unknown port type '%s' (known: dpdk)", argv[1]);
+	if (strcmp(argv[1], "dpdk") != 0 && strcmp(argv[1], "vhost-user") != 0 &&
+	    strcmp(argv[1], "vhost-user-client") != 0)
+		return vs_reply_error(r, -EINVAL,
+		                      "unknown port type '%s' (known: dpdk, vhost-user, "
+		                      "vhost-user-client)",
+		                      argv[1]);
 	snprintf(a->type, sizeof(a->type), "%s", argv[1]);
 	if (strlen(argv[2]) >= sizeof(a->devargs) || argv[2][0] == '\0')
 		return vs_reply_error(r, -EINVAL, "bad device arguments '%s'", argv[2]);
@@ -145,8 +150,15 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 			a->tag = (uint16_t)val;
 		else if (KEY("trunks") && parse_trunks(v, a->trunks) == 0)
 			a->has_trunks = true;
+		else if (KEY("mode") && strcmp(a->type, "vhost-user") == 0 &&
+		         (val = strtoul(v, NULL, 8)) > 0 && val <= 0777)
+			a->sock_mode = (uint32_t)val;
+		else if (KEY("group") && strcmp(a->type, "vhost-user") == 0 &&
+		         strlen(v) < sizeof(a->sock_group) && *v != '\0')
+			snprintf(a->sock_group, sizeof(a->sock_group), "%s", v);
 		else if (KEY("rxq") || KEY("txq") || KEY("mtu") || KEY("rxd") || KEY("txd") ||
-		         KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks"))
+		         KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks") ||
+		         KEY("mode") || KEY("group"))
 			return vs_reply_error(r, -EINVAL, "bad value in '%s'", argv[i]);
 		else
 			return vs_reply_error(r, -EINVAL, "unknown port option '%.*s'", (int)klen,
@@ -357,6 +369,43 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	return 0;
 }
 
+/*
+ * A vhost-user port: librte_vhost serves or connects to the socket; the PMDs
+ * poll 'rxq' queue pairs (default 2; queues the guest has not enabled return
+ * nothing) and transmit on queue pmd % pairs, under the per-queue lock when
+ * PMDs outnumber the pairs.  Packets are copied in both directions, from and
+ * into the shared pool.
+ */
+static int
+create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
+{
+	const struct vs_port_args *a = &p->args;
+	struct vhu_port_opts o = {
+		.path = a->devargs,
+		.mode = strcmp(a->type, "vhost-user") == 0 ? VHU_MODE_SERVER : VHU_MODE_CLIENT,
+		.sock_mode = a->sock_mode,
+		.sock_group = a->sock_group[0] ? a->sock_group : NULL,
+		.mp = sw->shared_mp,
+		.qsbr = sw->qsbr,
+		.tx_retries = -1,
+	};
+	uint16_t q;
+
+	p->port_id = UINT16_MAX;
+	p->n_rxq = RTE_MIN(a->n_rxq ? a->n_rxq : 2, VHU_MAX_QUEUE_PAIRS);
+	p->n_txq = p->n_rxq;
+	p->txq_shared = p->n_txq < sw->n_pmds;
+	p->max_frame = (uint32_t)(a->mtu ? a->mtu : RTE_ETHER_MTU) + RTE_ETHER_HDR_LEN + 4;
+	p->mp = sw->shared_mp;
+	for (q = 0; q < p->n_txq; q++)
+		rte_spinlock_init(&p->txq_lock[q]);
+	p->vhu = vhu_port_create(&o);
+	if (p->vhu == NULL)
+		return vs_reply_error(r, -rte_errno, "port %s: vhost-user socket %s: %s", p->name,
+		                      a->devargs, rte_strerror(rte_errno));
+	return 0;
+}
+
 static uint16_t
 pick_ofport(const struct vs_portmap *map, uint16_t wanted)
 {
@@ -400,20 +449,27 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	p->tag = a->tag;
 	p->trunks_all = !a->has_trunks;
 	memcpy(p->trunks, a->trunks, sizeof(p->trunks));
-	ret = attach_device(a->devargs, &p->port_id, &p->probed, r);
-	if (ret != 0)
-		goto err_free;
-	for (s = 0; s < VS_PORT_MAX; s++) {
-		if (map->slots[s] != NULL && map->slots[s]->port_id == p->port_id) {
-			ret = vs_reply_error(r, -EBUSY, "device '%s' is already port %s",
-			                     a->devargs, map->slots[s]->name);
-			p->probed = false;
+	if (strcmp(a->type, "dpdk") != 0) {
+		ret = create_vhost(sw, p, r);
+		if (ret != 0)
 			goto err_free;
+	} else {
+		ret = attach_device(a->devargs, &p->port_id, &p->probed, r);
+		if (ret != 0)
+			goto err_free;
+		for (s = 0; s < VS_PORT_MAX; s++) {
+			if (map->slots[s] != NULL && map->slots[s]->vhu == NULL &&
+			    map->slots[s]->port_id == p->port_id) {
+				ret = vs_reply_error(r, -EBUSY, "device '%s' is already port %s",
+				                     a->devargs, map->slots[s]->name);
+				p->probed = false;
+				goto err_free;
+			}
 		}
+		ret = configure_device(sw, p, r);
+		if (ret != 0)
+			goto err_detach;
 	}
-	ret = configure_device(sw, p, r);
-	if (ret != 0)
-		goto err_detach;
 	assign_rxqs(sw, p);
 	next = map_clone(map);
 	if (next == NULL) {
@@ -429,7 +485,10 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	return 0;
 
 err_detach:
-	detach_device(p->port_id, p->probed);
+	if (p->vhu != NULL)
+		vhu_port_destroy(p->vhu);
+	else
+		detach_device(p->port_id, p->probed);
 	if (p->own_mp)
 		rte_mempool_free(p->mp);
 err_free:
@@ -466,7 +525,10 @@ vs_port_del(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	next->n_ports--;
 	/* After this no PMD polls or sends to the port (reload + grace period). */
 	publish_map(sw, next);
-	detach_device(p->port_id, p->probed);
+	if (p->vhu != NULL)
+		vhu_port_destroy(p->vhu);
+	else
+		detach_device(p->port_id, p->probed);
 	vs_mac_flush_port(sw->mac, p->ofport);
 	if (p->own_mp) {
 		for (i = 0; i < VS_PORT_MAX && zombie_pools[i] != NULL; i++)

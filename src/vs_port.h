@@ -27,6 +27,8 @@
 #include "vs_flow.h"
 #include "vs_reply.h"
 
+struct vhu_port;
+
 /* Drop reasons counted per port and PMD.  X(enum suffix, name). */
 #define VS_PORT_DROPS(X)                                                                           \
 	X(RX_OVERSIZE, "rx_oversize")   /* frame longer than the port's MTU */                     \
@@ -53,11 +55,13 @@ struct vs_port_stats {
 /** Parsed "port add" arguments. */
 struct vs_port_args {
 	char name[VS_NAME_MAX];
-	char type[16]; /**< "dpdk" */
-	char devargs[512];
-	uint16_t n_rxq; /**< 0 = default 1 */
-	uint16_t n_txq; /**< 0 = one per PMD */
-	uint16_t mtu;   /**< 0 = device default (1500) */
+	char type[24];       /**< "dpdk", "vhost-user" or "vhost-user-client" */
+	char devargs[512];   /**< dpdk: the device arguments; vhost: the socket path */
+	uint32_t sock_mode;  /**< vhost-user (server): socket mode, 0 = default */
+	char sock_group[32]; /**< vhost-user (server): socket group, "" = none */
+	uint16_t n_rxq;      /**< 0 = default 1 */
+	uint16_t n_txq;      /**< 0 = one per PMD */
+	uint16_t mtu;        /**< 0 = device default (1500) */
 	uint16_t n_rxd, n_txd;
 	uint32_t n_mbufs; /**< own mempool with this many mbufs, 0 = shared pool */
 	uint16_t ofport;  /**< requested, 0 = lowest free */
@@ -84,6 +88,7 @@ struct vs_port {
 	uint64_t trunks[64];
 	uint8_t rxq_pmd[VS_QUEUE_MAX]; /**< PMD index polling each rx queue */
 	struct rte_mempool *mp;        /**< rx pool (own or shared) */
+	struct vhu_port *vhu;          /**< vhost-user port, or NULL for an ethdev */
 	bool own_mp;
 	/* Locks of shared tx queues, one per queue, taken per burst. */
 	rte_spinlock_t txq_lock[VS_QUEUE_MAX];

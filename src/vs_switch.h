@@ -97,6 +97,7 @@ struct vs_xlate_rec {
 /** One rx queue a PMD polls. */
 struct vs_rxq {
 	struct vs_port *port;
+	struct vhu_port *vhu; /**< vhost-user port, or NULL for an ethdev */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint16_t ofport;

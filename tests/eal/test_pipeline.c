@@ -6,6 +6,8 @@
  * say (bytes, order, per-port counts, checksums recomputed independently).
  */
 #include <arpa/inet.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -553,6 +555,70 @@ test_pipeline_normal_vlans_and_mtu(void **state)
 	}
 }
 
+/*
+ * A vhost-user port: dpdk-testpmd's net_virtio_user as the guest transmits
+ * into sluice's socket; the flow sends it on to a sink; the guest goes away,
+ * the link goes down, the port is deleted and every mbuf comes back.
+ */
+static void
+test_pipeline_vhost_user_port(void **state)
+{
+	static struct input in;
+	static char baseline[1 << 16];
+	struct th_daemon d;
+	char sock[400], vdev[512], prefix[64], log[400];
+	int64_t rx;
+	pid_t tp;
+	int i, st;
+
+	(void)state;
+	start(&d, "vhostport",
+	      "port add sink dpdk net_null0,no-rx=1\n"
+	      "port add vm vhost-user %1$s/vhu.sock\n"
+	      "flow del\n"
+	      "flow add in_port=vm actions=output:sink\n",
+	      &in);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	snprintf(sock, sizeof(sock), "%s/vhu.sock", d.dir);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1", sock);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=thvu%d", (int)getpid());
+	snprintf(log, sizeof(log), "%s/testpmd.log", d.dir);
+	tp = fork();
+	assert_true(tp >= 0);
+	if (tp == 0) {
+		if (freopen(log, "w", stdout) == NULL || freopen(log, "a", stderr) == NULL)
+			_exit(126);
+		execlp("dpdk-testpmd", "dpdk-testpmd", "-l", "0-1", "--no-pci", "--no-huge", "-m",
+		       "256", "--single-file-segments", "--no-telemetry", prefix, "--vdev", vdev,
+		       "--", "--forward-mode=txonly", "--stats-period", "1",
+		       "--total-num-mbufs=4096", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0, rx = 0; i < 200 && rx < 10000; i++) {
+		usleep(50000);
+		rx = th_port_stat(&d, "vm", "rx_packets");
+	}
+	kill(tp, SIGTERM);
+	waitpid(tp, &st, 0);
+	assert_true(rx >= 10000);
+	assert_true(th_port_stat(&d, "sink", "tx_packets") > 0);
+	/* The guest is gone: the link goes down. */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+		if (strstr(o.buf, "\"name\": \"vm\"") != NULL &&
+		    strstr(strstr(o.buf, "\"name\": \"vm\""), "\"link\": \"down\"") != NULL)
+			break;
+		usleep(50000);
+	}
+	assert_true(i < 100);
+	assert_int_equal(th_ctl(&d, &o, "port del vm"), 0);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(access(sock, F_OK), -1); /* the server removed its socket */
+	assert_int_equal(th_stop(&d), 0);
+}
+
 /* port del under traffic: the other ports go on, and every mbuf comes back. */
 static void
 test_pipeline_port_del_under_traffic(void **state)
@@ -617,6 +683,7 @@ main(void)
 		cmocka_unit_test(test_pipeline_normal_learns_and_floods),
 		cmocka_unit_test(test_pipeline_malformed_corpus),
 		cmocka_unit_test(test_pipeline_normal_vlans_and_mtu),
+		cmocka_unit_test(test_pipeline_vhost_user_port),
 		cmocka_unit_test(test_pipeline_port_del_under_traffic),
 	};
 
