@@ -368,6 +368,10 @@ parse_resubmit__(struct vs_parser *p, const char *port_text, const char *args)
 				return fail__(p, "bad table '%s' for resubmit", ttext);
 			table = (uint32_t)t;
 		}
+		/* resubmit(in_port,) names neither a port nor a table (found by
+		 * fuzzing: it printed as "resubmit(,)", which does not parse). */
+		if (port == VS_OFPORT_NONE && ttext[0] == '\0')
+			return fail__(p, "resubmit: at least one of port and table must be given");
 	}
 	a = new_action__(p, VS_ACT_RESUBMIT, &rc);
 	if (a == NULL)

@@ -531,6 +531,12 @@ test_vs_flow_shorthand_dl_type_conflict(void **state)
 	                               err, sizeof(err)),
 	                 -EINVAL);
 	vs_flow_spec_free(&spec);
+	/* Regression (fuzzing): resubmit(in_port,) names neither port nor table. */
+	assert_int_equal(vs_flow_parse("ip actions=resubmit(in_port,)", VS_FP_ADD, NULL, &spec, err,
+	                               sizeof(err)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "at least one of port and table"));
+	vs_flow_spec_free(&spec);
 	/* Agreeing or later shorthands are fine. */
 	assert_int_equal(vs_flow_parse("icmp,dl_type=0x0800 actions=drop", VS_FP_ADD, NULL, &spec,
 	                               err, sizeof(err)),
