@@ -19,6 +19,7 @@
 
 #include "vhu.h"
 #include "vs_daemon.h"
+#include "vs_words.h"
 #include "vs_flow.h"
 
 static int vs_cmd_fdb_show(struct vs_reply *r);
@@ -60,52 +61,6 @@ vs_cmd_port_names(void)
 	return &running_names;
 }
 
-int
-vs_split_words(char *line, char **argv, int max)
-{
-	int n = 0;
-	char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (*p == '\0' || *p == '#')
-			break;
-		if (n == max)
-			return -1;
-		if (*p == '"') {
-			argv[n++] = ++p;
-			while (*p != '\0' && *p != '"')
-				p++;
-		} else {
-			argv[n++] = p;
-			while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-				p++;
-		}
-		if (*p == '\0')
-			break;
-		*p++ = '\0';
-	}
-	return n;
-}
-
-/* Joins argv[0, argc) with spaces into 'buf'. @return 0 or -E2BIG. */
-static int
-join_words(int argc, char **argv, char *buf, size_t size)
-{
-	size_t off = 0;
-	int i, n;
-
-	buf[0] = '\0';
-	for (i = 0; i < argc; i++) {
-		n = snprintf(buf + off, size - off, "%s%s", i ? " " : "", argv[i]);
-		if (n < 0 || (size_t)n >= size - off)
-			return -E2BIG;
-		off += (size_t)n;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Flows. */
 
@@ -131,7 +86,7 @@ vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_por
 	char err[256];
 
 	memset(spec, 0, sizeof(*spec));
-	if (join_words(argc, argv, text, sizeof(text)) != 0)
+	if (vs_join_words(argc, argv, text, sizeof(text)) != 0)
 		return vs_reply_error(r, -E2BIG, "flow text too long");
 	if (vs_flow_parse(text, flags, names, spec, err, sizeof(err)) != 0) {
 		vs_flow_spec_free(spec);

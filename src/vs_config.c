@@ -19,6 +19,7 @@
 
 #include "vs_daemon.h"
 #include "vs_flow.h"
+#include "vs_words.h"
 
 RTE_LOG_REGISTER(vs_config_logtype, user.vs.config, INFO);
 #define CFG_LOG(level, fmt, ...)                                                                   \

@@ -27,12 +27,6 @@ extern struct vs_daemon vs_d;
 /** Control socket handler: runs one command (argv[0] is its first word). */
 void vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg);
 
-/**
- * Splits 'line' into words in place (spaces and tabs; '#' starts a comment;
- * "double quotes" group).  @return the word count, or -1 when over 'max'.
- */
-int vs_split_words(char *line, char **argv, int max);
-
 /** Parses flow text (argv joined) with vs_flow_parse(); rejects actions not built yet. */
 int vs_cmd_parse_flow(int argc, char **argv, unsigned int flags, const struct vs_port_names *names,
                       struct vs_flow_spec *spec, struct vs_reply *r);
