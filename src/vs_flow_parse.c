@@ -381,6 +381,24 @@ parse_resubmit__(struct vs_parser *p, const char *port_text, const char *args)
 	return 0;
 }
 
+/* Appends a SET_FIELD action writing 'v' to field 'f', spelled 'spelling'. */
+static int
+add_set_field__(struct vs_parser *p, enum vs_field f, enum vs_set_spelling spelling,
+                const struct vs_field_value *v)
+{
+	struct vs_action *a;
+	int rc;
+
+	a = new_action__(p, VS_ACT_SET_FIELD, &rc);
+	if (a == NULL)
+		return rc;
+	a->field = (uint16_t)f;
+	a->spelling = (uint16_t)spelling;
+	memcpy(a->value, v->value, sizeof(a->value));
+	memcpy(a->mask, v->mask, sizeof(a->mask));
+	return 0;
+}
+
 /* Fills a SET_FIELD action from "VALUE[/MASK]->FIELD". */
 static int
 parse_set_field__(struct vs_parser *p, const char *arg)
@@ -389,7 +407,6 @@ parse_set_field__(struct vs_parser *p, const char *arg)
 	char value[VALUE_MAX__];
 	struct vs_field_value v;
 	const char *arrow = strstr(arg, "->");
-	struct vs_action *a;
 	int f, rc;
 
 	if (arrow == NULL)
@@ -407,14 +424,7 @@ parse_set_field__(struct vs_parser *p, const char *arg)
 	rc = parse_field_value__(p, (enum vs_field)f, d->name, value, &v);
 	if (rc)
 		return rc;
-	a = new_action__(p, VS_ACT_SET_FIELD, &rc);
-	if (a == NULL)
-		return rc;
-	a->field = (uint16_t)f;
-	a->spelling = VS_SET_FIELD;
-	memcpy(a->value, v.value, sizeof(a->value));
-	memcpy(a->mask, v.mask, sizeof(a->mask));
-	return 0;
+	return add_set_field__(p, (enum vs_field)f, VS_SET_FIELD, &v);
 }
 
 /* mod_dl_src:MAC, mod_nw_src:IP, ... (no masks). */
@@ -422,7 +432,6 @@ static int
 parse_mod__(struct vs_parser *p, const char *name, enum vs_field f, const char *arg)
 {
 	struct vs_field_value v;
-	struct vs_action *a;
 	int rc;
 
 	if (arg == NULL || strchr(arg, '/') != NULL || arg[0] == '\0')
@@ -430,14 +439,7 @@ parse_mod__(struct vs_parser *p, const char *name, enum vs_field f, const char *
 	rc = parse_field_value__(p, f, name, arg, &v);
 	if (rc)
 		return rc;
-	a = new_action__(p, VS_ACT_SET_FIELD, &rc);
-	if (a == NULL)
-		return rc;
-	a->field = (uint16_t)f;
-	a->spelling = VS_SET_MOD;
-	memcpy(a->value, v.value, sizeof(a->value));
-	memcpy(a->mask, v.mask, sizeof(a->mask));
-	return 0;
+	return add_set_field__(p, f, VS_SET_MOD, &v);
 }
 
 /* One or two decimal digits at '*s' (a bit index); advances '*s'. */

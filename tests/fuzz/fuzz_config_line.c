@@ -22,7 +22,6 @@
 #define FUZZ_CFG_WORDS_MAX 512   /* CFG_WORDS_MAX in src/vs_config.c */
 #define FUZZ_CFG_FLOW_MAX  65536 /* vs_cmd_parse_flow()'s text buffer */
 
-
 static void
 fuzz_line(char *line)
 {
