@@ -510,6 +510,26 @@ client_read__(struct vs_ctl *ctl, struct vs_ctl_client *c, uint64_t now)
 	}
 }
 
+/* Closes the reading clients whose peers have hung up with nothing unread  Called when the table is full, so that clients that came and
+ * went since the last poll() do not make a new one look like the 65th. */
+static void
+reap_hung_up__(struct vs_ctl *ctl)
+{
+	struct pollfd pfd;
+	struct vs_ctl_client *c;
+	unsigned int i;
+
+	for (i = 0; i < VS_CTL_CLIENTS_MAX; i++) {
+		c = &ctl->clients[i];
+		if (c->fd < 0 || c->writing)
+			continue;
+		pfd = (struct pollfd){ .fd = c->fd, .events = POLLIN | POLLRDHUP };
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) &&
+		    recv(c->fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) <= 0)
+			client_close__(ctl, c);
+	}
+}
+
 /* Accepts waiting connections; past VS_CTL_CLIENTS_MAX, answers with an
  * error and closes (a short write to a new socket cannot block). */
 static void
@@ -529,6 +549,8 @@ accept_clients__(struct vs_ctl *ctl, uint64_t now)
 				CTL_LOG(WARNING, "accept on %s: %s", ctl->path, strerror(errno));
 			return;
 		}
+		if (ctl->n_clients == VS_CTL_CLIENTS_MAX)
+			reap_hung_up__(ctl);
 		if (ctl->n_clients == VS_CTL_CLIENTS_MAX) {
 			struct iovec iov[2] = { { hdr, sizeof(hdr) },
 				                { (void *)(uintptr_t)full, sizeof(full) - 1 } };

@@ -1137,21 +1137,26 @@ static void
 test_vs_ctl_too_many_clients(void **state)
 {
 	struct srv *s = *state;
-	int fds[VS_CTL_CLIENTS_MAX], fd, i;
+	int fds[VS_CTL_CLIENTS_MAX], fd, i, round;
 	int32_t status;
 	char *body;
 
-	for (i = 0; i < VS_CTL_CLIENTS_MAX; i++)
-		fds[i] = cli_connect(s->path);
-	fd = cli_connect(s->path);
-	body = read_reply(fd, &status);
-	assert_int_equal(status, -EBUSY);
-	assert_string_equal(body, "too many clients\n");
-	free(body);
-	close(fd);
-	for (i = 0; i < VS_CTL_CLIENTS_MAX; i++)
-		close(fds[i]);
-	check_serves(s->path);
+	/* Several rounds: a client that connects right after the table's
+	 * clients hung up must be served, even when the server is still in the
+	 * accept loop that refused the 65th and has not polled the others. */
+	for (round = 0; round < 8; round++) {
+		for (i = 0; i < VS_CTL_CLIENTS_MAX; i++)
+			fds[i] = cli_connect(s->path);
+		fd = cli_connect(s->path);
+		body = read_reply(fd, &status);
+		assert_int_equal(status, -EBUSY);
+		assert_string_equal(body, "too many clients\n");
+		free(body);
+		close(fd);
+		for (i = 0; i < VS_CTL_CLIENTS_MAX; i++)
+			close(fds[i]);
+		check_serves(s->path);
+	}
 }
 
 /* Serves 'ctl' on this thread until 'fd' has an answer. */
