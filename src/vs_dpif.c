@@ -143,8 +143,13 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	for (f->n_words = PM_KEY_WORDS; f->n_words > 0; f->n_words--)
 		if (((const pm_word_t *)&mask)[f->n_words - 1] != 0)
 			break;
-	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
-		f->simple_output = (uint16_t)rec->actions[0].arg;
+	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT) {
+		const struct vs_port *p = vs_portmap_get(pmd->map, rec->actions[0].arg);
+
+		/* Flow-based tunnels need the executor to stamp tun_dst/tun_id. */
+		if (p == NULL || p->tnl == NULL || !vs_tunnel_needs_md(p->tnl))
+			f->simple_output = (uint16_t)rec->actions[0].arg;
+	}
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
 		/* At the limit, or the same megaflow came in twice in one burst. */

@@ -16,6 +16,7 @@
 
 #include "vhu.h"
 #include "vs_switch.h"
+#include "vs_underlay.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
 #define PMD_LOG(level, fmt, ...)                                                                   \
@@ -72,6 +73,14 @@ txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 
 	for (i = 0; i < n; i++)
 		bytes += b->pkts[i]->pkt_len;
+	if (unlikely(port->tnl != NULL)) {
+		/* Counted as sent here (inner bytes); encapsulation drops have reasons. */
+		st->tx_packets += n;
+		st->tx_bytes += bytes;
+		b->n = 0;
+		vs_tunnel_tx(pmd, port, b->pkts, n);
+		return;
+	}
 	if (port->vhu != NULL) {
 		/* vhost copies into the guest: every packet is ours to free. */
 		if (port->txq_shared)
@@ -200,6 +209,7 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+	const struct vs_ul *ul;
 	uint64_t bytes = 0;
 	uint16_t i, n_ok, n_keep = 0;
 
@@ -219,6 +229,14 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 	pmd->stats.n_rx += n;
 
 	pmd->parse.in_port = rxq->ofport;
+	ul = vs_underlay_get();
+	if (unlikely(ul != NULL && ul->addressed[port->slot])) {
+		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest. */
+		n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		if (n_ok != 0)
+			vs_dpif_process(pmd, rs, pkts, n_ok);
+		return;
+	}
 	if (unlikely(pmd->detail)) {
 		uint64_t t0 = rte_rdtsc();
 

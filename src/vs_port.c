@@ -21,6 +21,7 @@
 #include "vhu.h"
 #include "vs_port.h"
 #include "vs_switch.h"
+#include "vs_underlay.h"
 
 RTE_LOG_REGISTER(vs_port_logtype, user.vs.port, INFO);
 #define PORT_LOG(level, fmt, ...)                                                                  \
@@ -102,6 +103,22 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	int i;
 
 	memset(a, 0, sizeof(*a));
+	if (argc >= 2 && strcmp(argv[1], "vxlan") == 0) {
+		int ret;
+
+		if (!vs_port_name_valid(argv[0]))
+			return vs_reply_error(r, -EINVAL,
+			                      "bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all "
+			                      "digits",
+			                      argv[0]);
+		snprintf(a->name, sizeof(a->name), "%s", argv[0]);
+		snprintf(a->type, sizeof(a->type), "vxlan");
+		ret = vs_tunnel_parse_args(argc - 2, argv + 2, &a->tnl, &a->ofport, r);
+		if (ret != 0)
+			return ret;
+		a->n_rxq = 0;
+		goto text;
+	}
 	if (argc < 3)
 		return vs_reply_error(r, -EINVAL, "usage: port add NAME dpdk DEVARGS [options]");
 	if (!vs_port_name_valid(argv[0]))
@@ -114,7 +131,7 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	    strcmp(argv[1], "vhost-user-client") != 0)
 		return vs_reply_error(r, -EINVAL,
 		                      "unknown port type '%s' (known: dpdk, vhost-user, "
-		                      "vhost-user-client)",
+		                      "vhost-user-client, vxlan)",
 		                      argv[1]);
 	snprintf(a->type, sizeof(a->type), "%s", argv[1]);
 	if (strlen(argv[2]) >= sizeof(a->devargs) || argv[2][0] == '\0')
@@ -167,6 +184,7 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	}
 	if (a->tag != 0 && a->has_trunks)
 		return vs_reply_error(r, -EINVAL, "tag= and trunks= exclude each other");
+text:
 	for (i = 0; i < argc && off < sizeof(a->text); i++)
 		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s", i ? " " : "",
 		                        argv[i]);
@@ -406,6 +424,42 @@ create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	return 0;
 }
 
+/*
+ * A VXLAN tunnel port: no device, no rx queue.  Output is buffered per PMD
+ * and encapsulated when the buffer is sent (vs_tunnel_tx()); received
+ * packets come from decapsulation on an addressed underlay port.
+ */
+static int
+create_tunnel(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
+{
+	const struct vs_tnl_cfg *c = &p->args.tnl;
+	uint16_t s;
+	int ret = vs_underlay_init(sw, r);
+
+	if (ret != 0)
+		return ret;
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		const struct vs_port *o = sw->portmap->slots[s];
+		const struct vs_tnl_cfg *oc = o != NULL ? o->tnl : NULL;
+
+		if (oc != NULL && oc->local_ip == c->local_ip &&
+		    oc->remote_flow == c->remote_flow && oc->remote_ip == c->remote_ip &&
+		    oc->key_flow == c->key_flow && oc->vni == c->vni)
+			return vs_reply_error(r, -EEXIST,
+			                      "port %s has the same local_ip, remote_ip and key",
+			                      o->name);
+	}
+	p->tnl = c;
+	p->port_id = UINT16_MAX;
+	p->n_rxq = 0;
+	p->n_txq = 1;
+	p->txq_shared = false;
+	/* Encapsulation checks the underlay port's MTU instead. */
+	p->max_frame = UINT16_MAX;
+	p->mp = sw->shared_mp;
+	return 0;
+}
+
 static uint16_t
 pick_ofport(const struct vs_portmap *map, uint16_t wanted)
 {
@@ -449,7 +503,11 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	p->tag = a->tag;
 	p->trunks_all = !a->has_trunks;
 	memcpy(p->trunks, a->trunks, sizeof(p->trunks));
-	if (strcmp(a->type, "dpdk") != 0) {
+	if (strcmp(a->type, "vxlan") == 0) {
+		ret = create_tunnel(sw, p, r);
+		if (ret != 0)
+			goto err_free;
+	} else if (strcmp(a->type, "dpdk") != 0) {
 		ret = create_vhost(sw, p, r);
 		if (ret != 0)
 			goto err_free;
@@ -480,6 +538,8 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	next->by_ofport[p->ofport] = (uint8_t)(slot + 1);
 	next->n_ports++;
 	publish_map(sw, next);
+	if (p->tnl != NULL)
+		vs_underlay_ports_changed(); /* the tunnel table gains it */
 	for (i = 0; i < p->n_rxq; i++)
 		PORT_LOG(INFO, "%s: rx queue %u on PMD %u", p->name, i, p->rxq_pmd[i]);
 	return 0;
@@ -487,7 +547,7 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 err_detach:
 	if (p->vhu != NULL)
 		vhu_port_destroy(p->vhu);
-	else
+	else if (p->tnl == NULL)
 		detach_device(p->port_id, p->probed);
 	if (p->own_mp)
 		rte_mempool_free(p->mp);
@@ -523,11 +583,13 @@ vs_port_del(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	next->slots[p->slot] = NULL;
 	next->by_ofport[p->ofport] = 0;
 	next->n_ports--;
+	/* Its addresses, routes, neighbours and tunnel go first (grace period inside). */
+	vs_underlay_port_removing(p);
 	/* After this no PMD polls or sends to the port (reload + grace period). */
 	publish_map(sw, next);
 	if (p->vhu != NULL)
 		vhu_port_destroy(p->vhu);
-	else
+	else if (p->tnl == NULL)
 		detach_device(p->port_id, p->probed);
 	vs_mac_flush_port(sw->mac, p->ofport);
 	if (p->own_mp) {

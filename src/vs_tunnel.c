@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VXLAN tunnel ports: "port add NAME vxlan" options and the encapsulating
+ * transmit path (see vs_tunnel.h).  The outer header of each (tunnel,
+ * remote, VNI) is resolved once per underlay snapshot version into a
+ * PMD-private template cache; per packet the PMD only hashes the inner
+ * headers for the UDP source port and lets vxlan_encap_burst() prepend.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+
+#include "vs_reply.h"
+#include "vs_switch.h"
+#include "vs_tunnel.h"
+#include "vs_underlay.h"
+
+static const char *const tnl_counter_names[VS_TC_N] = {
+#define VS_TC_NAME__(e, s) s,
+	VS_TNL_COUNTERS(VS_TC_NAME__)
+#undef VS_TC_NAME__
+};
+
+const char *
+vs_tnl_counter_name(enum vs_tnl_counter c)
+{
+	return (unsigned int)c < VS_TC_N ? tnl_counter_names[c] : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* Options. */
+
+static int
+parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	return errno != 0 || *end != '\0' || *out > max ? -EINVAL : 0;
+}
+
+static int
+parse_ip(const char *s, uint32_t *ip)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1 || a.s_addr == 0 || a.s_addr == INADDR_BROADCAST)
+		return -EINVAL;
+	*ip = a.s_addr;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, const char *yes, const char *no, bool *out)
+{
+	if (strcmp(s, yes) == 0)
+		*out = true;
+	else if (strcmp(s, no) == 0)
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* One "key=value" option; -EINVAL for a bad value, -ENOENT for an unknown key. */
+static int
+parse_opt(const char *k, const char *v, struct vs_tnl_cfg *c, uint16_t *ofport, bool *have)
+{
+	unsigned long a, b;
+	char *dash;
+
+	if (strcmp(k, "local_ip") == 0) {
+		have[0] = true;
+		return parse_ip(v, &c->local_ip);
+	}
+	if (strcmp(k, "remote_ip") == 0) {
+		have[1] = true;
+		c->remote_flow = strcmp(v, "flow") == 0;
+		c->remote_ip = 0;
+		return c->remote_flow ? 0 : parse_ip(v, &c->remote_ip);
+	}
+	if (strcmp(k, "key") == 0) {
+		c->key_flow = strcmp(v, "flow") == 0;
+		c->vni = 0;
+		if (c->key_flow)
+			return 0;
+		if (parse_num(v, VXLAN_VNI_MAX, &a) != 0)
+			return -EINVAL;
+		c->vni = (uint32_t)a;
+		return 0;
+	}
+	if (strcmp(k, "dst_port") == 0) {
+		if (parse_num(v, 65535, &a) != 0 || a == 0)
+			return -EINVAL;
+		c->dst_port = (uint16_t)a;
+		return 0;
+	}
+	if (strcmp(k, "tos") == 0 || strcmp(k, "ttl") == 0) {
+		bool tos = k[1] == 'o';
+		bool *inherit = tos ? &c->tos_inherit : &c->ttl_inherit;
+
+		*inherit = strcmp(v, "inherit") == 0;
+		if (*inherit)
+			return 0;
+		if (parse_num(v, 255, &a) != 0 || (!tos && a == 0))
+			return -EINVAL;
+		if (tos)
+			c->tos = (uint8_t)a;
+		else
+			c->ttl = (uint8_t)a;
+		return 0;
+	}
+	if (strcmp(k, "df") == 0)
+		return parse_bool(v, "on", "off", &c->df);
+	if (strcmp(k, "df_default") == 0)
+		return parse_bool(v, "true", "false", &c->df);
+	if (strcmp(k, "csum") == 0)
+		return parse_bool(v, "on", "off", &c->csum) == 0 ?
+		                       0 :
+		                       parse_bool(v, "true", "false", &c->csum);
+	if (strcmp(k, "src_port_range") == 0) {
+		char buf[32];
+
+		if (strlen(v) >= sizeof(buf))
+			return -EINVAL;
+		snprintf(buf, sizeof(buf), "%s", v);
+		dash = strchr(buf, '-');
+		if (dash == NULL)
+			return -EINVAL;
+		*dash = '\0';
+		if (parse_num(buf, 65535, &a) != 0 || parse_num(dash + 1, 65535, &b) != 0 ||
+		    a == 0 || a > b)
+			return -EINVAL;
+		c->src_port_min = (uint16_t)a;
+		c->src_port_max = (uint16_t)b;
+		return 0;
+	}
+	if (strcmp(k, "ofport") == 0) {
+		if (parse_num(v, VS_OFPORT_MAX, &a) != 0 || a == 0)
+			return -EINVAL;
+		*ofport = (uint16_t)a;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int
+vs_tunnel_parse_args(int argc, char **argv, struct vs_tnl_cfg *c, uint16_t *ofport,
+                     struct vs_reply *r)
+{
+	bool have[2] = { false, false };
+	int i, ret;
+
+	memset(c, 0, sizeof(*c));
+	c->dst_port = VXLAN_DEFAULT_DST_PORT;
+	c->ttl = VXLAN_DEFAULT_TTL;
+	c->df = true;
+	c->src_port_min = VXLAN_DEFAULT_SRC_PORT_MIN;
+	c->src_port_max = VXLAN_DEFAULT_SRC_PORT_MAX;
+	for (i = 0; i < argc; i++) {
+		char key[32];
+		const char *eq = strchr(argv[i], '=');
+		size_t klen = eq != NULL ? (size_t)(eq - argv[i]) : 0;
+
+		if (eq == NULL || klen == 0 || klen >= sizeof(key))
+			return vs_reply_error(r, -EINVAL, "bad vxlan option '%s' (want key=value)",
+			                      argv[i]);
+		memcpy(key, argv[i], klen);
+		key[klen] = '\0';
+		ret = parse_opt(key, eq + 1, c, ofport, have);
+		if (ret == -ENOENT)
+			return vs_reply_error(
+					r, -EINVAL,
+					"unknown vxlan option '%s' (known: local_ip, remote_ip, "
+					"key, dst_port, tos, ttl, df, df_default, csum, "
+					"src_port_range, ofport)",
+					key);
+		if (ret != 0)
+			return vs_reply_error(r, -EINVAL, "bad value in vxlan option '%s'",
+			                      argv[i]);
+	}
+	if (!have[0])
+		return vs_reply_error(r, -EINVAL, "vxlan port needs local_ip=A");
+	if (!have[1])
+		return vs_reply_error(r, -EINVAL, "vxlan port needs remote_ip=B|flow");
+	if (!c->remote_flow && c->remote_ip == c->local_ip)
+		return vs_reply_error(r, -EINVAL, "vxlan remote_ip equals local_ip");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Data path. */
+
+/* What an output to a flow-based tunnel carries in the mbuf. */
+struct vs_tun_md {
+	uint64_t tun_id;  /* as pm_key.tun_id (network order) */
+	uint32_t tun_dst; /* network order */
+	uint32_t pad;
+};
+
+void
+vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
+{
+	struct vs_tun_md *md;
+
+	if (m == NULL || vs_ul_dynfield_offset < 0)
+		return;
+	md = RTE_MBUF_DYNFIELD(m, vs_ul_dynfield_offset, struct vs_tun_md *);
+	md->tun_id = key->tun_id;
+	md->tun_dst = key->tun_dst;
+}
+
+/*
+ * Flow hash of the inner frame for the UDP source port (RFC 7348 section 5:
+ * entropy from the inner headers): MACs, and the IP addresses and L4 ports
+ * when the frame is IP.  Uses the header lengths the parser left in the mbuf.
+ */
+static inline uint32_t
+inner_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l2 = m->l2_len, h;
+	uint16_t et;
+
+	h = rte_hash_crc(d, 12, 0x5a5a5a5a);
+	if (l2 < RTE_ETHER_HDR_LEN || m->data_len < l2 + 40)
+		return h;
+	memcpy(&et, d + l2 - 2, 2);
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		const uint8_t *ip = d + l2;
+		uint32_t ihl = (ip[0] & 0xfu) * 4u;
+		uint16_t frag;
+
+		h = rte_hash_crc(ip + 12, 8, h);
+		memcpy(&frag, ip + 6, 2);
+		if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP || ip[9] == IPPROTO_SCTP) &&
+		    ihl >= 20 && m->data_len >= l2 + ihl + 4 &&
+		    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
+			h = rte_hash_crc(ip + ihl, 4, h ^ ip[9]);
+	} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && m->data_len >= l2 + 40) {
+		h = rte_hash_crc(d + l2 + 8, 32, h);
+	}
+	return h;
+}
+
+/* Encapsulates a run of packets that leave by one underlay port, and queues them. */
+static void
+encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, uint16_t out_ofport,
+          struct rte_mbuf **run, const struct vxlan_tmpl *const *tmpls, const uint32_t *hashes,
+          uint16_t n)
+{
+	struct vs_port *out = vs_portmap_get(pmd->map, out_ofport);
+	uint64_t before[VXLAN_ENCAP_DROP_N];
+	uint32_t mtu;
+	uint16_t ok, i;
+
+	if (n == 0)
+		return;
+	if (unlikely(out == NULL)) {
+		/* The underlay port left; the next snapshot has no route over it. */
+		ts->n[VS_TC_NO_ROUTE] += n;
+		rte_pktmbuf_free_bulk(run, n);
+		return;
+	}
+	/* max_frame is the MTU + Ethernet header + one VLAN tag. */
+	mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
+	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
+	memcpy(before, u->enc.n_drop, sizeof(before));
+	ok = vxlan_encap_burst(&u->enc, run, n, tmpls, hashes);
+	if (unlikely(ok != n)) {
+		for (i = 0; i < VXLAN_ENCAP_DROP_N; i++)
+			ts->encap_drop[i] += u->enc.n_drop[i] - before[i];
+		rte_pktmbuf_free_bulk(run + ok, n - ok);
+	}
+	ts->n[VS_TC_ENCAP] += ok;
+	vs_pmd_tx_burst(pmd, out, run, ok);
+}
+
+static inline uint32_t
+slot_of(uint16_t ofport, uint32_t remote, uint32_t vni)
+{
+	return rte_hash_crc_4byte(remote, ofport ^ vni << 16) & (VS_UL_TMPL_CACHE - 1);
+}
+
+void
+vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct vs_tnl_cfg *c = port->tnl;
+	const struct vs_ul *ul = vs_underlay_get();
+	struct vs_ul_pmd *u = vs_underlay_pmd(pmd->idx);
+	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
+	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
+	struct rte_mbuf *run[VS_BURST_MAX];
+	uint32_t hashes[VS_BURST_MAX];
+	uint16_t i, n_run = 0, run_out = 0;
+	bool needs_md = vs_tunnel_needs_md(c);
+	uint64_t used = 0;
+
+	if (unlikely(ul == NULL || u == NULL)) {
+		ts->n[VS_TC_DOWN] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint32_t remote = c->remote_ip, vni = c->vni, s;
+		struct vs_ul_tmpl_entry *e;
+
+		if (needs_md) {
+			const struct vs_tun_md *md = RTE_MBUF_DYNFIELD(m, vs_ul_dynfield_offset,
+			                                               struct vs_tun_md *);
+
+			if (c->remote_flow)
+				remote = md->tun_dst;
+			if (c->key_flow)
+				vni = (uint32_t)rte_be_to_cpu_64(md->tun_id) & VXLAN_VNI_MAX;
+			if (remote == 0) {
+				ts->n[VS_TC_NO_TUN_DST]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+		}
+		s = slot_of(port->ofport, remote, vni);
+		e = &u->cache[s];
+		if (unlikely(e->version != ul->version || e->remote != remote || e->vni != vni ||
+		             e->tnl_ofport != port->ofport)) {
+			/* A template queued earlier in this burst may live in this slot. */
+			if (used >> s & 1) {
+				encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
+				n_run = 0;
+				used = 0;
+			}
+			e->remote = remote;
+			e->vni = vni;
+			e->tnl_ofport = port->ofport;
+			e->arp_ms = 0;
+			vs_underlay_resolve(ul, c, e);
+			e->version = ul->version;
+		}
+		used |= 1ull << s;
+		if (unlikely(e->state != VS_UL_RES_OK)) {
+			if (e->state == VS_UL_RES_UNRESOLVED) {
+				struct vs_port *out = vs_portmap_get(pmd->map, e->out_ofport);
+
+				/* One ARP request per next hop and second, from this PMD. */
+				if (out != NULL &&
+				    (e->arp_ms == 0 || pmd->now_ms - e->arp_ms >= 1000)) {
+					e->arp_ms = pmd->now_ms ? pmd->now_ms : 1;
+					vs_underlay_arp_request(pmd, out, e);
+				}
+				ts->n[VS_TC_UNRESOLVED]++;
+			} else {
+				ts->n[e->state == VS_UL_RES_DOWN ? VS_TC_DOWN : VS_TC_NO_ROUTE]++;
+			}
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (n_run != 0 && e->out_ofport != run_out) {
+			encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
+			n_run = 0;
+		}
+		run_out = e->out_ofport;
+		run[n_run] = m;
+		tmpls[n_run] = &e->tmpl;
+		hashes[n_run] = inner_hash(m);
+		n_run++;
+	}
+	encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
+}

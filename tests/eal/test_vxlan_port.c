@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * VXLAN tunnel ports and the underlay through the real sluiced, pcap in and
+ * pcap out.  Encapsulated output is decoded here by a decoder written from
+ * RFC 7348/791/768 (outer checksum recomputed by this file, and checked again
+ * by pkt_build's independent pb_verify_checksums()); decapsulated output is
+ * compared byte for byte with the inner frames that went in.
+ *
+ * Receive-side tests need the underlay address in place before the first
+ * frame arrives, but a net_pcap port reads its file as soon as it is added.
+ * So the underlay port reads a FIFO that a child process feeds: filler frames
+ * (a local experimental ethertype the flow tables drop as table_miss) every
+ * 5 ms until the test says "go" for the next phase, then that phase's frames.
+ * The filler keeps the PMD returning from its read, so the control thread's
+ * RCU grace periods complete.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "pkt_build.h"
+#include "th.h"
+
+#define MAX_FRAMES 1024
+#define LOCAL_IP   0xc0a80101u /* 192.168.1.1, our VTEP */
+#define REMOTE_IP  0xc0a80102u /* 192.168.1.2 */
+#define REMOTE3_IP 0xc0a80103u /* 192.168.1.3 */
+#define OTHER_IP   0xc0a8010au /* 192.168.1.10, a second local address */
+
+static const uint8_t remote_mac[6] = { 0x02, 0, 0, 0, 0, 0x22 };
+static const uint8_t remote3_mac[6] = { 0x02, 0, 0, 0, 0, 0x33 };
+
+static struct th_frame out_a[MAX_FRAMES], out_b[MAX_FRAMES];
+static struct th_out o;
+
+/* ------------------------------------------------------------------ */
+/* Frames. */
+
+struct frames {
+	int n;
+	uint8_t *data[MAX_FRAMES];
+	size_t len[MAX_FRAMES];
+	int phase[MAX_FRAMES];
+};
+
+static void
+frames_add_raw(struct frames *fs, const uint8_t *data, size_t len, int phase)
+{
+	uint8_t *b = malloc(len);
+
+	assert_non_null(b);
+	assert_true(fs->n < MAX_FRAMES);
+	memcpy(b, data, len);
+	fs->data[fs->n] = b;
+	fs->len[fs->n] = len;
+	fs->phase[fs->n++] = phase;
+}
+
+static size_t
+frames_add(struct frames *fs, const struct pb_flow *f, size_t frame_len, int phase)
+{
+	uint8_t buf[PB_FRAME_MAX];
+	size_t len = pb_build(f, buf, sizeof(buf), frame_len);
+
+	assert_true(len > 0);
+	frames_add_raw(fs, buf, len, phase);
+	return len;
+}
+
+static void
+frames_free(struct frames *fs)
+{
+	int i;
+
+	for (i = 0; i < fs->n; i++)
+		free(fs->data[i]);
+	fs->n = 0;
+}
+
+/* Inner frame of flow 'k': UDP 10.0.0.(1+k):(1000+k) -> 10.0.1.1:'dport'. */
+static void
+inner_flow(struct pb_flow *f, int k, uint16_t dport)
+{
+	pb_flow_init(f);
+	f->src_mac[5] = (uint8_t)(0x10 + k);
+	f->src_ip4 = 0x0a000001u + (uint32_t)k;
+	f->dst_ip4 = 0x0a000101u;
+	f->proto = PB_IPPROTO_UDP;
+	f->sport = (uint16_t)(1000 + k);
+	f->dport = dport;
+}
+
+/* A VXLAN frame from 'src' to 'dst' with 'vni' around 'inner'. */
+static void
+outer_flow(struct pb_flow *f, const struct pb_flow *inner, uint32_t src, uint32_t dst, uint32_t vni)
+{
+	pb_flow_init(f);
+	memcpy(f->src_mac, remote_mac, 6);
+	f->dst_mac[0] = 0x02;
+	f->dst_mac[5] = 0x99; /* not checked: the address decides */
+	f->src_ip4 = src;
+	f->dst_ip4 = dst;
+	f->proto = PB_IPPROTO_UDP;
+	f->sport = 50000;
+	f->dport = PB_VXLAN_PORT;
+	f->vxlan = true;
+	f->vni = vni;
+	f->inner = inner;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* RFC 1071 sum of 'len' (even) bytes, folded. */
+static uint16_t
+sum16(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Sets a VXLAN frame's IP/UDP lengths for a new frame length, recomputing the IP checksum. */
+static void
+fix_lengths(uint8_t *f, size_t len)
+{
+	uint16_t ip_len = (uint16_t)(len - 14), udp_len = (uint16_t)(len - 34), c;
+
+	f[16] = (uint8_t)(ip_len >> 8);
+	f[17] = (uint8_t)ip_len;
+	f[38] = (uint8_t)(udp_len >> 8);
+	f[39] = (uint8_t)udp_len;
+	f[40] = f[41] = 0; /* UDP checksum: none */
+	f[24] = f[25] = 0;
+	c = (uint16_t)~sum16(f + 14, 20);
+	f[24] = (uint8_t)(c >> 8);
+	f[25] = (uint8_t)c;
+}
+
+/* ------------------------------------------------------------------ */
+/* The FIFO feeder (see the file comment). */
+
+struct feeder {
+	pid_t pid;
+	char fifo[400];
+	char go[400]; /* "<go>.N" starts phase N */
+};
+
+static void
+write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+
+		if (w <= 0)
+			_exit(2);
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+write_rec(int fd, const uint8_t *data, size_t len)
+{
+	uint32_t h[4] = { 0, 0, (uint32_t)len, (uint32_t)len };
+
+	write_all(fd, h, sizeof(h));
+	write_all(fd, data, len);
+}
+
+/* Child: pcap header, then per phase filler until "go.N" exists, then its frames. */
+static void
+feeder_child(const struct feeder *fd_, const struct frames *fs, int n_phases)
+{
+	static const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	uint8_t filler[60] = { 0x02, 0, 0, 0, 0, 0xff, 0x02, 0, 0, 0, 0, 0xfe, 0x88, 0xb5 };
+	int fd = open(fd_->fifo, O_WRONLY), p, i, waited;
+	char go[420];
+
+	if (fd < 0)
+		_exit(1);
+	signal(SIGPIPE, SIG_DFL);
+	write_all(fd, hdr, sizeof(hdr));
+	for (p = 0; p < n_phases; p++) {
+		snprintf(go, sizeof(go), "%s.%d", fd_->go, p);
+		for (waited = 0; access(go, F_OK) != 0; waited++) {
+			if (waited > 6000) /* 30 s: the test is gone */
+				_exit(3);
+			write_rec(fd, filler, sizeof(filler));
+			usleep(5000);
+		}
+		for (i = 0; i < fs->n; i++)
+			if (fs->phase[i] == p)
+				write_rec(fd, fs->data[i], fs->len[i]);
+	}
+	close(fd);
+	_exit(0);
+}
+
+static void
+feeder_start(struct feeder *f, const char *dir, const struct frames *fs, int n_phases)
+{
+	snprintf(f->fifo, sizeof(f->fifo), "%s/ul_in.fifo", dir);
+	snprintf(f->go, sizeof(f->go), "%s/go", dir);
+	unlink(f->fifo);
+	assert_int_equal(mkfifo(f->fifo, 0600), 0);
+	f->pid = fork();
+	assert_true(f->pid >= 0);
+	if (f->pid == 0)
+		feeder_child(f, fs, n_phases);
+}
+
+static void
+feeder_go(struct feeder *f, int phase)
+{
+	char go[420];
+	FILE *x;
+
+	snprintf(go, sizeof(go), "%s.%d", f->go, phase);
+	x = fopen(go, "w");
+	assert_non_null(x);
+	fclose(x);
+}
+
+/* Waits for the child (it exits after the last phase); kills it on timeout. */
+static int
+feeder_end(struct feeder *f)
+{
+	int st = -1, i;
+
+	for (i = 0; i < 600 && f->pid > 0; i++) {
+		if (waitpid(f->pid, &st, WNOHANG) == f->pid) {
+			f->pid = 0;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		}
+		usleep(50000);
+	}
+	if (f->pid > 0) {
+		kill(f->pid, SIGKILL);
+		waitpid(f->pid, NULL, 0);
+		f->pid = 0;
+	}
+	return -1;
+}
+
+static void
+start(struct th_daemon *d, const char *name, char *dir, size_t dir_size, const char *config_fmt)
+{
+	char config[8192];
+
+	th_scratch(name, dir, dir_size);
+	snprintf(config, sizeof(config), config_fmt, dir);
+	assert_int_equal(th_start(d, name, config, NULL, NULL), 0);
+}
+
+static int
+read_out(const struct th_daemon *d, const char *file, struct th_frame *frames)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", d->dir, file);
+	return th_read_pcap(path, frames, MAX_FRAMES);
+}
+
+/* ------------------------------------------------------------------ */
+/* Outer header decoder. */
+
+struct outer_want {
+	uint32_t src, dst, vni;
+	uint8_t ttl;
+	bool df, csum;
+	uint16_t sport_min, sport_max;
+	const uint8_t *dst_mac;
+};
+
+/* Checks one encapsulated frame; returns its UDP source port. */
+static uint16_t
+check_outer(const struct th_frame *fr, const uint8_t *inner, size_t inner_len,
+            const struct outer_want *w, uint8_t src_mac[6])
+{
+	const uint8_t *f = fr->data;
+	uint16_t sport;
+
+	assert_int_equal(fr->len, inner_len + 50);
+	assert_memory_equal(f, w->dst_mac, 6);
+	if (src_mac[0] == 0 && src_mac[5] == 0 && src_mac[1] == 0)
+		memcpy(src_mac, f + 6, 6);
+	assert_memory_equal(f + 6, src_mac, 6); /* the underlay port's MAC, every frame */
+	assert_false(f[6] & 1);
+	assert_int_equal(rd16(f + 12), 0x0800);
+	assert_int_equal(f[14], 0x45);
+	assert_int_equal(f[15] & 0xfc, 0); /* tos 0 */
+	assert_int_equal(rd16(f + 16), inner_len + 36);
+	assert_int_equal(rd16(f + 20), w->df ? 0x4000 : 0);
+	assert_int_equal(f[22], w->ttl);
+	assert_int_equal(f[23], 17);
+	assert_int_equal(sum16(f + 14, 20), 0xffff); /* header checksum, recomputed here */
+	assert_int_equal(rd32(f + 26), w->src);
+	assert_int_equal(rd32(f + 30), w->dst);
+	sport = rd16(f + 34);
+	assert_true(sport >= w->sport_min && sport <= w->sport_max);
+	assert_int_equal(rd16(f + 36), 4789);
+	assert_int_equal(rd16(f + 38), inner_len + 16);
+	if (w->csum)
+		assert_int_not_equal(rd16(f + 40), 0);
+	else
+		assert_int_equal(rd16(f + 40), 0);
+	assert_int_equal(f[42], 0x08); /* I flag only */
+	assert_int_equal(f[43] | f[44] | f[45] | f[49], 0);
+	assert_int_equal(rd32(f + 45) & 0xffffff, w->vni);
+	assert_int_equal(pb_verify_checksums(f, fr->len), 0); /* IP and UDP (when not 0) */
+	assert_memory_equal(f + 50, inner, inner_len);
+	return sport;
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * output:VXPORT encapsulates: right addresses, VNI, lengths, checksums, DF,
+ * TTL, entropy source ports per inner flow; frames over the underlay MTU are
+ * dropped and counted; per-tunnel options (csum, ttl=inherit, df=off,
+ * src_port_range) show in the headers.
+ */
+static void
+test_vxlan_port_encap_decodes(void **state)
+{
+	static struct frames in;
+	struct outer_want w = { .src = LOCAL_IP,
+		                .dst = REMOTE_IP,
+		                .vni = 100,
+		                .ttl = 64,
+		                .df = true,
+		                .sport_min = 49152,
+		                .sport_max = 65535,
+		                .dst_mac = remote_mac };
+	struct outer_want w2 = { .src = LOCAL_IP,
+		                 .dst = REMOTE3_IP,
+		                 .vni = 7,
+		                 .ttl = 33,
+		                 .df = false,
+		                 .csum = true,
+		                 .sport_min = 50000,
+		                 .sport_max = 50009,
+		                 .dst_mac = remote3_mac };
+	uint16_t flow_sport[20] = { 0 };
+	uint8_t src_mac[6] = { 0 };
+	char dir[256], in_path[400], baseline[65536];
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, n, k, n_distinct = 0, n_big = 5, n_two = 0, j;
+
+	(void)state;
+	for (i = 0; i < 200; i++) {
+		inner_flow(&f, i % 20, 5000);
+		frames_add(&in, &f, 60 + (size_t)(i % 7) * 100, 0);
+		if (i % 40 == 0) { /* too big after encapsulation: 1480 + 36 > 1500 */
+			frames_add(&in, &f, 1480, 0);
+		}
+		if (i % 10 == 0) { /* to the second tunnel, TTL inherited */
+			inner_flow(&f, i % 20, 9);
+			f.ttl = 33;
+			frames_add(&in, &f, 100, 0);
+			n_two++;
+		}
+	}
+	start(&d, "vxenc", dir, sizeof(dir),
+	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	      "port add vx2 vxlan local_ip=192.168.1.1 remote_ip=192.168.1.3 key=7 csum=on "
+	      "ttl=inherit df=off src_port_range=50000-50009\n"
+	      "flow del\n"
+	      "flow add priority=10,in_port=4,udp,tp_dst=9 actions=output:vx2\n"
+	      "flow add priority=5,in_port=4 actions=output:vx\n");
+	/* The tunnel is down until its local_ip is ours. */
+	assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+	assert_non_null(strstr(o.buf, "\"name\": \"vx\""));
+	assert_non_null(strstr(strstr(o.buf, "\"name\": \"vx\""), "\"link\": \"down\""));
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+	assert_non_null(strstr(strstr(o.buf, "\"name\": \"vx\""), "\"link\": \"up\""));
+	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.3 02:00:00:00:00:33 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "route show"), 0);
+	assert_non_null(strstr(o.buf, "192.168.1.0/24 dev ul"));
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+
+	snprintf(in_path, sizeof(in_path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(in_path, in.data, in.len, in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", in_path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_port_stat(&d, "vx", "encap_packets"), 200);
+	assert_int_equal(th_port_stat(&d, "vx", "encap_too_big"), n_big);
+	assert_int_equal(th_port_stat(&d, "vx2", "encap_packets"), n_two);
+	assert_int_equal(th_port_stat(&d, "ul", "tx_packets"), 200 + n_two);
+	assert_int_equal(th_stop(&d), 0);
+
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_int_equal(n, 200 + n_two);
+	/* Each tunnel keeps its packets in order (the two interleave freely). */
+	for (k = 0, i = 0, j = 0; k < n; k++) {
+		bool two = rd32(out_a[k].data + 30) == REMOTE3_IP;
+		int *pos = two ? &j : &i;
+		uint16_t sport;
+
+		while (*pos < in.n &&
+		       (in.len[*pos] == 1480 || (rd16(in.data[*pos] + 36) == 9) != two))
+			(*pos)++;
+		assert_true(*pos < in.n);
+		sport = check_outer(&out_a[k], in.data[*pos], in.len[*pos], two ? &w2 : &w,
+		                    src_mac);
+		if (!two) {
+			/* Same inner flow (its source MAC says which), same source port. */
+			int fl = in.data[*pos][11] - 0x10;
+
+			if (flow_sport[fl] == 0)
+				flow_sport[fl] = sport;
+			assert_int_equal(flow_sport[fl], sport);
+		}
+		(*pos)++;
+	}
+	for (i = 0; i < 20; i++) {
+		bool seen = false;
+
+		for (k = 0; k < i; k++)
+			seen |= flow_sport[k] == flow_sport[i];
+		n_distinct += !seen;
+	}
+	assert_true(n_distinct >= 15); /* entropy: 20 flows, hashed into 16,384 ports */
+	frames_free(&in);
+}
+
+/*
+ * Decapsulation: VXLAN to our address with a known VNI comes out as the exact
+ * inner frame from the tunnel port (exact remote_ip before remote_ip=flow),
+ * flows match tun_id/tun_src with masks; the malformed corpus is dropped and
+ * counted by reason; mbufs go back to the pool.
+ */
+static void
+test_vxlan_port_decap_inner_exact(void **state)
+{
+	static struct frames in, want_a, want_b;
+	struct pb_flow f, inner;
+	struct feeder fd = { 0 };
+	char dir[256], baseline[65536];
+	struct th_daemon d;
+	uint8_t buf[PB_FRAME_MAX];
+	size_t len;
+	int i, n, n_a = 0, n_b = 0, n_c = 0;
+
+	(void)state;
+	for (i = 0; i < 120; i++) {
+		inner_flow(&inner, i % 5, 7000);
+		switch (i % 3) {
+		case 0: /* from .2, VNI 100: tunnel vx (exact remote) -> vm */
+			outer_flow(&f, &inner, REMOTE_IP, LOCAL_IP, 100);
+			frames_add(&want_a, &inner, 60 + (size_t)(i % 4) * 200, 0);
+			n_a++;
+			break;
+		case 1: /* from .3, VNI 200: remote_ip=flow tunnel, tun_id match -> vm2 */
+			outer_flow(&f, &inner, REMOTE3_IP, LOCAL_IP, 200);
+			frames_add(&want_b, &inner, 60 + (size_t)(i % 4) * 200, 0);
+			n_b++;
+			break;
+		default: /* from .2, VNI 300: flow tunnel, tun_id 300 -> drop rule */
+			outer_flow(&f, &inner, REMOTE_IP, LOCAL_IP, 300);
+			n_c++;
+			break;
+		}
+		frames_add(&in, &f, 60 + (size_t)(i % 4) * 200 + 50, 0);
+	}
+	/* Malformed corpus, three of each. */
+	for (i = 0; i < 3; i++) {
+		inner_flow(&inner, 1, 7000);
+		outer_flow(&f, &inner, REMOTE_IP, LOCAL_IP, 100);
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		buf[42] = 0x00; /* I flag clear */
+		frames_add_raw(&in, buf, len, 0);
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		buf[42] = 0x0c; /* reserved flag bit */
+		frames_add_raw(&in, buf, len, 0);
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		buf[49] = 0x01; /* reserved byte after the VNI */
+		frames_add_raw(&in, buf, len, 0);
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		frames_add_raw(&in, buf, 46, 0); /* truncated outer */
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		fix_lengths(buf, 14 + 20 + 8 + 8 + 10); /* inner frame of 10 bytes */
+		frames_add_raw(&in, buf, 60, 0);
+		len = pb_build(&f, buf, sizeof(buf), 0);
+		buf[38] ^= 0x01; /* UDP length disagrees with IP */
+		buf[40] = buf[41] = 0;
+		frames_add_raw(&in, buf, len, 0);
+		f.csum = PB_CSUM_IP_BAD;
+		frames_add(&in, &f, 0, 0);
+		f.csum = 0;
+		f.ip_frag = PB_IP_MF;
+		frames_add(&in, &f, 0, 0);
+		f.ip_frag = 0;
+		outer_flow(&f, &inner, REMOTE_IP, OTHER_IP, 100); /* no tunnel on .10 */
+		frames_add(&in, &f, 0, 0);
+	}
+	start(&d, "vxdec", dir, sizeof(dir),
+	      "port add vm dpdk net_pcap1,tx_pcap=%1$s/vm.pcap\n"
+	      "port add vm2 dpdk net_pcap2,tx_pcap=%1$s/vm2.pcap\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	      "port add vxf vxlan local_ip=192.168.1.1 remote_ip=flow key=flow\n"
+	      "flow del\n"
+	      "flow add priority=100,in_port=vx actions=output:vm\n"
+	      "flow add priority=90,in_port=vxf,tun_id=200/0xff,tun_src=192.168.1.0/24 "
+	      "actions=output:vm2\n"
+	      "flow add priority=80,in_port=vxf actions=drop\n");
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	feeder_start(&fd, dir, &in, 1);
+	assert_int_equal(th_ctl(&d, &o, "port add ul dpdk net_pcap0,rx_pcap=%s,tx_pcap=%s/ul.pcap",
+	                        fd.fifo, dir),
+	                 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.10/24 dev ul"), 0);
+	feeder_go(&fd, 0);
+	assert_int_equal(feeder_end(&fd), 0);
+	assert_int_equal(th_wait_rx(&d, "vx", n_a, 20), 0);
+	assert_int_equal(th_wait_rx(&d, "vxf", n_b + n_c, 20), 0);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_port_stat(&d, "ul", "decap_packets"), n_a + n_b + n_c);
+	assert_int_equal(th_port_stat(&d, "vx", "rx_packets"), n_a);
+	assert_int_equal(th_port_stat(&d, "vxf", "rx_packets"), n_b + n_c);
+	assert_int_equal(th_ctl(&d, &o, "--json port stats ul"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_bad_flags"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_reserved_bits"), 6);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_truncated_outer"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_truncated_inner"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_bad_udp_len"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_bad_outer_csum"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_outer_fragment"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "decap_unknown_vni"), 3);
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "no_output"), n_c);
+	assert_int_equal(th_stop(&d), 0);
+
+	n = read_out(&d, "vm.pcap", out_a);
+	assert_int_equal(n, want_a.n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(out_a[i].len, want_a.len[i]);
+		assert_memory_equal(out_a[i].data, want_a.data[i], want_a.len[i]);
+	}
+	n = read_out(&d, "vm2.pcap", out_b);
+	assert_int_equal(n, want_b.n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(out_b[i].len, want_b.len[i]);
+		assert_memory_equal(out_b[i].data, want_b.data[i], want_b.len[i]);
+	}
+	frames_free(&in);
+	frames_free(&want_a);
+	frames_free(&want_b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vxlan_port_encap_decodes),
+		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
