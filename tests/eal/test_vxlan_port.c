@@ -588,12 +588,275 @@ test_vxlan_port_decap_inner_exact(void **state)
 	frames_free(&want_b);
 }
 
+/* An ARP frame (Ethernet broadcast for requests). */
+static void
+arp_frame(struct frames *fs, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa, int phase)
+{
+	struct pb_flow f;
+
+	pb_flow_init(&f);
+	f.l3 = PB_L3_ARP;
+	f.arp_op = op;
+	memcpy(f.src_mac, sha, 6);
+	if (op == 1)
+		memset(f.dst_mac, 0xff, 6);
+	f.src_ip4 = spa;
+	f.dst_ip4 = tpa;
+	frames_add(fs, &f, 60, phase);
+}
+
+/* Polls "neigh show" until 'line' appears (5 s). */
+static bool
+wait_neigh(struct th_daemon *d, const char *line)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (th_ctl(d, &o, "neigh show") == 0 && strstr(o.buf, line) != NULL)
+			return true;
+		usleep(50000);
+	}
+	fprintf(stderr, "neigh show has no '%s':\n%s", line, o.buf);
+	return false;
+}
+
+/*
+ * On an addressed underlay port: ARP requests for our address are answered
+ * and their senders learned, other ARP enters the flow tables; ICMP echo to
+ * our address is answered (a bad checksum is counted, not answered); an
+ * unresolved next hop gets an ARP request while its packets are dropped and
+ * counted, and resolves from the reply; a permanent entry wins over ARP.
+ */
+static void
+test_vxlan_port_arp_icmp_resolution(void **state)
+{
+	static struct frames ul_in, vm_in;
+	uint8_t payload[32], ul_mac[6] = { 0 };
+	struct feeder fd = { 0 };
+	char dir[256], path[400];
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, n, n_arp_reply = 0, n_echo = 0, n_arp_req = 0, n_vx = 0;
+
+	(void)state;
+	for (i = 0; i < 32; i++)
+		payload[i] = (uint8_t)i;
+	arp_frame(&ul_in, 1, remote_mac, REMOTE_IP, LOCAL_IP, 0);
+	arp_frame(&ul_in, 1, remote_mac, REMOTE_IP, 0xc0a80163u, 0); /* .99: not ours */
+	pb_flow_init(&f);
+	memcpy(f.src_mac, remote_mac, 6);
+	f.src_ip4 = REMOTE_IP;
+	f.dst_ip4 = LOCAL_IP;
+	f.proto = PB_IPPROTO_ICMP;
+	f.icmp_type = 8;
+	f.icmp_id = 7;
+	f.icmp_seq = 1;
+	f.payload = payload;
+	f.payload_len = sizeof(payload);
+	frames_add(&ul_in, &f, 0, 0);
+	f.csum = PB_CSUM_L4_BAD;
+	frames_add(&ul_in, &f, 0, 0);
+	arp_frame(&ul_in, 2, remote3_mac, REMOTE3_IP, LOCAL_IP, 1);
+	arp_frame(&ul_in, 2, remote_mac, REMOTE_IP, LOCAL_IP, 2);
+	for (i = 0; i < 14; i++) {
+		inner_flow(&f, i, i < 10 ? 5000 : 3);
+		frames_add(&vm_in, &f, 100, 0);
+	}
+	start(&d, "vxarp", dir, sizeof(dir),
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	      "port add vx3 vxlan local_ip=192.168.1.1 remote_ip=192.168.1.3 key=3\n"
+	      "flow del\n"
+	      "flow add priority=10,in_port=4,udp,tp_dst=3 actions=output:vx3\n"
+	      "flow add priority=5,in_port=4 actions=output:vx\n");
+	feeder_start(&fd, dir, &ul_in, 3);
+	assert_int_equal(th_ctl(&d, &o, "port add ul dpdk net_pcap0,rx_pcap=%s,tx_pcap=%s/ul.pcap",
+	                        fd.fifo, dir),
+	                 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul"), 0);
+	feeder_go(&fd, 0);
+	assert_true(wait_neigh(&d, "192.168.1.2 lladdr 02:00:00:00:00:22 dev ul REACHABLE"));
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, vm_in.data, vm_in.len, vm_in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap1,rx_pcap=%s", path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", 14, 20), 0);
+	for (i = 0; i < 100 && th_port_stat(&d, "vx", "encap_packets") < 10; i++)
+		usleep(50000);
+	assert_int_equal(th_port_stat(&d, "vx", "encap_packets"), 10);
+	assert_int_equal(th_port_stat(&d, "vx3", "neigh_unresolved"), 4);
+	assert_int_equal(th_port_stat(&d, "vx3", "encap_packets"), 0);
+	/* The reply resolves .3; a permanent entry for .2 then outranks its ARP. */
+	feeder_go(&fd, 1);
+	assert_true(wait_neigh(&d, "192.168.1.3 lladdr 02:00:00:00:00:33 dev ul REACHABLE"));
+	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.2 02:00:00:00:00:44 dev ul"), 0);
+	feeder_go(&fd, 2);
+	assert_int_equal(feeder_end(&fd), 0);
+	for (i = 0; i < 100 && th_port_stat(&d, "ul", "arp_learned") < 3; i++)
+		usleep(50000);
+	assert_int_equal(th_port_stat(&d, "ul", "arp_learned"), 3);
+	usleep(300000); /* the control thread drains learned entries every <= 100 ms */
+	assert_true(wait_neigh(&d, "192.168.1.2 lladdr 02:00:00:00:00:44 dev ul PERMANENT"));
+	assert_int_equal(th_port_stat(&d, "ul", "arp_replied"), 1);
+	assert_int_equal(th_port_stat(&d, "ul", "icmp_echo_replied"), 1);
+	assert_int_equal(th_port_stat(&d, "ul", "local_malformed"), 1);
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_true(th_json_num(o.buf, NULL, "table_miss") >= 1); /* ARP for .99, filler */
+	assert_int_equal(th_stop(&d), 0);
+
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = out_a[i].data;
+		uint16_t et = rd16(p + 12);
+
+		if (ul_mac[0] == 0 && ul_mac[1] == 0 && ul_mac[5] == 0)
+			memcpy(ul_mac, p + 6, 6);
+		assert_memory_equal(p + 6, ul_mac, 6);
+		if (et == 0x0806 && rd16(p + 20) == 2) { /* our reply for .1 */
+			assert_memory_equal(p, remote_mac, 6);
+			assert_memory_equal(p + 22, ul_mac, 6);
+			assert_int_equal(rd32(p + 28), LOCAL_IP);
+			assert_memory_equal(p + 32, remote_mac, 6);
+			assert_int_equal(rd32(p + 38), REMOTE_IP);
+			n_arp_reply++;
+		} else if (et == 0x0806) { /* our request for the unresolved .3 */
+			assert_int_equal(rd16(p + 20), 1);
+			assert_int_equal(p[0] & p[1] & p[2] & p[3] & p[4] & p[5], 0xff);
+			assert_memory_equal(p + 22, ul_mac, 6);
+			assert_int_equal(rd32(p + 28), LOCAL_IP);
+			assert_int_equal(rd32(p + 38), REMOTE3_IP);
+			n_arp_req++;
+		} else if (et == 0x0800 && p[23] == 1) { /* echo reply */
+			assert_memory_equal(p, remote_mac, 6);
+			assert_int_equal(rd32(p + 26), LOCAL_IP);
+			assert_int_equal(rd32(p + 30), REMOTE_IP);
+			assert_int_equal(p[34], 0);
+			assert_int_equal(rd16(p + 38), 7);
+			assert_int_equal(rd16(p + 40), 1);
+			assert_int_equal(out_a[i].len, 14 + 20 + 8 + sizeof(payload));
+			assert_memory_equal(p + 42, payload, sizeof(payload));
+			assert_int_equal(pb_verify_checksums(p, out_a[i].len), 0);
+			n_echo++;
+		} else {
+			assert_int_equal(et, 0x0800);
+			assert_int_equal(rd32(p + 30), REMOTE_IP);
+			assert_memory_equal(p, remote_mac, 6); /* the learned MAC */
+			n_vx++;
+		}
+	}
+	assert_int_equal(n_arp_reply, 1);
+	assert_int_equal(n_echo, 1);
+	assert_true(n_arp_req >= 1 && n_arp_req <= 4);
+	assert_int_equal(n_vx, 10);
+	assert_int_equal(n, n_arp_reply + n_echo + n_arp_req + n_vx);
+	frames_free(&ul_in);
+	frames_free(&vm_in);
+}
+
+/* Runs a command that must fail with 'msg' in its error. */
+static void
+expect_error(struct th_daemon *d, const char *msg, const char *cmd)
+{
+	int st = th_ctl(d, &o, "%s", cmd);
+
+	if (st == 0 || strstr(o.err, msg) == NULL)
+		fprintf(stderr, "'%s': status %d, error '%s', want '%s'\n", cmd, st, o.err, msg);
+	assert_int_not_equal(st, 0);
+	assert_non_null(strstr(o.err, msg));
+}
+
+/* The underlay and tunnel state as the commands show it. */
+static void
+state_text(struct th_daemon *d, char *buf, size_t size)
+{
+	size_t off = 0;
+	const char *cmds[] = { "ip addr show", "route show", "neigh show", "port list" };
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(th_ctl(d, &o, "%s", cmds[i]), 0);
+		off += (size_t)snprintf(buf + off, size - off, "%s", o.buf);
+		assert_true(off < size);
+	}
+}
+
+/* Bad tunnel and underlay commands: a clear error each, and nothing changes. */
+static void
+test_vxlan_port_bad_commands(void **state)
+{
+	static char before[65536], after[65536];
+	char dir[256];
+	struct th_daemon d;
+
+	(void)state;
+	start(&d, "vxbad", dir, sizeof(dir),
+	      "port add ul dpdk net_null0,no-rx=1\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n");
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "route add 10.1.0.0/16 via 192.168.1.254 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul"), 0);
+	state_text(&d, before, sizeof(before));
+	assert_non_null(strstr(before, "10.1.0.0/16 via 192.168.1.254 dev ul"));
+
+	expect_error(&d, "needs local_ip", "port add v2 vxlan remote_ip=1.2.3.4");
+	expect_error(&d, "needs remote_ip", "port add v2 vxlan local_ip=1.2.3.4");
+	expect_error(&d, "bad value in vxlan option 'key=16777216'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=5.6.7.8 key=16777216");
+	expect_error(&d, "unknown vxlan option 'bogus'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=5.6.7.8 bogus=1");
+	expect_error(&d, "bad value in vxlan option 'src_port_range=60000-50000'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=5.6.7.8 "
+	             "src_port_range=60000-50000");
+	expect_error(&d, "bad value in vxlan option 'df=maybe'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=5.6.7.8 df=maybe");
+	expect_error(&d, "bad value in vxlan option 'ttl=0'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=5.6.7.8 ttl=0");
+	expect_error(&d, "bad value in vxlan option 'remote_ip=300.1.1.1'",
+	             "port add v2 vxlan local_ip=1.2.3.4 remote_ip=300.1.1.1");
+	expect_error(&d, "port vx has the same local_ip, remote_ip and key",
+	             "port add v2 vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100");
+	expect_error(&d, "bad address '300.1.1.1/24'", "ip addr add 300.1.1.1/24 dev ul");
+	expect_error(&d, "bad address '192.168.2.0/24'", "ip addr add 192.168.2.0/24 dev ul");
+	expect_error(&d, "no port 'nosuch'", "ip addr add 192.168.2.1/24 dev nosuch");
+	expect_error(&d, "port vx is not an ethdev port", "ip addr add 192.168.2.1/24 dev vx");
+	expect_error(&d, "address 192.168.1.1/24 is already on port ul",
+	             "ip addr add 192.168.1.1/24 dev ul");
+	expect_error(&d, "no address 192.168.7.1/24 on port ul",
+	             "ip addr del 192.168.7.1/24 dev ul");
+	expect_error(&d, "usage: ip addr", "ip addr add 192.168.2.1/24 ul");
+	expect_error(&d, "gateway 172.16.0.1 is not on a connected subnet of port ul",
+	             "route add 10.2.0.0/16 via 172.16.0.1 dev ul");
+	expect_error(&d, "bad prefix '10.2.0.1/16': host bits set", "route add 10.2.0.1/16 dev ul");
+	expect_error(&d, "route 10.1.0.0/16 exists", "route add 10.1.0.0/16 dev ul");
+	expect_error(&d, "no route 10.77.0.0/16", "route del 10.77.0.0/16");
+	expect_error(&d, "bad MAC 'zz:zz'", "neigh add 192.168.1.5 zz:zz dev ul");
+	expect_error(&d, "bad MAC '01:00:5e:00:00:01'",
+	             "neigh add 192.168.1.5 01:00:5e:00:00:01 dev ul");
+	expect_error(&d, "no neighbour 10.9.9.9", "neigh del 10.9.9.9");
+	expect_error(&d, "usage: neigh", "neigh flush");
+	state_text(&d, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	/* And the good commands undo cleanly: the tunnel goes down with its address. */
+	assert_int_equal(th_ctl(&d, &o, "route del 10.1.0.0/16"), 0);
+	assert_int_equal(th_ctl(&d, &o, "neigh del 192.168.1.2"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr del 192.168.1.1/24 dev ul"), 0);
+	assert_int_equal(th_ctl(&d, &o, "route show"), 0);
+	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+	assert_non_null(strstr(strstr(o.buf, "\"name\": \"vx\""), "\"link\": \"down\""));
+	assert_int_equal(th_ctl(&d, &o, "port del vx"), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del ul"), 0);
+	assert_int_equal(th_stop(&d), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vxlan_port_encap_decodes),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
+		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
+		cmocka_unit_test(test_vxlan_port_bad_commands),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
