@@ -228,15 +228,20 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 	st->rx_bytes += bytes;
 	pmd->stats.n_rx += n;
 
-	pmd->parse.in_port = rxq->ofport;
 	ul = vs_underlay_get();
 	if (unlikely(ul != NULL && ul->addressed[port->slot])) {
-		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest. */
+		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest.
+		 * Before the unparsed fast path: these frames need their headers. */
 		n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
 		if (n_ok != 0)
 			vs_dpif_process(pmd, rs, pkts, n_ok);
 		return;
 	}
+	/* 'bytes' is the kept frames' only when none was dropped. */
+	if (likely(!pmd->detail) && n_keep == n && n != 0 &&
+	    vs_dpif_unparsed(pmd, rxq->ofport, pkts, n, bytes))
+		return;
+	pmd->parse.in_port = rxq->ofport;
 	if (unlikely(pmd->detail)) {
 		uint64_t t0 = rte_rdtsc();
 

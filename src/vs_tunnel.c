@@ -226,20 +226,26 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
 /*
  * Flow hash of the inner frame for the UDP source port (RFC 7348 section 5:
  * entropy from the inner headers): MACs, and the IP addresses and L4 ports
- * when the frame is IP.  Uses the header lengths the parser left in the mbuf.
+ * when the frame is IP (after at most one VLAN tag).  Reads the headers
+ * itself: a frame forwarded without parsing has no header lengths.
  */
 static inline uint32_t
 inner_hash(const struct rte_mbuf *m)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l2 = m->l2_len, h;
+	uint32_t l2 = RTE_ETHER_HDR_LEN, h;
 	uint16_t et;
 
+	if (m->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		return 0;
 	h = rte_hash_crc(d, 12, 0x5a5a5a5a);
-	if (l2 < RTE_ETHER_HDR_LEN || m->data_len < l2 + 40)
-		return h;
-	memcpy(&et, d + l2 - 2, 2);
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+	memcpy(&et, d + 12, 2);
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
+	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+		memcpy(&et, d + 16, 2);
+		l2 += RTE_VLAN_HLEN;
+	}
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && m->data_len >= l2 + 20) {
 		const uint8_t *ip = d + l2;
 		uint32_t ihl = (ip[0] & 0xfu) * 4u;
 		uint16_t frag;
