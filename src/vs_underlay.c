@@ -35,6 +35,7 @@
 #include "vs_reply.h"
 #include "vs_switch.h"
 #include "vs_underlay.h"
+#include "vs_words.h"
 
 RTE_LOG_REGISTER(vs_ul_logtype, user.vs.underlay, INFO);
 #define UL_LOG(level, fmt, ...)                                                                    \
@@ -53,6 +54,15 @@ static const struct vs_ul *ul_cur;
 static struct vs_switch *ul_sw;
 static struct vs_ul_pmd *ul_pmds[VS_PMD_MAX];
 static struct rte_ring *learn_ring;
+/* Config apply: commands edit this unpublished copy; published once at the end. */
+static struct vs_ul *batch;
+
+/* What commands read: the batch being built, or the published snapshot. */
+static const struct vs_ul *
+view(void)
+{
+	return batch != NULL ? batch : ul_cur;
+}
 
 /* A neighbour a PMD saw in an ARP for us (ring element). */
 struct learn {
@@ -119,8 +129,8 @@ ul_clone(void)
 
 	if (n == NULL)
 		return NULL;
-	if (ul_cur != NULL)
-		memcpy(n, ul_cur, sizeof(*n));
+	if (view() != NULL)
+		memcpy(n, view(), sizeof(*n));
 	else
 		memset(n, 0, sizeof(*n));
 	n->tunnels = NULL;
@@ -180,6 +190,13 @@ publish(struct vs_ul *n, const struct vs_port *exclude)
 {
 	struct vs_ul *old = (struct vs_ul *)(uintptr_t)ul_cur;
 
+	if (batch != NULL) {
+		/* Config apply: keep editing; nothing is visible yet. */
+		if (batch != n)
+			rte_free(batch);
+		batch = n;
+		return;
+	}
 	ul_derive(n, exclude);
 	n->version = (old != NULL ? old->version : 0) + 1;
 	/* Release: the snapshot and its tunnel table are written before a PMD
@@ -362,16 +379,16 @@ cmd_addr_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 	if (p == NULL)
 		return r->status;
 	if (add) {
-		const struct vs_ul_addr *o = find_local(ul_cur, ip);
+		const struct vs_ul_addr *o = find_local(view(), ip);
 
 		if (o != NULL)
 			return vs_reply_error(r, -EEXIST, "address %s is already on port %s",
 			                      argv[0],
 			                      vs_portmap_get(ul_sw->portmap, o->ofport)->name);
-		if (ul_cur->n_addrs == VS_UL_ADDRS_MAX || ul_cur->n_routes == VS_UL_ROUTES_MAX)
+		if (view()->n_addrs == VS_UL_ADDRS_MAX || view()->n_routes == VS_UL_ROUTES_MAX)
 			return vs_reply_error(r, -ENOSPC, "too many addresses or routes");
 	} else {
-		const struct vs_ul_addr *o = find_local(ul_cur, ip);
+		const struct vs_ul_addr *o = find_local(view(), ip);
 
 		if (o == NULL || o->ofport != p->ofport ||
 		    (strchr(argv[0], '/') != NULL && o->plen != plen))
@@ -427,7 +444,7 @@ cmd_addr_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 static int
 cmd_addr_show(struct vs_reply *r)
 {
-	const struct vs_ul *ul = ul_cur;
+	const struct vs_ul *ul = view();
 	char b[INET_ADDRSTRLEN];
 	uint16_t i;
 
@@ -481,8 +498,8 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 			goto usage;
 		}
 	}
-	for (k = 0; k < ul_cur->n_routes; k++) {
-		const struct vs_ul_route *rt = &ul_cur->routes[k];
+	for (k = 0; k < view()->n_routes; k++) {
+		const struct vs_ul_route *rt = &view()->routes[k];
 
 		if (rt->prefix == pfx && rt->plen == plen && (!add || true) &&
 		    (p == NULL || rt->ofport == p->ofport) && (gw == 0 || rt->gw == gw)) {
@@ -493,14 +510,14 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 	if (add) {
 		if (p == NULL)
 			goto usage;
-		for (k = 0; k < ul_cur->n_routes; k++)
-			if (ul_cur->routes[k].prefix == pfx && ul_cur->routes[k].plen == plen)
+		for (k = 0; k < view()->n_routes; k++)
+			if (view()->routes[k].prefix == pfx && view()->routes[k].plen == plen)
 				return vs_reply_error(r, -EEXIST, "route %s exists", argv[0]);
 		if (gw != 0) {
 			bool onlink = false;
 
-			for (k = 0; k < ul_cur->n_routes; k++) {
-				const struct vs_ul_route *rt = &ul_cur->routes[k];
+			for (k = 0; k < view()->n_routes; k++) {
+				const struct vs_ul_route *rt = &view()->routes[k];
 
 				gwp = gw & plen_mask(rt->plen);
 				onlink |= rt->connected && rt->ofport == p->ofport &&
@@ -512,7 +529,7 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 				                      "port %s",
 				                      argv[2], p->name);
 		}
-		if (ul_cur->n_routes == VS_UL_ROUTES_MAX)
+		if (view()->n_routes == VS_UL_ROUTES_MAX)
 			return vs_reply_error(r, -ENOSPC, "too many routes");
 	} else if (found < 0) {
 		return vs_reply_error(r, -ENOENT, "no route %s", argv[0]);
@@ -542,7 +559,7 @@ usage:
 static int
 cmd_route_show(struct vs_reply *r)
 {
-	const struct vs_ul *ul = ul_cur;
+	const struct vs_ul *ul = view();
 	char b[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
 	uint16_t i;
 
@@ -595,8 +612,8 @@ cmd_neigh(int argc, char **argv, struct vs_reply *r)
 		uint16_t i;
 
 		vs_reply_printf(r, r->json ? "[" : "");
-		for (i = 0; i < ul_cur->n_neighs; i++) {
-			const struct vs_ul_neigh *e = &ul_cur->neighs[i];
+		for (i = 0; i < view()->n_neighs; i++) {
+			const struct vs_ul_neigh *e = &view()->neighs[i];
 			const struct vs_port *pp = vs_portmap_get(ul_sw->portmap, e->ofport);
 
 			rte_ether_format_addr(m, sizeof(m), &e->mac);
@@ -615,7 +632,7 @@ cmd_neigh(int argc, char **argv, struct vs_reply *r)
 				                e->permanent ? "PERMANENT" : "REACHABLE");
 		}
 		if (r->json)
-			vs_reply_printf(r, "%s]\n", ul_cur->n_neighs ? "\n" : "");
+			vs_reply_printf(r, "%s]\n", view()->n_neighs ? "\n" : "");
 		return 0;
 	}
 	if (argc >= 1 && strcmp(argv[0], "add") == 0) {
@@ -631,8 +648,8 @@ cmd_neigh(int argc, char **argv, struct vs_reply *r)
 		p = dev_port(argv[4], r);
 		if (p == NULL)
 			return r->status;
-		k = find_neigh(ul_cur, ip);
-		if (k < 0 && ul_cur->n_neighs == VS_UL_NEIGHS_MAX)
+		k = find_neigh(view(), ip);
+		if (k < 0 && view()->n_neighs == VS_UL_NEIGHS_MAX)
 			return vs_reply_error(r, -ENOSPC, "neighbour table full");
 		n = ul_clone();
 		if (n == NULL)
@@ -652,7 +669,7 @@ cmd_neigh(int argc, char **argv, struct vs_reply *r)
 			return vs_reply_error(r, -EINVAL, "usage: neigh del IP");
 		if (parse_prefix(argv[1], false, &ip, &plen) != 0 || plen != 32)
 			return vs_reply_error(r, -EINVAL, "bad neighbour address '%s'", argv[1]);
-		k = find_neigh(ul_cur, ip);
+		k = find_neigh(view(), ip);
 		if (k < 0)
 			return vs_reply_error(r, -ENOENT, "no neighbour %s", argv[1]);
 		n = ul_clone();
@@ -695,6 +712,82 @@ vs_underlay_cmd(int argc, char **argv, struct vs_reply *r)
 		                      "usage: route add|del PREFIX [via GW] dev PORT | route show");
 	}
 	return cmd_neigh(argc - 1, argv + 1, r);
+}
+
+int
+vs_underlay_apply_config(char *const *lines, unsigned int n, unsigned int *bad, struct vs_reply *r)
+{
+	char buf[512], *argv[32];
+	struct vs_ul *b;
+	unsigned int i;
+	uint16_t k, j;
+	int argc, ret;
+
+	if (n == 0 && ul_cur == NULL)
+		return 0; /* no underlay, none configured */
+	ret = vs_underlay_init(&vs_d.sw, r);
+	if (ret != 0)
+		return ret;
+	b = ul_clone();
+	if (b == NULL)
+		return vs_reply_error(r, -ENOMEM, "out of memory");
+	/* The config's lines replace the configured state; learned neighbours stay. */
+	b->n_addrs = 0;
+	b->n_routes = 0;
+	for (k = 0, j = 0; k < b->n_neighs; k++)
+		if (!b->neighs[k].permanent)
+			b->neighs[j++] = b->neighs[k];
+	b->n_neighs = j;
+	batch = b;
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s", lines[i]);
+		argc = vs_split_words(buf, argv, (int)VS_ARRAY_SIZE(argv));
+		ret = argc > 0 ? vs_underlay_cmd(argc, argv, r) :
+		                 vs_reply_error(r, -EINVAL, "empty underlay line");
+		if (ret != 0) {
+			rte_free(batch);
+			batch = NULL;
+			*bad = i;
+			return ret;
+		}
+	}
+	b = batch;
+	batch = NULL;
+	publish(b, NULL);
+	return 0;
+}
+
+void
+vs_underlay_save(FILE *f)
+{
+	const struct vs_ul *ul = ul_cur;
+	char b[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], m[RTE_ETHER_ADDR_FMT_SIZE];
+	uint16_t i;
+
+	for (i = 0; ul != NULL && i < ul->n_addrs; i++) {
+		const struct vs_port *p = vs_portmap_get(ul_sw->portmap, ul->addrs[i].ofport);
+
+		if (p != NULL)
+			fprintf(f, "ip addr add %s/%u dev %s\n", ip_str(ul->addrs[i].ip, b),
+			        ul->addrs[i].plen, p->name);
+	}
+	for (i = 0; ul != NULL && i < ul->n_routes; i++) {
+		const struct vs_ul_route *rt = &ul->routes[i];
+		const struct vs_port *p = vs_portmap_get(ul_sw->portmap, rt->ofport);
+
+		if (p != NULL && !rt->connected)
+			fprintf(f, "route add %s/%u%s%s dev %s\n", ip_str(rt->prefix, b), rt->plen,
+			        rt->gw ? " via " : "", rt->gw ? ip_str(rt->gw, g) : "", p->name);
+	}
+	for (i = 0; ul != NULL && i < ul->n_neighs; i++) {
+		const struct vs_ul_neigh *e = &ul->neighs[i];
+		const struct vs_port *p = vs_portmap_get(ul_sw->portmap, e->ofport);
+
+		if (p == NULL || !e->permanent)
+			continue;
+		rte_ether_format_addr(m, sizeof(m), &e->mac);
+		fprintf(f, "neigh add %s %s dev %s\n", ip_str(e->ip, b), m, p->name);
+	}
 }
 
 /* ------------------------------------------------------------------ */

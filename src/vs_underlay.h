@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_common.h>
 #include <rte_ether.h>
@@ -131,6 +132,18 @@ void vs_underlay_ports_changed(void);
 
 /** Before a port leaves: drops its addresses, routes, neighbours and tunnel, republishes. */
 void vs_underlay_port_removing(const struct vs_port *p);
+
+/**
+ * Config file lines ("ip addr add", "route add", "neigh add"): replaces the
+ * configured addresses, routes and permanent neighbours with what the lines
+ * say (learned neighbours stay), published at once; on error nothing
+ * changes and '*bad' is the failing line's index.  Control thread.
+ */
+int vs_underlay_apply_config(char *const *lines, unsigned int n, unsigned int *bad,
+                             struct vs_reply *r);
+
+/** Writes the configured underlay as config lines (config save). */
+void vs_underlay_save(FILE *f);
 
 /** Control thread, often: applies learned neighbours and ages old ones. */
 void vs_underlay_tick(uint64_t now_ms);

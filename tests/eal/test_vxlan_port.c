@@ -849,6 +849,90 @@ test_vxlan_port_bad_commands(void **state)
 	assert_int_equal(th_stop(&d), 0);
 }
 
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * The underlay in a config file: applied after the ports at start-up, saved
+ * by "config save", replaced all or nothing by "config reload" (a bad line
+ * names FILE:LINE and changes nothing).
+ */
+static void
+test_vxlan_port_config_file(void **state)
+{
+	static const char conf[] =
+			"port add ul dpdk net_null0,no-rx=1\n"
+			"port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=5\n"
+			"ip addr add 192.168.1.1/24 dev ul\n"
+			"route add 10.9.0.0/16 via 192.168.1.254 dev ul\n"
+			"neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n";
+	static char before[65536], after[65536], saved[8192];
+	char dir[256], path[400];
+	struct th_daemon d;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	start(&d, "vxconf", dir, sizeof(dir), conf);
+	state_text(&d, before, sizeof(before));
+	assert_non_null(strstr(before, "192.168.1.1/24 dev ul\n"));
+	assert_non_null(strstr(before, "10.9.0.0/16 via 192.168.1.254 dev ul\n"));
+	assert_non_null(strstr(before, "192.168.1.2 lladdr 02:00:00:00:00:22 dev ul PERMANENT"));
+	assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+	assert_non_null(strstr(strstr(o.buf, "\"name\": \"vx\""), "\"link\": \"up\""));
+
+	snprintf(path, sizeof(path), "%s/saved.conf", dir);
+	assert_int_equal(th_ctl(&d, &o, "config save %s", path), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(saved, 1, sizeof(saved) - 1, f);
+	saved[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(saved, "ip addr add 192.168.1.1/24 dev ul\n"));
+	assert_non_null(strstr(saved, "route add 10.9.0.0/16 via 192.168.1.254 dev ul\n"));
+	assert_non_null(strstr(saved, "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"));
+	assert_non_null(strstr(
+			saved,
+			"port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=5\n"));
+
+	/* A bad line: the reload names it and nothing changes. */
+	write_file(d.config, "port add ul dpdk net_null0,no-rx=1\n"
+	                     "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=5\n"
+	                     "ip addr add 192.168.7.1/24 dev ul\n"
+	                     "neigh add 192.168.7.2 zz dev ul\n");
+	assert_int_not_equal(th_ctl(&d, &o, "config reload"), 0);
+	assert_non_null(strstr(o.err, "sluice.conf:4:"));
+	assert_non_null(strstr(o.err, "bad MAC 'zz'"));
+	write_file(d.config, "port add ul dpdk net_null0,no-rx=1\n"
+	                     "ip addr del 192.168.1.1/24 dev ul\n");
+	assert_int_not_equal(th_ctl(&d, &o, "config reload"), 0);
+	assert_non_null(strstr(o.err, "sluice.conf:2: only 'ip addr add'"));
+	state_text(&d, after, sizeof(after));
+	assert_string_equal(before, after);
+
+	/* A good one replaces the configured underlay; the tunnel goes down with its address. */
+	write_file(d.config, "port add ul dpdk net_null0,no-rx=1\n"
+	                     "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=5\n"
+	                     "ip addr add 192.168.7.1/24 dev ul\n");
+	assert_int_equal(th_ctl(&d, &o, "config reload"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr show"), 0);
+	assert_string_equal(o.buf, "192.168.7.1/24 dev ul\n");
+	assert_int_equal(th_ctl(&d, &o, "route show"), 0);
+	assert_string_equal(o.buf, "192.168.7.0/24 dev ul proto connected\n");
+	assert_int_equal(th_ctl(&d, &o, "neigh show"), 0);
+	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "--json port list"), 0);
+	assert_non_null(strstr(strstr(o.buf, "\"name\": \"vx\""), "\"link\": \"down\""));
+	assert_int_equal(th_stop(&d), 0);
+}
+
 int
 main(void)
 {
@@ -857,6 +941,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
+		cmocka_unit_test(test_vxlan_port_config_file),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
