@@ -933,6 +933,165 @@ test_vxlan_port_config_file(void **state)
 	assert_int_equal(th_stop(&d), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Interop with a Linux kernel VXLAN endpoint (network namespaces). */
+
+static int io_tag; /* suffix of this run's namespaces and links, 0 = none made */
+static struct th_daemon io_d;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Deletes what the interop test made, whatever happened to it. */
+static int
+interop_teardown(void **state)
+{
+	(void)state;
+	th_kill(&io_d);
+	if (io_tag != 0) {
+		sh("ip netns del vxr%d 2>/dev/null; ip netns del vxl%d 2>/dev/null; "
+		   "ip link del vxu%d 2>/dev/null; ip link del vxh%d 2>/dev/null; true",
+		   io_tag, io_tag, io_tag, io_tag);
+		io_tag = 0;
+	}
+	return 0;
+}
+
+static const char tcp_srv[] =
+		"import socket, sys, hashlib\n"
+		"s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+		"s.bind((sys.argv[1], 5001)); s.listen(1); s.settimeout(20)\n"
+		"c, _ = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0\n"
+		"while True:\n"
+		"    b = c.recv(65536)\n"
+		"    if not b: break\n"
+		"    h.update(b); n += len(b)\n"
+		"c.sendall(('%d %s\\n' % (n, h.hexdigest())).encode()); c.close()\n";
+
+static const char tcp_cli[] =
+		"import socket, sys, hashlib, os, time\n"
+		"data = os.urandom(int(sys.argv[2]))\n"
+		"for i in range(50):\n"
+		"    try:\n"
+		"        c = socket.create_connection((sys.argv[1], 5001), timeout=20); break\n"
+		"    except OSError:\n"
+		"        time.sleep(0.1)\n"
+		"c.sendall(data); c.shutdown(socket.SHUT_WR); r = c.makefile().readline().split()\n"
+		"ok = int(r[0]) == len(data) and r[1] == hashlib.sha256(data).hexdigest()\n"
+		"sys.exit(0 if ok else 1)\n";
+
+/* 'bytes' over TCP from namespace 'from' to a server at 'ip' in namespace 'to'. */
+static int
+tcp_transfer(const char *dir, const char *from, const char *to, const char *ip, int bytes)
+{
+	if (sh("ip netns exec %s%d timeout 30 python3 %s/srv.py %s >/dev/null 2>&1 &", to, io_tag,
+	       dir, ip) != 0)
+		return -1;
+	return sh("ip netns exec %s%d timeout 30 python3 %s/cli.py %s %d", from, io_tag, dir, ip,
+	          bytes);
+}
+
+/*
+ * A Linux kernel vxlan device (VNI 100, dstport 4789) in namespace vxr is
+ * the remote VTEP, reached over a veth that sluice reads with net_af_packet;
+ * a host in namespace vxl sits behind sluice on a second veth.  Ping and a
+ * TCP transfer pass both ways; the kernel resolves our VTEP address by ARP
+ * and pings it; sluice learns the kernel's VTEP MAC.
+ */
+static void
+test_vxlan_port_kernel_interop(void **state)
+{
+	char dir[256], path[400], conf[2048];
+	int t;
+
+	(void)state;
+	if (geteuid() != 0 || sh("ip netns add vxprobe%d 2>/dev/null", (int)getpid()) != 0)
+		skip(); /* needs root and network namespaces */
+	sh("ip netns del vxprobe%d", (int)getpid());
+	io_tag = t = (int)(getpid() % 100000);
+	assert_int_equal(sh("set -e; ip netns add vxr%1$d; ip netns add vxl%1$d; "
+	                    "ip link add vxu%1$d type veth peer name vxp%1$d; "
+	                    "ip link set vxp%1$d netns vxr%1$d; "
+	                    "ip link add vxh%1$d type veth peer name vxi%1$d; "
+	                    "ip link set vxi%1$d netns vxl%1$d; "
+	                    "ip link set vxu%1$d up; ip link set vxh%1$d up; "
+	                    "ethtool -K vxu%1$d tx off >/dev/null; ethtool -K vxh%1$d tx off "
+	                    ">/dev/null",
+	                    t),
+	                 0);
+	assert_int_equal(sh("ip netns exec vxr%1$d sh -ec 'ip link set lo up; ip link set vxp%1$d "
+	                    "up; "
+	                    "ip addr add 192.168.50.2/24 dev vxp%1$d; "
+	                    "ethtool -K vxp%1$d tx off >/dev/null; "
+	                    "ip link add vx0 type vxlan id 100 local 192.168.50.2 "
+	                    "remote 192.168.50.1 dstport 4789 dev vxp%1$d; "
+	                    "ip link set vx0 mtu 1450 up; ip addr add 10.50.0.2/24 dev vx0'",
+	                    t),
+	                 0);
+	assert_int_equal(
+			sh("ip netns exec vxl%1$d sh -ec 'ip link set lo up; "
+	                   "ip link set vxi%1$d mtu 1450 up; ip addr add 10.50.0.1/24 dev vxi%1$d; "
+	                   "ethtool -K vxi%1$d tx off >/dev/null'",
+	                   t),
+			0);
+	th_scratch("vxinterop", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/srv.py", dir);
+	write_file(path, tcp_srv);
+	snprintf(path, sizeof(path), "%s/cli.py", dir);
+	write_file(path, tcp_cli);
+	snprintf(conf, sizeof(conf),
+	         "port add ul dpdk net_af_packet0,iface=vxu%1$d\n"
+	         "port add vm dpdk net_af_packet1,iface=vxh%1$d\n"
+	         "port add vx vxlan local_ip=192.168.50.1 remote_ip=192.168.50.2 key=100\n"
+	         "ip addr add 192.168.50.1/24 dev ul\n"
+	         "flow del\n"
+	         "flow add in_port=vm actions=output:vx\n"
+	         "flow add in_port=vx actions=output:vm\n",
+	         t);
+	assert_int_equal(th_start(&io_d, "vxinterop", conf, NULL, NULL), 0);
+
+	/* The first ping may meet an unresolved next hop (dropped, counted). */
+	sh("ip netns exec vxl%d ping -c 1 -W 1 10.50.0.2 >/dev/null", t);
+	assert_int_equal(sh("ip netns exec vxl%d ping -q -c 5 -i 0.2 -w 5 10.50.0.2 >/dev/null", t),
+	                 0);
+	assert_int_equal(sh("ip netns exec vxr%d ping -q -c 5 -i 0.2 -w 5 10.50.0.1 >/dev/null", t),
+	                 0);
+	assert_int_equal(tcp_transfer(dir, "vxl", "vxr", "10.50.0.2", 2000000), 0);
+	assert_int_equal(tcp_transfer(dir, "vxr", "vxl", "10.50.0.1", 2000000), 0);
+	/* The kernel resolves our VTEP address by ARP and pings it. */
+	assert_int_equal(sh("ip netns exec vxr%1$d ip neigh flush dev vxp%1$d", t), 0);
+	assert_int_equal(sh("ip netns exec vxr%d ping -q -c 3 -i 0.2 -w 4 192.168.50.1 >/dev/null",
+	                    t),
+	                 0);
+	assert_int_equal(sh("ip netns exec vxr%1$d ip neigh show 192.168.50.1 dev vxp%1$d | "
+	                    "grep -q lladdr",
+	                    t),
+	                 0);
+	assert_true(th_port_stat(&io_d, "ul", "arp_replied") >= 1);
+	assert_true(th_port_stat(&io_d, "ul", "icmp_echo_replied") >= 3);
+	assert_true(th_port_stat(&io_d, "ul", "decap_packets") > 1000);
+	assert_true(th_port_stat(&io_d, "vx", "encap_packets") > 1000);
+	assert_int_equal(th_port_stat(&io_d, "ul", "decap_bad_outer_csum"), 0);
+	assert_int_equal(th_port_stat(&io_d, "vx", "encap_too_big"), 0);
+	assert_int_equal(th_ctl(&io_d, &o, "neigh show"), 0);
+	assert_non_null(strstr(o.buf, "192.168.50.2 lladdr"));
+	assert_non_null(strstr(o.buf, "REACHABLE"));
+	assert_int_equal(th_stop(&io_d), 0);
+}
+
 int
 main(void)
 {
@@ -942,6 +1101,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
 		cmocka_unit_test(test_vxlan_port_config_file),
+		cmocka_unit_test_teardown(test_vxlan_port_kernel_interop, interop_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
