@@ -588,6 +588,93 @@ test_vxlan_port_decap_inner_exact(void **state)
 	frames_free(&want_b);
 }
 
+/*
+ * Flow-based tunnels: set_field to tun_dst and tun_id before output picks
+ * the remote VTEP (and so the route and next hop) and the VNI per packet;
+ * no tun_dst, no route, or a tunnel whose local_ip is not ours are dropped
+ * and counted by reason.
+ */
+static void
+test_vxlan_port_flow_based_encap(void **state)
+{
+	static struct frames in;
+	struct outer_want w3 = { .src = LOCAL_IP,
+		                 .dst = REMOTE3_IP,
+		                 .vni = 42,
+		                 .ttl = 64,
+		                 .df = true,
+		                 .sport_min = 49152,
+		                 .sport_max = 65535,
+		                 .dst_mac = remote3_mac };
+	struct outer_want w2 = { .src = LOCAL_IP,
+		                 .dst = REMOTE_IP,
+		                 .vni = 0x123456,
+		                 .ttl = 64,
+		                 .df = true,
+		                 .sport_min = 49152,
+		                 .sport_max = 65535,
+		                 .dst_mac = remote_mac };
+	uint8_t src_mac[6] = { 0 };
+	char dir[256], path[400];
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, k, n, p3 = 0, p2 = 0;
+
+	(void)state;
+	for (i = 0; i < 32; i++) {
+		if (i >= 20 && i < 23)
+			inner_flow(&f, i, 13);
+		else if (i >= 23 && i < 26)
+			inner_flow(&f, i, 14);
+		else if (i >= 26 && i < 29)
+			inner_flow(&f, i, 15);
+		else if (i >= 29)
+			continue;
+		else
+			inner_flow(&f, i, i % 2 ? 12 : 11);
+		frames_add(&in, &f, 80 + (size_t)i, 0);
+	}
+	start(&d, "vxflow", dir, sizeof(dir),
+	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	      "port add vxf vxlan local_ip=192.168.1.1 remote_ip=flow key=flow\n"
+	      "port add vxd vxlan local_ip=192.168.1.77 remote_ip=192.168.1.2\n"
+	      "ip addr add 192.168.1.1/24 dev ul\n"
+	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	      "neigh add 192.168.1.3 02:00:00:00:00:33 dev ul\n"
+	      "flow del\n"
+	      "flow add in_port=4,udp,tp_dst=11 actions=set_field:192.168.1.3->tun_dst,"
+	      "set_field:42->tun_id,output:vxf\n"
+	      "flow add in_port=4,udp,tp_dst=12 actions=set_field:192.168.1.2->tun_dst,"
+	      "set_field:0x123456->tun_id,output:vxf\n"
+	      "flow add in_port=4,udp,tp_dst=13 actions=output:vxf\n"
+	      "flow add in_port=4,udp,tp_dst=14 actions=set_field:192.168.9.9->tun_dst,output:vxf\n"
+	      "flow add in_port=4,udp,tp_dst=15 actions=output:vxd\n");
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
+	for (i = 0; i < 100 && th_port_stat(&d, "vxf", "encap_packets") < 20; i++)
+		usleep(50000);
+	assert_int_equal(th_port_stat(&d, "vxf", "encap_packets"), 20);
+	assert_int_equal(th_port_stat(&d, "vxf", "no_tun_dst"), 3);
+	assert_int_equal(th_port_stat(&d, "vxf", "no_route"), 3);
+	assert_int_equal(th_port_stat(&d, "vxd", "tunnel_down"), 3);
+	assert_int_equal(th_stop(&d), 0);
+
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_int_equal(n, 20);
+	for (k = 0; k < n; k++) {
+		bool to3 = rd32(out_a[k].data + 30) == REMOTE3_IP;
+		int *pos = to3 ? &p3 : &p2;
+
+		while (rd16(in.data[*pos] + 36) != (to3 ? 11 : 12))
+			(*pos)++;
+		check_outer(&out_a[k], in.data[*pos], in.len[*pos], to3 ? &w3 : &w2, src_mac);
+		(*pos)++;
+	}
+	frames_free(&in);
+}
+
 /* An ARP frame (Ethernet broadcast for requests). */
 static void
 arp_frame(struct frames *fs, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa, int phase)
@@ -1097,6 +1184,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vxlan_port_encap_decodes),
+		cmocka_unit_test(test_vxlan_port_flow_based_encap),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
