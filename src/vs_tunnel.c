@@ -378,6 +378,19 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 			encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
 			n_run = 0;
 		}
+		if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
+		             rte_mbuf_refcnt_read(m) > 1)) {
+			/* No room for the outer header, or not ours to write: a private
+			 * copy (fresh headroom).  Rare: rx mbufs have 128 bytes. */
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
+
+			rte_pktmbuf_free(m);
+			if (c == NULL) {
+				ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
+				continue;
+			}
+			m = c;
+		}
 		run_out = e->out_ofport;
 		run[n_run] = m;
 		tmpls[n_run] = &e->tmpl;

@@ -675,6 +675,66 @@ test_vxlan_port_flow_based_encap(void **state)
 	frames_free(&in);
 }
 
+/*
+ * An mbuf without room for the outer header (20 VLAN tags pushed ate 80 of
+ * its 128 bytes of headroom) is encapsulated from a private copy, not
+ * corrupted and not lost.
+ */
+static void
+test_vxlan_port_low_headroom(void **state)
+{
+	static struct frames in;
+	struct outer_want w = { .src = LOCAL_IP,
+		                .dst = REMOTE_IP,
+		                .vni = 9,
+		                .ttl = 64,
+		                .df = true,
+		                .sport_min = 49152,
+		                .sport_max = 65535,
+		                .dst_mac = remote_mac };
+	uint8_t src_mac[6] = { 0 }, want[PB_FRAME_MAX];
+	char dir[256], path[400], flow[2048];
+	size_t off = 0;
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, k, n;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		inner_flow(&f, i, 5000);
+		frames_add(&in, &f, 100, 0);
+	}
+	for (i = 0; i < 20; i++)
+		off += (size_t)snprintf(flow + off, sizeof(flow) - off, "push_vlan:0x8100,");
+	snprintf(flow + off, sizeof(flow) - off, "output:vx");
+	start(&d, "vxhead", dir, sizeof(dir),
+	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=9\n"
+	      "ip addr add 192.168.1.1/24 dev ul\n"
+	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	      "flow del\n");
+	assert_int_equal(th_ctl(&d, &o, "flow add in_port=3 actions=%s", flow), 0);
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
+	for (i = 0; i < 100 && th_port_stat(&d, "vx", "encap_packets") < 5; i++)
+		usleep(50000);
+	assert_int_equal(th_port_stat(&d, "vx", "encap_packets"), 5);
+	assert_int_equal(th_port_stat(&d, "vx", "encap_no_headroom"), 0);
+	assert_int_equal(th_stop(&d), 0);
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_int_equal(n, 5);
+	for (k = 0; k < n; k++) {
+		memcpy(want, in.data[k], 12);
+		for (i = 0; i < 20; i++)
+			memcpy(want + 12 + 4 * i, "\x81\x00\x00\x00", 4);
+		memcpy(want + 92, in.data[k] + 12, in.len[k] - 12);
+		check_outer(&out_a[k], want, in.len[k] + 80, &w, src_mac);
+	}
+	frames_free(&in);
+}
+
 /* An ARP frame (Ethernet broadcast for requests). */
 static void
 arp_frame(struct frames *fs, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa, int phase)
@@ -1185,6 +1245,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vxlan_port_encap_decodes),
 		cmocka_unit_test(test_vxlan_port_flow_based_encap),
+		cmocka_unit_test(test_vxlan_port_low_headroom),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
