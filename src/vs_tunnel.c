@@ -262,37 +262,45 @@ inner_hash(const struct rte_mbuf *m)
 	return h;
 }
 
-/* Encapsulates a run of packets that leave by one underlay port, and queues them. */
+/* Frames of one burst that leave by one underlay port, with their templates. */
+struct encap_run {
+	uint16_t n;
+	uint16_t out_ofport;
+	struct rte_mbuf *pkts[VS_BURST_MAX];
+	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
+	uint32_t hashes[VS_BURST_MAX];
+};
+
+/* Encapsulates a run and queues it on its underlay port; empties the run. */
 static void
-encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, uint16_t out_ofport,
-          struct rte_mbuf **run, const struct vxlan_tmpl *const *tmpls, const uint32_t *hashes,
-          uint16_t n)
+encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
 {
-	struct vs_port *out = vs_portmap_get(pmd->map, out_ofport);
+	struct vs_port *out = vs_portmap_get(pmd->map, r->out_ofport);
 	uint64_t before[VXLAN_ENCAP_DROP_N];
+	uint16_t ok, i, n = r->n;
 	uint32_t mtu;
-	uint16_t ok, i;
 
 	if (n == 0)
 		return;
+	r->n = 0;
 	if (unlikely(out == NULL)) {
 		/* The underlay port left; the next snapshot has no route over it. */
 		ts->n[VS_TC_NO_ROUTE] += n;
-		rte_pktmbuf_free_bulk(run, n);
+		rte_pktmbuf_free_bulk(r->pkts, n);
 		return;
 	}
 	/* max_frame is the MTU + Ethernet header + one VLAN tag. */
 	mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
 	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
 	memcpy(before, u->enc.n_drop, sizeof(before));
-	ok = vxlan_encap_burst(&u->enc, run, n, tmpls, hashes);
+	ok = vxlan_encap_burst(&u->enc, r->pkts, n, r->tmpls, r->hashes);
 	if (unlikely(ok != n)) {
 		for (i = 0; i < VXLAN_ENCAP_DROP_N; i++)
 			ts->encap_drop[i] += u->enc.n_drop[i] - before[i];
-		rte_pktmbuf_free_bulk(run + ok, n - ok);
+		rte_pktmbuf_free_bulk(r->pkts + ok, n - ok);
 	}
 	ts->n[VS_TC_ENCAP] += ok;
-	vs_pmd_tx_burst(pmd, out, run, ok);
+	vs_pmd_tx_burst(pmd, out, r->pkts, ok);
 }
 
 static inline uint32_t
@@ -308,13 +316,13 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	const struct vs_ul *ul = vs_underlay_get();
 	struct vs_ul_pmd *u = vs_underlay_pmd(pmd->idx);
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
-	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
-	struct rte_mbuf *run[VS_BURST_MAX];
-	uint32_t hashes[VS_BURST_MAX];
-	uint16_t i, n_run = 0, run_out = 0;
+	struct encap_run run;
+	uint16_t i;
 	bool needs_md = vs_tunnel_needs_md(c);
 	uint64_t used = 0;
 
+	run.n = 0;
+	run.out_ofport = 0;
 	if (unlikely(ul == NULL || u == NULL)) {
 		ts->n[VS_TC_DOWN] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -345,8 +353,7 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 		             e->tnl_ofport != port->ofport)) {
 			/* A template queued earlier in this burst may live in this slot. */
 			if (used >> s & 1) {
-				encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
-				n_run = 0;
+				encap_run(pmd, u, ts, &run);
 				used = 0;
 			}
 			e->remote = remote;
@@ -374,28 +381,27 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (n_run != 0 && e->out_ofport != run_out) {
-			encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
-			n_run = 0;
-		}
+		if (run.n != 0 && e->out_ofport != run.out_ofport)
+			encap_run(pmd, u, ts, &run);
 		if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
 		             rte_mbuf_refcnt_read(m) > 1)) {
 			/* No room for the outer header, or not ours to write: a private
 			 * copy (fresh headroom).  Rare: rx mbufs have 128 bytes. */
-			struct rte_mbuf *c = rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
+			struct rte_mbuf *copy =
+					rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
 
 			rte_pktmbuf_free(m);
-			if (c == NULL) {
+			if (copy == NULL) {
 				ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
 				continue;
 			}
-			m = c;
+			m = copy;
 		}
-		run_out = e->out_ofport;
-		run[n_run] = m;
-		tmpls[n_run] = &e->tmpl;
-		hashes[n_run] = inner_hash(m);
-		n_run++;
+		run.out_ofport = e->out_ofport;
+		run.pkts[run.n] = m;
+		run.tmpls[run.n] = &e->tmpl;
+		run.hashes[run.n] = inner_hash(m);
+		run.n++;
 	}
-	encap_run(pmd, u, ts, run_out, run, tmpls, hashes, n_run);
+	encap_run(pmd, u, ts, &run);
 }

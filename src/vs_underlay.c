@@ -1083,11 +1083,23 @@ rx_icmp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const stru
 	vs_pmd_tx(pmd, port, m);
 }
 
-/* Decapsulates cand[0, n), counts, parses the inner frames into pkts/keys. */
+/* VXLAN candidates split off a burst. */
+struct rx_split {
+	uint16_t n_cand;
+	struct rte_mbuf *cand[VS_BURST_MAX];
+};
+
+/*
+ * Decapsulates sp->cand, counts, and parses the inner frames into
+ * pkts[n_ok...] and pmd->keys[n_ok...].  @return the inner frames kept.
+ */
 static uint16_t
-rx_decap(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port, struct rte_mbuf **cand,
-         uint16_t n, struct rte_mbuf **pkts, struct pm_key *keys)
+rx_decap(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port, struct rx_split *sp,
+         struct rte_mbuf **pkts_base, uint16_t n_ok)
 {
+	struct rte_mbuf **cand = sp->cand, **pkts = pkts_base + n_ok;
+	struct pm_key *keys = pmd->keys + n_ok;
+	uint16_t n = sp->n_cand;
 	struct vs_ul_pmd *u = ul_pmds[pmd->idx];
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
 	uint64_t before[VXLAN_DECAP_DROP_N];
@@ -1129,9 +1141,10 @@ uint16_t
 vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
                struct rte_mbuf **pkts, uint16_t n)
 {
-	struct rte_mbuf *cand[VS_BURST_MAX];
-	uint16_t i, n_keep = 0, n_cand = 0, n_ok;
+	struct rx_split sp;
+	uint16_t i, n_keep = 0, n_ok;
 
+	sp.n_cand = 0;
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct vs_ul_addr *a = NULL;
@@ -1144,7 +1157,7 @@ vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
 			rx_icmp(pmd, port, m, a);
 			break;
 		case RX_VXLAN:
-			cand[n_cand++] = m;
+			sp.cand[sp.n_cand++] = m;
 			break;
 		default:
 			pkts[n_keep++] = m;
@@ -1155,7 +1168,7 @@ vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
 	n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
 	if (n_ok != n_keep)
 		rte_pktmbuf_free_bulk(pkts + n_ok, n_keep - n_ok);
-	if (n_cand != 0)
-		n_ok += rx_decap(pmd, ul, port, cand, n_cand, pkts + n_ok, pmd->keys + n_ok);
+	if (sp.n_cand != 0)
+		n_ok += rx_decap(pmd, ul, port, &sp, pkts, n_ok);
 	return n_ok;
 }
