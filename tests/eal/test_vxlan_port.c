@@ -1239,6 +1239,102 @@ test_vxlan_port_kernel_interop(void **state)
 	assert_int_equal(th_stop(&io_d), 0);
 }
 
+static int mh_tag; /* suffix of the three-host test's namespaces, 0 = none made */
+static struct th_daemon mh_d[3];
+
+static int
+three_hosts_teardown(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		th_kill(&mh_d[i]);
+	if (mh_tag != 0) {
+		sh("ip netns del vxm%1$d 2>/dev/null; for i in 1 2 3; do ip netns del vmh${i}%1$d "
+		   "2>/dev/null; ip link del vmu${i}%1$d 2>/dev/null; ip link del vmv${i}%1$d "
+		   "2>/dev/null; done; true",
+		   mh_tag);
+		mh_tag = 0;
+	}
+	return 0;
+}
+
+/*
+ * Three sluiced "hosts", each with its own underlay port on a shared
+ * bridge (in a namespace) and one local endpoint (a namespace behind a
+ * veth), meshed with VXLAN: every endpoint pings every other.  The VTEPs
+ * resolve each other by ARP, sluice to sluice.
+ */
+static void
+test_vxlan_port_three_hosts(void **state)
+{
+	char conf[2048], name[32];
+	int t, i, j;
+
+	(void)state;
+	if (geteuid() != 0 || sh("ip netns add vxprobe%d 2>/dev/null", (int)getpid()) != 0)
+		skip(); /* needs root and network namespaces */
+	sh("ip netns del vxprobe%d", (int)getpid());
+	mh_tag = t = (int)(getpid() % 100000);
+	assert_int_equal(
+			sh("set -e; ip netns add vxm%1$d; "
+	                   "ip -n vxm%1$d link add br0 type bridge; ip -n vxm%1$d link set br0 up; "
+	                   "for i in 1 2 3; do "
+	                   "ip link add vmu${i}%1$d type veth peer name vmb${i}%1$d; "
+	                   "ip link set vmb${i}%1$d netns vxm%1$d; "
+	                   "ip -n vxm%1$d link set vmb${i}%1$d master br0 up; "
+	                   "ip link set vmu${i}%1$d up; ethtool -K vmu${i}%1$d tx off >/dev/null; "
+	                   "ip netns add vmh${i}%1$d; "
+	                   "ip link add vmv${i}%1$d type veth peer name vmg${i}%1$d; "
+	                   "ip link set vmg${i}%1$d netns vmh${i}%1$d; "
+	                   "ip link set vmv${i}%1$d up; ethtool -K vmv${i}%1$d tx off >/dev/null; "
+	                   "ip netns exec vmh${i}%1$d sh -ec \"ip link set lo up; "
+	                   "ip link set vmg${i}%1$d mtu 1450 up; "
+	                   "ip addr add 10.60.0.$i/24 dev vmg${i}%1$d; "
+	                   "ethtool -K vmg${i}%1$d tx off >/dev/null\"; done",
+	                   t),
+			0);
+	for (i = 1; i <= 3; i++) {
+		int a = i % 3 + 1, b = (i + 1) % 3 + 1;
+
+		snprintf(conf, sizeof(conf),
+		         "port add ul dpdk net_af_packet0,iface=vmu%1$d%2$d\n"
+		         "port add vm dpdk net_af_packet1,iface=vmv%1$d%2$d\n"
+		         "port add ta vxlan local_ip=192.168.60.%1$d remote_ip=192.168.60.%3$d "
+		         "key=60\n"
+		         "port add tb vxlan local_ip=192.168.60.%1$d remote_ip=192.168.60.%4$d "
+		         "key=60\n"
+		         "ip addr add 192.168.60.%1$d/24 dev ul\n"
+		         "flow del\n"
+		         "flow add in_port=vm actions=output:ta,output:tb\n"
+		         "flow add in_port=ta actions=output:vm\n"
+		         "flow add in_port=tb actions=output:vm\n",
+		         i, t, a, b);
+		snprintf(name, sizeof(name), "vx3h%d", i);
+		assert_int_equal(th_start(&mh_d[i - 1], name, conf, NULL, NULL), 0);
+	}
+	for (i = 1; i <= 3; i++) {
+		for (j = 1; j <= 3; j++) {
+			if (i == j)
+				continue;
+			/* The first packets may meet unresolved next hops. */
+			sh("ip netns exec vmh%d%d ping -c 2 -i 0.3 -W 1 10.60.0.%d >/dev/null", i,
+			   t, j);
+			if (sh("ip netns exec vmh%d%d ping -q -c 3 -i 0.2 -w 4 10.60.0.%d "
+			       ">/dev/null",
+			       i, t, j) != 0)
+				fail_msg("host %d cannot reach host %d", i, j);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		assert_true(th_port_stat(&mh_d[i], "ul", "decap_packets") >= 12);
+		assert_int_equal(th_ctl(&mh_d[i], &o, "neigh show"), 0);
+		assert_non_null(strstr(o.buf, "REACHABLE")); /* resolved by ARP, sluice to sluice */
+		assert_int_equal(th_stop(&mh_d[i]), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -1251,6 +1347,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_bad_commands),
 		cmocka_unit_test(test_vxlan_port_config_file),
 		cmocka_unit_test_teardown(test_vxlan_port_kernel_interop, interop_teardown),
+		cmocka_unit_test_teardown(test_vxlan_port_three_hosts, three_hosts_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
