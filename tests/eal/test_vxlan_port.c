@@ -735,6 +735,77 @@ test_vxlan_port_low_headroom(void **state)
 	frames_free(&in);
 }
 
+/* Waits until port 'port' counter 'key' reaches 'n' (10 s). */
+static bool
+wait_stat(struct th_daemon *d, const char *port, const char *key, int64_t n)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (th_port_stat(d, port, key) >= n)
+			return true;
+		usleep(50000);
+	}
+	fprintf(stderr, "port %s %s = %lld, want >= %lld\n", port, key,
+	        (long long)th_port_stat(d, port, key), (long long)n);
+	return false;
+}
+
+/*
+ * Under traffic: the underlay port leaves (its address and routes go with
+ * it: the tunnel is down and counts it), another one takes over, then the
+ * tunnel port leaves; nothing crashes and every mbuf comes back.
+ */
+static void
+test_vxlan_port_delete_under_traffic(void **state)
+{
+	static struct frames in;
+	char dir[256], path[400], baseline[65536];
+	struct th_daemon d;
+	struct pb_flow f;
+	int64_t n0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		inner_flow(&f, i, 5000);
+		frames_add(&in, &f, 64, 0);
+	}
+	start(&d, "vxdel", dir, sizeof(dir),
+	      "port add ul dpdk net_null0,no-rx=1\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	      "ip addr add 192.168.1.1/24 dev ul\n"
+	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	      "flow del\n"
+	      "flow add in_port=3 actions=output:vx\n");
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
+	assert_int_equal(
+			th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s,infinite_rx=1", path),
+			0);
+	assert_true(wait_stat(&d, "vx", "encap_packets", 10000));
+	assert_int_equal(th_ctl(&d, &o, "port del ul"), 0);
+	assert_true(wait_stat(&d, "vx", "tunnel_down", 1000)); /* its address left too */
+	assert_int_equal(th_ctl(&d, &o, "ip addr show"), 0);
+	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "neigh show"), 0);
+	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "port add ul2 dpdk net_null1,no-rx=1"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul2"), 0);
+	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul2"), 0);
+	n0 = th_port_stat(&d, "vx", "encap_packets");
+	assert_true(wait_stat(&d, "vx", "encap_packets", n0 + 10000));
+	assert_true(wait_stat(&d, "ul2", "tx_packets", 10000));
+	assert_int_equal(th_ctl(&d, &o, "port del vx"), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del vm"), 0);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+	frames_free(&in);
+}
+
 /* An ARP frame (Ethernet broadcast for requests). */
 static void
 arp_frame(struct frames *fs, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa, int phase)
@@ -1342,6 +1413,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_encap_decodes),
 		cmocka_unit_test(test_vxlan_port_flow_based_encap),
 		cmocka_unit_test(test_vxlan_port_low_headroom),
+		cmocka_unit_test(test_vxlan_port_delete_under_traffic),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
