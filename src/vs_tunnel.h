@@ -79,12 +79,12 @@ enum vs_tnl_counter {
 };
 /* clang-format on */
 
-/** Tunnel/underlay counters of one port written by one PMD. */
+/** Tunnel/underlay counters of one port written by one PMD (own lines: no false sharing). */
 struct vs_tnl_stats {
 	uint64_t n[VS_TC_N];
 	uint64_t encap_drop[VXLAN_ENCAP_DROP_N]; /**< tunnel port */
 	uint64_t decap_drop[VXLAN_DECAP_DROP_N]; /**< underlay port */
-};
+} __rte_cache_aligned;
 
 /** Name of a counter. */
 const char *vs_tnl_counter_name(enum vs_tnl_counter c);
