@@ -266,6 +266,7 @@ inner_hash(const struct rte_mbuf *m)
 struct encap_run {
 	uint16_t n;
 	uint16_t out_ofport;
+	uint64_t used; /* template cache slots the run refers to */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
 	uint32_t hashes[VS_BURST_MAX];
@@ -283,6 +284,7 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 	if (n == 0)
 		return;
 	r->n = 0;
+	r->used = 0;
 	if (unlikely(out == NULL)) {
 		/* The underlay port left; the next snapshot has no route over it. */
 		ts->n[VS_TC_NO_ROUTE] += n;
@@ -309,6 +311,74 @@ slot_of(uint16_t ofport, uint32_t remote, uint32_t vni)
 	return rte_hash_crc_4byte(remote, ofport ^ vni << 16) & (VS_UL_TMPL_CACHE - 1);
 }
 
+/*
+ * The cached template of (tunnel, remote, VNI), resolved in 'ul' on a miss.
+ * A miss may evict a template a frame of this burst still points to: the
+ * run is encapsulated first ('used' marks the slots the run refers to).
+ */
+static struct vs_ul_tmpl_entry *
+tmpl_get(struct vs_pmd *pmd, struct vs_ul_pmd *u, const struct vs_ul *ul, struct vs_port *port,
+         uint64_t remote_vni, struct encap_run *run)
+{
+	uint32_t remote = (uint32_t)(remote_vni >> 32), vni = (uint32_t)remote_vni;
+	uint32_t s = slot_of(port->ofport, remote, vni);
+	struct vs_ul_tmpl_entry *e = &u->cache[s];
+
+	if (unlikely(e->version != ul->version || e->remote != remote || e->vni != vni ||
+	             e->tnl_ofport != port->ofport)) {
+		if (run->used >> s & 1)
+			encap_run(pmd, u, &port->tnl_stats[pmd->idx], run);
+		e->remote = remote;
+		e->vni = vni;
+		e->tnl_ofport = port->ofport;
+		e->arp_ms = 0;
+		vs_underlay_resolve(ul, port->tnl, e);
+		e->version = ul->version;
+	}
+	run->used |= 1ull << s;
+	return e;
+}
+
+/* False when frames for 'e' cannot leave now: counts why (one frame), asks ARP. */
+static bool
+tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry *e)
+{
+	struct vs_port *out;
+
+	if (likely(e->state == VS_UL_RES_OK))
+		return true;
+	if (e->state != VS_UL_RES_UNRESOLVED) {
+		ts->n[e->state == VS_UL_RES_DOWN ? VS_TC_DOWN : VS_TC_NO_ROUTE]++;
+		return false;
+	}
+	ts->n[VS_TC_UNRESOLVED]++;
+	/* One ARP request per next hop and second, from this PMD. */
+	out = vs_portmap_get(pmd->map, e->out_ofport);
+	if (out != NULL && (e->arp_ms == 0 || pmd->now_ms - e->arp_ms >= 1000)) {
+		e->arp_ms = pmd->now_ms ? pmd->now_ms : 1;
+		vs_underlay_arp_request(pmd, out, e);
+	}
+	return false;
+}
+
+/* The frame's (remote, VNI) as remote << 32 | VNI; remote 0 when a flow-based one is unset. */
+static inline uint64_t
+remote_vni_of(const struct vs_tnl_cfg *c, const struct rte_mbuf *m)
+{
+	uint32_t remote = c->remote_ip, vni = c->vni;
+
+	if (vs_tunnel_needs_md(c)) {
+		const struct vs_tun_md *md =
+				RTE_MBUF_DYNFIELD(m, vs_ul_dynfield_offset, struct vs_tun_md *);
+
+		if (c->remote_flow)
+			remote = md->tun_dst;
+		if (c->key_flow)
+			vni = (uint32_t)rte_be_to_cpu_64(md->tun_id) & VXLAN_VNI_MAX;
+	}
+	return (uint64_t)remote << 32 | vni;
+}
+
 void
 vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -316,68 +386,36 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	const struct vs_ul *ul = vs_underlay_get();
 	struct vs_ul_pmd *u = vs_underlay_pmd(pmd->idx);
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
+	/* A fixed tunnel resolves once per burst; a flow-based one per frame. */
+	bool per_frame = vs_tunnel_needs_md(c);
+	struct vs_ul_tmpl_entry *e = NULL;
 	struct encap_run run;
 	uint16_t i;
-	bool needs_md = vs_tunnel_needs_md(c);
-	uint64_t used = 0;
 
 	run.n = 0;
 	run.out_ofport = 0;
+	run.used = 0;
 	if (unlikely(ul == NULL || u == NULL)) {
 		ts->n[VS_TC_DOWN] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
+	if (!per_frame)
+		e = tmpl_get(pmd, u, ul, port, remote_vni_of(c, NULL), &run);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		uint32_t remote = c->remote_ip, vni = c->vni, s;
-		struct vs_ul_tmpl_entry *e;
 
-		if (needs_md) {
-			const struct vs_tun_md *md = RTE_MBUF_DYNFIELD(m, vs_ul_dynfield_offset,
-			                                               struct vs_tun_md *);
+		if (per_frame) {
+			uint64_t rv = remote_vni_of(c, m);
 
-			if (c->remote_flow)
-				remote = md->tun_dst;
-			if (c->key_flow)
-				vni = (uint32_t)rte_be_to_cpu_64(md->tun_id) & VXLAN_VNI_MAX;
-			if (remote == 0) {
+			if (unlikely(rv >> 32 == 0)) {
 				ts->n[VS_TC_NO_TUN_DST]++;
 				rte_pktmbuf_free(m);
 				continue;
 			}
+			e = tmpl_get(pmd, u, ul, port, rv, &run);
 		}
-		s = slot_of(port->ofport, remote, vni);
-		e = &u->cache[s];
-		if (unlikely(e->version != ul->version || e->remote != remote || e->vni != vni ||
-		             e->tnl_ofport != port->ofport)) {
-			/* A template queued earlier in this burst may live in this slot. */
-			if (used >> s & 1) {
-				encap_run(pmd, u, ts, &run);
-				used = 0;
-			}
-			e->remote = remote;
-			e->vni = vni;
-			e->tnl_ofport = port->ofport;
-			e->arp_ms = 0;
-			vs_underlay_resolve(ul, c, e);
-			e->version = ul->version;
-		}
-		used |= 1ull << s;
-		if (unlikely(e->state != VS_UL_RES_OK)) {
-			if (e->state == VS_UL_RES_UNRESOLVED) {
-				struct vs_port *out = vs_portmap_get(pmd->map, e->out_ofport);
-
-				/* One ARP request per next hop and second, from this PMD. */
-				if (out != NULL &&
-				    (e->arp_ms == 0 || pmd->now_ms - e->arp_ms >= 1000)) {
-					e->arp_ms = pmd->now_ms ? pmd->now_ms : 1;
-					vs_underlay_arp_request(pmd, out, e);
-				}
-				ts->n[VS_TC_UNRESOLVED]++;
-			} else {
-				ts->n[e->state == VS_UL_RES_DOWN ? VS_TC_DOWN : VS_TC_NO_ROUTE]++;
-			}
+		if (unlikely(!tmpl_usable(pmd, ts, e))) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
