@@ -151,8 +151,12 @@ ul_derive(struct vs_ul *n, const struct vs_port *exclude)
 	for (i = 0; i < n->n_addrs; i++) {
 		const struct vs_port *p = vs_portmap_get(map, n->addrs[i].ofport);
 
-		if (p != NULL)
+		if (p != NULL) {
 			n->addressed[p->slot] = 1;
+			/* Replies leave by the port they came in on, with its MAC. */
+			if (rte_eth_macaddr_get(p->port_id, &n->port_mac[p->slot]) != 0)
+				n->port_mac[p->slot] = n->addrs[i].mac;
+		}
 	}
 	for (s = 0; s < VS_PORT_MAX; s++) {
 		const struct vs_port *p = map->slots[s];
@@ -1010,7 +1014,8 @@ classify(const struct vs_ul *ul, const struct rte_mbuf *m, const struct vs_ul_ad
 
 /* ARP for one of our addresses: learn the sender, answer requests in place. */
 static void
-rx_arp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const struct vs_ul_addr *a)
+rx_arp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const struct vs_ul_addr *a,
+       const struct rte_ether_addr *mac)
 {
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -1034,15 +1039,15 @@ rx_arp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const struc
 		rte_pktmbuf_free(m);
 		return;
 	}
-	write_arp(d, &sha, &a->mac, RTE_ARP_OP_REPLY, a->mac.addr_bytes, a->ip, sha.addr_bytes,
-	          sip);
+	write_arp(d, &sha, mac, RTE_ARP_OP_REPLY, mac->addr_bytes, a->ip, sha.addr_bytes, sip);
 	ts->n[VS_TC_ARP_REPLIED]++;
 	vs_pmd_tx(pmd, port, m);
 }
 
 /* ICMP echo request to one of our addresses: answered in place. */
 static void
-rx_icmp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const struct vs_ul_addr *a)
+rx_icmp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m,
+        const struct rte_ether_addr *mac)
 {
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -1065,7 +1070,7 @@ rx_icmp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const stru
 	if (m->pkt_len > (uint32_t)ip_len + RTE_ETHER_HDR_LEN)
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ip_len - RTE_ETHER_HDR_LEN));
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
-	rte_ether_addr_copy(&a->mac, &eth->src_addr);
+	rte_ether_addr_copy(mac, &eth->src_addr);
 	tmp = ip->src_addr;
 	ip->src_addr = ip->dst_addr;
 	ip->dst_addr = tmp;
@@ -1151,10 +1156,10 @@ vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
 
 		switch (classify(ul, m, &a)) {
 		case RX_ARP:
-			rx_arp(pmd, port, m, a);
+			rx_arp(pmd, port, m, a, &ul->port_mac[port->slot]);
 			break;
 		case RX_ICMP:
-			rx_icmp(pmd, port, m, a);
+			rx_icmp(pmd, port, m, &ul->port_mac[port->slot]);
 			break;
 		case RX_VXLAN:
 			sp.cand[sp.n_cand++] = m;

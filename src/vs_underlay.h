@@ -72,9 +72,10 @@ struct vs_ul {
 	struct vs_ul_addr addrs[VS_UL_ADDRS_MAX];
 	struct vs_ul_route routes[VS_UL_ROUTES_MAX];
 	struct vs_ul_neigh neighs[VS_UL_NEIGHS_MAX];
-	uint16_t dst_ports_be[VS_UL_DST_PORTS_MAX]; /**< VXLAN UDP ports of up tunnels */
-	uint8_t addressed[VS_PORT_MAX];             /**< by port slot: has an address */
-	struct vxlan_tunnels *tunnels;              /**< up tunnels, or NULL */
+	uint16_t dst_ports_be[VS_UL_DST_PORTS_MAX];  /**< VXLAN UDP ports of up tunnels */
+	uint8_t addressed[VS_PORT_MAX];              /**< by port slot: has an address */
+	struct rte_ether_addr port_mac[VS_PORT_MAX]; /**< by slot, addressed ports: their MAC */
+	struct vxlan_tunnels *tunnels;               /**< up tunnels, or NULL */
 };
 
 /** Template cache slots per PMD (a power of 2, at most 64: a burst's slots fit a mask). */
