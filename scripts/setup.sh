@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 
 PKGS="gcc pkg-config meson ninja-build libdpdk-dev dpdk-dev libnuma-dev libpcap-dev
       libcmocka-dev python3 iproute2 procps"
-# The VXLAN interop test pings through a kernel vxlan device in a namespace.
-PKGS="$PKGS iputils-ping ethtool"
 missing=""
+# The VXLAN interop tests ping through kernel vxlan devices in namespaces.
+PKGS="$PKGS iputils-ping ethtool"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
