@@ -349,6 +349,7 @@ vs_pmd_main(void *arg)
 			n_total += n;
 			process_burst(pmd, rs, rxq, pkts, n);
 		}
+		vs_tunnel_pending(pmd, false); /* frames that waited for ARP */
 		if (pmd->n_dirty != 0)
 			flush__(pmd, false);
 		vs_dpif_serve(pmd);
@@ -365,6 +366,7 @@ vs_pmd_main(void *arg)
 			maybe_sleep(pmd);
 		}
 	}
+	vs_tunnel_pending(pmd, true);
 	vs_pmd_flush_all(pmd);
 	vs_dpif_flush(pmd);
 	rte_rcu_qsbr_thread_offline(sw->qsbr, pmd->idx);

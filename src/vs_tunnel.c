@@ -339,7 +339,10 @@ tmpl_get(struct vs_pmd *pmd, struct vs_ul_pmd *u, const struct vs_ul *ul, struct
 	return e;
 }
 
-/* False when frames for 'e' cannot leave now: counts why (one frame), asks ARP. */
+/*
+ * False when frames for 'e' cannot leave now: counts why (one frame) unless
+ * the next hop is unresolved, for which it sends ARP (the caller queues).
+ */
 static bool
 tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry *e)
 {
@@ -351,7 +354,6 @@ tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry
 		ts->n[e->state == VS_UL_RES_DOWN ? VS_TC_DOWN : VS_TC_NO_ROUTE]++;
 		return false;
 	}
-	ts->n[VS_TC_UNRESOLVED]++;
 	/* One ARP request per next hop and second, from this PMD. */
 	out = vs_portmap_get(pmd->map, e->out_ofport);
 	if (out != NULL && (e->arp_ms == 0 || pmd->now_ms - e->arp_ms >= 1000)) {
@@ -377,6 +379,108 @@ remote_vni_of(const struct vs_tnl_cfg *c, const struct rte_mbuf *m)
 			vni = (uint32_t)rte_be_to_cpu_64(md->tun_id) & VXLAN_VNI_MAX;
 	}
 	return (uint64_t)remote << 32 | vni;
+}
+
+/* Adds 'm' to the run, through a private copy when it has no headroom to write. */
+static void
+run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
+        struct vs_ul_tmpl_entry *e, struct rte_mbuf *m)
+{
+	if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
+	             rte_mbuf_refcnt_read(m) > 1)) {
+		/* No room for the outer header, or not ours to write: a private
+		 * copy (fresh headroom).  Rare: rx mbufs have 128 bytes. */
+		struct rte_mbuf *copy = rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
+
+		rte_pktmbuf_free(m);
+		if (copy == NULL) {
+			ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
+			return;
+		}
+		m = copy;
+	}
+	run->out_ofport = e->out_ofport;
+	run->pkts[run->n] = m;
+	run->tmpls[run->n] = &e->tmpl;
+	run->hashes[run->n] = inner_hash(m);
+	run->n++;
+}
+
+/*
+ * Holds 'm' until its next hop resolves (bounded).  @return false when it
+ * could not (dropped and counted).
+ */
+static bool
+pending_add(struct vs_pmd *pmd, struct vs_ul_pmd *u, const struct vs_ul *ul, struct vs_port *port,
+            struct rte_mbuf *m, uint32_t since_ms)
+{
+	if (u->n_pending == 0) {
+		u->pending_reload = pmd->reload_ack;
+		u->pending_version = ul->version;
+		u->pending_retry_ms = pmd->now_ms;
+	}
+	if (u->n_pending == VS_UL_PENDING_MAX || u->pending_reload != pmd->reload_ack) {
+		port->tnl_stats[pmd->idx].n[VS_TC_UNRESOLVED]++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	u->pending[u->n_pending] = m;
+	u->pending_ofport[u->n_pending] = port->ofport;
+	u->pending_ms[u->n_pending] = since_ms;
+	u->n_pending++;
+	return true;
+}
+
+void
+vs_tunnel_pending(struct vs_pmd *pmd, bool drop_all)
+{
+	struct vs_ul_pmd *u = vs_underlay_pmd(pmd->idx);
+	const struct vs_ul *ul;
+	bool stale;
+	uint16_t i, n;
+
+	if (likely(u == NULL || u->n_pending == 0))
+		return;
+	ul = vs_underlay_get();
+	stale = drop_all || u->pending_reload != pmd->reload_ack;
+	if (!stale && ul->version == u->pending_version && pmd->now_ms - u->pending_retry_ms < 1000)
+		return;
+	u->pending_version = ul->version;
+	u->pending_retry_ms = pmd->now_ms;
+	n = u->n_pending;
+	u->n_pending = 0;
+	for (i = 0; i < n; i++) {
+		/* Same reload: the port map, and so the port, is the one they were queued on. */
+		struct vs_port *port =
+				stale ? NULL : vs_portmap_get(pmd->map, u->pending_ofport[i]);
+		struct rte_mbuf *m = u->pending[i];
+		struct vs_ul_tmpl_entry *e;
+		struct vs_tnl_stats *ts;
+		struct encap_run run;
+
+		if (port == NULL || port->tnl == NULL) {
+			rte_pktmbuf_free(m); /* ports changed: counted nowhere, the port may be gone
+			                      */
+			continue;
+		}
+		ts = &port->tnl_stats[pmd->idx];
+		if ((uint32_t)pmd->now_ms - u->pending_ms[i] >= VS_UL_PENDING_MS) {
+			ts->n[VS_TC_UNRESOLVED]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		run.n = 0;
+		run.used = 0;
+		e = tmpl_get(pmd, u, ul, port, remote_vni_of(port->tnl, m), &run);
+		if (tmpl_usable(pmd, ts, e)) {
+			run_add(pmd, ts, &run, e, m);
+			encap_run(pmd, u, ts, &run);
+		} else if (e->state == VS_UL_RES_UNRESOLVED) {
+			pending_add(pmd, u, ul, port, m, u->pending_ms[i]);
+		} else {
+			rte_pktmbuf_free(m);
+		}
+	}
 }
 
 void
@@ -416,30 +520,17 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 			e = tmpl_get(pmd, u, ul, port, rv, &run);
 		}
 		if (unlikely(!tmpl_usable(pmd, ts, e))) {
-			rte_pktmbuf_free(m);
+			if (e->state == VS_UL_RES_UNRESOLVED) {
+				if (pending_add(pmd, u, ul, port, m, (uint32_t)pmd->now_ms))
+					ts->n[VS_TC_QUEUED]++;
+			} else {
+				rte_pktmbuf_free(m);
+			}
 			continue;
 		}
 		if (run.n != 0 && e->out_ofport != run.out_ofport)
 			encap_run(pmd, u, ts, &run);
-		if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
-		             rte_mbuf_refcnt_read(m) > 1)) {
-			/* No room for the outer header, or not ours to write: a private
-			 * copy (fresh headroom).  Rare: rx mbufs have 128 bytes. */
-			struct rte_mbuf *copy =
-					rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
-
-			rte_pktmbuf_free(m);
-			if (copy == NULL) {
-				ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
-				continue;
-			}
-			m = copy;
-		}
-		run.out_ofport = e->out_ofport;
-		run.pkts[run.n] = m;
-		run.tmpls[run.n] = &e->tmpl;
-		run.hashes[run.n] = inner_hash(m);
-		run.n++;
+		run_add(pmd, ts, &run, e, m);
 	}
 	encap_run(pmd, u, ts, &run);
 }

@@ -62,7 +62,9 @@ struct vs_tnl_cfg {
 	X(ENCAP, "encap_packets")         /* tunnel port: frames encapsulated and queued */        \
 	X(DOWN, "tunnel_down")            /* tunnel port: local_ip is not a local address */       \
 	X(NO_ROUTE, "no_route")           /* tunnel port: no route to the remote VTEP */           \
-	X(UNRESOLVED, "neigh_unresolved") /* tunnel port: next hop MAC unknown (ARP sent) */       \
+	X(QUEUED, "neigh_queued")         /* tunnel port: held while its next hop resolves */      \
+	X(UNRESOLVED, "neigh_unresolved") /* tunnel port: dropped: next hop unknown (queue full, \
+	                                     3 s without an answer, or ports changed) */           \
 	X(NO_TUN_DST, "no_tun_dst")       /* tunnel port: remote_ip=flow and tun_dst not set */    \
 	X(DECAP, "decap_packets")         /* underlay port: frames decapsulated */                 \
 	X(ARP_REPLIED, "arp_replied")     /* underlay port: ARP requests for our addresses */      \
@@ -116,5 +118,13 @@ void vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key);
  * counted on the tunnel port by reason).  PMD thread.
  */
 void vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Sends again the frames that waited for a next hop, once the underlay
+ * changed (an ARP reply was learned) or a second passed; drops those that
+ * waited VS_UL_PENDING_MS or whose ports changed.  PMD thread, every
+ * iteration (cheap when nothing waits); 'drop_all' at PMD exit.
+ */
+void vs_tunnel_pending(struct vs_pmd *pmd, bool drop_all);
 
 #endif /* VS_TUNNEL_H */

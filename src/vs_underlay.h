@@ -78,6 +78,10 @@ struct vs_ul {
 	struct vxlan_tunnels *tunnels;               /**< up tunnels, or NULL */
 };
 
+/** Frames per PMD that may wait for a next hop's ARP reply, and for how long. */
+#define VS_UL_PENDING_MAX 64
+#define VS_UL_PENDING_MS  3000
+
 /** Template cache slots per PMD (a power of 2, at most 64: a burst's slots fit a mask). */
 #define VS_UL_TMPL_CACHE 64
 
@@ -110,6 +114,14 @@ struct vs_ul_pmd {
 	struct vxlan_decap_ctx dec;
 	struct vxlan_md mds[VS_BURST_MAX];
 	struct vs_ul_tmpl_entry cache[VS_UL_TMPL_CACHE];
+	/* Frames waiting for ARP (bounded), retried when the snapshot changes. */
+	uint16_t n_pending;
+	uint16_t pending_ofport[VS_UL_PENDING_MAX]; /**< tunnel port of each */
+	uint32_t pending_ms[VS_UL_PENDING_MAX];     /**< when first queued */
+	struct rte_mbuf *pending[VS_UL_PENDING_MAX];
+	uint64_t pending_version;  /**< snapshot version of the last retry */
+	uint64_t pending_reload;   /**< port map reload the queue belongs to */
+	uint64_t pending_retry_ms; /**< last retry */
 } __rte_cache_aligned;
 
 /** The snapshot PMDs use now, or NULL (acquire; see the file comment). */
