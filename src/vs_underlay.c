@@ -28,6 +28,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -1109,6 +1110,7 @@ rx_decap(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port, struc
 	struct vs_tnl_stats *ts = &port->tnl_stats[pmd->idx];
 	uint64_t before[VXLAN_DECAP_DROP_N];
 	struct rte_mbuf *orig[VS_BURST_MAX];
+	struct vs_port *tp = NULL;
 	uint16_t n_dec, n_in, i, k;
 
 	memcpy(before, u->dec.n_drop, sizeof(before));
@@ -1120,8 +1122,9 @@ rx_decap(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port, struc
 	}
 	ts->n[VS_TC_DECAP] += n_dec;
 	for (i = 0; i < n_dec; i++) {
-		struct vs_port *tp = vs_portmap_get(pmd->map, u->mds[i].ofport);
-
+		/* Frames of one tunnel come in runs: one port lookup per run. */
+		if (i == 0 || u->mds[i].ofport != u->mds[i - 1].ofport)
+			tp = vs_portmap_get(pmd->map, u->mds[i].ofport);
 		orig[i] = cand[i];
 		if (likely(tp != NULL)) {
 			tp->pmd_stats[pmd->idx].rx_packets++;
@@ -1150,6 +1153,9 @@ vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
 	uint16_t i, n_keep = 0, n_ok;
 
 	sp.n_cand = 0;
+	/* Passes: prefetch every frame's headers, then classify. */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct vs_ul_addr *a = NULL;
