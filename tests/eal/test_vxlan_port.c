@@ -297,6 +297,7 @@ read_out(const struct th_daemon *d, const char *file, struct th_frame *frames)
 struct outer_want {
 	uint32_t src, dst, vni;
 	uint8_t ttl;
+	uint8_t tos; /* whole byte: DSCP and ECN */
 	bool df, csum;
 	uint16_t sport_min, sport_max;
 	const uint8_t *dst_mac;
@@ -318,7 +319,7 @@ check_outer(const struct th_frame *fr, const uint8_t *inner, size_t inner_len,
 	assert_false(f[6] & 1);
 	assert_int_equal(rd16(f + 12), 0x0800);
 	assert_int_equal(f[14], 0x45);
-	assert_int_equal(f[15] & 0xfc, 0); /* tos 0 */
+	assert_int_equal(f[15], w->tos);
 	assert_int_equal(rd16(f + 16), inner_len + 36);
 	assert_int_equal(rd16(f + 20), w->df ? 0x4000 : 0);
 	assert_int_equal(f[22], w->ttl);
@@ -381,6 +382,7 @@ test_vxlan_port_encap_decodes(void **state)
 	(void)state;
 	for (i = 0; i < 200; i++) {
 		inner_flow(&f, i % 20, 5000);
+		f.tos = (uint8_t)(0xb8 | (i % 4)); /* DSCP 46, every ECN codepoint */
 		frames_add(&in, &f, 60 + (size_t)(i % 7) * 100, 0);
 		if (i % 40 == 0) { /* too big after encapsulation: 1480 + 36 > 1500 */
 			frames_add(&in, &f, 1480, 0);
@@ -388,6 +390,7 @@ test_vxlan_port_encap_decodes(void **state)
 		if (i % 10 == 0) { /* to the second tunnel, TTL inherited */
 			inner_flow(&f, i % 20, 9);
 			f.ttl = 33;
+			f.tos = (uint8_t)(0x28 | (i % 4)); /* DSCP 10 */
 			frames_add(&in, &f, 100, 0);
 			n_two++;
 		}
@@ -396,7 +399,7 @@ test_vxlan_port_encap_decodes(void **state)
 	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
 	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
 	      "port add vx2 vxlan local_ip=192.168.1.1 remote_ip=192.168.1.3 key=7 csum=on "
-	      "ttl=inherit df=off src_port_range=50000-50009\n"
+	      "ttl=inherit tos=inherit df=off src_port_range=50000-50009\n"
 	      "flow del\n"
 	      "flow add priority=10,in_port=4,udp,tp_dst=9 actions=output:vx2\n"
 	      "flow add priority=5,in_port=4 actions=output:vx\n");
@@ -438,6 +441,11 @@ test_vxlan_port_encap_decodes(void **state)
 		       (in.len[*pos] == 1480 || (rd16(in.data[*pos] + 36) == 9) != two))
 			(*pos)++;
 		assert_true(*pos < in.n);
+		/* tos 0 takes the inner ECN bits, tos=inherit the DSCP too; an inner
+		 * CE becomes ECT(0) outside (RFC 3168 section 9.1.1, as Linux's
+		 * INET_ECN_encapsulate()). */
+		w.tos = (in.data[*pos][15] & 0x03) == 0x03 ? 0x02 : in.data[*pos][15] & 0x03;
+		w2.tos = (uint8_t)((in.data[*pos][15] & 0xfc) | w.tos);
 		sport = check_outer(&out_a[k], in.data[*pos], in.len[*pos], two ? &w2 : &w,
 		                    src_mac);
 		if (!two) {
@@ -538,8 +546,8 @@ test_vxlan_port_decap_inner_exact(void **state)
 	      "port add vxf vxlan local_ip=192.168.1.1 remote_ip=flow key=flow\n"
 	      "flow del\n"
 	      "flow add priority=100,in_port=vx actions=output:vm\n"
-	      "flow add priority=90,in_port=vxf,tun_id=200/0xff,tun_src=192.168.1.0/24 "
-	      "actions=output:vm2\n"
+	      "flow add priority=90,in_port=vxf,tun_id=200/0xff,tun_src=192.168.1.0/24,"
+	      "tun_dst=192.168.1.1 actions=output:vm2\n"
 	      "flow add priority=80,in_port=vxf actions=drop\n");
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_true(strlen(o.buf) < sizeof(baseline));
