@@ -477,6 +477,7 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 	uint32_t pfx, gw = 0, gwp;
 	uint8_t plen, gwl;
 	struct vs_port *p = NULL;
+	const char *gw_text = "";
 	struct vs_ul *n;
 	int i, found = -1;
 	uint16_t k;
@@ -492,6 +493,7 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 		if (i + 1 >= argc)
 			goto usage;
 		if (strcmp(argv[i], "via") == 0) {
+			gw_text = argv[i + 1];
 			if (parse_prefix(argv[i + 1], false, &gw, &gwl) != 0 || gwl != 32 ||
 			    gw == 0)
 				return vs_reply_error(r, -EINVAL, "bad gateway '%s'", argv[i + 1]);
@@ -506,7 +508,7 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 	for (k = 0; k < view()->n_routes; k++) {
 		const struct vs_ul_route *rt = &view()->routes[k];
 
-		if (rt->prefix == pfx && rt->plen == plen && (!add || true) &&
+		if (rt->prefix == pfx && rt->plen == plen &&
 		    (p == NULL || rt->ofport == p->ofport) && (gw == 0 || rt->gw == gw)) {
 			found = k;
 			break;
@@ -532,7 +534,7 @@ cmd_route_add_del(bool add, int argc, char **argv, struct vs_reply *r)
 				return vs_reply_error(r, -EINVAL,
 				                      "gateway %s is not on a connected subnet of "
 				                      "port %s",
-				                      argv[2], p->name);
+				                      gw_text, p->name);
 		}
 		if (view()->n_routes == VS_UL_ROUTES_MAX)
 			return vs_reply_error(r, -ENOSPC, "too many routes");

@@ -1059,7 +1059,7 @@ test_vxlan_port_bad_commands(void **state)
 	             "ip addr del 192.168.7.1/24 dev ul");
 	expect_error(&d, "usage: ip addr", "ip addr add 192.168.2.1/24 ul");
 	expect_error(&d, "gateway 172.16.0.1 is not on a connected subnet of port ul",
-	             "route add 10.2.0.0/16 via 172.16.0.1 dev ul");
+	             "route add 10.2.0.0/16 dev ul via 172.16.0.1");
 	expect_error(&d, "bad prefix '10.2.0.1/16': host bits set", "route add 10.2.0.1/16 dev ul");
 	expect_error(&d, "route 10.1.0.0/16 exists", "route add 10.1.0.0/16 dev ul");
 	expect_error(&d, "no route 10.77.0.0/16", "route del 10.77.0.0/16");
