@@ -504,6 +504,9 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
+	/* Held frames first, if their next hop resolved: they are older. */
+	if (unlikely(u->n_pending != 0))
+		vs_tunnel_pending(pmd, false);
 	if (!per_frame)
 		e = tmpl_get(pmd, u, ul, port, remote_vni_of(c, NULL), &run);
 	for (i = 0; i < n; i++) {
