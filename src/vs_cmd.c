@@ -293,6 +293,17 @@ cmd_port_del(int argc, char **argv, struct vs_reply *r)
 	return vs_port_del(&vs_d.sw, p, r);
 }
 
+/* What a port is attached to: the devargs, or a tunnel's options ("NAME vxlan " cut). */
+static const char *
+port_desc(const struct vs_port *p)
+{
+	size_t skip = strlen(p->name) + strlen(p->args.type) + 2;
+
+	if (p->tnl == NULL)
+		return p->args.devargs;
+	return strlen(p->args.text) > skip ? p->args.text + skip : p->args.text;
+}
+
 static void
 print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 {
@@ -312,7 +323,7 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 		                "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
 		                "\"args\": ",
 		                first ? "" : ",", p->ofport, p->name, p->args.type);
-		vs_reply_json_str(r, p->tnl != NULL ? p->args.text : p->args.devargs);
+		vs_reply_json_str(r, port_desc(p));
 		vs_reply_printf(r,
 		                ", \"ethdev\": %u, \"rxq\": %u, \"txq\": %u, \"mtu\": %u, "
 		                "\"tag\": %u, \"link\": \"%s\"}",
@@ -322,8 +333,7 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 		return;
 	}
 	vs_reply_printf(r, "%5u %-12s %-5s %s rxq=%u txq=%u%s mtu=%u link=%s", p->ofport, p->name,
-	                p->args.type, p->tnl != NULL ? p->args.text : p->args.devargs, p->n_rxq,
-	                p->n_txq,
+	                p->args.type, port_desc(p), p->n_rxq, p->n_txq,
 	                p->txq_shared ? "(shared)" : "",
 	                (unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4),
 	                link.link_status ? "up" : "down");
@@ -385,7 +395,8 @@ print_tnl_stats(struct vs_reply *r, const struct vs_port *p, const struct vs_tnl
 	vs_reply_printf(r, r->json ? ", \"tunnel\": {" : "  tunnel:");
 	for (d = 0; d < VS_TC_N; d++) {
 		vs_reply_printf(r, r->json ? "%s\"%s\": %" PRIu64 : "%s%s=%" PRIu64,
-		                r->json ? (first ? "" : ", ") : " ", vs_tnl_counter_name(d), t->n[d]);
+		                r->json ? (first ? "" : ", ") : " ", vs_tnl_counter_name(d),
+		                t->n[d]);
 		first = false;
 	}
 	for (d = 0; p->tnl != NULL && d < VXLAN_ENCAP_DROP_N; d++)
@@ -968,7 +979,8 @@ static const char help_text[] =
 		"PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
-		"  ip addr add|del A/LEN dev PORT        underlay address (adds its connected route)\n"
+		"  ip addr add|del A/LEN dev PORT        underlay address (adds its connected "
+                "route)\n"
 		"  ip addr show\n"
 		"  route add|del PREFIX [via GW] dev PORT  underlay routes; route show\n"
 		"  neigh add IP MAC dev PORT | neigh del IP | neigh show   underlay neighbours\n"

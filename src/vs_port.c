@@ -107,10 +107,11 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 		int ret;
 
 		if (!vs_port_name_valid(argv[0]))
-			return vs_reply_error(r, -EINVAL,
-			                      "bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all "
-			                      "digits",
-			                      argv[0]);
+			return vs_reply_error(
+					r, -EINVAL,
+					"bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all "
+					"digits",
+					argv[0]);
 		snprintf(a->name, sizeof(a->name), "%s", argv[0]);
 		snprintf(a->type, sizeof(a->type), "vxlan");
 		ret = vs_tunnel_parse_args(argc - 2, argv + 2, &a->tnl, &a->ofport, r);

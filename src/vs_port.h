@@ -68,8 +68,8 @@ struct vs_port_args {
 	uint16_t ofport;  /**< requested, 0 = lowest free */
 	uint16_t tag;     /**< access VLAN, 0 = trunk */
 	bool has_trunks;
-	uint64_t trunks[64]; /**< VLANs carried by a trunk, bitmap */
-	char text[1024];     /**< the arguments as given, for config save */
+	uint64_t trunks[64];   /**< VLANs carried by a trunk, bitmap */
+	char text[1024];       /**< the arguments as given, for config save */
 	struct vs_tnl_cfg tnl; /**< vxlan: the tunnel options */
 };
 
