@@ -598,7 +598,8 @@ test_vxlan_port_decap_inner_exact(void **state)
 
 /*
  * Flow-based tunnels: set_field to tun_dst and tun_id before output picks
- * the remote VTEP (and so the route and next hop) and the VNI per packet;
+ * the remote VTEP (and so the route and next hop: a gateway for 10.99/16)
+ * and the VNI per packet;
  * no tun_dst, no route, or a tunnel whose local_ip is not ours are dropped
  * and counted by reason.
  */
@@ -622,22 +623,31 @@ test_vxlan_port_flow_based_encap(void **state)
 		                 .sport_min = 49152,
 		                 .sport_max = 65535,
 		                 .dst_mac = remote_mac };
+	/* Beyond the gateway .3: its MAC, the far address. */
+	struct outer_want wg = { .src = LOCAL_IP,
+		                 .dst = 0x0a630101u,
+		                 .vni = 5,
+		                 .ttl = 64,
+		                 .df = true,
+		                 .sport_min = 49152,
+		                 .sport_max = 65535,
+		                 .dst_mac = remote3_mac };
 	uint8_t src_mac[6] = { 0 };
 	char dir[256], path[400];
 	struct th_daemon d;
 	struct pb_flow f;
-	int i, k, n, p3 = 0, p2 = 0;
+	int i, k, n, pos[3] = { 0, 0, 0 };
 
 	(void)state;
 	for (i = 0; i < 32; i++) {
-		if (i >= 20 && i < 23)
+		if (i >= 29)
+			inner_flow(&f, i, 16);
+		else if (i >= 20 && i < 23)
 			inner_flow(&f, i, 13);
 		else if (i >= 23 && i < 26)
 			inner_flow(&f, i, 14);
 		else if (i >= 26 && i < 29)
 			inner_flow(&f, i, 15);
-		else if (i >= 29)
-			continue;
 		else
 			inner_flow(&f, i, i % 2 ? 12 : 11);
 		frames_add(&in, &f, 80 + (size_t)i, 0);
@@ -649,7 +659,10 @@ test_vxlan_port_flow_based_encap(void **state)
 	      "ip addr add 192.168.1.1/24 dev ul\n"
 	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
 	      "neigh add 192.168.1.3 02:00:00:00:00:33 dev ul\n"
+	      "route add 10.99.0.0/16 via 192.168.1.3 dev ul\n"
 	      "flow del\n"
+	      "flow add in_port=4,udp,tp_dst=16 actions=set_field:10.99.1.1->tun_dst,"
+	      "set_field:5->tun_id,output:vxf\n"
 	      "flow add in_port=4,udp,tp_dst=11 actions=set_field:192.168.1.3->tun_dst,"
 	      "set_field:42->tun_id,output:vxf\n"
 	      "flow add in_port=4,udp,tp_dst=12 actions=set_field:192.168.1.2->tun_dst,"
@@ -661,24 +674,27 @@ test_vxlan_port_flow_based_encap(void **state)
 	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
 	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
 	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
-	for (i = 0; i < 100 && th_port_stat(&d, "vxf", "encap_packets") < 20; i++)
+	for (i = 0; i < 100 && th_port_stat(&d, "vxf", "encap_packets") < 23; i++)
 		usleep(50000);
-	assert_int_equal(th_port_stat(&d, "vxf", "encap_packets"), 20);
+	assert_int_equal(th_port_stat(&d, "vxf", "encap_packets"), 23);
 	assert_int_equal(th_port_stat(&d, "vxf", "no_tun_dst"), 3);
 	assert_int_equal(th_port_stat(&d, "vxf", "no_route"), 3);
 	assert_int_equal(th_port_stat(&d, "vxd", "tunnel_down"), 3);
 	assert_int_equal(th_stop(&d), 0);
 
 	n = read_out(&d, "ul.pcap", out_a);
-	assert_int_equal(n, 20);
+	assert_int_equal(n, 23);
 	for (k = 0; k < n; k++) {
-		bool to3 = rd32(out_a[k].data + 30) == REMOTE3_IP;
-		int *pos = to3 ? &p3 : &p2;
+		uint32_t dst = rd32(out_a[k].data + 30);
+		int g = dst == REMOTE3_IP ? 0 : dst == REMOTE_IP ? 1 : 2;
+		const struct outer_want *w = g == 0 ? &w3 : g == 1 ? &w2 : &wg;
+		uint16_t want_dport = g == 0 ? 11 : g == 1 ? 12 : 16;
 
-		while (rd16(in.data[*pos] + 36) != (to3 ? 11 : 12))
-			(*pos)++;
-		check_outer(&out_a[k], in.data[*pos], in.len[*pos], to3 ? &w3 : &w2, src_mac);
-		(*pos)++;
+		while (pos[g] < in.n && rd16(in.data[pos[g]] + 36) != want_dport)
+			pos[g]++;
+		assert_true(pos[g] < in.n);
+		check_outer(&out_a[k], in.data[pos[g]], in.len[pos[g]], w, src_mac);
+		pos[g]++;
 	}
 	frames_free(&in);
 }
