@@ -23,6 +23,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_dpif.h"
 #include "vs_switch.h"
@@ -217,7 +218,8 @@ count_hits(struct vs_pmd *pmd, struct vs_dp_flow *f, uint32_t n, uint64_t bytes)
  * @return false (nothing done) when a packet would go back to its in_port.
  */
 static bool
-whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts, uint16_t n)
+whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts,
+                const struct pm_key *keys, uint16_t n)
 {
 	struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 	uint64_t bytes = 0;
@@ -226,7 +228,7 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 	if (p == NULL)
 		return false;
 	for (i = 0; i < n; i++) {
-		if (pmd->keys[i].in_port == f->simple_output)
+		if (keys[i].in_port == f->simple_output)
 			return false;
 		bytes += pkts[i]->pkt_len;
 	}
@@ -237,15 +239,21 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 	return true;
 }
 
-void
-vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
+ * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
+ * are queued in pmd->recirc[pmd->rq] for the next pass.
+ */
+static void
+process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
+             struct pm_key *keys, uint16_t n)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
 	uint32_t hashes[VS_BURST_MAX];
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0;
+	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
 	struct vs_dp_flow *last = dp->last, *run_f = NULL; /* run: hits on one megaflow */
 	uint64_t last_hit = 0;
 	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
@@ -263,7 +271,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 * by a masked compare, without hashing.
 	 */
 	for (i = 0; i < n; i++) {
-		keyp[i] = &pmd->keys[i];
+		keyp[i] = &keys[i];
 		if (last != NULL &&
 		    pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words)) {
 			mfs[i] = last->mf;
@@ -271,7 +279,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		}
 	}
 	if (last_hit == all && last->simple_output != 0 && !pmd->detail &&
-	    whole_burst_out(pmd, last, pkts, n))
+	    whole_burst_out(pmd, last, pkts, keys, n))
 		return;
 	all &= ~last_hit;
 	/*
@@ -308,6 +316,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		pmd->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t0;
 		t0 = t1;
 		tx0 = pmd->stats.stage_cycles[VS_STAGE_TX]; /* tx inside actions is tx's */
+		ct0 = pmd->stats.stage_cycles[VS_STAGE_CT]; /* and ct() is ct's */
 	}
 
 	for (i = 0; i < n; i++) {
@@ -330,7 +339,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 				 * packets for one port is queued in one call. */
 				struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 
-				if (likely(p != NULL && f->simple_output != pmd->keys[i].in_port)) {
+				if (likely(p != NULL && f->simple_output != keys[i].in_port)) {
 					if (p != out_port && n_out != 0) {
 						vs_pmd_tx_burst(pmd, out_port, out, n_out);
 						n_out = 0;
@@ -344,7 +353,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 				vs_pmd_tx_burst(pmd, out_port, out, n_out);
 				n_out = 0;
 			}
-			vs_xlate_execute(pmd, pmd->map, m, &pmd->keys[i], f->actions, f->n_actions,
+			vs_xlate_execute(pmd, pmd->map, m, &keys[i], f->actions, f->n_actions,
 			                 f->reason);
 			continue;
 		}
@@ -364,12 +373,13 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			run_f = NULL;
 		}
 		{
-			struct pm_key orig = pmd->keys[i];
+			struct pm_key orig = keys[i];
 			uint64_t tu = pmd->detail ? rte_rdtsc() : 0;
+			uint64_t ctu = pmd->stats.stage_cycles[VS_STAGE_CT];
 
 			struct vs_dp_flow *nf;
 
-			vs_xlate_upcall(pmd, rs, pmd->map, m, &pmd->keys[i], &pmd->rec);
+			vs_xlate_upcall(pmd, rs, pmd->map, m, &keys[i], &pmd->rec);
 			nf = install(pmd, &orig, &pmd->rec);
 			/* Later misses of this burst that the new megaflow covers are
 			 * hits now: a new flow's first burst makes one upcall, not 32. */
@@ -377,7 +387,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			     b &= b - 1) {
 				uint16_t j = (uint16_t)__builtin_ctzll(b);
 
-				if (pm_key_match_masked(&pmd->keys[j], &nf->key, &nf->mask,
+				if (pm_key_match_masked(&keys[j], &nf->key, &nf->mask,
 				                        nf->n_words)) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
@@ -386,9 +396,12 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			}
 			if (pmd->detail) {
 				uint64_t t1 = rte_rdtsc();
+				uint64_t dct = pmd->stats.stage_cycles[VS_STAGE_CT] - ctu;
 
-				pmd->stats.stage_cycles[VS_STAGE_UPCALL] += t1 - tu;
+				/* ct() inside the upcall is ct's. */
+				pmd->stats.stage_cycles[VS_STAGE_UPCALL] += t1 - tu - dct;
 				t0 += t1 - tu; /* not part of the actions stage */
+				ct0 += dct;
 			}
 		}
 	}
@@ -402,7 +415,51 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	}
 	if (pmd->detail)
 		pmd->stats.stage_cycles[VS_STAGE_ACTIONS] +=
-				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0);
+				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0) -
+				(pmd->stats.stage_cycles[VS_STAGE_CT] - ct0);
+}
+
+/* Runs the passes of the packets ct(table=T) recirculated, until none is left. */
+static void
+run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
+{
+	uint8_t pass = 1;
+
+	while (pmd->recirc[pmd->rq].n != 0) {
+		struct vs_recirc *q = &pmd->recirc[pmd->rq];
+
+		/* The pass fills the other queue (empty: each pass empties its own). */
+		pmd->rq ^= 1;
+		pmd->recirc_pass = pass++;
+		process_pass(pmd, rs, q->pkts, q->keys, q->n);
+		q->n = 0;
+	}
+	pmd->recirc_pass = 0;
+}
+
+void
+vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t s, len;
+
+	if (likely(!vs_ct_active())) {
+		/* No connection table, so no ct() flow and no recirculation. */
+		process_pass(pmd, rs, pkts, pmd->keys, n);
+		return;
+	}
+	/*
+	 * Arrival order across passes: packet k's ct() in its second pass must
+	 * come before packet k+1's ct() in its first when both concern one
+	 * connection (a SYN committed in pass 2, its SYN-ACK right behind it).
+	 * So the burst runs as consecutive groups in which no two packets can
+	 * share a connection; each group goes through all its passes before the
+	 * next starts.  Packets of different connections keep their batching.
+	 */
+	for (s = 0; s < n; s += len) {
+		len = vs_ct_batch_len(pmd->keys + s, (uint16_t)(n - s));
+		process_pass(pmd, rs, pkts + s, pmd->keys + s, len);
+		run_recirculations(pmd, rs);
+	}
 }
 
 void

@@ -15,6 +15,7 @@
 #include <rte_prefetch.h>
 
 #include "vhu.h"
+#include "vs_ct.h"
 #include "vs_switch.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
@@ -330,6 +331,7 @@ vs_pmd_main(void *arg)
 			flush__(pmd, false);
 		vs_dpif_serve(pmd);
 		vs_dpif_housekeeping(pmd);
+		vs_ct_housekeeping(pmd);
 		rte_rcu_qsbr_quiescent(sw->qsbr, pmd->idx);
 		t1 = rte_rdtsc();
 		pmd->stats.n_iter++;

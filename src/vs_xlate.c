@@ -23,6 +23,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_switch.h"
 
@@ -56,6 +57,8 @@ struct xlate {
 	struct vs_xlate_rec *rec; /**< slow path: what to cache, or NULL */
 	struct vs_reply *trace;   /**< "flow trace" output, or NULL */
 	unsigned int depth;       /**< for trace indentation */
+	bool recirc;              /**< ct(table=) hit: the packet goes on to 'rkey' */
+	struct pm_key rkey;       /**< its key for the next pass (ct fields, recirc_id) */
 };
 
 static inline void
@@ -558,6 +561,77 @@ dec_ttl(struct xlate *x)
 }
 
 /* ------------------------------------------------------------------ */
+/* ct(). */
+
+/*
+ * Runs conntrack on the packet.  Without table= the pipeline goes on with the
+ * key as it was (OVS: the ct fields are not set in this pass).  With table=T
+ * the packet is recirculated once this pass ends: the rest of this action
+ * list still runs on the untracked key (OVS forks there), and the packet
+ * then continues in table T with the ct fields set, without being parsed
+ * again (finish()).
+ */
+static void
+ct_action(struct xlate *x, const struct vs_act_ct *ct)
+{
+	struct ct_result res;
+	uint16_t zone;
+
+	if (x->m == NULL) {
+		if (x->trace != NULL)
+			trace_line(x, "ct: conntrack is not run by a trace%s",
+			           ct->table != VS_CT_NO_TABLE ? "; the packet would recirculate" :
+			                                         "");
+		return;
+	}
+	vs_ct_execute(x->pmd, x->m, x->key, ct, &res, &zone);
+	switch (res.reason) {
+	case CT_R_FRAG:
+		x->reason = VS_DROP_CT_FRAG;
+		x->stop = true;
+		return;
+	case CT_R_LIMIT_GLOBAL:
+	case CT_R_LIMIT_ZONE:
+		x->reason = VS_DROP_CT_LIMIT;
+		x->stop = true;
+		return;
+	case CT_R_NO_MEM:
+	case CT_R_TABLE_FULL:
+		x->reason = VS_DROP_CT_NO_ROOM;
+		x->stop = true;
+		return;
+	default:
+		break;
+	}
+	if (ct->table == VS_CT_NO_TABLE)
+		return;
+	if (x->recirc) {
+		/* A second ct(table=) in one pass would fork the packet again. */
+		count_drop(x->pmd, VS_DROP_RECIRC_DEPTH);
+		return;
+	}
+	x->recirc = true;
+	x->rkey = *x->key;
+	vs_ct_set_key(&x->rkey, &res, zone);
+	x->rkey.recirc_id = (uint32_t)ct->table + 1;
+}
+
+/* Queues 'm' for the next pass (the queue pmd->rq is filled, the other one is being run). */
+static void
+recirculate(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key)
+{
+	struct vs_recirc *q = &pmd->recirc[pmd->rq];
+
+	if (pmd->recirc_pass >= VS_RECIRC_MAX || q->n == VS_BURST_MAX) {
+		count_drop(pmd, VS_DROP_RECIRC_DEPTH);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	q->pkts[q->n] = m;
+	q->keys[q->n++] = *key;
+}
+
+/* ------------------------------------------------------------------ */
 
 static void run_table(struct xlate *x, uint8_t table, unsigned int depth);
 
@@ -689,6 +763,9 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 		case VS_ACT_DEC_TTL:
 			dec_ttl(x);
 			break;
+		case VS_ACT_CT:
+			ct_action(x, a->ct);
+			break;
 		case VS_ACT_CT_CLEAR:
 			k->ct_state = 0;
 			k->ct_zone = 0;
@@ -696,7 +773,6 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 			memset(k->ct_label, 0, sizeof(k->ct_label));
 			break;
 		default:
-			/* ct() is rejected by the flow commands until conntrack exists. */
 			break;
 		}
 	}
@@ -788,6 +864,12 @@ finish(struct xlate *x)
 {
 	struct rte_mbuf *m = x->m;
 
+	if (x->recirc) {
+		/* Outputs of this pass get copies; the packet itself goes on. */
+		materialize(x);
+		recirculate(x->pmd, m, &x->rkey);
+		return;
+	}
 	if (x->pending.port != NULL) {
 		if (apply_vlan_op(m, x->key, x->pending.op, x->pending.vid) == 0) {
 			vs_pmd_tx(x->pmd, x->pending.port, m);
@@ -824,7 +906,8 @@ vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs
 		rec->n_rules = 0;
 		rec->overflow = false;
 	}
-	run_table(&x, 0, 0);
+	/* A recirculated packet (ct(table=T)) starts in table T. */
+	run_table(&x, key->recirc_id != 0 ? (uint8_t)(key->recirc_id - 1) : 0, 0);
 	if (rec != NULL) {
 		rec->reason = x.reason;
 		/* The upcalled packet counts for its rules like the cached ones will. */

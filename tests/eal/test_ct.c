@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connection tracking through the real sluiced: packet sequences built here
+ * go in through net_pcap rx files, a stateful firewall ruleset with ct()
+ * decides, and the frames that come out say what conntrack decided.
+ *
+ * The ruleset records each packet's verdict in the packet: after the
+ * firewall step (allow new from inside and commit, allow established and
+ * related, reject the rest), table 2 writes the packet's ct_state into the
+ * last byte of dl_dst, and table 3 sends allowed packets to port "out" and
+ * rejected ones to port "rej".  Packets are numbered in the IPv4
+ * identification / IPv6 flow label (run * 256 + index), which conntrack
+ * ignores, so each packet's (port, ct_state) is read back whatever the
+ * output order.  A packet that comes out of neither port was dropped.
+ *
+ * Injection: "all at once" writes the sequence to one pcap that a new port
+ * reads (bursts of up to 32); "one per burst" adds one port per packet and
+ * deletes it once the packet is through, so each packet is its own burst.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "pkt_build.h"
+#include "th.h"
+
+#define MAX_SEQ    64
+#define MAX_RUNS   4
+#define MAX_FRAMES 1024
+
+/* Hosts: A inside (10.1.0.1, fd01::1), B outside (10.2.0.1, fd02::1). */
+#define A4 0x0a010001u
+#define B4 0x0a020001u
+
+/* ct_state bits as OVS (and the recorder) write them. */
+#define S_NEW 0x01
+#define S_EST 0x02
+#define S_REL 0x04
+#define S_RPL 0x08
+#define S_INV 0x10
+#define S_TRK 0x20
+
+/* A verdict: where the packet came out and with which ct_state. */
+#define V_OUT(s) (0x100 | (s))
+#define V_REJ(s) (0x200 | (s))
+#define V_DROP   0
+
+static struct th_out o;
+static struct th_frame frames[MAX_FRAMES];
+static const uint8_t zeros[64];
+
+/* One packet of a sequence and its expected verdict. */
+struct pkt {
+	struct pb_flow f;
+	struct pb_flow inner; /* quoted packet of ICMP errors */
+	int expect;
+};
+
+struct seq {
+	int n;
+	struct pkt p[MAX_SEQ];
+};
+
+static struct pkt *
+seq_add(struct seq *s, int expect)
+{
+	struct pkt *p = &s->p[s->n++];
+
+	assert_true(s->n <= MAX_SEQ);
+	pb_flow_init(&p->f);
+	p->expect = expect;
+	return p;
+}
+
+static void
+set_v6(struct pb_flow *f, bool a_to_b)
+{
+	static const uint8_t a6[16] = { 0xfd, 0x01, [15] = 1 }, b6[16] = { 0xfd, 0x02, [15] = 1 };
+
+	f->l3 = PB_L3_IPV6;
+	memcpy(f->src_ip6, a_to_b ? a6 : b6, 16);
+	memcpy(f->dst_ip6, a_to_b ? b6 : a6, 16);
+}
+
+/* TCP segment between A:aport and B:bport; 'a_to_b' gives the direction. */
+static struct pkt *
+tcp(struct seq *s, int expect, bool a_to_b, uint16_t aport, uint16_t bport, uint16_t flags,
+    uint32_t seq, uint32_t ack, size_t len)
+{
+	struct pkt *p = seq_add(s, expect);
+
+	p->f.proto = PB_IPPROTO_TCP;
+	p->f.src_ip4 = a_to_b ? A4 : B4;
+	p->f.dst_ip4 = a_to_b ? B4 : A4;
+	p->f.sport = a_to_b ? aport : bport;
+	p->f.dport = a_to_b ? bport : aport;
+	p->f.tcp_flags = flags;
+	p->f.tcp_seq = seq;
+	p->f.tcp_ack = ack;
+	p->f.tcp_win = 65535;
+	p->f.payload = zeros;
+	p->f.payload_len = len;
+	return p;
+}
+
+static struct pkt *
+udp(struct seq *s, int expect, bool a_to_b, uint16_t aport, uint16_t bport)
+{
+	struct pkt *p = seq_add(s, expect);
+
+	p->f.proto = PB_IPPROTO_UDP;
+	p->f.src_ip4 = a_to_b ? A4 : B4;
+	p->f.dst_ip4 = a_to_b ? B4 : A4;
+	p->f.sport = a_to_b ? aport : bport;
+	p->f.dport = a_to_b ? bport : aport;
+	p->f.payload = zeros;
+	p->f.payload_len = 8;
+	return p;
+}
+
+static struct pkt *
+icmp(struct seq *s, int expect, bool a_to_b, uint8_t type, uint8_t code, uint16_t id)
+{
+	struct pkt *p = seq_add(s, expect);
+
+	p->f.proto = PB_IPPROTO_ICMP;
+	p->f.src_ip4 = a_to_b ? A4 : B4;
+	p->f.dst_ip4 = a_to_b ? B4 : A4;
+	p->f.icmp_type = type;
+	p->f.icmp_code = code;
+	p->f.icmp_id = id;
+	p->f.icmp_seq = 1;
+	return p;
+}
+
+/* Builds frame 'i' of 's' for run 'run' into 'buf'; returns its length. */
+static size_t
+build(const struct seq *s, int i, int run, uint8_t *buf)
+{
+	struct pb_flow f = s->p[i].f;
+	size_t len;
+
+	if (f.inner != NULL)
+		f.inner = &s->p[i].inner;
+	f.ip_id = (uint16_t)(run * 256 + i);
+	f.flow_label = (uint32_t)(run * 256 + i);
+	len = pb_build(&f, buf, PB_FRAME_MAX, 60);
+	assert_true(len > 0);
+	return len;
+}
+
+/* ------------------------------------------------------------------ */
+/* The daemon and its ruleset. */
+
+static const char *const flag_names[6] = { "new", "est", "rel", "rpl", "inv", "trk" };
+
+/* Appends a line to 'buf' (size 'size'). */
+static void __attribute__((format(printf, 3, 4))) cat(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf + len, size - len, fmt, ap);
+	va_end(ap);
+	assert_true(strlen(buf) + 1 < size);
+}
+
+/*
+ * The firewall (zone from reg1: 5 for frames from 02:00:00:00:00:05, else 0)
+ * and the verdict recorder.  'extra' is appended (limits, timeouts).
+ */
+static void
+start_fw(struct th_daemon *d, const char *name, const char *extra)
+{
+	static char config[65536];
+	const char *z = "zone=NXM_NX_REG1[0..15]";
+	char dir[256];
+	int v, b;
+
+	th_scratch(name, dir, sizeof(dir));
+	config[0] = '\0';
+	cat(config, sizeof(config),
+	    "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
+	    "port add rej dpdk net_pcap2,tx_pcap=%s/rej.pcap\n"
+	    "flow del\n%s",
+	    dir, dir, extra);
+	cat(config, sizeof(config),
+	    "flow add table=0,priority=20,ip,dl_src=02:00:00:00:00:05 "
+	    "actions=set_field:5->reg1,ct(%s,table=1)\n"
+	    "flow add table=0,priority=20,ipv6,dl_src=02:00:00:00:00:05 "
+	    "actions=set_field:5->reg1,ct(%s,table=1)\n"
+	    "flow add table=0,priority=10,ip actions=ct(%s,table=1)\n"
+	    "flow add table=0,priority=10,ipv6 actions=ct(%s,table=1)\n"
+	    "flow add table=1,priority=100,ct_state=+trk+new,ip,nw_src=10.1.0.0/16 "
+	    "actions=ct(commit,%s),set_field:1->reg0,resubmit(,2)\n"
+	    "flow add table=1,priority=100,ct_state=+trk+new,ipv6,ipv6_src=fd01::/16 "
+	    "actions=ct(commit,%s),set_field:1->reg0,resubmit(,2)\n"
+	    "flow add table=1,priority=90,ct_state=+trk+est actions=set_field:1->reg0,"
+	    "resubmit(,2)\n"
+	    "flow add table=1,priority=90,ct_state=+trk+rel actions=set_field:1->reg0,"
+	    "resubmit(,2)\n"
+	    "flow add table=1,priority=0 actions=set_field:2->reg0,resubmit(,2)\n"
+	    "flow add table=3,reg0=1 actions=output:out\n"
+	    "flow add table=3,reg0=2 actions=output:rej\n",
+	    z, z, z, z, z, z);
+	/* Recorder: one rule per ct_state value with trk set. */
+	for (v = S_TRK; v < 64; v++) {
+		cat(config, sizeof(config), "flow add table=2,ct_state=");
+		for (b = 0; b < 6; b++)
+			cat(config, sizeof(config), "%c%s", (v >> b) & 1 ? '+' : '-',
+			    flag_names[b]);
+		cat(config, sizeof(config),
+		    " actions=mod_dl_dst:02:00:00:00:00:%02x,resubmit(,3)\n", v);
+	}
+	assert_int_equal(th_start(d, name, config, NULL, NULL), 0);
+}
+
+/* Feeds frames [from, to) of 's' as run 'run' through one new port (bursts of up to 32). */
+static void
+inject(struct th_daemon *d, const struct seq *s, int from, int to, int run)
+{
+	static int n_ports;
+	static uint8_t bufs[MAX_SEQ][PB_FRAME_MAX];
+	uint8_t *ptrs[MAX_SEQ];
+	size_t lens[MAX_SEQ];
+	char path[400], port[32];
+	int i, k = n_ports++;
+
+	for (i = from; i < to; i++) {
+		lens[i - from] = build(s, i, run, bufs[i - from]);
+		ptrs[i - from] = bufs[i - from];
+	}
+	snprintf(path, sizeof(path), "%s/in%d.pcap", d->dir, k);
+	assert_int_equal(th_write_pcap(path, ptrs, lens, to - from), 0);
+	snprintf(port, sizeof(port), "i%d", k);
+	assert_int_equal(th_ctl(d, &o, "port add %s dpdk net_pcap%d,rx_pcap=%s", port, 100 + k,
+	                        path),
+	                 0);
+	assert_int_equal(th_wait_rx(d, port, to - from, 20), 0);
+	/* The delete waits for the PMD's next iteration: the burst is through. */
+	assert_int_equal(th_ctl(d, &o, "port del %s", port), 0);
+}
+
+/* Reads both output pcaps into verdicts[run][index]. */
+static void
+read_verdicts(struct th_daemon *d, int verdicts[MAX_RUNS][MAX_SEQ])
+{
+	static const char *const ports[2] = { "out", "rej" };
+	char path[400];
+	int p, i, n;
+
+	memset(verdicts, 0, sizeof(int) * MAX_RUNS * MAX_SEQ);
+	for (p = 0; p < 2; p++) {
+		snprintf(path, sizeof(path), "%s/%s.pcap", d->dir, ports[p]);
+		n = th_read_pcap(path, frames, MAX_FRAMES);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			const uint8_t *f = frames[i].data;
+			uint16_t et = (uint16_t)(f[12] << 8 | f[13]);
+			unsigned int id;
+
+			if (et == 0x0800)
+				id = (unsigned int)(f[18] << 8 | f[19]);
+			else
+				id = (unsigned int)((f[15] & 0xf) << 16 | f[16] << 8 | f[17]);
+			assert_true(id / 256 < MAX_RUNS && id % 256 < MAX_SEQ);
+			/* Each packet comes out once. */
+			assert_int_equal(verdicts[id / 256][id % 256], 0);
+			verdicts[id / 256][id % 256] = (p == 0 ? 0x100 : 0x200) | f[5];
+		}
+	}
+}
+
+static void
+check_verdicts(const struct seq *s, int run, const int *got)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (got[i] == s->p[i].expect)
+			continue;
+		fprintf(stderr, "run %d packet %d: verdict 0x%03x, expected 0x%03x\n", run, i,
+		        got[i], s->p[i].expect);
+		bad++;
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* "ct dump" with the timeouts cut out and the lines sorted, for comparing runs. */
+static void
+dump_sorted(struct th_daemon *d, char *out, size_t size)
+{
+	char *lines[256], *save = NULL, *l;
+	int n = 0, i, j;
+
+	assert_int_equal(th_ctl(d, &o, "ct dump"), 0);
+	for (l = strtok_r(o.buf, "\n", &save); l != NULL && n < 256;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *t = strstr(l, ",timeout=");
+		char *e = t != NULL ? strchr(t + 1, ',') : NULL;
+
+		if (t != NULL && e != NULL)
+			memmove(t, e, strlen(e) + 1);
+		lines[n++] = l;
+	}
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *tmp = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = tmp;
+		}
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		cat(out, size, "%s\n", lines[i]);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The sequence of the firewall test; every packet says what it should get. */
+static void
+firewall_sequence(struct seq *s)
+{
+	struct pkt *p;
+
+	s->n = 0;
+	/* 0-9: TCP handshake, data, retransmission, out-of-window, FIN close. */
+	tcp(s, V_OUT(S_TRK | S_NEW), true, 1000, 80, PB_TCP_SYN, 100, 0, 0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1000, 80, PB_TCP_SYN | PB_TCP_ACK, 500, 101, 0);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 1000, 80, PB_TCP_ACK, 101, 501, 0);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 1000, 80, PB_TCP_PSH | PB_TCP_ACK, 101, 501, 10);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 1000, 80, PB_TCP_PSH | PB_TCP_ACK, 101, 501, 10);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1000, 80, PB_TCP_ACK, 501, 111, 0);
+	tcp(s, V_REJ(S_TRK | S_INV), false, 1000, 80, PB_TCP_ACK, 501 + 2000000000u, 111, 10);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 1000, 80, PB_TCP_FIN | PB_TCP_ACK, 111, 501, 0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1000, 80, PB_TCP_FIN | PB_TCP_ACK, 501, 112, 0);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 1000, 80, PB_TCP_ACK, 112, 502, 0);
+	/* 10: a new SYN on the TIME_WAIT tuple opens a new connection. */
+	tcp(s, V_OUT(S_TRK | S_NEW), true, 1000, 80, PB_TCP_SYN, 90000, 0, 0);
+	/* 11-13: UDP request, response, more. */
+	udp(s, V_OUT(S_TRK | S_NEW), true, 5000, 53);
+	udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 5000, 53);
+	udp(s, V_OUT(S_TRK | S_EST), true, 5000, 53);
+	/* 14-15: ping. */
+	icmp(s, V_OUT(S_TRK | S_NEW), true, 8, 0, 7);
+	icmp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 0, 0, 7);
+	/* 16-17: UDP, then port unreachable quoting it: related. */
+	udp(s, V_OUT(S_TRK | S_NEW), true, 6000, 161);
+	p = icmp(s, V_OUT(S_TRK | S_REL | S_RPL), false, 3, 3, 0);
+	pb_flow_init(&p->inner);
+	p->inner.proto = PB_IPPROTO_UDP;
+	p->inner.src_ip4 = A4;
+	p->inner.dst_ip4 = B4;
+	p->inner.sport = 6000;
+	p->inner.dport = 161;
+	p->f.inner = &p->inner;
+	/* 18: an error quoting a packet of no connection: invalid. */
+	p = icmp(s, V_REJ(S_TRK | S_INV), false, 3, 3, 0);
+	pb_flow_init(&p->inner);
+	p->inner.proto = PB_IPPROTO_UDP;
+	p->inner.src_ip4 = A4;
+	p->inner.dst_ip4 = B4;
+	p->inner.sport = 7000;
+	p->inner.dport = 999;
+	p->f.inner = &p->inner;
+	/* 19-20: new from outside: rejected, not committed. */
+	udp(s, V_REJ(S_TRK | S_NEW), false, 22, 4000);
+	tcp(s, V_REJ(S_TRK | S_NEW), false, 80, 2000, PB_TCP_SYN, 1, 0, 0);
+	/* 21-23: IPv6 handshake. */
+	p = tcp(s, V_OUT(S_TRK | S_NEW), true, 1100, 443, PB_TCP_SYN, 100, 0, 0);
+	set_v6(&p->f, true);
+	p = tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1100, 443, PB_TCP_SYN | PB_TCP_ACK, 700,
+	        101, 0);
+	set_v6(&p->f, false);
+	p = tcp(s, V_OUT(S_TRK | S_EST), true, 1100, 443, PB_TCP_ACK, 101, 701, 0);
+	set_v6(&p->f, true);
+	/* 24-26: SYN, SYN-ACK, RST from the server. */
+	tcp(s, V_OUT(S_TRK | S_NEW), true, 1200, 80, PB_TCP_SYN, 1000, 0, 0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1200, 80, PB_TCP_SYN | PB_TCP_ACK, 7000, 1001,
+	    0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 1200, 80, PB_TCP_RST | PB_TCP_ACK, 7001, 1001,
+	    0);
+	/* 27-29: zone 5 (frames from 02:00:00:00:00:05) does not see zone 0's UDP connection. */
+	p = udp(s, V_REJ(S_TRK | S_NEW), false, 5000, 53);
+	p->f.src_mac[5] = 5;
+	p = udp(s, V_OUT(S_TRK | S_NEW), true, 5000, 53);
+	p->f.src_mac[5] = 5;
+	p = udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 5000, 53);
+	p->f.src_mac[5] = 5;
+	/* 30: an IPv4 fragment reaching ct(): dropped (ct_fragment). */
+	p = udp(s, V_DROP, true, 5000, 53);
+	p->f.ip_frag = PB_IP_MF;
+}
+
+/* The connections the sequence leaves (dump lines without timeout=), sorted. */
+static const char *const fw_conns[] = {
+	"icmp,orig=(src=10.1.0.1,dst=10.2.0.1,id=7,type=8,code=0),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,id=7,type=0,code=0),packets=2,bytes=120",
+	"tcp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=1000,dport=80),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,sport=80,dport=1000),protoinfo=(state=SYN_SENT),packets=1,bytes=60",
+	"tcp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=1200,dport=80),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,sport=80,dport=1200),protoinfo=(state=CLOSE),packets=3,bytes=180",
+	"tcp6,orig=(src=fd01::1,dst=fd02::1,sport=1100,dport=443),reply=(src=fd02::1,"
+	"dst=fd01::1,sport=443,dport=1100),protoinfo=(state=ESTABLISHED),packets=3,bytes=222",
+	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=5000,dport=53),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,sport=53,dport=5000),packets=3,bytes=180",
+	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=5000,dport=53),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,sport=53,dport=5000),zone=5,packets=2,bytes=120",
+	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=6000,dport=161),reply=(src=10.2.0.1,"
+	"dst=10.1.0.1,sport=161,dport=6000),packets=2,bytes=130",
+};
+
+/*
+ * The stateful firewall on TCP (handshake, data, retransmission, out of
+ * window, FIN, SYN reusing TIME_WAIT, RST), UDP, ping, ICMP errors, IPv6,
+ * zones and a fragment; the same sequence four times: all at once with cold
+ * caches, all at once with warm caches, one packet per burst cold, and one
+ * per burst warm.  Every run gives the expected verdicts and leaves the same
+ * connections.
+ */
+static void
+test_ct_firewall_burst_groupings(void **state)
+{
+	static struct seq s;
+	static int verdicts[MAX_RUNS][MAX_SEQ];
+	static char dumps[MAX_RUNS][8192], want[8192];
+	struct th_daemon d;
+	static char baseline[1 << 16];
+	int run, i;
+
+	(void)state;
+	firewall_sequence(&s);
+	start_fw(&d, "ct_fw", "");
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	for (run = 0; run < MAX_RUNS; run++) {
+		assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+		if (run == 0 || run == 2)
+			assert_int_equal(th_ctl(&d, &o, "megaflow flush"), 0);
+		if (run < 2) {
+			inject(&d, &s, 0, s.n, run);
+		} else {
+			for (i = 0; i < s.n; i++)
+				inject(&d, &s, i, i + 1, run);
+		}
+		dump_sorted(&d, dumps[run], sizeof(dumps[run]));
+	}
+	/* Fragments reaching ct() are dropped and counted. */
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "ct_fragment"), MAX_RUNS);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "fragment"), MAX_RUNS);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 7);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+
+	read_verdicts(&d, verdicts);
+	want[0] = '\0';
+	for (i = 0; i < (int)(sizeof(fw_conns) / sizeof(fw_conns[0])); i++)
+		cat(want, sizeof(want), "%s\n", fw_conns[i]);
+	for (run = 0; run < MAX_RUNS; run++) {
+		check_verdicts(&s, run, verdicts[run]);
+		assert_string_equal(dumps[run], want);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ct_firewall_burst_groupings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
