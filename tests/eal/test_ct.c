@@ -473,11 +473,292 @@ test_ct_firewall_burst_groupings(void **state)
 	}
 }
 
+/* A UDP packet in zone 5 (frames from 02:00:00:00:00:05). */
+static struct pkt *
+udp_z5(struct seq *s, int expect, bool a_to_b, uint16_t aport, uint16_t bport)
+{
+	struct pkt *p = udp(s, expect, a_to_b, aport, bport);
+
+	p->f.src_mac[5] = 5;
+	return p;
+}
+
+/* The line of "ct dump" output that contains 'what', or NULL. */
+static const char *
+dump_line(const char *dump, const char *what)
+{
+	const char *p = strstr(dump, what);
+
+	if (p == NULL)
+		return NULL;
+	while (p > dump && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* timeout= of the dump line containing 'what', or -1. */
+static long
+dump_timeout(const char *dump, const char *what)
+{
+	const char *l = dump_line(dump, what), *t;
+
+	if (l == NULL || (t = strstr(l, "timeout=")) == NULL)
+		return -1;
+	return strtol(t + 8, NULL, 10);
+}
+
+/* Waits until "ct stats" counts 'n' connections (the sweeper has run). */
+static int
+wait_ct_count(struct th_daemon *d, int64_t n, int timeout_s)
+{
+	int i;
+
+	for (i = 0; i < timeout_s * 10; i++) {
+		if (th_ctl(d, &o, "--json ct stats") == 0 && th_json_num(o.buf, NULL, "count") == n)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * Zone and global limits: new connections over a limit are dropped and
+ * counted while established ones keep flowing; a limit above the table's
+ * capacity and malformed limits are refused and change nothing.  Expiry:
+ * short UDP timeouts set by command (globally, and longer for zone 5) make a
+ * connection disappear from the dump, from the count (the sweeper) and for
+ * packets (its reply is new again), while zone 5's connection lives on.
+ */
+static void
+test_ct_limits_and_expiry(void **state)
+{
+	static struct seq s;
+	static int verdicts[MAX_RUNS][MAX_SEQ];
+	static char before[4096];
+	struct th_daemon d;
+
+	(void)state;
+	s.n = 0;
+	udp_z5(&s, V_OUT(S_TRK | S_NEW), true, 7001, 53);
+	udp_z5(&s, V_OUT(S_TRK | S_NEW), true, 7002, 53);
+	udp_z5(&s, V_DROP, true, 7003, 53);
+	udp_z5(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 7001, 53);
+	udp(&s, V_OUT(S_TRK | S_NEW), true, 8001, 53);
+	udp(&s, V_DROP, true, 8002, 53);
+	udp(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 8001, 53);
+	udp(&s, V_OUT(S_TRK | S_NEW), true, 9001, 53);
+	udp_z5(&s, V_OUT(S_TRK | S_NEW), true, 9100, 53);
+	udp(&s, V_REJ(S_TRK | S_NEW), false, 9001, 53);
+	udp_z5(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 9100, 53);
+
+	start_fw(&d, "ct_limits", "");
+	/* Zone 5: two connections at most. */
+	assert_int_equal(th_ctl(&d, &o, "ct limit set zone=5,limit=2"), 0);
+	inject(&d, &s, 0, 4, 0);
+	assert_int_equal(th_ctl(&d, &o, "ct limit show"), 0);
+	assert_non_null(strstr(o.buf, "zone=5,limit=2,count=2"));
+	/* Global: three. */
+	assert_int_equal(th_ctl(&d, &o, "ct limit set default=3"), 0);
+	inject(&d, &s, 4, 7, 0);
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "ct_limit"), 2);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "limit_zone"), 1);
+	assert_int_equal(th_json_num(o.buf, NULL, "limit_global"), 1);
+
+	/* Bad limits: a clear error, nothing changes. */
+	assert_int_equal(th_ctl(&d, &o, "ct limit show"), 0);
+	assert_true(strlen(o.buf) < sizeof(before));
+	memcpy(before, o.buf, strlen(o.buf) + 1);
+	assert_int_equal(th_ctl(&d, &o, "ct limit set default=4000000000"), 1);
+	assert_non_null(strstr(o.err, "exceeds the table's capacity"));
+	assert_int_equal(th_ctl(&d, &o, "ct limit set default=0"), 1);
+	assert_non_null(strstr(o.err, "bad default limit '0'"));
+	assert_int_equal(th_ctl(&d, &o, "ct limit set zone=70000,limit=1"), 1);
+	assert_non_null(strstr(o.err, "bad zone '70000'"));
+	/* A bad word after a good one: the good one is not applied either. */
+	assert_int_equal(th_ctl(&d, &o, "ct limit set default=10 zone=6,limit=x"), 1);
+	assert_non_null(strstr(o.err, "bad zone limit 'x'"));
+	assert_int_equal(th_ctl(&d, &o, "ct limit set frob"), 1);
+	assert_non_null(strstr(o.err, "bad limit 'frob'"));
+	assert_int_equal(th_ctl(&d, &o, "ct limit"), 1);
+	assert_int_equal(th_ctl(&d, &o, "ct limit show"), 0);
+	assert_string_equal(o.buf, before);
+
+	/* Expiry: 1 s UDP globally, 100 s in zone 5. */
+	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ct limit set default=1000000"), 0);
+	assert_int_equal(th_ctl(&d, &o, "ct timeout set udp_first=1 udp_single=1 udp_multiple=1"),
+	                 0);
+	assert_int_equal(th_ctl(&d, &o,
+	                        "ct timeout set zone=5 udp_first=100 udp_single=100 "
+	                        "udp_multiple=100"),
+	                 0);
+	assert_int_equal(th_ctl(&d, &o, "ct timeout show"), 0);
+	assert_non_null(strstr(o.buf, " udp_first=1 "));
+	assert_non_null(strstr(o.buf, " tcp_established=86400 "));
+	assert_int_equal(th_ctl(&d, &o, "ct timeout show zone=5"), 0);
+	assert_non_null(strstr(o.buf, " udp_first=100 "));
+	/* Bad timeouts: a clear error, nothing changes. */
+	assert_int_equal(th_ctl(&d, &o, "ct timeout set bogus=5"), 1);
+	assert_non_null(strstr(o.err, "unknown timeout 'bogus'"));
+	assert_int_equal(th_ctl(&d, &o, "ct timeout set udp_first=2 udp_single=abc"), 1);
+	assert_non_null(strstr(o.err, "bad seconds 'abc' for udp_single"));
+	assert_int_equal(th_ctl(&d, &o, "ct timeout set zone=99999 udp_first=5"), 1);
+	assert_non_null(strstr(o.err, "bad zone '99999'"));
+	assert_int_equal(th_ctl(&d, &o, "ct timeout show"), 0);
+	assert_non_null(strstr(o.buf, " udp_first=1 "));
+
+	inject(&d, &s, 7, 9, 0);
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_true(dump_timeout(o.buf, "sport=9001") >= 0);
+	assert_true(dump_timeout(o.buf, "sport=9001") <= 1);
+	assert_true(dump_timeout(o.buf, "sport=9100") >= 90);
+	usleep(2500 * 1000);
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_null(dump_line(o.buf, "sport=9001"));
+	assert_non_null(dump_line(o.buf, "sport=9100"));
+	assert_int_equal(wait_ct_count(&d, 1, 20), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_true(th_json_num(o.buf, NULL, "expired") >= 1);
+	inject(&d, &s, 9, 11, 0);
+	assert_int_equal(th_stop(&d), 0);
+
+	read_verdicts(&d, verdicts);
+	check_verdicts(&s, 0, verdicts[0]);
+}
+
+/*
+ * ct(commit,exec(...)) sets mark and label; the second pass matches them and
+ * the original tuple (ct_mark, ct_label, ct_nw_src/dst, ct_nw_proto,
+ * ct_tp_src/dst); "ct dump" prints them, filters by zone, and emits JSON;
+ * "ct flush" by tuple deletes exactly the connection named; bad commands
+ * and ct(nat) get clear errors and change nothing; "pmd stats detail"
+ * counts ct cycles.
+ */
+static void
+test_ct_mark_label_match_and_commands(void **state)
+{
+	static struct seq s;
+	struct th_daemon d;
+	char dir[256], config[4096], path[400];
+	int n, i, n_aa = 0, n_bb = 0, n_new = 0;
+
+	(void)state;
+	s.n = 0;
+	udp(&s, 0, true, 5000, 53);
+	udp(&s, 0, false, 5000, 53);
+	udp(&s, 0, true, 5001, 53);
+	udp(&s, 0, false, 5001, 53);
+
+	th_scratch("ct_cmds", dir, sizeof(dir));
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
+	         "flow del\n"
+	         "flow add table=0,ip actions=ct(table=1)\n"
+	         "flow add table=1,priority=100,ct_state=+trk+new,ip "
+	         "actions=ct(commit,exec(set_field:42->ct_mark,"
+	         "set_field:0xabc/0xfff->ct_label)),output:out\n"
+	         "flow add table=1,priority=90,ct_state=+trk+est,ct_mark=42,ct_label=0xabc/0xfff,"
+	         "ct_nw_src=10.1.0.1,ct_nw_dst=10.2.0.1,ct_nw_proto=17,ct_tp_src=5000,ct_tp_dst=53 "
+	         "actions=mod_dl_dst:02:00:00:00:00:aa,output:out\n"
+	         "flow add table=1,priority=80,ct_state=+trk+est "
+	         "actions=mod_dl_dst:02:00:00:00:00:bb,output:out\n"
+	         "flow add table=1,priority=0 actions=drop\n",
+	         dir);
+	assert_int_equal(th_start(&d, "ct_cmds", config, NULL, NULL), 0);
+	assert_int_equal(th_ctl(&d, &o, "pmd stats detail on"), 0);
+	inject(&d, &s, 0, s.n, 0);
+
+	/* Dump: mark, label, zone filter, JSON. */
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_non_null(strstr(o.buf, "udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=5000,dport=53),"
+	                              "reply=(src=10.2.0.1,dst=10.1.0.1,sport=53,dport=5000),"
+	                              "mark=42,labels=0xabc,timeout="));
+	assert_non_null(strstr(o.buf, "sport=5001,dport=53),"));
+	assert_int_equal(th_ctl(&d, &o, "ct dump zone=0"), 0);
+	assert_non_null(strstr(o.buf, "sport=5001"));
+	assert_int_equal(th_ctl(&d, &o, "ct dump zone=3"), 0);
+	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "--json ct dump"), 0);
+	assert_non_null(strstr(o.buf, "\"mark\": 42"));
+	assert_non_null(strstr(o.buf, "\"packets\": [1, 1]"));
+	assert_int_equal(th_ctl(&d, &o, "ct dump zone=abc"), 1);
+	assert_non_null(strstr(o.err, "bad zone 'abc'"));
+
+	/* The ct stage is timed. */
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_non_null(strstr(o.buf, "\"ct\": "));
+	assert_true(strstr(o.buf, "\"ct\": 0.0,") == NULL);
+
+	/* Bad commands: clear errors, nothing deleted. */
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_src=bogus"), 1);
+	assert_non_null(strstr(o.err, "bad value 'bogus' for ct_nw_src"));
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_frob=1"), 1);
+	assert_non_null(strstr(o.err, "unknown tuple field 'ct_frob'"));
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_proto=300"), 1);
+	assert_int_equal(th_ctl(&d, &o, "ct flush zone=70000"), 1);
+	assert_int_equal(th_ctl(&d, &o, "ct frob"), 1);
+	assert_non_null(strstr(o.err, "usage: ct dump"));
+	assert_int_equal(th_ctl(&d, &o, "ct stats extra"), 1);
+	assert_int_equal(th_ctl(&d, &o, "flow add table=0,priority=5,ip actions=ct(commit,nat)"),
+	                 1);
+	assert_non_null(strstr(o.err, "ct: nat is not supported"));
+	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
+	assert_null(strstr(o.buf, "priority=5"));
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "created"), 2);
+
+	/* Flush by tuple: only 5001 goes. */
+	assert_int_equal(th_ctl(&d, &o,
+	                        "ct flush zone=0 ct_nw_src=10.1.0.1,ct_nw_proto=17,"
+	                        "ct_tp_src=5001,ct_tp_dst=53"),
+	                 0);
+	assert_string_equal(o.buf, "flushed 1\n");
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_null(strstr(o.buf, "sport=5001"));
+	assert_non_null(strstr(o.buf, "sport=5000"));
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_src=10.9.9.9"), 0);
+	assert_string_equal(o.buf, "flushed 0\n");
+	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+	assert_string_equal(o.buf, "flushed 1\n");
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "flushed"), 2);
+	assert_int_equal(th_stop(&d), 0);
+
+	/* The second pass matched mark, label and the original tuple of 5000 only. */
+	snprintf(path, sizeof(path), "%s/out.pcap", d.dir);
+	n = th_read_pcap(path, frames, MAX_FRAMES);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		uint16_t sport = (uint16_t)(frames[i].data[34] << 8 | frames[i].data[35]);
+
+		if (frames[i].data[5] == 0xaa && sport == 53)
+			n_aa++;
+		else if (frames[i].data[5] == 0xbb && sport == 53)
+			n_bb++;
+		else if (frames[i].data[5] == 0x02 && sport != 53)
+			n_new++;
+	}
+	assert_int_equal(n_new, 2);
+	assert_int_equal(n_aa, 1);
+	assert_int_equal(n_bb, 1);
+	/* And 5000's reply is the one marked aa. */
+	for (i = 0; i < n; i++)
+		if (frames[i].data[5] == 0xaa)
+			assert_int_equal(frames[i].data[36] << 8 | frames[i].data[37], 5000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ct_firewall_burst_groupings),
+		cmocka_unit_test(test_ct_limits_and_expiry),
+		cmocka_unit_test(test_ct_mark_label_match_and_commands),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
