@@ -177,37 +177,78 @@ ct_pkt_of(const struct rte_mbuf *m, const struct pm_key *key, struct ct_pkt *cp)
 	cp->pkt_len = m->pkt_len;
 }
 
+/* Options of ct() action 'a' for a packet with key 'key'. */
+static void
+opts_of(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
+{
+	o->zone = a->zone_from_reg ? (uint16_t)(key->regs[a->zone_reg & (PM_N_REGS - 1)] >>
+	                                        a->zone_ofs) :
+	                             a->zone;
+	o->commit = a->commit;
+	o->set_mark = a->set_mark;
+	o->mark_val = a->mark;
+	o->mark_mask = a->mark_mask;
+	o->set_label = a->set_label;
+	if (a->set_label) {
+		memcpy(o->label_val, a->label, sizeof(o->label_val));
+		memcpy(o->label_mask, a->label_mask, sizeof(o->label_mask));
+	}
+}
+
+/* What a packet gets when there is no table (cannot happen: the table exists before a
+ * ct() flow is installed). */
+static void
+no_table(struct ct_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->reason = CT_R_NO_MEM;
+	res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+}
+
 void
 vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
               const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone)
 {
-	struct ct_exec_opts o = {
-		.commit = a->commit,
-		.set_mark = a->set_mark,
-		.mark_val = a->mark,
-		.mark_mask = a->mark_mask,
-		.set_label = a->set_label,
-	};
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0;
-	struct ct_pkt cp;
+	vs_ct_execute_burst(pmd, &m, &key, &a, 1, res, zone);
+}
 
-	o.zone = a->zone_from_reg ? (uint16_t)(key->regs[a->zone_reg & (PM_N_REGS - 1)] >>
-	                                       a->zone_ofs) :
-	                            a->zone;
-	*zone = o.zone;
-	if (a->set_label) {
-		memcpy(o.label_val, a->label, sizeof(o.label_val));
-		memcpy(o.label_mask, a->label_mask, sizeof(o.label_mask));
-	}
+void
+vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
+                    const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
+                    uint16_t n, struct ct_result res[], uint16_t zones[])
+{
+	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0;
+	struct ct_pkt cps[VS_BURST_MAX];
+	struct ct_exec_opts o;
+	uint16_t i, start;
+
+	RTE_ASSERT(n <= VS_BURST_MAX);
 	if (unlikely(table_of(pmd) == NULL)) {
-		/* Cannot happen: the table exists before a ct() flow is installed. */
-		memset(res, 0, sizeof(*res));
-		res->reason = CT_R_NO_MEM;
-		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+		for (i = 0; i < n; i++)
+			no_table(&res[i]);
 		return;
 	}
-	ct_pkt_of(m, key, &cp);
-	ct_execute_burst(&pmd->ct, &o, &cp, 1, pmd->now_ms, res);
+	for (i = 0; i < n; i++)
+		ct_pkt_of(pkts[i], keys[i], &cps[i]);
+	/* One ct_execute_burst() per run of packets with the same action and zone. */
+	for (start = 0; start < n; start = i) {
+		opts_of(acts[start], keys[start], &o);
+		zones[start] = o.zone;
+		for (i = start + 1; i < n; i++) {
+			if (acts[i] != acts[start])
+				break;
+			if (acts[i]->zone_from_reg) {
+				struct ct_exec_opts oi;
+
+				opts_of(acts[i], keys[i], &oi);
+				if (oi.zone != o.zone)
+					break;
+			}
+			zones[i] = o.zone;
+		}
+		ct_execute_burst(&pmd->ct, &o, &cps[start], (uint16_t)(i - start), pmd->now_ms,
+		                 &res[start]);
+	}
 	if (pmd->detail)
 		pmd->stats.stage_cycles[VS_STAGE_CT] += rte_rdtsc() - t0;
 }

@@ -50,6 +50,16 @@ bool vs_ct_active(void);
 void vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
                    const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone);
 
+/**
+ * Runs ct() actions acts[i] on pkts[i] (keys[i]) for i in [0, n), n <=
+ * VS_BURST_MAX, as one ct_execute_burst() per run of packets with the same
+ * action and zone, so that their lookups overlap.  The packets must be of
+ * different connections (vs_ct_batch_len()): their order does not matter.
+ */
+void vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
+                         const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
+                         uint16_t n, struct ct_result res[], uint16_t zones[]);
+
 /** Sets the ct fields of 'key' from a ct() result (for the recirculated pass). */
 void vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone);
 

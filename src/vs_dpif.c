@@ -146,6 +146,7 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 			break;
 	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
 		f->simple_output = (uint16_t)rec->actions[0].arg;
+	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
 		/* At the limit, or the same megaflow came in twice in one burst. */
@@ -240,6 +241,39 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 }
 
 /*
+ * Runs the cached lists that start with ct() of the packets idx[0, n): the
+ * conntrack lookups of the whole set in one go (they overlap their cache
+ * misses), then each list's remaining actions.  The packets of a pass are of
+ * different connections (vs_ct_batch_len()), so running their ct() after the
+ * other packets of the pass changes no verdict.
+ */
+static void
+run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
+             struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n)
+{
+	struct rte_mbuf *m[VS_BURST_MAX];
+	const struct pm_key *k[VS_BURST_MAX];
+	const struct vs_act_ct *a[VS_BURST_MAX];
+	struct ct_result res[VS_BURST_MAX];
+	uint16_t zones[VS_BURST_MAX], j;
+
+	for (j = 0; j < n; j++) {
+		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+
+		m[j] = pkts[idx[j]];
+		k[j] = &keys[idx[j]];
+		a[j] = f->actions[0].ct;
+	}
+	vs_ct_execute_burst(pmd, m, k, a, n, res, zones);
+	for (j = 0; j < n; j++) {
+		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+
+		vs_xlate_execute_ct(pmd, pmd->map, m[j], &keys[idx[j]], f->actions, f->n_actions,
+		                    f->reason, &res[j], zones[j]);
+	}
+}
+
+/*
  * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
  * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
  * are queued in pmd->recirc[pmd->rq] for the next pass.
@@ -262,6 +296,8 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	uint64_t run_bytes = 0;
 	uint32_t run_n = 0;
 	uint32_t probes = 0;
+	uint8_t ct_idx[VS_BURST_MAX]; /* hits whose list starts with ct() */
+	uint16_t n_ct = 0;
 	bool use_emc;
 	uint16_t i;
 
@@ -334,6 +370,10 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			}
 			run_n++;
 			run_bytes += m->pkt_len;
+			if (f->ct_first) {
+				ct_idx[n_ct++] = (uint8_t)i; /* run_ct_first() below */
+				continue;
+			}
 			if (f->simple_output != 0) {
 				/* A lone output: no action interpreter, and a run of
 				 * packets for one port is queued in one call. */
@@ -409,6 +449,9 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		count_hits(pmd, run_f, run_n, run_bytes);
 	if (n_out != 0)
 		vs_pmd_tx_burst(pmd, out_port, out, n_out);
+	/* Before evictions: the megaflows of these packets must still exist. */
+	if (n_ct != 0)
+		run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct);
 	if (dp->n_evict != 0) {
 		vs_dpif_evict(pmd, dp->n_evict);
 		dp->n_evict = 0;

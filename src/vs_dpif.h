@@ -40,6 +40,7 @@ struct vs_dp_flow {
 	uint16_t n_actions;
 	int reason;             /**< enum vs_drop when the list outputs nothing */
 	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
+	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
 	uint32_t n_words;       /**< key words the mask touches */
 	struct pm_key key;      /**< masked key, for the last-hit check */
 	struct pm_key mask;

@@ -240,6 +240,14 @@ void vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct r
                       struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
                       enum vs_drop reason);
 
+/**
+ * vs_xlate_execute() for a cached list whose first action is ct(), with the
+ * conntrack result of that action already computed (batched by the caller).
+ */
+void vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                         struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                         enum vs_drop reason, const struct ct_result *res, uint16_t zone);
+
 /** "flow trace": translates 'key' without a packet, printing each step into 'trace'. */
 void vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,
                     struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace);

@@ -571,21 +571,11 @@ dec_ttl(struct xlate *x)
  * then continues in table T with the ct fields set, without being parsed
  * again (finish()).
  */
+/* Applies the result of ct() action 'ct' (conntrack already run) to the translation. */
 static void
-ct_action(struct xlate *x, const struct vs_act_ct *ct)
+ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
-	struct ct_result res;
-	uint16_t zone;
-
-	if (x->m == NULL) {
-		if (x->trace != NULL)
-			trace_line(x, "ct: conntrack is not run by a trace%s",
-			           ct->table != VS_CT_NO_TABLE ? "; the packet would recirculate" :
-			                                         "");
-		return;
-	}
-	vs_ct_execute(x->pmd, x->m, x->key, ct, &res, &zone);
-	switch (res.reason) {
+	switch (res->reason) {
 	case CT_R_FRAG:
 		x->reason = VS_DROP_CT_FRAG;
 		x->stop = true;
@@ -612,8 +602,25 @@ ct_action(struct xlate *x, const struct vs_act_ct *ct)
 	}
 	x->recirc = true;
 	x->rkey = *x->key;
-	vs_ct_set_key(&x->rkey, &res, zone);
+	vs_ct_set_key(&x->rkey, res, zone);
 	x->rkey.recirc_id = (uint32_t)ct->table + 1;
+}
+
+static void
+ct_action(struct xlate *x, const struct vs_act_ct *ct)
+{
+	struct ct_result res;
+	uint16_t zone;
+
+	if (x->m == NULL) {
+		if (x->trace != NULL)
+			trace_line(x, "ct: conntrack is not run by a trace%s",
+			           ct->table != VS_CT_NO_TABLE ? "; the packet would recirculate" :
+			                                         "");
+		return;
+	}
+	vs_ct_execute(x->pmd, x->m, x->key, ct, &res, &zone);
+	ct_apply(x, ct, &res, zone);
 }
 
 /* Queues 'm' for the next pass (the queue pmd->rq is filled, the other one is being run). */
@@ -936,6 +943,26 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
 	};
 
 	run_actions(&x, acts, n_acts, 0);
+	finish(&x);
+}
+
+void
+vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
+{
+	struct xlate x = {
+		.pmd = pmd,
+		.mac = pmd->sw->mac,
+		.map = map,
+		.m = m,
+		.key = key,
+		.reason = reason,
+	};
+
+	ct_apply(&x, acts[0].ct, res, zone);
+	if (!x.stop)
+		run_actions(&x, acts + 1, (uint16_t)(n_acts - 1), 0);
 	finish(&x);
 }
 
