@@ -395,15 +395,28 @@ firewall_sequence(struct seq *s)
 	p->f.src_mac[5] = 5;
 	p = udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 5000, 53);
 	p->f.src_mac[5] = 5;
-	/* 30: an IPv4 fragment reaching ct(): dropped (ct_fragment). */
+	/* 30-33: IPv6 ping and UDP request/response. */
+	p = icmp(s, V_OUT(S_TRK | S_NEW), true, 128, 0, 9);
+	set_v6(&p->f, true);
+	p->f.proto = PB_IPPROTO_ICMPV6;
+	p = icmp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 129, 0, 9);
+	set_v6(&p->f, false);
+	p->f.proto = PB_IPPROTO_ICMPV6;
+	p = udp(s, V_OUT(S_TRK | S_NEW), true, 5300, 53);
+	set_v6(&p->f, true);
+	p = udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 5300, 53);
+	set_v6(&p->f, false);
+	/* 34: an IPv4 fragment reaching ct(): dropped (ct_fragment). */
 	p = udp(s, V_DROP, true, 5000, 53);
 	p->f.ip_frag = PB_IP_MF;
 }
 
-/* The connections the sequence leaves (dump lines without timeout=), sorted. */
+/* The connections the sequence leaves (dump lines without timeout=), in sorted order. */
 static const char *const fw_conns[] = {
 	"icmp,orig=(src=10.1.0.1,dst=10.2.0.1,id=7,type=8,code=0),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,id=7,type=0,code=0),packets=2,bytes=120",
+	"icmpv6,orig=(src=fd01::1,dst=fd02::1,id=9,type=128,code=0),reply=(src=fd02::1,"
+	"dst=fd01::1,id=9,type=129,code=0),packets=2,bytes=124",
 	"tcp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=1000,dport=80),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,sport=80,dport=1000),protoinfo=(state=SYN_SENT),packets=1,bytes=60",
 	"tcp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=1200,dport=80),reply=(src=10.2.0.1,"
@@ -416,11 +429,13 @@ static const char *const fw_conns[] = {
 	"dst=10.1.0.1,sport=53,dport=5000),zone=5,packets=2,bytes=120",
 	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=6000,dport=161),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,sport=161,dport=6000),packets=2,bytes=130",
+	"udp6,orig=(src=fd01::1,dst=fd02::1,sport=5300,dport=53),reply=(src=fd02::1,"
+	"dst=fd01::1,sport=53,dport=5300),packets=2,bytes=140",
 };
 
 /*
  * The stateful firewall on TCP (handshake, data, retransmission, out of
- * window, FIN, SYN reusing TIME_WAIT, RST), UDP, ping, ICMP errors, IPv6,
+ * window, FIN, SYN reusing TIME_WAIT, RST), UDP, ping, ICMP errors, IPv6 (TCP, ping, UDP),
  * zones and a fragment; the same sequence four times: all at once with cold
  * caches, all at once with warm caches, one packet per burst cold, and one
  * per burst warm.  Every run gives the expected verdicts and leaves the same
@@ -461,7 +476,7 @@ test_ct_firewall_burst_groupings(void **state)
 			assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
 			assert_int_equal(th_json_num(o.buf, NULL, "upcalls"), 0);
 			assert_int_equal(th_json_num(o.buf, NULL, "emc_hits") +
-			                         th_json_num(o.buf, NULL, "megaflow_hits"),
+			                                 th_json_num(o.buf, NULL, "megaflow_hits"),
 			                 2 * s.n - 1);
 		}
 	}
@@ -470,7 +485,7 @@ test_ct_firewall_burst_groupings(void **state)
 	assert_int_equal(th_json_num(o.buf, NULL, "ct_fragment"), MAX_RUNS - 1);
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "fragment"), MAX_RUNS);
-	assert_int_equal(th_json_num(o.buf, NULL, "count"), 7);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 9);
 	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
 	assert_int_equal(th_stop(&d), 0);
 
@@ -480,6 +495,9 @@ test_ct_firewall_burst_groupings(void **state)
 		cat(want, sizeof(want), "%s\n", fw_conns[i]);
 	for (run = 0; run < MAX_RUNS; run++) {
 		check_verdicts(&s, run, verdicts[run]);
+		if (strcmp(dumps[run], want) != 0)
+			fprintf(stderr, "run %d: ct dump\n%s\nexpected\n%s\n", run, dumps[run],
+			        want);
 		assert_string_equal(dumps[run], want);
 	}
 }
@@ -643,7 +661,7 @@ test_ct_limits_and_expiry(void **state)
 /*
  * ct(commit,exec(...)) sets mark and label; the second pass matches them and
  * the original tuple (ct_mark, ct_label, ct_nw_src/dst, ct_nw_proto,
- * ct_tp_src/dst); "ct dump" prints them, filters by zone, and emits JSON;
+ * ct_tp_src/dst) and the zone (ct_zone); "ct dump" prints them, filters by zone, and emits JSON;
  * "ct flush" by tuple deletes exactly the connection named; bad commands
  * and ct(nat) get clear errors and change nothing; "pmd stats detail"
  * counts ct cycles.
@@ -654,7 +672,7 @@ test_ct_mark_label_match_and_commands(void **state)
 	static struct seq s;
 	struct th_daemon d;
 	char dir[256], config[4096], path[400];
-	int n, i, n_aa = 0, n_bb = 0, n_new = 0;
+	int n, i, n_aa = 0, n_bb = 0, n_new = 0, n_z9 = 0;
 
 	(void)state;
 	s.n = 0;
@@ -662,12 +680,16 @@ test_ct_mark_label_match_and_commands(void **state)
 	udp(&s, 0, false, 5000, 53);
 	udp(&s, 0, true, 5001, 53);
 	udp(&s, 0, false, 5001, 53);
+	udp(&s, 0, true, 5002, 99);
 
 	th_scratch("ct_cmds", dir, sizeof(dir));
 	snprintf(config, sizeof(config),
 	         "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
 	         "flow del\n"
 	         "flow add table=0,ip actions=ct(table=1)\n"
+	         "flow add table=0,priority=40000,udp,tp_dst=99 actions=ct(zone=9,table=1)\n"
+	         "flow add table=1,priority=200,ct_state=+trk+new,ct_zone=9 "
+	         "actions=ct(commit,zone=9),mod_dl_dst:02:00:00:00:00:99,output:out\n"
 	         "flow add table=1,priority=100,ct_state=+trk+new,ip "
 	         "actions=ct(commit,exec(set_field:42->ct_mark,"
 	         "set_field:0xabc/0xfff->ct_label)),output:out\n"
@@ -692,6 +714,9 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_non_null(strstr(o.buf, "sport=5001"));
 	assert_int_equal(th_ctl(&d, &o, "ct dump zone=3"), 0);
 	assert_string_equal(o.buf, "");
+	assert_int_equal(th_ctl(&d, &o, "ct dump zone=9"), 0);
+	assert_non_null(strstr(o.buf, "sport=99,dport=5002),zone=9,timeout="));
+	assert_null(strstr(o.buf, "sport=5000"));
 	assert_int_equal(th_ctl(&d, &o, "--json ct dump"), 0);
 	assert_non_null(strstr(o.buf, "\"mark\": 42"));
 	assert_non_null(strstr(o.buf, "\"packets\": [1, 1]"));
@@ -719,8 +744,8 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
 	assert_null(strstr(o.buf, "priority=5"));
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "count"), 2);
-	assert_int_equal(th_json_num(o.buf, NULL, "created"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "created"), 3);
 
 	/* Flush by tuple: only 5001 goes. */
 	assert_int_equal(th_ctl(&d, &o,
@@ -733,17 +758,19 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_non_null(strstr(o.buf, "sport=5000"));
 	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_src=10.9.9.9"), 0);
 	assert_string_equal(o.buf, "flushed 0\n");
+	assert_int_equal(th_ctl(&d, &o, "ct flush zone=9"), 0);
+	assert_string_equal(o.buf, "flushed 1\n");
 	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
 	assert_string_equal(o.buf, "flushed 1\n");
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "count"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "flushed"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "flushed"), 3);
 	assert_int_equal(th_stop(&d), 0);
 
 	/* The second pass matched mark, label and the original tuple of 5000 only. */
 	snprintf(path, sizeof(path), "%s/out.pcap", d.dir);
 	n = th_read_pcap(path, frames, MAX_FRAMES);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	for (i = 0; i < n; i++) {
 		uint16_t sport = (uint16_t)(frames[i].data[34] << 8 | frames[i].data[35]);
 
@@ -753,7 +780,10 @@ test_ct_mark_label_match_and_commands(void **state)
 			n_bb++;
 		else if (frames[i].data[5] == 0x02 && sport != 53)
 			n_new++;
+		else if (frames[i].data[5] == 0x99 && sport == 5002)
+			n_z9++; /* the second pass matched ct_zone=9 */
 	}
+	assert_int_equal(n_z9, 1);
 	assert_int_equal(n_new, 2);
 	assert_int_equal(n_aa, 1);
 	assert_int_equal(n_bb, 1);
