@@ -178,7 +178,7 @@ static void __attribute__((format(printf, 3, 4))) cat(char *buf, size_t size, co
  * and the verdict recorder.  'extra' is appended (limits, timeouts).
  */
 static void
-start_fw(struct th_daemon *d, const char *name, const char *extra)
+start_fw_eal(struct th_daemon *d, const char *name, const char *extra, const char *const *eal_extra)
 {
 	static char config[65536];
 	const char *z = "zone=NXM_NX_REG1[0..15]";
@@ -220,12 +220,22 @@ start_fw(struct th_daemon *d, const char *name, const char *extra)
 		cat(config, sizeof(config),
 		    " actions=mod_dl_dst:02:00:00:00:00:%02x,resubmit(,3)\n", v);
 	}
-	assert_int_equal(th_start(d, name, config, NULL, NULL), 0);
+	assert_int_equal(th_start(d, name, config, eal_extra, NULL), 0);
 }
 
-/* Feeds frames [from, to) of 's' as run 'run' through one new port (bursts of up to 32). */
 static void
-inject(struct th_daemon *d, const struct seq *s, int from, int to, int run)
+start_fw(struct th_daemon *d, const char *name, const char *extra)
+{
+	start_fw_eal(d, name, extra, NULL);
+}
+
+/*
+ * Feeds frames [from, to) of 's' as run 'run' through one new port (bursts of
+ * up to 32), named into 'name' when not NULL, and kept if 'keep'.
+ */
+static void
+inject_port(struct th_daemon *d, const struct seq *s, int from, int to, int run, bool keep,
+            char *name)
 {
 	static int n_ports;
 	static uint8_t bufs[MAX_SEQ][PB_FRAME_MAX];
@@ -245,8 +255,21 @@ inject(struct th_daemon *d, const struct seq *s, int from, int to, int run)
 	                        path),
 	                 0);
 	assert_int_equal(th_wait_rx(d, port, to - from, 20), 0);
+	if (name != NULL)
+		snprintf(name, 32, "%s", port);
+	if (keep) {
+		/* Every PMD serves "megaflow dump" between iterations: the burst is through. */
+		assert_int_equal(th_ctl(d, &o, "megaflow dump"), 0);
+		return;
+	}
 	/* The delete waits for the PMD's next iteration: the burst is through. */
 	assert_int_equal(th_ctl(d, &o, "port del %s", port), 0);
+}
+
+static void
+inject(struct th_daemon *d, const struct seq *s, int from, int to, int run)
+{
+	inject_port(d, s, from, to, run, false, NULL);
 }
 
 /* Reads both output pcaps into verdicts[run][index]. */
@@ -793,6 +816,55 @@ test_ct_mark_label_match_and_commands(void **state)
 			assert_int_equal(frames[i].data[36] << 8 | frames[i].data[37], 5000);
 }
 
+/*
+ * One table for every PMD: with two PMDs, a connection's two directions come
+ * in on two ports polled by different PMDs, and each PMD sees what the other
+ * committed (handshake, data both ways, new from outside still rejected).
+ */
+static void
+test_ct_two_pmds_share_the_table(void **state)
+{
+	static const char *const eal[] = { "--lcores", "0@0,1@1,2@1", NULL };
+	static struct seq s;
+	static int verdicts[MAX_RUNS][MAX_SEQ];
+	struct th_daemon d;
+	char port_a[32], port_b[32], line_a[64], line_b[64];
+	const char *pa, *pb;
+
+	(void)state;
+	s.n = 0;
+	tcp(&s, V_OUT(S_TRK | S_NEW), true, 3000, 80, PB_TCP_SYN, 100, 0, 0);
+	tcp(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_SYN | PB_TCP_ACK, 500, 101,
+	    0);
+	tcp(&s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_ACK, 101, 501, 0);
+	tcp(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_PSH | PB_TCP_ACK, 501, 101,
+	    20);
+	udp(&s, V_REJ(S_TRK | S_NEW), false, 3001, 53);
+
+	start_fw_eal(&d, "ct_2pmd", "", eal);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "pmds"), 2);
+	inject_port(&d, &s, 0, 1, 0, true, port_a);
+	inject_port(&d, &s, 1, 2, 0, true, port_b);
+	/* The two ports are polled by different PMDs. */
+	assert_int_equal(th_ctl(&d, &o, "pmd rxq"), 0);
+	snprintf(line_a, sizeof(line_a), " %s queue 0", port_a);
+	snprintf(line_b, sizeof(line_b), " %s queue 0", port_b);
+	pa = strstr(o.buf, line_a);
+	pb = strstr(o.buf, line_b);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_true((pa < strstr(o.buf, "pmd 1")) != (pb < strstr(o.buf, "pmd 1")));
+	inject_port(&d, &s, 2, 3, 0, false, NULL);
+	inject_port(&d, &s, 3, 5, 0, false, NULL);
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_non_null(strstr(o.buf, "sport=3000,dport=80),reply="));
+	assert_non_null(strstr(o.buf, "protoinfo=(state=ESTABLISHED)"));
+	assert_int_equal(th_stop(&d), 0);
+	read_verdicts(&d, verdicts);
+	check_verdicts(&s, 0, verdicts[0]);
+}
+
 int
 main(void)
 {
@@ -800,6 +872,7 @@ main(void)
 		cmocka_unit_test(test_ct_firewall_burst_groupings),
 		cmocka_unit_test(test_ct_limits_and_expiry),
 		cmocka_unit_test(test_ct_mark_label_match_and_commands),
+		cmocka_unit_test(test_ct_two_pmds_share_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
