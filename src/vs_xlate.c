@@ -563,14 +563,6 @@ dec_ttl(struct xlate *x)
 /* ------------------------------------------------------------------ */
 /* ct(). */
 
-/*
- * Runs conntrack on the packet.  Without table= the pipeline goes on with the
- * key as it was (OVS: the ct fields are not set in this pass).  With table=T
- * the packet is recirculated once this pass ends: the rest of this action
- * list still runs on the untracked key (OVS forks there), and the packet
- * then continues in table T with the ct fields set, without being parsed
- * again (finish()).
- */
 /* Applies the result of ct() action 'ct' (conntrack already run) to the translation. */
 static void
 ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
@@ -606,6 +598,15 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	x->rkey.recirc_id = (uint32_t)ct->table + 1;
 }
 
+/*
+ * Runs conntrack on the packet.  Without table= the pipeline goes on with the
+ * key as it was (OVS: the ct fields are not set in this pass).  With table=T
+ * the packet is recirculated once this pass ends: the rest of this action
+ * list still runs on the untracked key (OVS forks there; header rewrites
+ * of that rest do reach the recirculated packet here), and the packet then
+ * continues in table T with the ct fields set, without being parsed again
+ * (finish()).
+ */
 static void
 ct_action(struct xlate *x, const struct vs_act_ct *ct)
 {
@@ -778,6 +779,11 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 			k->ct_zone = 0;
 			k->ct_mark = 0;
 			memset(k->ct_label, 0, sizeof(k->ct_label));
+			k->ct_nw_src = 0;
+			k->ct_nw_dst = 0;
+			k->ct_nw_proto = 0;
+			k->ct_tp_src = 0;
+			k->ct_tp_dst = 0;
 			break;
 		default:
 			break;
