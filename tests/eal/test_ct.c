@@ -61,6 +61,7 @@ struct pkt {
 	struct pb_flow f;
 	struct pb_flow inner; /* quoted packet of ICMP errors */
 	int expect;
+	uint16_t ip_len; /* IPv4: total length to write instead (a truncated L4), 0 = none */
 };
 
 struct seq {
@@ -153,6 +154,20 @@ build(const struct seq *s, int i, int run, uint8_t *buf)
 	f.flow_label = (uint32_t)(run * 256 + i);
 	len = pb_build(&f, buf, PB_FRAME_MAX, 60);
 	assert_true(len > 0);
+	if (s->p[i].ip_len != 0) {
+		uint32_t sum = 0;
+		int w;
+
+		buf[16] = (uint8_t)(s->p[i].ip_len >> 8);
+		buf[17] = (uint8_t)s->p[i].ip_len;
+		buf[24] = buf[25] = 0;
+		for (w = 14; w < 34; w += 2)
+			sum += (uint32_t)(buf[w] << 8 | buf[w + 1]);
+		sum = (sum & 0xffff) + (sum >> 16);
+		sum = (sum & 0xffff) + (sum >> 16);
+		buf[24] = (uint8_t)(~sum >> 8);
+		buf[25] = (uint8_t)~sum;
+	}
 	return len;
 }
 
@@ -704,12 +719,17 @@ test_ct_mark_label_match_and_commands(void **state)
 	udp(&s, 0, true, 5001, 53);
 	udp(&s, 0, false, 5001, 53);
 	udp(&s, 0, true, 5002, 99);
+	/* 5: a TCP header cut to 10 bytes by the IP length: +inv (tcp_truncated), dropped. */
+	tcp(&s, 0, true, 5003, 80, PB_TCP_SYN, 1, 0, 0)->ip_len = 20 + 10;
+	/* 6: ct(table=0) in table 0 loops: dropped after 8 recirculations. */
+	udp(&s, 0, true, 5004, 77);
 
 	th_scratch("ct_cmds", dir, sizeof(dir));
 	snprintf(config, sizeof(config),
 	         "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
 	         "flow del\n"
 	         "flow add table=0,ip actions=ct(table=1)\n"
+	         "flow add table=0,priority=40000,udp,tp_dst=77 actions=ct(table=0)\n"
 	         "flow add table=0,priority=40000,udp,tp_dst=99 actions=ct(zone=9,table=1)\n"
 	         "flow add table=1,priority=200,ct_state=+trk+new,ct_zone=9 "
 	         "actions=ct(commit,zone=9),mod_dl_dst:02:00:00:00:00:99,output:out\n"
@@ -761,6 +781,13 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_int_equal(th_ctl(&d, &o, "ct frob"), 1);
 	assert_non_null(strstr(o.err, "usage: ct dump"));
 	assert_int_equal(th_ctl(&d, &o, "ct stats extra"), 1);
+	/* Malformed and looping packets: dropped, counted by name, no mbuf kept. */
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "recirc_depth"), 1);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "tcp_truncated"), 1);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_int_equal(th_json_num(o.buf, "\"vs_shared\"", "in_use"), 0);
 	assert_int_equal(th_ctl(&d, &o, "flow add table=0,priority=5,ip actions=ct(commit,nat)"),
 	                 1);
 	assert_non_null(strstr(o.err, "ct: nat is not supported"));
