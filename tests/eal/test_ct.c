@@ -710,7 +710,7 @@ test_ct_mark_label_match_and_commands(void **state)
 	static struct seq s;
 	struct th_daemon d;
 	char dir[256], config[4096], path[400];
-	int n, i, n_aa = 0, n_bb = 0, n_new = 0, n_z9 = 0;
+	int n, i, n_aa = 0, n_bb = 0, n_new = 0, n_z9 = 0, n_untracked = 0;
 
 	(void)state;
 	s.n = 0;
@@ -723,6 +723,8 @@ test_ct_mark_label_match_and_commands(void **state)
 	tcp(&s, 0, true, 5003, 80, PB_TCP_SYN, 1, 0, 0)->ip_len = 20 + 10;
 	/* 6: ct(table=0) in table 0 loops: dropped after 8 recirculations. */
 	udp(&s, 0, true, 5004, 77);
+	/* 7: ct(commit,zone=4) without table=: committed, the pipeline goes on untracked. */
+	udp(&s, 0, true, 5005, 66);
 
 	th_scratch("ct_cmds", dir, sizeof(dir));
 	snprintf(config, sizeof(config),
@@ -730,6 +732,11 @@ test_ct_mark_label_match_and_commands(void **state)
 	         "flow del\n"
 	         "flow add table=0,ip actions=ct(table=1)\n"
 	         "flow add table=0,priority=40000,udp,tp_dst=77 actions=ct(table=0)\n"
+	         "flow add table=0,priority=40000,udp,tp_dst=66 "
+	         "actions=ct(commit,zone=4),resubmit(,4)\n"
+	         "flow add table=4,priority=10,ct_state=-trk "
+	         "actions=mod_dl_dst:02:00:00:00:00:66,output:out\n"
+	         "flow add table=4,priority=0 actions=drop\n"
 	         "flow add table=0,priority=40000,udp,tp_dst=99 actions=ct(zone=9,table=1)\n"
 	         "flow add table=1,priority=200,ct_state=+trk+new,ct_zone=9 "
 	         "actions=ct(commit,zone=9),mod_dl_dst:02:00:00:00:00:99,output:out\n"
@@ -794,8 +801,10 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
 	assert_null(strstr(o.buf, "priority=5"));
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "count"), 3);
-	assert_int_equal(th_json_num(o.buf, NULL, "created"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 4);
+	assert_int_equal(th_json_num(o.buf, NULL, "created"), 4);
+	assert_int_equal(th_ctl(&d, &o, "ct dump zone=4"), 0);
+	assert_non_null(strstr(o.buf, "sport=5005,dport=66),reply="));
 
 	/* Flush by tuple: only 5001 goes. */
 	assert_int_equal(th_ctl(&d, &o,
@@ -811,16 +820,16 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_int_equal(th_ctl(&d, &o, "ct flush zone=9"), 0);
 	assert_string_equal(o.buf, "flushed 1\n");
 	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
-	assert_string_equal(o.buf, "flushed 1\n");
+	assert_string_equal(o.buf, "flushed 2\n");
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "count"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "flushed"), 3);
+	assert_int_equal(th_json_num(o.buf, NULL, "flushed"), 4);
 	assert_int_equal(th_stop(&d), 0);
 
 	/* The second pass matched mark, label and the original tuple of 5000 only. */
 	snprintf(path, sizeof(path), "%s/out.pcap", d.dir);
 	n = th_read_pcap(path, frames, MAX_FRAMES);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	for (i = 0; i < n; i++) {
 		uint16_t sport = (uint16_t)(frames[i].data[34] << 8 | frames[i].data[35]);
 
@@ -832,8 +841,11 @@ test_ct_mark_label_match_and_commands(void **state)
 			n_new++;
 		else if (frames[i].data[5] == 0x99 && sport == 5002)
 			n_z9++; /* the second pass matched ct_zone=9 */
+		else if (frames[i].data[5] == 0x66 && sport == 5005)
+			n_untracked++; /* after ct() without table=, ct_state is unset */
 	}
 	assert_int_equal(n_z9, 1);
+	assert_int_equal(n_untracked, 1);
 	assert_int_equal(n_new, 2);
 	assert_int_equal(n_aa, 1);
 	assert_int_equal(n_bb, 1);
