@@ -498,6 +498,10 @@ parse_filter(int argc, char **argv, bool tuple_ok, struct ct_filter *f, struct v
 			return vs_reply_error(r, -EINVAL, "unexpected argument '%s'", argv[i]);
 		if (snprintf(buf, sizeof(buf), "%s", argv[i]) >= (int)sizeof(buf))
 			return vs_reply_error(r, -EINVAL, "tuple too long");
+		if (strtok_r(buf, ",", &save) == NULL)
+			return vs_reply_error(r, -EINVAL, "empty tuple '%s'", argv[i]);
+		snprintf(buf, sizeof(buf), "%s", argv[i]);
+		save = NULL;
 		for (item = strtok_r(buf, ",", &save); item != NULL;
 		     item = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(item, '=');

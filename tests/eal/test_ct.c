@@ -784,6 +784,15 @@ test_ct_mark_label_match_and_commands(void **state)
 	assert_int_equal(th_ctl(&d, &o, "ct flush ct_frob=1"), 1);
 	assert_non_null(strstr(o.err, "unknown tuple field 'ct_frob'"));
 	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_proto=300"), 1);
+	assert_int_equal(th_ctl(&d, &o, "flow trace udp,nw_src=10.1.0.1,nw_dst=10.2.0.1,tp_dst=53"),
+	                 0);
+	assert_non_null(strstr(o.buf, "ct: conntrack is not run by a trace"));
+	assert_int_equal(th_ctl(&d, &o, "megaflow dump"), 0);
+	assert_non_null(strstr(o.buf, "actions:ct(table=1)"));
+	assert_int_equal(th_ctl(&d, &o, "ct flush ,,"), 1);
+	assert_non_null(strstr(o.err, "empty tuple"));
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_nw_src"), 1);
+	assert_non_null(strstr(o.err, "bad tuple item 'ct_nw_src'"));
 	assert_int_equal(th_ctl(&d, &o, "ct flush zone=70000"), 1);
 	assert_int_equal(th_ctl(&d, &o, "ct frob"), 1);
 	assert_non_null(strstr(o.err, "usage: ct dump"));
