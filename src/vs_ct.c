@@ -30,7 +30,7 @@ static struct {
 	struct rte_rcu_qsbr_dq *dq; /**< retired connections */
 	uint32_t max_conns;         /**< limit for the table to be created */
 	uint64_t n_flushed;         /**< connections deleted by "ct flush" (control only) */
-	uint64_t n_retire_failed;   /**< freed late: the defer queue was full (leaked) */
+	uint64_t n_retire_failed;   /**< never freed: the defer queue was full (leaked) */
 	/* Last "ct stats": for the per-second rates. */
 	uint64_t last_ms, last_created, last_expired;
 } g = { .max_conns = CT_DEFAULT_MAX_CONNS };
@@ -756,9 +756,11 @@ cmd_stats(int argc, struct vs_reply *r)
 		                "{\"count\": %u, \"max\": %u, \"created\": %" PRIu64
 		                ", \"expired\": %" PRIu64 ", \"reopened\": %" PRIu64
 		                ", \"flushed\": %" PRIu64 ", \"created_per_s\": %.1f"
-		                ", \"expired_per_s\": %.1f, \"reasons\": {",
+		                ", \"expired_per_s\": %.1f, \"retire_failed\": %" PRIu64
+		                ", \"reasons\": {",
 		                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created,
-		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps);
+		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps,
+		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED));
 		for (i = 0; i < CT_R_N; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
 			                t.n_reason[i]);
@@ -768,9 +770,10 @@ cmd_stats(int argc, struct vs_reply *r)
 	vs_reply_printf(r,
 	                "connections: %u (max %u)\ncreated: %" PRIu64 " (%.1f/s)\nexpired: %" PRIu64
 	                " (%.1f/s)\nreopened: %" PRIu64 "\nflushed: %" PRIu64
-	                "\npackets by reason:",
+	                "\nretire failed (leaked): %" PRIu64 "\npackets by reason:",
 	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
-	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed);
+	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,
+	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED));
 	for (i = 0; i < CT_R_N; i++)
 		vs_reply_printf(r, " %s=%" PRIu64, ct_reason_name(i), t.n_reason[i]);
 	vs_reply_printf(r, "\n(rates since the previous 'ct stats')\n");
@@ -795,13 +798,15 @@ cmd_limit(int argc, char **argv, struct vs_reply *r)
 		uint32_t z;
 
 		if (r->json)
-			vs_reply_printf(r, "{\"default\": %u, \"count\": %u, \"zones\": [",
+			vs_reply_printf(r,
+			                "{\"default\": %u, \"count\": %u, \"capacity\": %u, "
+			                "\"zones\": [",
 			                tbl ? ct_max_conns(tbl) : g.max_conns,
-			                tbl ? ct_count(tbl) : 0);
+			                tbl ? ct_count(tbl) : 0, tbl ? ct_capacity(tbl) : 0);
 		else
-			vs_reply_printf(r, "default limit=%u, count=%u\n",
+			vs_reply_printf(r, "default limit=%u, count=%u, capacity=%u\n",
 			                tbl ? ct_max_conns(tbl) : g.max_conns,
-			                tbl ? ct_count(tbl) : 0);
+			                tbl ? ct_count(tbl) : 0, tbl ? ct_capacity(tbl) : 0);
 		for (z = 0; tbl != NULL && z <= UINT16_MAX; z++) {
 			uint32_t l = ct_zone_limit(tbl, (uint16_t)z);
 

@@ -624,6 +624,7 @@ test_ct_limits_and_expiry(void **state)
 	inject(&d, &s, 0, 4, 0);
 	assert_int_equal(th_ctl(&d, &o, "ct limit show"), 0);
 	assert_non_null(strstr(o.buf, "zone=5,limit=2,count=2"));
+	assert_non_null(strstr(o.buf, "default limit=1000000, count=2, capacity=1048576\n"));
 	/* Global: three. */
 	assert_int_equal(th_ctl(&d, &o, "ct limit set default=3"), 0);
 	inject(&d, &s, 4, 7, 0);
@@ -689,6 +690,7 @@ test_ct_limits_and_expiry(void **state)
 	assert_int_equal(wait_ct_count(&d, 1, 20), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_true(th_json_num(o.buf, NULL, "expired") >= 1);
+	assert_int_equal(th_json_num(o.buf, NULL, "retire_failed"), 0);
 	inject(&d, &s, 9, 11, 0);
 	assert_int_equal(th_stop(&d), 0);
 
