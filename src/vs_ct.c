@@ -395,7 +395,8 @@ parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 	if (*s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	/* Decimal, or hex with 0x (never octal: zone=010 is 10). */
+	*v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
 }
 
