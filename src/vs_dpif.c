@@ -89,6 +89,8 @@ dp_flow_remove(struct vs_pmd *pmd, struct vs_dp_flow *f)
 	last->idx = f->idx;
 	if (dp->last == f)
 		dp->last = NULL;
+	if (dp->last_rc == f)
+		dp->last_rc = NULL;
 	fc_cls_remove(dp->cls, f->mf);
 	rte_free(f);
 }
@@ -104,6 +106,7 @@ vs_dpif_flush(struct vs_pmd *pmd)
 		dp_flow_remove(pmd, dp->flows[dp->n_flows - 1]);
 	dp->cursor = 0;
 	dp->last = NULL;
+	dp->last_rc = NULL;
 }
 
 /*
@@ -353,7 +356,9 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
 	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
-	struct vs_dp_flow *last = dp->last, *run_f = NULL; /* run: hits on one megaflow */
+	/* First and recirculated passes keep their own last hit: they alternate. */
+	struct vs_dp_flow **lastp = pmd->recirc_pass == 0 ? &dp->last : &dp->last_rc;
+	struct vs_dp_flow *last = *lastp, *run_f = NULL; /* run: hits on one megaflow */
 	uint64_t last_hit = 0;
 	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
 	struct vs_port *out_port = NULL;
@@ -409,7 +414,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	pmd->stats.n_mf_hits += (uint64_t)__builtin_popcountll(mf_hit | last_hit);
 	pmd->stats.n_last_hits += (uint64_t)__builtin_popcountll(last_hit);
 	if (mf_hit != 0)
-		dp->last = mfs[63 - __builtin_clzll(mf_hit)]->data;
+		*lastp = mfs[63 - __builtin_clzll(mf_hit)]->data;
 	pmd->stats.n_mf_probes += probes;
 	if (pmd->detail) {
 		uint64_t t1 = rte_rdtsc();

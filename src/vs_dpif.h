@@ -71,6 +71,7 @@ struct vs_dpif {
 	uint32_t cursor;         /**< expiry/eviction walk position in 'flows' */
 	uint32_t n_evict;        /**< evictions owed at the end of the burst */
 	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
+	struct vs_dp_flow *last_rc; /**< the same for recirculated passes (ct(table=)) */
 	uint64_t last_rank_ms;
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;
