@@ -17,6 +17,8 @@
 #include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "vs_ct.h"
 #include "vs_daemon.h"
@@ -36,21 +38,186 @@ static struct {
 } g = { .max_conns = CT_DEFAULT_MAX_CONNS };
 
 /* ------------------------------------------------------------------ */
-/* Table creation and memory. */
+/* Connection memory. */
 
+/*
+ * Connections come from slabs of POOL_SLAB, kept until shutdown; free ones sit
+ * in per-lcore caches and a lock-free MP/MC ring, as in a mempool, so that
+ * creating a connection takes no lock: the heap (and its lock) is touched
+ * once per POOL_SLAB connections, under 'grow_lock', which only growth takes.
+ * The ring holds every object there can be, so a free never fails.  Memory
+ * grows with the connection count and is not returned before shutdown.
+ */
+#define POOL_CACHE 64   /**< per-lcore cache */
+#define POOL_BULK  32   /**< moved between a cache and the ring at once */
+#define POOL_SLAB  1024 /**< connections per slab */
+#define POOL_TBL   8    /**< table allocations made through the hook */
+
+struct pool_cache {
+	uint32_t n;
+	void *objs[POOL_CACHE];
+} __rte_cache_aligned;
+
+static struct {
+	bool ready;            /**< connections come from the pool (after table creation) */
+	bool destroying;       /**< table teardown: connection frees are ignored */
+	size_t size;           /**< ct_conn_size() */
+	struct rte_ring *ring; /**< free connections */
+	uint32_t n_objs;       /**< objects made (under grow_lock; relaxed reads) */
+	uint32_t max_objs;     /**< the ring's size */
+	rte_spinlock_t grow_lock;
+	void *slabs;             /**< list through each slab's first word (grow_lock) */
+	void *tbl_mem[POOL_TBL]; /**< the table's own allocations (control thread) */
+	struct pool_cache cache[RTE_MAX_LCORE]; /**< each written by its lcore only */
+} pool = { .grow_lock = RTE_SPINLOCK_INITIALIZER };
+
+/* Adds a slab to the ring.  @return 0, or -ENOMEM at the bound or without memory. */
+static int
+pool_grow(void)
+{
+	static void *objs[POOL_SLAB]; /* under grow_lock */
+	uint8_t *slab;
+	unsigned int i;
+	int ret = 0;
+
+	rte_spinlock_lock(&pool.grow_lock);
+	if (rte_ring_count(pool.ring) >= POOL_BULK)
+		goto out_unlock; /* another thread grew it */
+	if (pool.n_objs + POOL_SLAB > pool.max_objs) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	slab = rte_malloc_socket("vs_ct_slab", RTE_CACHE_LINE_SIZE + POOL_SLAB * pool.size,
+	                         RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (slab == NULL) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	*(void **)slab = pool.slabs;
+	pool.slabs = slab;
+	for (i = 0; i < POOL_SLAB; i++)
+		objs[i] = slab + RTE_CACHE_LINE_SIZE + i * pool.size;
+	rte_ring_mp_enqueue_bulk(pool.ring, objs, POOL_SLAB, NULL); /* room: max_objs */
+	__atomic_store_n(&pool.n_objs, pool.n_objs + POOL_SLAB, __ATOMIC_RELAXED);
+out_unlock:
+	rte_spinlock_unlock(&pool.grow_lock);
+	return ret;
+}
+
+static void *
+pool_get(void)
+{
+	unsigned int lc = rte_lcore_id();
+	struct pool_cache *c;
+	void *obj;
+
+	if (lc >= RTE_MAX_LCORE) {
+		while (rte_ring_mc_dequeue(pool.ring, &obj) != 0)
+			if (pool_grow() != 0)
+				return NULL;
+		return obj;
+	}
+	c = &pool.cache[lc];
+	while (c->n == 0) {
+		c->n = rte_ring_mc_dequeue_burst(pool.ring, c->objs, POOL_BULK, NULL);
+		if (c->n == 0 && pool_grow() != 0)
+			return NULL;
+	}
+	return c->objs[--c->n];
+}
+
+static void
+pool_put(void *obj)
+{
+	unsigned int lc = rte_lcore_id();
+	struct pool_cache *c;
+
+	if (lc >= RTE_MAX_LCORE) {
+		rte_ring_mp_enqueue(pool.ring, obj); /* room: max_objs */
+		return;
+	}
+	c = &pool.cache[lc];
+	if (c->n == POOL_CACHE) {
+		rte_ring_mp_enqueue_bulk(pool.ring, &c->objs[POOL_CACHE - POOL_BULK], POOL_BULK,
+		                         NULL);
+		c->n -= POOL_BULK;
+	}
+	c->objs[c->n++] = obj;
+}
+
+/* Allocator hook: the table's arrays from the heap, connections from the pool. */
 static void *
 ct_alloc(void *arg, size_t size, size_t align)
 {
+	unsigned int i;
+	void *p;
+
 	(void)arg;
-	return rte_zmalloc_socket("vs_ct", size, (unsigned int)align, SOCKET_ID_ANY);
+	if (pool.ready && size == pool.size)
+		return pool_get();
+	p = rte_zmalloc_socket("vs_ct", size, (unsigned int)align, SOCKET_ID_ANY);
+	for (i = 0; p != NULL && i < POOL_TBL; i++) {
+		if (pool.tbl_mem[i] == NULL) {
+			pool.tbl_mem[i] = p;
+			return p;
+		}
+	}
+	rte_free(p); /* cannot happen: the table makes four allocations */
+	return NULL;
 }
 
 static void
 ct_free(void *arg, void *ptr)
 {
+	unsigned int i;
+
 	(void)arg;
-	rte_free(ptr);
+	for (i = 0; ptr != NULL && i < POOL_TBL; i++) {
+		if (pool.tbl_mem[i] == ptr) {
+			pool.tbl_mem[i] = NULL;
+			rte_free(ptr);
+			return;
+		}
+	}
+	if (ptr != NULL && !pool.destroying)
+		pool_put(ptr);
 }
+
+/* Sizes the ring for every connection there can be.  Control thread, before the table. */
+static int
+pool_init(uint32_t capacity)
+{
+	uint64_t n = (uint64_t)capacity + DQ_SIZE + (VS_PMD_MAX + 2) * POOL_CACHE + POOL_SLAB;
+
+	pool.size = ct_conn_size();
+	n = (n + POOL_SLAB - 1) / POOL_SLAB * POOL_SLAB;
+	if (n > UINT32_MAX / 2)
+		return -EINVAL;
+	pool.max_objs = (uint32_t)n;
+	pool.ring = rte_ring_create("vs_ct_conns", pool.max_objs, SOCKET_ID_ANY, RING_F_EXACT_SZ);
+	return pool.ring != NULL ? 0 : -ENOMEM;
+}
+
+/* Frees every slab and the ring.  PMDs stopped, table destroyed. */
+static void
+pool_fini(void)
+{
+	while (pool.slabs != NULL) {
+		void *next = *(void **)pool.slabs;
+
+		rte_free(pool.slabs);
+		pool.slabs = next;
+	}
+	rte_ring_free(pool.ring);
+	memset(pool.cache, 0, sizeof(pool.cache));
+	pool.ring = NULL;
+	pool.n_objs = 0;
+	pool.ready = false;
+	pool.destroying = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Table creation. */
 
 static void
 dq_free(void *p, void *e, unsigned int n)
@@ -109,12 +276,19 @@ vs_ct_ensure_table(struct vs_reply *r)
 	if (tbl == NULL)
 		return vs_reply_error(r, -ENOMEM, "cannot create the connection table: %s",
 		                      rte_strerror(rte_errno));
+	if (pool_init(ct_capacity(tbl)) != 0) {
+		ct_tbl_destroy(tbl);
+		pool_fini();
+		return vs_reply_error(r, -ENOMEM, "cannot create the connection pool");
+	}
+	pool.ready = true;
 	dqp.p = tbl;
 	/* The control thread reads connections (dump, flush) as a reader of its own. */
 	rte_rcu_qsbr_thread_register(vs_d.sw.qsbr, VS_CT_CTL_THREAD);
 	g.dq = rte_rcu_qsbr_dq_create(&dqp);
 	if (g.dq == NULL) {
 		ct_tbl_destroy(tbl);
+		pool_fini();
 		return vs_reply_error(r, -ENOMEM, "cannot create the connection defer queue: %s",
 		                      rte_strerror(rte_errno));
 	}
@@ -133,9 +307,13 @@ vs_ct_active(void)
 void
 vs_ct_fini(void)
 {
+	if (g.tbl == NULL)
+		return;
 	if (g.dq != NULL)
 		rte_rcu_qsbr_dq_delete(g.dq); /* frees what waits (PMDs stopped) */
+	pool.destroying = true;               /* the slabs go whole */
 	ct_tbl_destroy(g.tbl);
+	pool_fini();
 	g.dq = NULL;
 	g.tbl = NULL;
 }
@@ -741,6 +919,7 @@ cmd_stats(int argc, struct vs_reply *r)
 	uint64_t now = vs_clock_ms(), dt;
 	double created_ps, expired_ps;
 	uint32_t count = g.tbl != NULL ? ct_count(g.tbl) : 0;
+	uint32_t n_objs = __atomic_load_n(&pool.n_objs, __ATOMIC_RELAXED);
 	unsigned int i;
 
 	if (argc != 0)
@@ -758,10 +937,12 @@ cmd_stats(int argc, struct vs_reply *r)
 		                ", \"expired\": %" PRIu64 ", \"reopened\": %" PRIu64
 		                ", \"flushed\": %" PRIu64 ", \"created_per_s\": %.1f"
 		                ", \"expired_per_s\": %.1f, \"retire_failed\": %" PRIu64
+		                ", \"conn_objects\": %u, \"conn_memory\": %" PRIu64
 		                ", \"reasons\": {",
 		                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created,
 		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps,
-		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED));
+		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs,
+		                (uint64_t)n_objs * pool.size);
 		for (i = 0; i < CT_R_N; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
 			                t.n_reason[i]);
@@ -771,10 +952,11 @@ cmd_stats(int argc, struct vs_reply *r)
 	vs_reply_printf(r,
 	                "connections: %u (max %u)\ncreated: %" PRIu64 " (%.1f/s)\nexpired: %" PRIu64
 	                " (%.1f/s)\nreopened: %" PRIu64 "\nflushed: %" PRIu64
-	                "\nretire failed (leaked): %" PRIu64 "\npackets by reason:",
+	                "\nretire failed (leaked): %" PRIu64
+	                "\nconnection memory: %u objects of %zu bytes\npackets by reason:",
 	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
 	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,
-	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED));
+	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs, pool.size);
 	for (i = 0; i < CT_R_N; i++)
 		vs_reply_printf(r, " %s=%" PRIu64, ct_reason_name(i), t.n_reason[i]);
 	vs_reply_printf(r, "\n(rates since the previous 'ct stats')\n");

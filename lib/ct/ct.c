@@ -106,6 +106,12 @@ err_nomem:
 	return NULL;
 }
 
+size_t
+ct_conn_size(void)
+{
+	return sizeof(struct ct_conn);
+}
+
 void
 ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn)
 {

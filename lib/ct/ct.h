@@ -398,6 +398,9 @@ struct ct_tbl *ct_tbl_create(const struct ct_tbl_params *p);
 /** Frees the table and every connection in it (no retire hook).  Accepts NULL. */
 void ct_tbl_destroy(struct ct_tbl *tbl);
 
+/** Size of a connection: what the allocator hook is asked for per connection. */
+size_t ct_conn_size(void);
+
 /** Frees a retired connection (from the retire hook, after a grace period). */
 void ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn);
 
