@@ -906,6 +906,12 @@ cmd_flush(int argc, char **argv, struct vs_reply *r)
 			if (filter_match(&f, ct_conn_key(c)) && ct_conn_kill(tbl, c))
 				n++;
 		reader_offline();
+		if (n != 0) {
+			/* Hand the memory back now rather than with later deletions: wait
+			 * for a grace period (we are offline), then reclaim what waits. */
+			rte_rcu_qsbr_synchronize(vs_d.sw.qsbr, RTE_QSBR_THRID_INVALID);
+			rte_rcu_qsbr_dq_reclaim(g.dq, UINT32_MAX, NULL, NULL, NULL);
+		}
 	}
 	g.n_flushed += n;
 	vs_reply_printf(r, r->json ? "{\"flushed\": %" PRIu64 "}\n" : "flushed %" PRIu64 "\n", n);

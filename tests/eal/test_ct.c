@@ -287,6 +287,45 @@ inject(struct th_daemon *d, const struct seq *s, int from, int to, int run)
 	inject_port(d, s, from, to, run, false, NULL);
 }
 
+/* IPv4 identification of inject_bulk()'s frames, which read_verdicts() skips. */
+#define BULK_ID 0xffff
+
+/* Feeds 'n' UDP requests from A (source ports from 'port0') to B:53 through one new port. */
+static void
+inject_bulk(struct th_daemon *d, int n, uint16_t port0)
+{
+	static uint8_t bufs[2048][64];
+	static uint8_t *ptrs[2048];
+	static size_t lens[2048];
+	static int k;
+	char path[400], port[32];
+	struct pb_flow f;
+	int i;
+
+	assert_true(n <= 2048);
+	for (i = 0; i < n; i++) {
+		pb_flow_init(&f);
+		f.proto = PB_IPPROTO_UDP;
+		f.src_ip4 = A4;
+		f.dst_ip4 = B4;
+		f.sport = (uint16_t)(port0 + i);
+		f.dport = 53;
+		f.ip_id = BULK_ID;
+		lens[i] = pb_build(&f, bufs[i], sizeof(bufs[i]), 60);
+		assert_true(lens[i] > 0);
+		ptrs[i] = bufs[i];
+	}
+	snprintf(path, sizeof(path), "%s/bulk%d.pcap", d->dir, k);
+	assert_int_equal(th_write_pcap(path, ptrs, lens, n), 0);
+	snprintf(port, sizeof(port), "b%d", k);
+	assert_int_equal(th_ctl(d, &o, "port add %s dpdk net_pcap%d,rx_pcap=%s", port, 200 + k,
+	                        path),
+	                 0);
+	k++;
+	assert_int_equal(th_wait_rx(d, port, n, 20), 0);
+	assert_int_equal(th_ctl(d, &o, "port del %s", port), 0);
+}
+
 /* Reads both output pcaps into verdicts[run][index]. */
 static void
 read_verdicts(struct th_daemon *d, int verdicts[MAX_RUNS][MAX_SEQ])
@@ -309,6 +348,8 @@ read_verdicts(struct th_daemon *d, int verdicts[MAX_RUNS][MAX_SEQ])
 				id = (unsigned int)(f[18] << 8 | f[19]);
 			else
 				id = (unsigned int)((f[15] & 0xf) << 16 | f[16] << 8 | f[17]);
+			if (id == BULK_ID)
+				continue; /* inject_bulk() */
 			assert_true(id / 256 < MAX_RUNS && id % 256 < MAX_SEQ);
 			/* Each packet comes out once. */
 			assert_int_equal(verdicts[id / 256][id % 256], 0);
@@ -695,6 +736,19 @@ test_ct_limits_and_expiry(void **state)
 	assert_true(th_json_num(o.buf, NULL, "expired") >= 1);
 	assert_int_equal(th_json_num(o.buf, NULL, "retire_failed"), 0);
 	inject(&d, &s, 9, 11, 0);
+
+	/* Connection memory: 1,100 connections take a second slab of 1,024; once they are
+	 * flushed, the same number again reuses it. */
+	inject_bulk(&d, 1100, 20000);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 1101);
+	assert_int_equal(th_json_num(o.buf, NULL, "conn_objects"), 2048);
+	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+	assert_string_equal(o.buf, "flushed 1101\n");
+	inject_bulk(&d, 1100, 30000);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 1100);
+	assert_int_equal(th_json_num(o.buf, NULL, "conn_objects"), 2048);
 	assert_int_equal(th_stop(&d), 0);
 
 	read_verdicts(&d, verdicts);
