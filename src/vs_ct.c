@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Connection tracking in the daemon: the shared table, the ct() action on
- * one packet, burst splitting for arrival-order tracking, expiry, and the
+ * Connection tracking in the daemon: the shared table and its connection
+ * pool, the ct() action (batched over the packets of a pass), burst
+ * splitting for arrival-order tracking, expiry, and the
  * "ct dump|flush|stats|limit|timeout" commands.  See vs_ct.h for threads.
  */
 #include <arpa/inet.h>
@@ -23,6 +24,8 @@
 #include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_switch.h"
+
+_Static_assert(VS_BURST_MAX <= CT_BURST_MAX, "a pass must fit one ct_execute_burst()");
 
 /* Retired connections waiting for a grace period at most (then reclaim runs inline). */
 #define DQ_SIZE (1u << 18)

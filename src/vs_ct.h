@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The daemon's glue to lib/ct: the one connection table every PMD shares,
- * the ct() action on one packet, recirculation keys, the burst splitting
+ * the ct() action on a packet or a batch, recirculation keys, the burst splitting
  * that keeps tracking in arrival order, expiry, and the "ct ..." commands.
  *
  * Threads: the table is created by the control thread (the first ct() flow
