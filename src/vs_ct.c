@@ -463,6 +463,16 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 			key->ct_tp_src = k->sport;
 			key->ct_tp_dst = k->dport;
 		}
+	} else if ((res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) == PM_CS_TRACKED &&
+	           key->dl_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		/* +new, not committed: the tuple the connection would have, the
+		 * packet's own (as OVS, which writes the lookup key then).  ICMP's
+		 * type and code already sit in tp_src/tp_dst. */
+		key->ct_nw_src = key->nw_src;
+		key->ct_nw_dst = key->nw_dst;
+		key->ct_nw_proto = key->nw_proto;
+		key->ct_tp_src = key->tp_src;
+		key->ct_tp_dst = key->tp_dst;
 	}
 }
 

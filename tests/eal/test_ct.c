@@ -806,7 +806,7 @@ test_ct_mark_label_match_and_commands(void **state)
 	         "flow add table=0,priority=40000,udp,tp_dst=99 actions=ct(zone=9,table=1)\n"
 	         "flow add table=1,priority=200,ct_state=+trk+new,ct_zone=9 "
 	         "actions=ct(commit,zone=9),mod_dl_dst:02:00:00:00:00:99,output:out\n"
-	         "flow add table=1,priority=100,ct_state=+trk+new,ip "
+	         "flow add table=1,priority=100,ct_state=+trk+new,ip,ct_nw_dst=10.2.0.1 "
 	         "actions=ct(commit,exec(set_field:42->ct_mark,"
 	         "set_field:0xabc/0xfff->ct_label)),output:out\n"
 	         "flow add table=1,priority=90,ct_state=+trk+est,ct_mark=42,ct_label=0xabc/0xfff,"
