@@ -398,7 +398,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
                     const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
                     uint16_t n, struct ct_result res[], uint16_t zones[])
 {
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0;
+	uint64_t t0 = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED) ? rte_rdtsc() : 0;
 	struct ct_pkt cps[VS_BURST_MAX];
 	struct ct_exec_opts o;
 	uint16_t i, start;
@@ -430,7 +430,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
 		ct_execute_burst(&pmd->ct, &o, &cps[start], (uint16_t)(i - start), pmd->now_ms,
 		                 &res[start]);
 	}
-	if (pmd->detail)
+	if (t0 != 0) /* not pmd->detail again: it may have flipped meanwhile */
 		pmd->stats.stage_cycles[VS_STAGE_CT] += rte_rdtsc() - t0;
 }
 

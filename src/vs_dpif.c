@@ -355,7 +355,9 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	uint32_t hashes[VS_BURST_MAX];
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
+	/* One read: "pmd stats detail on" may flip it in the middle of a pass. */
+	const bool detail = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED);
+	uint64_t t0 = detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
 	/* First and recirculated passes keep their own last hit: they alternate. */
 	struct vs_dp_flow **lastp = pmd->recirc_pass == 0 ? &dp->last : &dp->last_rc;
 	struct vs_dp_flow *last = *lastp, *run_f = NULL; /* run: hits on one megaflow */
@@ -384,7 +386,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			last_hit |= 1ull << i;
 		}
 	}
-	if (last_hit == all && last->simple_output != 0 && !pmd->detail &&
+	if (last_hit == all && last->simple_output != 0 && !detail &&
 	    whole_burst_out(pmd, last, pkts, keys, n))
 		return;
 	all &= ~last_hit;
@@ -416,7 +418,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	if (mf_hit != 0)
 		*lastp = mfs[63 - __builtin_clzll(mf_hit)]->data;
 	pmd->stats.n_mf_probes += probes;
-	if (pmd->detail) {
+	if (detail) {
 		uint64_t t1 = rte_rdtsc();
 
 		pmd->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t0;
@@ -484,7 +486,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		}
 		{
 			struct pm_key orig = keys[i];
-			uint64_t tu = pmd->detail ? rte_rdtsc() : 0;
+			uint64_t tu = detail ? rte_rdtsc() : 0;
 			uint64_t ctu = pmd->stats.stage_cycles[VS_STAGE_CT];
 
 			struct vs_dp_flow *nf;
@@ -504,7 +506,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 					pmd->stats.n_mf_hits++;
 				}
 			}
-			if (pmd->detail) {
+			if (detail) {
 				uint64_t t1 = rte_rdtsc();
 				uint64_t dct = pmd->stats.stage_cycles[VS_STAGE_CT] - ctu;
 
@@ -526,7 +528,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		vs_dpif_evict(pmd, dp->n_evict);
 		dp->n_evict = 0;
 	}
-	if (pmd->detail)
+	if (detail)
 		pmd->stats.stage_cycles[VS_STAGE_ACTIONS] +=
 				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0) -
 				(pmd->stats.stage_cycles[VS_STAGE_CT] - ct0);

@@ -323,7 +323,8 @@ vs_pmd_main(void *arg)
 			                             rte_eth_rx_burst(rxq->port_id, rxq->queue_id,
 			                                              pkts, VS_BURST_MAX);
 
-			if (unlikely(pmd->detail) && n != 0)
+			/* t_rx, not pmd->detail: "detail on" may come between the two. */
+			if (unlikely(t_rx != 0) && n != 0)
 				pmd->stats.stage_cycles[VS_STAGE_RX] += rte_rdtsc() - t_rx;
 
 			if (n == 0)
