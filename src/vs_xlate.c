@@ -57,8 +57,8 @@ struct xlate {
 	struct vs_xlate_rec *rec; /**< slow path: what to cache, or NULL */
 	struct vs_reply *trace;   /**< "flow trace" output, or NULL */
 	unsigned int depth;       /**< for trace indentation */
-	bool recirc;              /**< ct(table=) hit: the packet goes on to 'rkey' */
-	struct pm_key rkey;       /**< its key for the next pass (ct fields, recirc_id) */
+	bool recirc;              /**< ct(table=) hit: the packet goes on to the next pass */
+	uint16_t rslot;           /**< its slot in the recirc queue (key filled, mbuf at finish) */
 };
 
 static inline void
@@ -567,6 +567,9 @@ dec_ttl(struct xlate *x)
 static void
 ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
+	struct vs_recirc *q;
+	struct pm_key *rkey;
+
 	switch (res->reason) {
 	case CT_R_FRAG:
 		x->reason = VS_DROP_CT_FRAG;
@@ -587,15 +590,21 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	}
 	if (ct->table == VS_CT_NO_TABLE)
 		return;
-	if (x->recirc) {
-		/* A second ct(table=) in one pass would fork the packet again. */
+	q = &x->pmd->recirc[x->pmd->rq];
+	if (x->recirc || x->pmd->recirc_pass >= VS_RECIRC_MAX || q->n == VS_BURST_MAX) {
+		/* A second ct(table=) in one pass would fork the packet again; or the
+		 * chain is too deep.  This instance ends here. */
 		count_drop(x->pmd, VS_DROP_RECIRC_DEPTH);
 		return;
 	}
+	/* The next pass's key goes straight into the queue (the pass being run reads
+	 * the other one); finish() adds the mbuf. */
 	x->recirc = true;
-	x->rkey = *x->key;
-	vs_ct_set_key(&x->rkey, res, zone);
-	x->rkey.recirc_id = (uint32_t)ct->table + 1;
+	x->rslot = q->n++;
+	rkey = &q->keys[x->rslot];
+	*rkey = *x->key;
+	vs_ct_set_key(rkey, res, zone);
+	rkey->recirc_id = (uint32_t)ct->table + 1;
 }
 
 /*
@@ -622,21 +631,6 @@ ct_action(struct xlate *x, const struct vs_act_ct *ct)
 	}
 	vs_ct_execute(x->pmd, x->m, x->key, ct, &res, &zone);
 	ct_apply(x, ct, &res, zone);
-}
-
-/* Queues 'm' for the next pass (the queue pmd->rq is filled, the other one is being run). */
-static void
-recirculate(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key)
-{
-	struct vs_recirc *q = &pmd->recirc[pmd->rq];
-
-	if (pmd->recirc_pass >= VS_RECIRC_MAX || q->n == VS_BURST_MAX) {
-		count_drop(pmd, VS_DROP_RECIRC_DEPTH);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	q->pkts[q->n] = m;
-	q->keys[q->n++] = *key;
 }
 
 /* ------------------------------------------------------------------ */
@@ -878,9 +872,10 @@ finish(struct xlate *x)
 	struct rte_mbuf *m = x->m;
 
 	if (x->recirc) {
-		/* Outputs of this pass get copies; the packet itself goes on. */
+		/* Outputs of this pass get copies; the packet itself goes on (its key
+		 * is in the queue already, see ct_apply()). */
 		materialize(x);
-		recirculate(x->pmd, m, &x->rkey);
+		x->pmd->recirc[x->pmd->rq].pkts[x->rslot] = m;
 		return;
 	}
 	if (x->pending.port != NULL) {
