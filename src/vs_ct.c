@@ -518,20 +518,26 @@ conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
 uint16_t
 vs_ct_batch_len(const struct pm_key *keys, uint16_t n)
 {
+	uint64_t seen[4] = { 0 }; /* 256-bit filter over the hashes: scan only on a hit */
 	uint32_t hashes[VS_BURST_MAX];
 	uint16_t i, j, n_h = 0;
 
 	for (i = 0; i < n; i++) {
+		uint64_t bit;
 		bool barrier;
-		uint32_t h;
+		uint32_t h, m;
 
 		if (!conflict_hash(&keys[i], &h, &barrier))
 			continue;
 		if (barrier)
 			return i == 0 ? 1 : i;
-		for (j = 0; j < n_h; j++)
-			if (hashes[j] == h)
-				return i;
+		m = h * 0x85ebca6bu; /* top bits depend on every bit of h */
+		bit = UINT64_C(1) << (m >> 26 & 63);
+		if (seen[m >> 24 & 3] & bit)
+			for (j = 0; j < n_h; j++)
+				if (hashes[j] == h)
+					return i;
+		seen[m >> 24 & 3] |= bit;
 		hashes[n_h++] = h;
 	}
 	return n;
