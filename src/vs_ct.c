@@ -755,24 +755,31 @@ reader_offline(void)
 	rte_rcu_qsbr_thread_offline(vs_d.sw.qsbr, VS_CT_CTL_THREAD);
 }
 
+/* Protocol as dpctl/dump-conntrack prints it (OVS ct_dpif_format_ipproto(): the same name
+ * for IPv4 and IPv6, the number when it has none); 'buf' holds the number. */
 static const char *
-proto_name(const struct ct_key *k)
+proto_name(const struct ct_key *k, char *buf, size_t size)
 {
 	switch (k->proto) {
 	case IPPROTO_TCP:
-		return k->af == 4 ? "tcp" : "tcp6";
+		return "tcp";
 	case IPPROTO_UDP:
-		return k->af == 4 ? "udp" : "udp6";
+		return "udp";
 	case IPPROTO_ICMP:
 		return "icmp";
 	case IPPROTO_ICMPV6:
 		return "icmpv6";
 	case IPPROTO_SCTP:
-		return k->af == 4 ? "sctp" : "sctp6";
+		return "sctp";
 	case IPPROTO_UDPLITE:
-		return k->af == 4 ? "udplite" : "udplite6";
+		return "udplite";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_IGMP:
+		return "igmp";
 	default:
-		return k->af == 4 ? "ip" : "ipv6";
+		snprintf(buf, size, "%u", k->proto);
+		return buf;
 	}
 }
 
@@ -834,10 +841,11 @@ print_conn(struct vs_reply *r, const struct ct_conn_info *ci, uint64_t now_ms, b
 	uint64_t left = ci->expiry > now_ms ? (ci->expiry - now_ms + 999) / 1000 : 0;
 	const char *state = k->proto == IPPROTO_TCP ? ct_tcp_state_name(ci->proto_state) : NULL;
 	unsigned int i;
+	char pbuf[8];
 
 	if (r->json) {
 		vs_reply_printf(r, "%s\n  {\"proto\": \"%s\", \"orig\": \"", first ? "" : ",",
-		                proto_name(k));
+		                proto_name(k, pbuf, sizeof(pbuf)));
 		print_tuple(r, &ci->key[0], false);
 		vs_reply_printf(r, "\", \"reply\": \"");
 		print_tuple(r, &ci->key[1], true);
@@ -853,7 +861,7 @@ print_conn(struct vs_reply *r, const struct ct_conn_info *ci, uint64_t now_ms, b
 		                ci->n_bytes[1]);
 		return;
 	}
-	vs_reply_printf(r, "%s,orig=(", proto_name(k));
+	vs_reply_printf(r, "%s,orig=(", proto_name(k, pbuf, sizeof(pbuf)));
 	print_tuple(r, &ci->key[0], false);
 	vs_reply_printf(r, "),reply=(");
 	print_tuple(r, &ci->key[1], true);

@@ -485,10 +485,24 @@ firewall_sequence(struct seq *s)
 	set_v6(&p->f, true);
 	p = udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 5300, 53);
 	set_v6(&p->f, false);
-	/* 34: an IPv4 fragment reaching ct(): dropped (ct_fragment). */
+	/* 34: an ICMP error from A quoting B's UDP reply: related, original direction. */
+	p = icmp(s, V_OUT(S_TRK | S_REL), true, 3, 3, 0);
+	pb_flow_init(&p->inner);
+	p->inner.proto = PB_IPPROTO_UDP;
+	p->inner.src_ip4 = B4;
+	p->inner.dst_ip4 = A4;
+	p->inner.sport = 53;
+	p->inner.dport = 5000;
+	p->f.inner = &p->inner;
+	/* 35-36: another IP protocol (GRE): tracked by addresses, new then established. */
+	p = udp(s, V_OUT(S_TRK | S_NEW), true, 0, 0);
+	p->f.proto = 47;
+	p = udp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 0, 0);
+	p->f.proto = 47;
+	/* 37: an IPv4 fragment reaching ct(): dropped (ct_fragment). */
 	p = udp(s, V_DROP, true, 5000, 53);
 	p->f.ip_frag = PB_IP_MF;
-	/* 35: an IPv6 first fragment (fragment header, M set): dropped too. */
+	/* 38: an IPv6 first fragment (fragment header, M set): dropped too. */
 	p = udp(s, V_DROP, true, 5300, 53);
 	set_v6(&p->f, true);
 	p->f.n_ext = 1;
@@ -499,6 +513,8 @@ firewall_sequence(struct seq *s)
 
 /* The connections the sequence leaves (dump lines without timeout=), in sorted order. */
 static const char *const fw_conns[] = {
+	"47,orig=(src=10.1.0.1,dst=10.2.0.1),reply=(src=10.2.0.1,dst=10.1.0.1),packets=2,"
+	"bytes=120",
 	"icmp,orig=(src=10.1.0.1,dst=10.2.0.1,id=7,type=8,code=0),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,id=7,type=0,code=0),packets=2,bytes=120",
 	"icmpv6,orig=(src=fd01::1,dst=fd02::1,id=9,type=128,code=0),reply=(src=fd02::1,"
@@ -507,24 +523,24 @@ static const char *const fw_conns[] = {
 	"dst=10.1.0.1,sport=80,dport=1000),protoinfo=(state=SYN_SENT),packets=1,bytes=60",
 	"tcp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=1200,dport=80),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,sport=80,dport=1200),protoinfo=(state=CLOSE),packets=3,bytes=180",
-	"tcp6,orig=(src=fd01::1,dst=fd02::1,sport=1100,dport=443),reply=(src=fd02::1,"
+	"tcp,orig=(src=fd01::1,dst=fd02::1,sport=1100,dport=443),reply=(src=fd02::1,"
 	"dst=fd01::1,sport=443,dport=1100),protoinfo=(state=ESTABLISHED),packets=3,bytes=222",
 	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=5000,dport=53),reply=(src=10.2.0.1,"
-	"dst=10.1.0.1,sport=53,dport=5000),packets=3,bytes=180",
+	"dst=10.1.0.1,sport=53,dport=5000),packets=4,bytes=250",
 	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=5000,dport=53),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,sport=53,dport=5000),zone=5,packets=2,bytes=120",
 	"udp,orig=(src=10.1.0.1,dst=10.2.0.1,sport=6000,dport=161),reply=(src=10.2.0.1,"
 	"dst=10.1.0.1,sport=161,dport=6000),packets=2,bytes=130",
-	"udp6,orig=(src=fd01::1,dst=fd02::1,sport=5300,dport=53),reply=(src=fd02::1,"
+	"udp,orig=(src=fd01::1,dst=fd02::1,sport=5300,dport=53),reply=(src=fd02::1,"
 	"dst=fd01::1,sport=53,dport=5300),packets=2,bytes=140",
 };
 
 /*
  * The stateful firewall on TCP (handshake, data, retransmission, out of
- * window, FIN, SYN reusing TIME_WAIT, RST), UDP, ping, ICMP errors, IPv6 (TCP, ping, UDP),
- * zones and a fragment; the same sequence four times: all at once with cold
- * caches, all at once with warm caches, one packet per burst cold, and one
- * per burst warm.  Every run gives the expected verdicts and leaves the same
+ * window, FIN, SYN reusing TIME_WAIT, RST), UDP, ping, ICMP errors in both
+ * directions, another IP protocol, IPv6 (TCP, ping, UDP), zones and fragments; the same sequence
+ * four times: all at once with cold caches, all at once with warm caches, one packet per burst
+ * cold, and one per burst warm.  Every run gives the expected verdicts and leaves the same
  * connections.
  */
 static void
@@ -571,7 +587,7 @@ test_ct_firewall_burst_groupings(void **state)
 	assert_int_equal(th_json_num(o.buf, NULL, "ct_fragment"), 2 * (MAX_RUNS - 1));
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "fragment"), 2 * MAX_RUNS);
-	assert_int_equal(th_json_num(o.buf, NULL, "count"), 9);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 10);
 	/* Connections come from slabs of 1,024 (256 bytes each): one slab was enough. */
 	assert_int_equal(th_json_num(o.buf, NULL, "conn_objects"), 1024);
 	assert_int_equal(th_json_num(o.buf, NULL, "conn_memory"), 1024 * 256);
