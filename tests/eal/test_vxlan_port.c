@@ -830,6 +830,58 @@ test_vxlan_port_delete_under_traffic(void **state)
 	frames_free(&in);
 }
 
+/*
+ * The seed pipeline: conntrack, then encapsulation.  ct(commit,table=1)
+ * recirculates each frame; table 1 sends established and new ones to the
+ * tunnel; the frames leave encapsulated, inner bytes unchanged.
+ */
+static void
+test_vxlan_port_ct_then_encap(void **state)
+{
+	static struct frames in;
+	struct outer_want w = { .src = LOCAL_IP,
+		                .dst = REMOTE_IP,
+		                .vni = 100,
+		                .ttl = 64,
+		                .df = true,
+		                .sport_min = 49152,
+		                .sport_max = 65535,
+		                .dst_mac = remote_mac };
+	uint8_t src_mac[6] = { 0 };
+	char dir[256], path[400];
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 40; i++) {
+		inner_flow(&f, i % 8, 5000);
+		frames_add(&in, &f, 100, 0);
+	}
+	start(&d, "vxct", dir, sizeof(dir),
+	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	      "ip addr add 192.168.1.1/24 dev ul\n"
+	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	      "flow del\n"
+	      "flow add table=0,in_port=3,ip actions=ct(commit,table=1)\n"
+	      "flow add table=1,in_port=3,ct_state=+trk+new actions=output:vx\n"
+	      "flow add table=1,in_port=3,ct_state=+trk+est actions=output:vx\n");
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
+	assert_true(wait_stat(&d, "vx", "encap_packets", in.n));
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	assert_non_null(strstr(o.buf, "10.0.0.1"));
+	assert_int_equal(th_stop(&d), 0);
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_int_equal(n, in.n);
+	for (i = 0; i < n; i++)
+		check_outer(&out_a[i], in.data[i], in.len[i], &w, src_mac);
+	frames_free(&in);
+}
+
 /* An ARP frame (Ethernet broadcast for requests). */
 static void
 arp_frame(struct frames *fs, uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa, int phase)
@@ -1463,6 +1515,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_flow_based_encap),
 		cmocka_unit_test(test_vxlan_port_low_headroom),
 		cmocka_unit_test(test_vxlan_port_delete_under_traffic),
+		cmocka_unit_test(test_vxlan_port_ct_then_encap),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
 		cmocka_unit_test(test_vxlan_port_arp_icmp_resolution),
 		cmocka_unit_test(test_vxlan_port_bad_commands),
