@@ -117,6 +117,18 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 	uint32_t max_frame = port->max_frame;
 	uint16_t i;
 
+	/* A run for a tunnel port is a burst already: encapsulate it now
+	 * rather than buffer it twice (tunnel, then underlay port). */
+	if (unlikely(port->tnl != NULL) && b->n == 0 && n >= 4) {
+		struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+
+		for (i = 0; i < n; i++)
+			st->tx_bytes += pkts[i]->pkt_len;
+		st->tx_packets += n;
+		vs_tunnel_tx(pmd, port, pkts, n);
+		return;
+	}
+
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
