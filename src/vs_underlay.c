@@ -967,10 +967,11 @@ vs_underlay_arp_request(struct vs_pmd *pmd, struct vs_port *port, const struct v
 /* Receive side of addressed ports (PMD thread). */
 
 enum rx_class {
-	RX_PASS,  /* to the flow tables */
-	RX_ARP,   /* ARP for one of our addresses */
-	RX_ICMP,  /* ICMP echo request to one of our addresses */
-	RX_VXLAN, /* UDP to one of our addresses on a VXLAN port (or a fragment) */
+	RX_PASS,      /* to the flow tables */
+	RX_ARP,       /* ARP for one of our addresses */
+	RX_ARP_OTHER, /* other ARP: to the flow tables, may refresh a learned neighbour */
+	RX_ICMP,      /* ICMP echo request to one of our addresses */
+	RX_VXLAN,     /* UDP to one of our addresses on a VXLAN port (or a fragment) */
 };
 
 static inline enum rx_class
@@ -987,7 +988,7 @@ classify(const struct vs_ul *ul, const struct rte_mbuf *m, const struct vs_ul_ad
 	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP)) {
 		memcpy(&dst, d + 38, 4);
 		*local = find_local(ul, dst);
-		return *local != NULL ? RX_ARP : RX_PASS;
+		return *local != NULL ? RX_ARP : RX_ARP_OTHER;
 	}
 	if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || m->data_len < 34)
 		return RX_PASS;
@@ -1045,6 +1046,30 @@ rx_arp(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m, const struc
 	write_arp(d, &sha, mac, RTE_ARP_OP_REPLY, mac->addr_bytes, a->ip, sha.addr_bytes, sip);
 	ts->n[VS_TC_ARP_REPLIED]++;
 	vs_pmd_tx(pmd, port, m);
+}
+
+/*
+ * ARP not for us (a gratuitous one, or a request for another host) from a
+ * neighbour we learned: its MAC may have moved, so it is learned again, as
+ * Linux updates existing entries.  The frame still enters the flow tables.
+ */
+static void
+rx_arp_other(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
+             const struct rte_mbuf *m)
+{
+	const struct rte_arp_hdr *arp =
+			rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, RTE_ETHER_HDR_LEN);
+	int k;
+
+	if (arp->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
+	    arp->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
+	    arp->arp_plen != 4 || rte_is_multicast_ether_addr(&arp->arp_data.arp_sha))
+		return;
+	k = find_neigh(ul, arp->arp_data.arp_sip);
+	if (k < 0 || ul->neighs[k].permanent || ul->neighs[k].ofport != port->ofport)
+		return;
+	vs_underlay_learn(arp->arp_data.arp_sip, arp->arp_data.arp_sha.addr_bytes, port->ofport);
+	port->tnl_stats[pmd->idx].n[VS_TC_ARP_LEARNED]++;
 }
 
 /* ICMP echo request to one of our addresses: answered in place. */
@@ -1171,6 +1196,10 @@ vs_underlay_rx(struct vs_pmd *pmd, const struct vs_ul *ul, struct vs_port *port,
 			break;
 		case RX_VXLAN:
 			sp.cand[sp.n_cand++] = m;
+			break;
+		case RX_ARP_OTHER:
+			rx_arp_other(pmd, ul, port, m);
+			pkts[n_keep++] = m;
 			break;
 		default:
 			pkts[n_keep++] = m;

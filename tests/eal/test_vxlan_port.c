@@ -42,6 +42,7 @@
 
 static const uint8_t remote_mac[6] = { 0x02, 0, 0, 0, 0, 0x22 };
 static const uint8_t remote3_mac[6] = { 0x02, 0, 0, 0, 0, 0x33 };
+static const uint8_t moved_mac[6] = { 0x02, 0, 0, 0, 0, 0x55 };
 
 static struct th_frame out_a[MAX_FRAMES], out_b[MAX_FRAMES];
 static struct th_out o;
@@ -919,7 +920,8 @@ wait_neigh(struct th_daemon *d, const char *line)
  * and their senders learned, other ARP enters the flow tables; ICMP echo to
  * our address is answered (a bad checksum is counted, not answered); an
  * unresolved next hop gets an ARP request while its packets wait (bounded),
- * resolves from the reply and they leave; a permanent entry wins over ARP.
+ * resolves from the reply and they leave; a permanent entry wins over ARP;
+ * a gratuitous ARP moves a learned neighbour.
  */
 static void
 test_vxlan_port_arp_icmp_resolution(void **state)
@@ -936,7 +938,8 @@ test_vxlan_port_arp_icmp_resolution(void **state)
 	for (i = 0; i < 32; i++)
 		payload[i] = (uint8_t)i;
 	arp_frame(&ul_in, 1, remote_mac, REMOTE_IP, LOCAL_IP, 0);
-	arp_frame(&ul_in, 1, remote_mac, REMOTE_IP, 0xc0a80163u, 0); /* .99: not ours */
+	/* .50 asks for .99: not ours, and .50 is no neighbour of ours. */
+	arp_frame(&ul_in, 1, moved_mac, 0xc0a80132u, 0xc0a80163u, 0);
 	pb_flow_init(&f);
 	memcpy(f.src_mac, remote_mac, 6);
 	f.src_ip4 = REMOTE_IP;
@@ -952,6 +955,7 @@ test_vxlan_port_arp_icmp_resolution(void **state)
 	frames_add(&ul_in, &f, 0, 0);
 	arp_frame(&ul_in, 2, remote3_mac, REMOTE3_IP, LOCAL_IP, 1);
 	arp_frame(&ul_in, 2, remote_mac, REMOTE_IP, LOCAL_IP, 2);
+	arp_frame(&ul_in, 1, moved_mac, REMOTE3_IP, REMOTE3_IP, 3); /* .3 moved: gratuitous */
 	for (i = 0; i < 14; i++) {
 		inner_flow(&f, i, i < 10 ? 5000 : 3);
 		frames_add(&vm_in, &f, 100, 0);
@@ -962,7 +966,7 @@ test_vxlan_port_arp_icmp_resolution(void **state)
 	      "flow del\n"
 	      "flow add priority=10,in_port=4,udp,tp_dst=3 actions=output:vx3\n"
 	      "flow add priority=5,in_port=4 actions=output:vx\n");
-	feeder_start(&fd, dir, &ul_in, 3);
+	feeder_start(&fd, dir, &ul_in, 4);
 	assert_int_equal(th_ctl(&d, &o, "port add ul dpdk net_pcap0,rx_pcap=%s,tx_pcap=%s/ul.pcap",
 	                        fd.fifo, dir),
 	                 0);
@@ -987,12 +991,14 @@ test_vxlan_port_arp_icmp_resolution(void **state)
 	/* A permanent entry for .2 outranks its ARP. */
 	assert_int_equal(th_ctl(&d, &o, "neigh add 192.168.1.2 02:00:00:00:00:44 dev ul"), 0);
 	feeder_go(&fd, 2);
-	assert_int_equal(feeder_end(&fd), 0);
-	for (i = 0; i < 100 && th_port_stat(&d, "ul", "arp_learned") < 3; i++)
-		usleep(50000);
-	assert_int_equal(th_port_stat(&d, "ul", "arp_learned"), 3);
+	assert_true(wait_stat(&d, "ul", "arp_learned", 3));
 	usleep(300000); /* the control thread drains learned entries every <= 100 ms */
 	assert_true(wait_neigh(&d, "192.168.1.2 lladdr 02:00:00:00:00:44 dev ul PERMANENT"));
+	/* A gratuitous ARP moves a learned neighbour (not a permanent one). */
+	feeder_go(&fd, 3);
+	assert_int_equal(feeder_end(&fd), 0);
+	assert_true(wait_neigh(&d, "192.168.1.3 lladdr 02:00:00:00:00:55 dev ul REACHABLE"));
+	assert_int_equal(th_port_stat(&d, "ul", "arp_learned"), 4);
 	assert_int_equal(th_port_stat(&d, "ul", "arp_replied"), 1);
 	assert_int_equal(th_port_stat(&d, "ul", "icmp_echo_replied"), 1);
 	assert_int_equal(th_port_stat(&d, "ul", "local_malformed"), 1);
