@@ -3,14 +3,16 @@
  * VXLAN tunnel ports in the daemon: "port add NAME vxlan ..." options, the
  * per-port tunnel counters, and the encapsulating transmit path.
  *
- * A tunnel port has no device.  Output to it is buffered per PMD like any
- * port; when the buffer is sent, vs_tunnel_tx() resolves each packet's
+ * A tunnel port has no device.  Single outputs to it are buffered per PMD
+ * like any port's, runs of 4 or more go straight to vs_tunnel_tx(), which
+ * resolves each packet's
  * (tunnel, remote, VNI) to an outer header template through a small
  * PMD-private cache (route and neighbour lookups in the underlay snapshot,
  * see vs_underlay.h, only on a miss), encapsulates the burst with
  * lib/vxlan's vxlan_encap_burst() and queues the result on the underlay
  * port the route chose.  Encapsulated frames never go through the flow
- * tables.
+ * tables.  Frames whose next hop is unresolved wait in a bounded per-PMD
+ * queue while ARP asks (vs_tunnel_pending()).
  *
  * Flow-based tunnels (remote_ip=flow, key=flow) take tun_dst/tun_id from the
  * flow key at the time of the output; the action executor stamps them into
