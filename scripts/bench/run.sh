@@ -211,8 +211,9 @@ HP_KB=$(awk '/Hugepagesize/{print $2}' /proc/meminfo)
 # One process at a time: testpmd -m 256; sluiced ~100-150 MB (on demand); OVS preallocates
 # dpdk-socket-mem and then grows to ~890 MB (its 262,144-mbuf shared pool; it halves the
 # pool when it cannot get that, which would change its memory figure).
-OVS_HP_MB=$(( OVS_SOCKET_MEM > 448 ? OVS_SOCKET_MEM + 448 : 896 ))
-HP_NEED_MB=704   # the 100k floor: testpmd -m 640
+# (measured: 890 MB with 1.2 GB of hugepages free, 1,266 MB with 1.6 GB free)
+OVS_HP_MB=$(( OVS_SOCKET_MEM > 832 ? OVS_SOCKET_MEM + 448 : 1280 ))
+HP_NEED_MB=900   # the ct-setup floor: testpmd -m 844 (udp_200k, 280,000 mbufs)
 [ $SKIP_OVS = 1 ] || HP_NEED_MB=$OVS_HP_MB
 # l2-1m: the testpmd feeder holds the 1M-packet pcap in 256 B mbufs (~700 MB) beside the switch
 FEED_MB=720

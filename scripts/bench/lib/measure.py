@@ -134,13 +134,17 @@ class Floor:
         return json.loads(self.sock.recv(1 << 16))
 
     def counters(self):
-        st = {p: self._q("/ethdev/stats,%d" % p)["/ethdev/stats"]
-              for p in set(self.sinks) | set(self.gens)}
-        if any(v is None for v in st.values()):
-            raise NotReady("ethdev stats not there yet")
-        return {"sink": sum(st[p]["opackets"] for p in self.sinks),
-                "gen": sum(st[p]["ipackets"] for p in self.gens),
-                "sink_drop": sum(st[p].get("oerrors", 0) for p in self.sinks)}
+        # gen, sink, gen again: the generator count is the mean of the two reads, so the
+        # time between telemetry calls does not show up as a gen/sink difference
+        def q(ports):
+            st = {p: self._q("/ethdev/stats,%d" % p)["/ethdev/stats"] for p in ports}
+            if any(v is None for v in st.values()):
+                raise NotReady("ethdev stats not there yet")
+            return st
+        g0, s, g1 = q(self.gens), q(self.sinks), q(self.gens)
+        return {"sink": sum(s[p]["opackets"] for p in self.sinks),
+                "gen": sum(g0[p]["ipackets"] + g1[p]["ipackets"] for p in self.gens) // 2,
+                "sink_drop": sum(s[p].get("oerrors", 0) for p in self.sinks)}
 
     def clear(self):
         pass
