@@ -99,12 +99,17 @@ class Sluice:
     def __init__(self, a):
         self.C = [a.sluicectl, "--ctl", a.ctl, "--timeout", "10"]
         self.gen = a.gen_cmd.split()
+        self.up = True
 
-    def pause(self):
-        run(self.C + ["port", "del", "gen"])
+    def pause(self):       # idempotent, as OVS's admin state is
+        if self.up:
+            run(self.C + ["port", "del", "gen"])
+            self.up = False
 
     def resume(self):
-        run(self.C + self.gen)
+        if not self.up:
+            run(self.C + self.gen)
+            self.up = True
 
     def flush(self):
         run(self.C + ["ct", "flush"])
