@@ -214,7 +214,7 @@ HP_KB=$(awk '/Hugepagesize/{print $2}' /proc/meminfo)
 # (measured: 890 MB with 1.2 GB of hugepages free, 1,266 MB with 1.6 GB free)
 OVS_HP_MB=$(( OVS_SOCKET_MEM > 832 ? OVS_SOCKET_MEM + 448 : 1280 ))
 HP_NEED_MB=900   # the ct-setup floor: testpmd -m 844 (udp_200k, 280,000 mbufs)
-[ $SKIP_OVS = 1 ] || HP_NEED_MB=$OVS_HP_MB
+[ $SKIP_OVS = 1 ] || HP_NEED_MB=$(( OVS_HP_MB + 300 ))   # + the vhloop generator (testpmd -m 256)
 # l2-1m: the testpmd feeder holds the 1M-packet pcap in 256 B mbufs (~700 MB) beside the switch
 FEED_MB=720
 if [ -z "$ONLY" ] || echo "l2-1m/x" | grep -Eq -- "${ONLY%/*}"; then
