@@ -5,7 +5,7 @@ per measurement window) into a Markdown report and a JSON file.
 usage: report.py --raw RAW.jsonl --meta META.json --md OUT.md --json OUT.json
                  [--masks MASKS.jsonl] [--png-dir DIR]
 The Markdown is also printed on stdout.  With --png-dir, two plots are written there
-(python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and l2-mpps-by-scenario.png.
+(python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and mpps-by-scenario.png.
 """
 import argparse
 import json
