@@ -217,8 +217,9 @@ def plots(summ, meta, d):
     colors = {"floor": "#888888", "sluice": "#1f77b4", "ovs": "#d62728"}
     f1, f2 = "l2-mpps-vs-flows.png", "mpps-by-scenario.png"
     cap1 = ("l2 Mpps per core (on-CPU normalised, median and min–max) against flow count; "
-            "machine: %s; %s. 1M flows: fed over vhost-user by a testpmd feeder (a different "
-            "input path, see the table)." % (mach, when))
+            "machine: %s; %s. 1M flows (diamonds, not joined to the lines): fed over vhost-user "
+            "by a testpmd feeder, a different input path; a hollow diamond is the PMD's "
+            "capacity where the feeder was the limit." % (mach, when))
     cap2 = ("Mpps per core by scenario (median, min–max; ct-setup in Mconn/s); scenarios "
             "without a bar were not measured (reasons in the table); machine: %s; %s."
             % (mach, when))
@@ -232,7 +233,21 @@ def plots(summ, meta, d):
         fig, ax = plt.subplots(figsize=(8, 5))
         for sy in ("floor", "sluice", "ovs"):
             pts = [(FLOWS[sc], summ[(sc, sy)]["mpps_core"]) for sc in FLOWS
-                   if summ[(sc, sy)]["mpps_core"]]
+                   if summ[(sc, sy)]["mpps_core"] and sc != "l2-1m"]
+            vh = summ[("l2-1m", sy)]
+            if vh["mpps_core"]:
+                # another input path (vhost-user feeder): a separate marker, not on the line;
+                # where the feeder was the limit, the PMD's capacity as a hollow marker
+                ax.plot([1e6], [vh["mpps_core"]["median"]], marker="D", linestyle="none",
+                        color=colors[sy])
+                ax.annotate("%.1f" % vh["mpps_core"]["median"], (1e6, vh["mpps_core"]["median"]),
+                            textcoords="offset points", xytext=(4, -10), fontsize=8)
+                if vh["busy_share"] and vh["busy_share"]["median"] < 0.98 and vh["capacity_mpps"]:
+                    c = vh["capacity_mpps"]["median"]
+                    ax.plot([1e6], [c], marker="D", linestyle="none", markerfacecolor="none",
+                            color=colors[sy])
+                    ax.annotate("cap. %.1f" % c, (1e6, c), textcoords="offset points",
+                                xytext=(4, 4), fontsize=8)
             if not pts:
                 continue
             xs = [x for x, _ in pts]
@@ -243,7 +258,7 @@ def plots(summ, meta, d):
                 ax.annotate("%.1f" % y, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks([1, 1000, 10000, 100000, 1000000])
-        ax.set_xticklabels(["1", "1k", "10k", "100k", "1M\n(vhost-user feeder)"])
+        ax.set_xticklabels(["1", "1k", "10k", "100k", "1M ◆\n(vhost-user feeder)"])
         ax.set_xlabel("distinct UDP flows (64-byte frames)")
         ax.set_ylabel("Mpps per forwarding core (on-CPU)")
         ax.set_ylim(bottom=0)
