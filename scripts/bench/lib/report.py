@@ -397,8 +397,13 @@ def main():
                 bad.append("%s: %s" % (w, r["check"]))
             if r.get("thread_allowed_cpus") != [1]:
                 bad.append("%s: thread allowed on CPUs %s" % (w, r.get("thread_allowed_cpus")))
-            if r["scenario"] not in ("vxlan-decap",) and r.get("unit") is None and \
-                    abs(r["gen_pkts"] - r["sink_pkts"]) > max(4096, 0.001 * r["sink_pkts"]):
+            # loose on purpose: the counters of the two ports are read one after the other,
+            # through a control thread that shares a busy core (a few ms at 30 Mpps); in the
+            # vhost loop packets circulate, rx and tx of the same ports differ by what is in
+            # flight; ct-setup counts connections
+            kind = next((k for n, _, _, k in SCENARIOS if n == r["scenario"]), "")
+            if kind not in ("vhloop", "ctnew") and \
+                    abs(r["gen_pkts"] - r["sink_pkts"]) > max(4096, 0.005 * r["sink_pkts"]):
                 bad.append("%s: generator rx %d vs sink tx %d" % (w, r["gen_pkts"], r["sink_pkts"]))
             drops = sum((r.get("pmd") or {}).get("drops_in_window", {}).values())
             if drops:
