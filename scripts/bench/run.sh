@@ -15,6 +15,9 @@
 #   l2-10k-512 l2-10k-1518   frame sizes 512 / 1518 (pcap frames 508 / 1514)
 #   vhloop                testpmd io, 2 virtio_user ports, start tx_first, through the switch
 #                         and back (Mpps of both directions summed)
+#   vhost-rx              testpmd txonly -> virtio_user -> switch vhost-user port -> net_null:
+#                         the switch's vhost rx capacity (cycles per packet; the generator
+#                         saturates first)
 #   ct-tcp-10k ct-udp-10k ct-udprr-10k   conntrack established/unidirectional/request-response
 #   ct-setup              connection setup rate (udp_200k, every packet a new committed conn)
 #   vxlan-encap vxlan-decap   10k flows, VNI 100
@@ -308,7 +311,7 @@ SCENARIOS=(
 	l2-1m:l2vh:udp_1m
 	l2-20masks:masks:udp_10k l2-20masks-shuf:masks:udp_10k_shuf
 	l2-10k-512:l2:udp_10k_512 l2-10k-1518:l2:udp_10k_1518
-	vhloop:vhloop:-
+	vhloop:vhloop:- vhost-rx:l2vh:-
 	ct-tcp-10k:ct:tcp_10k ct-udp-10k:ct:udp_10k ct-udprr-10k:ct:udp_rr_10k
 	ct-setup:ctnew:udp_200k
 	vxlan-encap:encap:udp_10k vxlan-decap:decap:vxlan_10k
@@ -369,10 +372,21 @@ wait_for() { # $1 tries (0.2 s each), then a shell test; 0 when it became true
 # switch's PMD has core 1): '-l 0-1 --main-lcore 1'.  256 B mbufs need --max-pkt-len=96, or
 # virtio rx queue setup fails (peer pitfall 18); --single-file-segments, or vhost-user runs
 # out of memory regions (peer pitfall 13).  $1 prefix $2 log $3 virtio devargs tail
+# $4 input: udp_1m, or - for vhost-rx: testpmd txonly (one 60 B UDP flow, as the peer's
+# "vhost" scenario), which measures the switch's vhost rx processing, not a flow count
+feed_mb() { [ "$1" = - ] && echo 300 || echo "$FEED_MB"; }   # the generator's hugepages
 start_feeder() {
 	local pfx=$1 lg=$2 vdev=$3 n mb mem
-	n=${NPK[udp_1m]}; mb=$(( n + n / 10 + 32768 )); mem=$(( mb * 450 / 1048576 + 200 ))
 	PREFIXES+=("$pfx")
+	if [ "${4:-udp_1m}" = - ]; then
+		dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m 256 --single-file-segments \
+			--vdev "net_virtio_user0,$vdev" \
+			-- --forward-mode=txonly --txpkts=60 --nb-cores=1 --txd=4096 --rxd=1024 \
+			--total-num-mbufs=16384 --stats-period 3600 < /dev/null > "$lg" 2>&1 &
+		FEED_PID=$!; started "$FEED_PID"
+		return
+	fi
+	n=${NPK[udp_1m]}; mb=$(( n + n / 10 + 32768 )); mem=$(( mb * 450 / 1048576 + 200 ))
 	dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m $mem --single-file-segments \
 		--vdev "net_pcap0,rx_pcap=$PC/udp_1m.pcap,infinite_rx=1" --vdev "net_virtio_user0,$vdev" \
 		-- --forward-mode=io --nb-cores=1 --txd=4096 --rxd=1024 --mbuf-size=256 --max-pkt-len=96 \
@@ -418,7 +432,7 @@ run_floor() { # scenario kind input round
 	case $kind in
 	l2vh)
 		# the same feeder as the switches get, into testpmd's net_vhost -> io -> net_null
-		why=$(hp_check $((fmem + 44 + FEED_MB))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
+		why=$(hp_check $((fmem + 44 + $(feed_mb "$pc")))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
 		N=$((N+1)); pfx=${TAG}_fl$N
 		vdevs=(--vdev "net_vhost0,iface=$W/$pfx.gen.sock,queues=1" --vdev "net_null0,no-rx=1") ;;
 	vhloop)
@@ -447,7 +461,7 @@ run_floor() { # scenario kind input round
 	l2vh)
 		gpfx=${pfx}g
 		wait_for 100 test -S "$W/$pfx.gen.sock"
-		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096"
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
 		gpid=$FEED_PID
 		gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" floor "$r" missing "$GEN_WHY"; stop_gen "$gpid" "$gpfx"; stop_pid "$pid"; clean_prefix "$pfx"; return; } ;;
 	vhloop)
@@ -511,7 +525,7 @@ run_sluice() { # scenario kind input round sink_mtu
 	[ -n "$SLUICE_MISSING" ] && { json_missing "$sc" sluice "$r" missing "${SLUICE_MISSING#missing: }"; return; }
 	# shared pool (--mbufs 32768) + the generator's pool (npk + 4096), ~2.3 KB each, on demand
 	need=$(( 256 + npk * 23 / 10000 ))
-	case $kind in l2vh) need=$(( 256 + FEED_MB )) ;; vhloop) need=$(( 256 + 300 )) ;; esac
+	case $kind in l2vh) need=$(( 256 + $(feed_mb "$pc") )) ;; vhloop) need=$(( 256 + 300 )) ;; esac
 	why=$(hp_check $need); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
 	N=$((N+1)); pfx=${TAG}_sl$N; lg=$W/log/$pfx; ctl=$W/$pfx.ctl; PREFIXES+=("$pfx")
 	"$SLUICED" -l 0-1 --no-pci --file-prefix "$pfx" -- --ctl "$ctl" --log-file "$lg.log" \
@@ -546,7 +560,7 @@ run_sluice() { # scenario kind input round sink_mtu
 		case $kind in
 		l2vh)
 			gpfx=${pfx}g
-			start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096"
+			start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
 			gpid=$FEED_PID
 			gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" sluice "$r" missing "$GEN_WHY"; ok=0; } ;;
 		vhloop)
@@ -601,7 +615,7 @@ run_ovs() { # scenario kind input round sink_mtu
 	local gpfx="" gpid="" sinks=sink gens=gen tun=0
 	case $kind in encap|decap|ctvx) tun=1 ;; esac
 	[ -n "$OVS_MISSING" ] && { json_missing "$sc" ovs "$r" missing "${OVS_MISSING#missing: }"; return; }
-	[ $kind = l2vh ] && need=$(( need + FEED_MB ))
+	[ $kind = l2vh ] && need=$(( need + $(feed_mb "$pc") ))
 	[ $kind = vhloop ] && need=$(( need + 300 ))
 	why=$(hp_check "$need"); [ -n "$why" ] && { json_missing "$sc" ovs "$r" missing "${why#missing: }"; return; }
 	for i in ovs-netdev $OVS_BR $OVS_PHY; do
@@ -675,7 +689,7 @@ run_ovs() { # scenario kind input round sink_mtu
 		# the feeder serves the socket (server=1) and blocks in its probe until OVS connects
 		# (peer pitfall 19): add the port as soon as the socket exists
 		gpfx=${pfx}g; gens=vhu0
-		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=4096"
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=4096" "$pc"
 		gpid=$FEED_PID
 		wait_for 100 test -S "$d/vhu0.sock"
 		if gen_dead "$gpid" "$W/log/$gpfx.log"; then echo "$GEN_WHY" >> "$d/setup.log"; ok=0; fi
