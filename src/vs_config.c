@@ -171,6 +171,24 @@ model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, str
 
 static void at_line(struct vs_reply *r, const char *path, unsigned int line);
 
+/* True when an underlay line names port 'name' ("dev NAME"). */
+static bool
+model_ul_needs(const struct cfg_model *m, const char *name)
+{
+	char pat[VS_NAME_MAX + 8];
+	unsigned int i;
+	size_t len;
+
+	len = (size_t)snprintf(pat, sizeof(pat), " dev %s", name);
+	for (i = 0; i < m->n_ul; i++) {
+		const char *p = strstr(m->ul[i].text, pat);
+
+		if (p != NULL && (p[len] == '\0' || p[len] == ' '))
+			return true;
+	}
+	return false;
+}
+
 /* Applies the model's underlay lines in one step. */
 static int
 apply_ul(const struct cfg_model *m, const char *path, struct vs_reply *r)
@@ -390,21 +408,27 @@ int
 vs_config_load(const char *path, struct vs_reply *r)
 {
 	struct cfg_model *m = model_load(path, r);
-	unsigned int i;
+	unsigned int i, ul_after = 0;
 	int ret = 0;
 
 	if (m == NULL)
 		return r->status;
+	/* The underlay goes in as soon as the ports it names exist, so that the
+	 * ports after them meet their addresses from their first packet. */
+	for (i = 0; i < m->n_ports; i++)
+		if (model_ul_needs(m, m->ports[i].args.name))
+			ul_after = i + 1;
 	/* Flows first: a port's first packets must meet the configured rules. */
 	ret = apply_flows(m, r);
+	if (ret == 0 && ul_after == 0)
+		ret = apply_ul(m, path, r);
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
 		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
-		if (ret != 0) {
+		if (ret != 0)
 			at_line(r, path, m->ports[i].line);
-		}
+		else if (i + 1 == ul_after)
+			ret = apply_ul(m, path, r);
 	}
-	if (ret == 0)
-		ret = apply_ul(m, path, r);
 	if (ret == 0 && m->has_sleep)
 		vs_d.sw.pmd_sleep_max_us = m->sleep_us;
 	model_free(m);

@@ -849,7 +849,7 @@ test_vxlan_port_ct_then_encap(void **state)
 		                .sport_max = 65535,
 		                .dst_mac = remote_mac };
 	uint8_t src_mac[6] = { 0 };
-	char dir[256], path[400];
+	char dir[256], path[400], conf[2048];
 	struct th_daemon d;
 	struct pb_flow f;
 	int i, n;
@@ -859,20 +859,26 @@ test_vxlan_port_ct_then_encap(void **state)
 		inner_flow(&f, i % 8, 5000);
 		frames_add(&in, &f, 100, 0);
 	}
-	start(&d, "vxct", dir, sizeof(dir),
-	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
-	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
-	      "ip addr add 192.168.1.1/24 dev ul\n"
-	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
-	      "flow del\n"
-	      "flow add table=0,in_port=3,ip actions=ct(commit,table=1)\n"
-	      "flow add table=1,in_port=3,ct_state=+trk+new actions=output:vx\n"
-	      "flow add table=1,in_port=3,ct_state=+trk+est actions=output:vx\n");
+	/* All in the config, the generator last: the underlay lines are applied
+	 * before it starts, so no frame finds the tunnel down. */
+	th_scratch("vxct", dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
 	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
-	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
+	snprintf(conf, sizeof(conf),
+	         "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	         "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=100\n"
+	         "ip addr add 192.168.1.1/24 dev ul\n"
+	         "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	         "port add vm dpdk net_pcap0,rx_pcap=%1$s/vm_in.pcap\n"
+	         "flow del\n"
+	         "flow add table=0,in_port=3,ip actions=ct(commit,table=1)\n"
+	         "flow add table=1,in_port=3,ct_state=+trk+new actions=output:vx\n"
+	         "flow add table=1,in_port=3,ct_state=+trk+est actions=output:vx\n",
+	         dir);
+	assert_int_equal(th_start(&d, "vxct", conf, NULL, NULL), 0);
 	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
 	assert_true(wait_stat(&d, "vx", "encap_packets", in.n));
+	assert_int_equal(th_port_stat(&d, "vx", "tunnel_down"), 0);
 	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
 	assert_non_null(strstr(o.buf, "10.0.0.1"));
 	assert_int_equal(th_stop(&d), 0);
