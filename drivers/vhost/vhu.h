@@ -65,6 +65,13 @@ typedef struct rte_mempool *vhu_mempool_fn(void *arg, int socket_id);
 /** Waits until every reader that may have seen the old vid has passed a quiescent state. */
 typedef void vhu_synchronize_fn(void *arg);
 
+/**
+ * Asks the PMDs to re-read the port (vhu_port_get_info()) at their next iteration.  Called on
+ * the vhost-events thread, from vring_state_changed with the device's virtqueue locks held:
+ * it must return at once and never wait for a PMD.
+ */
+typedef void vhu_reload_fn(void *arg);
+
 /** Socket role. */
 enum vhu_mode {
 	VHU_MODE_CLIENT, /**< sluice connects, QEMU serves; librte_vhost reconnects. */
@@ -86,6 +93,10 @@ struct vhu_port_opts {
 	struct rte_rcu_qsbr *qsbr;
 	vhu_synchronize_fn *synchronize; /**< ... a callback, used when 'qsbr' is NULL. */
 	void *synchronize_arg;           /**< Argument of 'synchronize'. */
+	/** Called after every change of what the PMDs should poll (device up or down, a ring
+	 * enabled or disabled), after vhu_port_reload_seq() moved; NULL = none. */
+	vhu_reload_fn *request_reload;
+	void *request_reload_arg; /**< Argument of 'request_reload'. */
 	/** Extra enqueue attempts per burst while the ring is full (each may notify the guest);
 	 * negative selects VHU_TX_RETRIES_DEFAULT, 0 gives at most one notification per burst. */
 	int tx_retries;
@@ -104,6 +115,10 @@ struct vhu_port_info {
 	uint32_t txq_enabled;   /**< Bit q: the guest's rx ring of pair q (our tx) is enabled. */
 	uint64_t n_connects;    /**< new_device calls so far. */
 	uint64_t n_disconnects; /**< destroy_device calls so far. */
+	/** Interrupts injected into the guest (eventfd kicks by librte_vhost) so far. */
+	uint64_t n_guest_notifications;
+	/** Mempool of the mbufs received from the guest (chosen at new_device), or NULL. */
+	const struct rte_mempool *mp;
 };
 
 /** Per-queue-pair counters; each is written by one thread, read with relaxed loads. */
@@ -113,6 +128,7 @@ struct vhu_queue_stats {
 	uint64_t tx_packets; /**< Enqueued to the guest. */
 	uint64_t tx_bytes;   /**< Their pkt_len sum. */
 	uint64_t tx_drops;   /**< Not enqueued: ring full after retries, queue or link down. */
+	uint64_t tx_retries; /**< Extra enqueue calls made because the ring was full. */
 };
 
 /**
@@ -144,9 +160,10 @@ uint16_t vhu_rx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkt
 /**
  * Copies up to 'n' (≤ VHU_BURST_MAX) packets into the guest's rx ring of queue pair 'qid'.
  * The caller frees every packet (librte_vhost copies).  The guest is notified at most once per
- * enqueue call, and not at all when it suppresses notifications; a full ring is retried at
- * most tx_retries times, and what is left is counted in tx_drops, as is everything when the
- * link or the queue is down.
+ * enqueue call, and not at all when it suppresses notifications.  A ring that filled up after
+ * taking part of the burst is retried at most tx_retries times (counted in tx_retries); a call
+ * that takes nothing ends the burst.  What is left is counted in tx_drops, as is everything
+ * when the link or the queue is down.
  *
  * @return Packets copied, from pkts[0].
  */

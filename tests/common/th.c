@@ -91,6 +91,8 @@ track(pid_t pid)
 		}
 }
 
+const char *th_lcores;
+
 int
 th_start(struct th_daemon *d, const char *name, const char *config, const char *const *eal_extra,
          const char *const *app_extra)
@@ -114,8 +116,8 @@ th_start(struct th_daemon *d, const char *name, const char *config, const char *
 		return -1;
 
 	argv[argc++] = env_or("SLUICED", "build/src/sluiced");
-	argv[argc++] = "-l";
-	argv[argc++] = "0-1";
+	argv[argc++] = th_lcores != NULL ? "--lcores" : "-l";
+	argv[argc++] = th_lcores != NULL ? th_lcores : "0-1";
 	argv[argc++] = "--no-huge";
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "-m";

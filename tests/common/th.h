@@ -46,6 +46,12 @@ void th_scratch(const char *name, char *dir, size_t size);
 int th_start(struct th_daemon *d, const char *name, const char *config,
              const char *const *eal_extra, const char *const *app_extra);
 
+/**
+ * When set, th_start() gives EAL "--lcores th_lcores" instead of "-l 0-1", e.g.
+ * "0@0,1@1,2@0" for two PMD threads on a 2-core machine.  NULL (default) = "-l 0-1".
+ */
+extern const char *th_lcores;
+
 /** Runs sluicectl with the words of 'fmt' (split on spaces) against 'd'. */
 int th_ctl(struct th_daemon *d, struct th_out *out, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));

@@ -231,7 +231,8 @@ tp_start(struct tp *tp, bool server)
 		execlp("stdbuf", "stdbuf", "-oL", TESTPMD, "-l", "0-1", "--no-pci", "--no-huge",
 		       "-m", "256", "--single-file-segments", "--no-telemetry", prefix, "--vdev",
 		       vdev, "--", "-i", "--nb-cores=1", "--rxq=2", "--txq=2",
-		       "--total-num-mbufs=4096", "--forward-mode=txonly", (char *)NULL);
+		       "--total-num-mbufs=4096", "--forward-mode=txonly", "--no-flush-rx",
+		       (char *)NULL);
 		_exit(127);
 	}
 	close(pipefd[0]);
@@ -457,6 +458,49 @@ check_vhost_to_guest(struct tp *tp, struct poller *p, struct vhu_port *port)
 	assert_int_equal(tp_rx, s1.tx_packets - s0.tx_packets);
 }
 
+/*
+ * A guest that stopped taking packets (testpmd not forwarding, its rx ring full): every
+ * vhu_tx_burst() returns instead of spinning, each burst costs at most one extra enqueue call
+ * (a call that takes nothing ends the retries), and every packet is either in the ring or
+ * counted as a drop.  The guest then reads exactly what was enqueued.  A polling guest
+ * suppresses interrupts, so none is injected.
+ */
+static void
+check_stalled_guest(struct tp *tp, struct poller *p, struct vhu_port *port)
+{
+	struct vhu_queue_stats s0, s1, q;
+	uint64_t tp_rx, tp_tx, retries0 = 0, retries1 = 0;
+	struct vhu_port_info info;
+	uint16_t i;
+
+	port_totals(port, &s0);
+	for (i = 0; i < N_QP; i++) {
+		assert_int_equal(vhu_port_stats_get(port, i, &q), 0);
+		retries0 += q.tx_retries;
+	}
+	poller_send(p, TX_BURSTS); /* returns only if no burst got stuck */
+	port_totals(port, &s1);
+	for (i = 0; i < N_QP; i++) {
+		assert_int_equal(vhu_port_stats_get(port, i, &q), 0);
+		retries1 += q.tx_retries;
+	}
+	print_message("  stalled guest: offered %d, tx %" PRIu64 " drops %" PRIu64
+	              " retries %" PRIu64 "\n",
+	              TX_BURSTS * BURST, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
+	              retries1 - retries0);
+	assert_int_equal(s1.tx_packets - s0.tx_packets + s1.tx_drops - s0.tx_drops,
+	                 TX_BURSTS * BURST);
+	assert_true(s1.tx_drops - s0.tx_drops > 0);
+	assert_true(retries1 - retries0 <= TX_BURSTS);
+	tp_cmd(tp, "set fwd rxonly");
+	tp_cmd(tp, "start");
+	sleep_ms(500);
+	tp_stop(tp, &tp_rx, &tp_tx);
+	assert_int_equal(tp_rx, s1.tx_packets - s0.tx_packets);
+	assert_int_equal(vhu_port_get_info(port, &info), 0);
+	assert_int_equal(info.n_guest_notifications, 0);
+}
+
 /* Kills the guest in the middle of its traffic, restarts it, and checks both directions. */
 static void
 check_reconnect(struct tp *tp, struct poller *p, struct vhu_port *port, bool tp_server)
@@ -533,6 +577,7 @@ test_vhost_server_mode(void **state)
 	poller_start(p, port);
 	check_guest_to_vhost(tp, p, port, 500);
 	check_vhost_to_guest(tp, p, port);
+	check_stalled_guest(tp, p, port);
 	check_reconnect(tp, p, port, false);
 	/* Port removal with the guest connected and sending: stop polling, then destroy. */
 	tp_cmd(tp, "set fwd txonly");
