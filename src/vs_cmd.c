@@ -378,12 +378,13 @@ print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
 			                "%s{\"queue\": %u, \"rx_enabled\": %s, \"tx_enabled\": %s"
 			                ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
 			                ", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
-			                ", \"tx_drops\": %" PRIu64 ", \"tx_retries\": %" PRIu64 "}",
+			                ", \"tx_drops\": %" PRIu64 ", \"tx_retries\": %" PRIu64
+			                ", \"rx_bursts\": %" PRIu64 ", \"tx_bursts\": %" PRIu64 "}",
 			                q ? ", " : "", q,
 			                info.rxq_enabled >> q & 1 ? "true" : "false",
 			                info.txq_enabled >> q & 1 ? "true" : "false", qs.rx_packets,
 			                qs.rx_bytes, qs.tx_packets, qs.tx_bytes, qs.tx_drops,
-			                qs.tx_retries);
+			                qs.tx_retries, qs.rx_bursts, qs.tx_bursts);
 		vs_reply_printf(r, "]}");
 		return;
 	}
@@ -397,10 +398,12 @@ print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
 		vs_reply_printf(r,
 		                "    queue %u: rx %s %" PRIu64 " packets %" PRIu64
 		                " bytes, tx %s %" PRIu64 " packets %" PRIu64
-		                " bytes, tx_drops=%" PRIu64 " tx_retries=%" PRIu64 "\n",
+		                " bytes, tx_drops=%" PRIu64 " tx_retries=%" PRIu64
+		                " bursts rx=%" PRIu64 " tx=%" PRIu64 "\n",
 		                q, info.rxq_enabled >> q & 1 ? "(on)" : "(off)", qs.rx_packets,
 		                qs.rx_bytes, info.txq_enabled >> q & 1 ? "(on)" : "(off)",
-		                qs.tx_packets, qs.tx_bytes, qs.tx_drops, qs.tx_retries);
+		                qs.tx_packets, qs.tx_bytes, qs.tx_drops, qs.tx_retries,
+		                qs.rx_bursts, qs.tx_bursts);
 }
 
 static void

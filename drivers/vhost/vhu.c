@@ -49,6 +49,7 @@ struct vhu_dir {
 	uint64_t bytes;   /* Same. */
 	uint64_t drops;   /* Same (tx only). */
 	uint64_t retries; /* Same (tx only). */
+	uint64_t bursts;  /* Same: calls that moved packets. */
 	/* Ring enabled: release store by vring_state_changed (vhost-events thread), acquire
 	 * load by the PMD and by vhu_port_get_info(). */
 	uint8_t enabled;
@@ -284,6 +285,7 @@ vhu_rx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16
 		return 0;
 	n_rx = rte_vhost_dequeue_burst(vid, VHU_RING_GUEST_TX(qid), port->mp, pkts, n);
 	if (n_rx != 0) {
+		__atomic_store_n(&dir->bursts, dir->bursts + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->packets, dir->packets + n_rx, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->bytes, dir->bytes + sum_bytes__(pkts, n_rx),
 		                 __ATOMIC_RELAXED);
@@ -321,6 +323,7 @@ vhu_tx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16
 			                 __ATOMIC_RELAXED);
 	}
 	if (n_tx != 0) {
+		__atomic_store_n(&dir->bursts, dir->bursts + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->packets, dir->packets + n_tx, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->bytes, dir->bytes + sum_bytes__(pkts, n_tx),
 		                 __ATOMIC_RELAXED);
@@ -381,6 +384,8 @@ vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_s
 	stats->tx_bytes = __atomic_load_n(&q->tx.bytes, __ATOMIC_RELAXED);
 	stats->tx_drops = __atomic_load_n(&q->tx.drops, __ATOMIC_RELAXED);
 	stats->tx_retries = __atomic_load_n(&q->tx.retries, __ATOMIC_RELAXED);
+	stats->rx_bursts = __atomic_load_n(&q->rx.bursts, __ATOMIC_RELAXED);
+	stats->tx_bursts = __atomic_load_n(&q->tx.bursts, __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -115,7 +115,9 @@ struct vhu_port_info {
 	uint32_t txq_enabled;   /**< Bit q: the guest's rx ring of pair q (our tx) is enabled. */
 	uint64_t n_connects;    /**< new_device calls so far. */
 	uint64_t n_disconnects; /**< destroy_device calls so far. */
-	/** Interrupts injected into the guest (eventfd kicks by librte_vhost) so far. */
+	/** Interrupts injected into the guest (eventfd kicks by librte_vhost) so far.  Only a
+	 * call that moved packets may kick, once: this stays at or below the sum of rx_bursts,
+	 * tx_bursts and tx_retries over the queues (0 for a guest that polls). */
 	uint64_t n_guest_notifications;
 	/** Mempool of the mbufs received from the guest (chosen at new_device), or NULL. */
 	const struct rte_mempool *mp;
@@ -129,6 +131,8 @@ struct vhu_queue_stats {
 	uint64_t tx_bytes;   /**< Their pkt_len sum. */
 	uint64_t tx_drops;   /**< Not enqueued: ring full after retries, queue or link down. */
 	uint64_t tx_retries; /**< Extra enqueue calls made because the ring was full. */
+	uint64_t rx_bursts;  /**< Dequeue calls that returned packets. */
+	uint64_t tx_bursts;  /**< vhu_tx_burst() calls that enqueued packets. */
 };
 
 /**
