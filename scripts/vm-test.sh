@@ -81,7 +81,7 @@ start_sluiced() {   # $1 = log suffix
     cat "$WORK/sluiced-$1.log"; say "sluiced did not start"; exit 1
 }
 port_stats() {
-    CTL port stats | grep -E '^port|rx:|tx:|drops:|vhost:|queue' | sed 's/^/    /'
+    CTL port stats | grep -E '^port|rx:|tx:|drops:|vhost:|features:|queue' | sed 's/^/    /'
 }
 
 # The guest is interrupted at most once per burst: per port, guest notifications stay at or
@@ -123,6 +123,8 @@ check "ping A->B through sluice" "grep -aq 'RIG-RESULT ping.* loss=0%' '$WORK/gu
 check "tcp A->B $MB MiB through sluice" \
     "grep -aq 'tcp-recv bytes=$((MB * 1048576))' '$WORK/guestB.log'"
 check "guest A exit 0" "[ $A -eq 0 ]"
+check "guest B (Linux virtio-net) negotiated mrg_rxbuf and event_idx" \
+    "CTL --json port stats vm2 | grep -q '\"features\": \"mrg_rxbuf[^\"]*event_idx'"
 check_notify
 say "sluice port counters:"; port_stats
 

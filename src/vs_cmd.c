@@ -360,6 +360,7 @@ print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
 {
 	struct vhu_port_info info;
 	struct vhu_queue_stats qs;
+	char feat[128];
 	uint16_t q;
 
 	if (vhu_port_get_info(p->vhu, &info) != 0)
@@ -367,11 +368,12 @@ print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
 	if (r->json) {
 		vs_reply_printf(r,
 		                ", \"vhost\": {\"link\": \"%s\", \"numa\": %d, \"mempool\": \"%s\""
-		                ", \"queue_pairs\": %u, \"connects\": %" PRIu64
-		                ", \"disconnects\": %" PRIu64 ", \"guest_notifications\": %" PRIu64
-		                ", \"queues\": [",
+		                ", \"queue_pairs\": %u, \"features\": \"%s\", \"connects\": "
+		                "%" PRIu64 ", \"disconnects\": %" PRIu64
+		                ", \"guest_notifications\": %" PRIu64 ", \"queues\": [",
 		                info.link_up ? "up" : "down", info.numa_node,
 		                info.mp != NULL ? info.mp->name : "", info.n_queue_pairs,
+		                vhu_features_str(info.features, feat, sizeof(feat)),
 		                info.n_connects, info.n_disconnects, info.n_guest_notifications);
 		for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
 			vs_reply_printf(r,
@@ -390,10 +392,12 @@ print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
 	}
 	vs_reply_printf(r,
 	                "  vhost: link %s, numa %d, mempool %s, %u queue pair(s), connects %" PRIu64
-	                ", disconnects %" PRIu64 ", guest notifications %" PRIu64 "\n",
+	                ", disconnects %" PRIu64 ", guest notifications %" PRIu64 "\n"
+	                "    features: %s\n",
 	                info.link_up ? "up" : "down", info.numa_node,
 	                info.mp != NULL ? info.mp->name : "-", info.n_queue_pairs, info.n_connects,
-	                info.n_disconnects, info.n_guest_notifications);
+	                info.n_disconnects, info.n_guest_notifications,
+	                info.link_up ? vhu_features_str(info.features, feat, sizeof(feat)) : "-");
 	for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
 		vs_reply_printf(r,
 		                "    queue %u: rx %s %" PRIu64 " packets %" PRIu64

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -67,6 +68,7 @@ struct vhu_port {
 	 * waits for a grace period before the vid may be freed by librte_vhost. */
 	int vid;
 	uint16_t n_qp;          /* Valid while 'vid' >= 0; written before its release. */
+	uint64_t features;      /* Same: negotiated virtio features. */
 	int tx_retries;         /* Immutable. */
 	struct rte_mempool *mp; /* Valid while 'vid' >= 0; written before its release. */
 	/* Bumped (release) by every callback that changes what the PMDs poll. */
@@ -168,6 +170,8 @@ vhu_new_device(int vid)
 		        numa);
 		return -1;
 	}
+	if (rte_vhost_get_negotiated_features(vid, &port->features) != 0)
+		port->features = 0;
 	n_rings = rte_vhost_get_vring_num(vid);
 	/* The PMDs poll: the guest need not kick us on its tx rings. */
 	for (i = 0; i < n_rings; i++)
@@ -367,6 +371,7 @@ vhu_port_get_info(const struct vhu_port *port, struct vhu_port_info *info)
 	info->n_guest_notifications =
 			__atomic_load_n(&port->n_guest_notifications, __ATOMIC_RELAXED);
 	info->mp = vid >= 0 ? port->mp : NULL;
+	info->features = vid >= 0 ? port->features : 0;
 	return 0;
 }
 
@@ -387,6 +392,34 @@ vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_s
 	stats->rx_bursts = __atomic_load_n(&q->rx.bursts, __ATOMIC_RELAXED);
 	stats->tx_bursts = __atomic_load_n(&q->tx.bursts, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* virtio features worth showing for a vhost-user guest: (bit, name). */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} vhu_feature_names[] = {
+	{ VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf" },
+	{ VIRTIO_RING_F_INDIRECT_DESC, "indirect_desc" },
+	{ VIRTIO_RING_F_EVENT_IDX, "event_idx" },
+	{ VIRTIO_NET_F_MQ, "mq" },
+	{ VIRTIO_F_VERSION_1, "version_1" },
+	{ VIRTIO_F_RING_PACKED, "packed" },
+	{ VIRTIO_NET_F_CSUM, "csum" },
+	{ VIRTIO_NET_F_HOST_TSO4, "host_tso4" },
+};
+
+const char *
+vhu_features_str(uint64_t features, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(vhu_feature_names) && off < size; i++)
+		if (features >> vhu_feature_names[i].bit & 1)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "",
+			                        vhu_feature_names[i].name);
+	return buf;
 }
 
 const char *

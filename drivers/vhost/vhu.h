@@ -40,6 +40,7 @@
 #define VHU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -119,6 +120,8 @@ struct vhu_port_info {
 	 * call that moved packets may kick, once: this stays at or below the sum of rx_bursts,
 	 * tx_bursts and tx_retries over the queues (0 for a guest that polls). */
 	uint64_t n_guest_notifications;
+	/** virtio features the guest negotiated (1 << VIRTIO_NET_F_MRG_RXBUF, ...), 0 when down. */
+	uint64_t features;
 	/** Mempool of the mbufs received from the guest (chosen at new_device), or NULL. */
 	const struct rte_mempool *mp;
 };
@@ -184,6 +187,13 @@ int vhu_port_get_info(const struct vhu_port *port, struct vhu_port_info *info);
 
 /** Reads the counters of queue pair 'qid'.  @return 0, or -EINVAL. */
 int vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_stats *stats);
+
+/**
+ * Names the virtio features in 'features' that matter for a switch port (mrg_rxbuf,
+ * indirect_desc, event_idx, mq, version_1, packed, csum, host_tso4), space-separated.
+ * @return 'buf' (empty string when none).
+ */
+const char *vhu_features_str(uint64_t features, char *buf, size_t size);
 
 /** The socket path given at creation. */
 const char *vhu_port_path(const struct vhu_port *port);

@@ -28,31 +28,13 @@
 
 #include <cmocka.h>
 
+#include "test_vhost_tp.h"
 #include "th.h"
 
-#define WAIT_MS  20000
+#define WAIT_MS  VTP_WAIT_MS
 #define N_FRAMES 100
 
 static struct th_out o;
-
-/* ---------------------------------------------------------------- time */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 static void
 copy_str(char *dst, size_t size, const char *src)
@@ -65,121 +47,19 @@ copy_str(char *dst, size_t size, const char *src)
 
 /* ---------------------------------------------------------------- testpmd, the guest */
 
-struct tp {
-	pid_t pid;
-	FILE *in;      /* Its stdin. */
-	char log[320]; /* Its stdout and stderr. */
-	unsigned int n_stop;
-};
-
-static struct tp g_tp; /* Killed by teardown when a test fails. */
+static struct vtp g_tp; /* Killed by teardown when a test fails. */
 static struct th_daemon g_d;
 static int tp_seq;
 
+/* The guest, io forwarding until told otherwise; its log in 'dir'. */
 static void
-tp_start(struct tp *tp, const char *dir, const char *sock, bool server)
+tp_start(struct vtp *tp, const char *dir, const char *sock, bool server)
 {
-	char prefix[64], vdev[400];
-	int pipefd[2], fd;
+	char prefix[64], log[320];
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vhd_tp_%d_%d", getpid(), tp_seq);
-	snprintf(tp->log, sizeof(tp->log), "%s/testpmd%d.log", dir, tp_seq++);
-	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=2%s", sock,
-	         server ? ",server=1" : "");
-	tp->n_stop = 0;
-	assert_int_equal(pipe(pipefd), 0);
-	tp->pid = fork();
-	assert_true(tp->pid >= 0);
-	if (tp->pid == 0) {
-		fd = open(tp->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(pipefd[0], 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(pipefd[1]);
-		execlp("stdbuf", "stdbuf", "-oL", "dpdk-testpmd", "-l", "0-1", "--no-pci",
-		       "--no-huge", "-m", "256", "--single-file-segments", "--no-telemetry", prefix,
-		       "--vdev", vdev, "--", "-i", "--nb-cores=1", "--rxq=2", "--txq=2",
-		       "--total-num-mbufs=4096", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[0]);
-	tp->in = fdopen(pipefd[1], "w");
-	assert_non_null(tp->in);
-}
-
-static void
-tp_cmd(struct tp *tp, const char *cmd)
-{
-	fprintf(tp->in, "%s\n", cmd);
-	fflush(tp->in);
-}
-
-static const char *
-tp_log(const struct tp *tp)
-{
-	static char buf[1 << 20];
-	size_t n = 0;
-	FILE *f = fopen(tp->log, "r");
-
-	if (f != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static unsigned int
-count_str(const char *hay, const char *needle)
-{
-	unsigned int n = 0;
-
-	while ((hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-/* "stop", then the accumulated RX/TX-packets it prints. */
-static void
-tp_stop(struct tp *tp, uint64_t *rx, uint64_t *tx)
-{
-	static const char mark[] = "Accumulated forward statistics for all ports";
-	const char *log, *s;
-	uint64_t t0 = now_ms();
-	unsigned int i;
-
-	tp->n_stop++;
-	tp_cmd(tp, "stop");
-	do {
-		sleep_ms(50);
-		log = tp_log(tp);
-	} while (count_str(log, mark) < tp->n_stop && now_ms() - t0 < WAIT_MS);
-	s = strstr(log, mark);
-	for (i = 1; s != NULL && i < tp->n_stop; i++)
-		s = strstr(s + 1, mark);
-	if (s == NULL)
-		fail_msg("testpmd printed no stats; log:\n%s", log);
-	s = strstr(s, "RX-packets:");
-	assert_non_null(s);
-	*rx = strtoull(s + strlen("RX-packets:"), NULL, 10);
-	s = strstr(s, "TX-packets:");
-	assert_non_null(s);
-	*tx = strtoull(s + strlen("TX-packets:"), NULL, 10);
-}
-
-static void
-tp_kill(struct tp *tp)
-{
-	if (tp->pid <= 0)
-		return;
-	kill(tp->pid, SIGKILL);
-	waitpid(tp->pid, NULL, 0);
-	tp->pid = 0;
-	if (tp->in != NULL)
-		fclose(tp->in);
-	tp->in = NULL;
+	snprintf(prefix, sizeof(prefix), "vhd_tp_%d_%d", getpid(), tp_seq);
+	snprintf(log, sizeof(log), "%s/testpmd%d.log", dir, tp_seq++);
+	vtp_start(tp, sock, server, prefix, log, NULL);
 }
 
 /* ---------------------------------------------------------------- sluiced side */
@@ -225,7 +105,7 @@ vhost_stat(struct th_daemon *d, const char *port, const char *key)
 static void
 wait_queues(struct th_daemon *d, const char *port, bool want_qp1, int64_t min_connects)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = vtp_now_ms();
 
 	for (;;) {
 		bool q0 = vq_enabled(d, port, 0, "rx_enabled") &&
@@ -236,24 +116,24 @@ wait_queues(struct th_daemon *d, const char *port, bool want_qp1, int64_t min_co
 		if (q0 && q1_rx == want_qp1 && q1_tx == want_qp1 &&
 		    vhost_stat(d, port, "connects") >= min_connects)
 			return;
-		if (now_ms() - t0 > WAIT_MS) {
+		if (vtp_now_ms() - t0 > WAIT_MS) {
 			th_ctl(d, &o, "--json port stats %s", port);
 			fail_msg("queues of %s not as expected (pair 1 %s): %s", port,
 			         want_qp1 ? "on" : "off", o.buf);
 		}
-		sleep_ms(50);
+		vtp_sleep_ms(50);
 	}
 }
 
 static void
 wait_link_down(struct th_daemon *d, const char *port, int64_t disconnects)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = vtp_now_ms();
 
 	while (vhost_stat(d, port, "disconnects") < disconnects) {
-		if (now_ms() - t0 > WAIT_MS)
+		if (vtp_now_ms() - t0 > WAIT_MS)
 			fail_msg("%s: no disconnect seen", port);
-		sleep_ms(50);
+		vtp_sleep_ms(50);
 	}
 	assert_int_equal(th_ctl(d, &o, "--json port stats %s", port), 0);
 	assert_non_null(strstr(o.buf, "\"vhost\": {\"link\": \"down\""));
@@ -264,14 +144,14 @@ static int64_t
 settle(struct th_daemon *d, const char *port, const char *key)
 {
 	int64_t last = th_port_stat(d, port, key), cur;
-	uint64_t t = now_ms();
+	uint64_t t = vtp_now_ms();
 
-	while (now_ms() - t < 400) {
-		sleep_ms(50);
+	while (vtp_now_ms() - t < 400) {
+		vtp_sleep_ms(50);
 		cur = th_port_stat(d, port, key);
 		if (cur != last) {
 			last = cur;
-			t = now_ms();
+			t = vtp_now_ms();
 		}
 	}
 	return last;
@@ -303,7 +183,7 @@ write_frames(const char *path)
  * per-queue rx counters of "vm" grew by exactly that many, on the queues in 'mask' only.
  */
 static void
-check_guest_to_pcap(struct th_daemon *d, struct tp *tp, unsigned int ms, unsigned int mask)
+check_guest_to_pcap(struct th_daemon *d, struct vtp *tp, unsigned int ms, unsigned int mask)
 {
 	int64_t out0 = settle(d, "out", "tx_packets"), q0[2], q1[2];
 	uint64_t rx, tx;
@@ -311,10 +191,10 @@ check_guest_to_pcap(struct th_daemon *d, struct tp *tp, unsigned int ms, unsigne
 
 	for (q = 0; q < 2; q++)
 		q0[q] = vq_stat(d, "vm", q, "rx_packets");
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(ms);
-	tp_stop(tp, &rx, &tx);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(ms);
+	vtp_stop(tp, &rx, &tx);
 	print_message("  guest->pcap: testpmd TX-packets %" PRIu64 ", out tx %" PRId64 "\n", tx,
 	              settle(d, "out", "tx_packets") - out0);
 	assert_true(tx > 0);
@@ -334,7 +214,7 @@ check_guest_to_pcap(struct th_daemon *d, struct tp *tp, unsigned int ms, unsigne
  * all of them, sluice counts them on enabled queues, no drop.
  */
 static void
-check_pcap_to_guest(struct th_daemon *d, struct tp *tp, unsigned int mask)
+check_pcap_to_guest(struct th_daemon *d, struct vtp *tp, unsigned int mask)
 {
 	static int seq;
 	int64_t t0[2], t1[2], drops0 = 0, drops1 = 0;
@@ -345,14 +225,14 @@ check_pcap_to_guest(struct th_daemon *d, struct tp *tp, unsigned int mask)
 		t0[q] = vq_stat(d, "vm", q, "tx_packets");
 		drops0 += vq_stat(d, "vm", q, "tx_drops");
 	}
-	tp_cmd(tp, "set fwd rxonly");
-	tp_cmd(tp, "start");
-	sleep_ms(200);
+	vtp_cmd(tp, "set fwd rxonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(200);
 	assert_int_equal(th_ctl(d, &o, "port add in dpdk net_pcap%d,rx_pcap=%s/in.pcap ofport=9",
 	                        10 + seq++, d->dir),
 	                 0);
 	settle(d, "vm", "tx_packets");
-	tp_stop(tp, &rx, &tx);
+	vtp_stop(tp, &rx, &tx);
 	assert_int_equal(th_ctl(d, &o, "port del in"), 0);
 	for (q = 0; q < 2; q++) {
 		t1[q] = vq_stat(d, "vm", q, "tx_packets");
@@ -394,7 +274,7 @@ static void
 test_vhost_daemon_server(void **state)
 {
 	struct th_daemon *d = &g_d;
-	struct tp *tp = &g_tp;
+	struct vtp *tp = &g_tp;
 	char dir[256], sock[300], vm_line[512], path[320], baseline[8192];
 	struct group *grp = getgrgid(getegid());
 	struct stat st;
@@ -427,6 +307,10 @@ test_vhost_daemon_server(void **state)
 	assert_int_equal(th_ctl(d, &o, "--json port stats vm"), 0);
 	assert_non_null(strstr(o.buf, "\"numa\": 0, \"mempool\": \"vs_shared\""));
 	assert_int_equal(th_json_num(o.buf, "\"vhost\":", "queue_pairs"), 2);
+	/* Negotiated as the guest asked: virtio_user uses mergeable rx buffers and 2 queues. */
+	print_message("  %.90s\n", strstr(o.buf, "\"features\""));
+	assert_non_null(strstr(o.buf, "\"features\": \"mrg_rxbuf"));
+	assert_non_null(strstr(o.buf, " mq "));
 	assert_int_equal(th_ctl(d, &o, "--json pmd rxq"), 0);
 	assert_non_null(strstr(o.buf, "{\"port\": \"vm\", \"queue\": 0, \"enabled\": true}"));
 	assert_non_null(strstr(o.buf, "{\"port\": \"vm\", \"queue\": 1, \"enabled\": true}"));
@@ -437,29 +321,29 @@ test_vhost_daemon_server(void **state)
 	check_pcap_to_guest(d, tp, 3);
 
 	/* The guest goes down to one queue pair at run time, then back to two. */
-	tp_cmd(tp, "port stop 0");
-	tp_cmd(tp, "port config all rxq 1");
-	tp_cmd(tp, "port config all txq 1");
-	tp_cmd(tp, "port start 0");
+	vtp_cmd(tp, "port stop 0");
+	vtp_cmd(tp, "port config all rxq 1");
+	vtp_cmd(tp, "port config all txq 1");
+	vtp_cmd(tp, "port start 0");
 	wait_queues(d, "vm", false, 1);
 	assert_int_equal(th_ctl(d, &o, "pmd rxq"), 0);
 	assert_non_null(strstr(o.buf, "vm queue 1 (disabled)"));
 	check_guest_to_pcap(d, tp, 300, 1);
 	check_pcap_to_guest(d, tp, 1);
-	tp_cmd(tp, "port stop 0");
-	tp_cmd(tp, "port config all rxq 2");
-	tp_cmd(tp, "port config all txq 2");
-	tp_cmd(tp, "port start 0");
+	vtp_cmd(tp, "port stop 0");
+	vtp_cmd(tp, "port config all rxq 2");
+	vtp_cmd(tp, "port config all txq 2");
+	vtp_cmd(tp, "port start 0");
 	wait_queues(d, "vm", true, 1);
 	check_guest_to_pcap(d, tp, 300, 3);
 	assert_int_equal(vhost_stat(d, "vm", "connects"), 1);
 
 	/* Guest killed in mid-traffic, then back. */
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(300);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(300);
 	rx_before = th_port_stat(d, "vm", "rx_packets");
-	tp_kill(tp);
+	vtp_kill(tp, SIGKILL);
 	wait_link_down(d, "vm", 1);
 	print_message("  guest killed in mid-traffic: vm rx %" PRId64 " -> %" PRId64 "\n",
 	              rx_before, settle(d, "vm", "rx_packets"));
@@ -475,15 +359,15 @@ test_vhost_daemon_server(void **state)
 	assert_true(vq_stat(d, "vm", 0, "tx_bursts") + vq_stat(d, "vm", 1, "tx_bursts") > 0);
 
 	/* port del of the connected port under traffic. */
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(300);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(300);
 	assert_int_equal(th_ctl(d, &o, "port del vm"), 0);
 	assert_int_equal(access(sock, F_OK), -1);
 	assert_int_equal(th_ctl(d, &o, "port list"), 0);
 	assert_null(strstr(o.buf, " vm "));
 	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);
-	tp_kill(tp);
+	vtp_kill(tp, SIGKILL);
 	assert_int_equal(th_stop(d), 0);
 }
 
@@ -496,7 +380,7 @@ static void
 test_vhost_daemon_client_restart(void **state)
 {
 	struct th_daemon *d = &g_d;
-	struct tp *tp = &g_tp;
+	struct vtp *tp = &g_tp;
 	char dir[256], sock[300], vm_line[512], baseline[8192];
 	const char *config;
 	uint64_t t0, rx, tx;
@@ -510,9 +394,9 @@ test_vhost_daemon_client_restart(void **state)
 
 	/* virtio_user server=1 waits in accept() during its probe until sluice connects. */
 	tp_start(tp, dir, sock, true);
-	t0 = now_ms();
-	while (access(sock, F_OK) != 0 && now_ms() - t0 < WAIT_MS)
-		sleep_ms(20);
+	t0 = vtp_now_ms();
+	while (access(sock, F_OK) != 0 && vtp_now_ms() - t0 < WAIT_MS)
+		vtp_sleep_ms(20);
 	assert_int_equal(access(sock, F_OK), 0);
 	assert_int_equal(th_start(d, "vhd_cli", config, NULL, NULL), 0);
 	wait_queues(d, "vm", true, 1);
@@ -520,8 +404,8 @@ test_vhost_daemon_client_restart(void **state)
 	copy_str(baseline, sizeof(baseline), o.buf);
 	check_guest_to_pcap(d, tp, 500, 3);
 
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
 	for (round = 0; round < 2; round++) {
 		assert_int_equal(th_wait_rx(d, "vm", 1000, 20), 0);
 		if (round == 0) {
@@ -532,21 +416,21 @@ test_vhost_daemon_client_restart(void **state)
 			                 */
 		}
 		assert_int_equal(kill(tp->pid, 0), 0); /* the guest keeps running */
-		t0 = now_ms();
+		t0 = vtp_now_ms();
 		assert_int_equal(th_start(d, "vhd_cli", config, NULL, NULL), 0);
 		assert_int_equal(th_wait_rx(d, "vm", 1000, 20), 0);
 		print_message("  sluiced %s: traffic resumed %" PRIu64 " ms after the restart\n",
-		              round == 0 ? "stopped" : "killed", now_ms() - t0);
+		              round == 0 ? "stopped" : "killed", vtp_now_ms() - t0);
 		assert_int_equal(vhost_stat(d, "vm", "connects"), 1);
 		assert_true(th_port_stat(d, "out", "tx_packets") > 0);
 	}
-	tp_stop(tp, &rx, &tx);
+	vtp_stop(tp, &rx, &tx);
 	assert_true(tx > 0);
 	settle(d, "vm", "rx_packets");
 	check_guest_to_pcap(d, tp, 300, 3);
 	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);
 	assert_int_equal(th_stop(d), 0);
-	tp_kill(tp);
+	vtp_kill(tp, SIGKILL);
 }
 
 /*
@@ -635,7 +519,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tp_kill(&g_tp);
+	vtp_kill(&g_tp, SIGKILL);
 	th_kill(&g_d);
 	return 0;
 }
