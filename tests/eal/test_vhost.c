@@ -279,6 +279,11 @@ check_guest_to_vhost(struct vtp *tp, struct poller *p, struct vhu_port *port, un
 	vtp_cmd(tp, "start");
 	vtp_sleep_ms(ms);
 	vtp_stop(tp, &tp_rx, &tp_tx);
+	/* The count is known: wait for it (the poller may be off its core for a while on a
+	 * shared machine), then for quiet, which would show extra packets. */
+	for (uint64_t t0 = vtp_now_ms();
+	     poller_rx_total(p) < before + tp_tx && vtp_now_ms() - t0 < VTP_WAIT_MS;)
+		vtp_sleep_ms(20);
 	got = poller_drain(p) - before;
 	print_message("  guest->vhost: testpmd TX-packets %" PRIu64 ", vhu_rx_burst %" PRIu64 "\n",
 	              tp_tx, got);
