@@ -14,8 +14,10 @@
  *  - vhost-events thread (librte_vhost's): the device callbacks.  new_device prepares the
  *    port (queue count, mempool of the guest memory's NUMA socket), then publishes the vid
  *    with a release store.  vring_state_changed runs with the device's virtqueue locks held:
- *    it records the ring's state with a release store and bumps the reload sequence; it never
- *    waits.  destroy_device unpublishes the vid, waits for a grace period (so that no PMD is
+ *    it records the ring's state with a release store, bumps the reload sequence and calls
+ *    vhu_port_opts.request_reload (which must not wait either); it never waits.  new_device
+ *    and destroy_device call it too.  guest_notified runs on a PMD (inside enqueue/dequeue)
+ *    and only counts.  destroy_device unpublishes the vid, waits for a grace period (so that no PMD is
  *    still inside vhu_rx_burst()/vhu_tx_burst() with the old vid) and returns.
  *  - PMD threads: vhu_rx_burst(), vhu_tx_burst(), vhu_port_reload_seq().  A PMD must be an
  *    online reader of the RCU variable (or whatever the synchronize callback waits for) for
@@ -23,13 +25,15 @@
  *    (port, qid, direction) is used by one thread at a time: the counters are single-writer.
  *    A caller that shares a tx queue between PMDs serialises the calls itself (as OVS does
  *    with its tx queue lock); librte_vhost's own per-vring lock keeps the ring safe anyway.
- *  - The PMDs poll vhu_port_reload_seq() and re-read vhu_port_get_info() when it moved, to
- *    follow queues enabled or disabled at run time.
+ *  - To follow queues enabled or disabled at run time, the PMDs re-read vhu_port_get_info()
+ *    when asked through request_reload (sluice: the switch's reload sequence), or when
+ *    vhu_port_reload_seq() moved.  rx/tx check the ring state themselves, so a late reload
+ *    costs an empty poll or counted drops, never a use of a ring that is gone.
  *
  * A PMD iteration, in short (the RCU variable is the one given in vhu_port_opts.qsbr):
  *
  *	rte_rcu_qsbr_quiescent(qsbr, pmd->rcu_id);
- *	if (vhu_port_reload_seq(port) != pmd->seen_seq)      -- rare: re-read the queue masks
+ *	if (reload requested or vhu_port_reload_seq() moved)  -- rare: re-read the queue masks
  *		pmd_reload(pmd);                              -- vhu_port_get_info()
  *	n = vhu_rx_burst(port, qid, pkts, VS_BURST_MAX);      -- mbufs now ours
  *	...
