@@ -153,6 +153,15 @@ wait_stat(struct th_daemon *d, const char *port, const char *key, int64_t want)
 	return cur;
 }
 
+/* Waits until counter 'key' of 'port' has grown by 'n': traffic is flowing. */
+static void
+wait_moving(struct th_daemon *d, const char *port, const char *key, int64_t n)
+{
+	int64_t base = th_port_stat(d, port, key);
+
+	assert_true(wait_stat(d, port, key, base + n) >= base + n);
+}
+
 /* Waits until port 'port' counter 'key' stops moving; returns its value. */
 static int64_t
 settle(struct th_daemon *d, const char *port, const char *key)
@@ -208,6 +217,8 @@ check_guest_to_pcap(struct th_daemon *d, struct vtp *tp, unsigned int ms, unsign
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
 	vtp_sleep_ms(ms);
+	wait_moving(d, "out", "tx_packets",
+	            1000); /* testpmd may be slow to get going on a busy machine */
 	vtp_stop(tp, &rx, &tx);
 	print_message("  guest->pcap: testpmd TX-packets %" PRIu64 ", out tx %" PRId64 "\n", tx,
 	              wait_stat(d, "out", "tx_packets", out0 + (int64_t)tx) - out0);
@@ -248,6 +259,8 @@ check_pcap_to_guest(struct th_daemon *d, struct vtp *tp, unsigned int mask)
 	wait_stat(d, "vm", "tx_packets", t0[0] + t0[1] + N_FRAMES);
 	vtp_sleep_ms(100); /* testpmd polls them off the ring */
 	vtp_stop(tp, &rx, &tx);
+	if (rx < N_FRAMES) /* testpmd was slow: drain its rings */
+		rx += vtp_rx_until(tp, N_FRAMES - rx);
 	assert_int_equal(th_ctl(d, &o, "port del in"), 0);
 	for (q = 0; q < 2; q++) {
 		t1[q] = vq_stat(d, "vm", q, "tx_packets");
@@ -274,6 +287,7 @@ check_oversize(struct th_daemon *d, struct vtp *tp, const char *baseline)
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
 	vtp_sleep_ms(300);
+	wait_moving(d, "vm", "rx_packets", 1000);
 	vtp_stop(tp, &rx, &tx);
 	vtp_cmd(tp, "set txpkts 64");
 	rx1 = wait_stat(d, "vm", "rx_packets", rx0 + (int64_t)tx);
@@ -380,15 +394,15 @@ test_vhost_daemon_server(void **state)
 	assert_int_equal(vhost_stat(d, "vm", "connects"), 1);
 
 	/* Guest killed in mid-traffic, then back. */
+	rx_before = settle(d, "vm", "rx_packets");
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
-	vtp_sleep_ms(300);
-	rx_before = th_port_stat(d, "vm", "rx_packets");
+	/* Killed while packets are moving (testpmd may be slow to get going on a busy machine). */
+	assert_true(wait_stat(d, "vm", "rx_packets", rx_before + 10000) >= rx_before + 10000);
 	vtp_kill(tp, SIGKILL);
 	wait_link_down(d, "vm", 1);
-	print_message("  guest killed in mid-traffic: vm rx %" PRId64 " -> %" PRId64 "\n",
-	              rx_before, settle(d, "vm", "rx_packets"));
-	assert_true(settle(d, "vm", "rx_packets") > rx_before);
+	print_message("  guest killed in mid-traffic: vm rx +%" PRId64 "\n",
+	              settle(d, "vm", "rx_packets") - rx_before);
 	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);
 	tp_start(tp, dir, sock, false);
 	wait_queues(d, "vm", true, 2);
@@ -406,7 +420,7 @@ test_vhost_daemon_server(void **state)
 	/* port del of the connected port under traffic. */
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
-	vtp_sleep_ms(300);
+	wait_moving(d, "vm", "rx_packets", 10000);
 	assert_int_equal(th_ctl(d, &o, "port del vm"), 0);
 	assert_int_equal(access(sock, F_OK), -1);
 	assert_int_equal(th_ctl(d, &o, "port list"), 0);
@@ -480,7 +494,7 @@ test_vhost_daemon_client_restart(void **state)
 	/* The guest killed in mid-traffic and started again: sluice reconnects by itself. */
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
-	vtp_sleep_ms(300);
+	wait_moving(d, "vm", "rx_packets", 10000);
 	vtp_kill(tp, SIGKILL);
 	wait_link_down(d, "vm", 1);
 	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);
@@ -493,7 +507,7 @@ test_vhost_daemon_client_restart(void **state)
 	/* port del under traffic; the guest's socket stays (it is the guest's). */
 	vtp_cmd(tp, "set fwd txonly");
 	vtp_cmd(tp, "start");
-	vtp_sleep_ms(300);
+	wait_moving(d, "vm", "rx_packets", 10000);
 	assert_int_equal(th_ctl(d, &o, "port del vm"), 0);
 	assert_int_equal(access(sock, F_OK), 0);
 	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);

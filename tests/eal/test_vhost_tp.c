@@ -151,6 +151,21 @@ vtp_stop(struct vtp *tp, uint64_t *rx, uint64_t *tx)
 	*tx = strtoull(s + strlen("TX-packets:"), NULL, 10);
 }
 
+uint64_t
+vtp_rx_until(struct vtp *tp, uint64_t want)
+{
+	uint64_t t0 = vtp_now_ms(), total = 0, rx, tx;
+
+	vtp_cmd(tp, "set fwd rxonly");
+	while (total < want && vtp_now_ms() - t0 < VTP_WAIT_MS) {
+		vtp_cmd(tp, "start");
+		vtp_sleep_ms(200);
+		vtp_stop(tp, &rx, &tx);
+		total += rx;
+	}
+	return total;
+}
+
 void
 vtp_kill(struct vtp *tp, int sig)
 {

@@ -40,6 +40,14 @@ void vtp_cmd(struct vtp *tp, const char *cmd);
 /** Sends "stop" and returns the accumulated RX/TX-packets it prints. */
 void vtp_stop(struct vtp *tp, uint64_t *rx, uint64_t *tx);
 
+/**
+ * Collects packets waiting in the guest's rx rings: "start" in rxonly mode, a short wait,
+ * "stop", repeated (rings keep their packets while stopped, --no-flush-rx) until 'want'
+ * packets were received or VTP_WAIT_MS passed.  On a busy machine testpmd may need more than
+ * one round to drain its rings.  @return the packets received.
+ */
+uint64_t vtp_rx_until(struct vtp *tp, uint64_t want);
+
 /** Sends 'sig' and reaps the process; does nothing when it is not running. */
 void vtp_kill(struct vtp *tp, int sig);
 
