@@ -37,12 +37,13 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ -x "$RIG/run-guest.sh" ] || { echo "vm-test: no guest rig in $RIG (set VM_RIG)" >&2; exit 2; }
+# Run through bash: a copied rig may have lost its exec bits.
+[ -f "$RIG/run-guest.sh" ] || { echo "vm-test: no guest rig in $RIG (set VM_RIG)" >&2; exit 2; }
 [ -x "$BUILD/src/sluiced" ] || { echo "vm-test: build sluice first (scripts/setup.sh)" >&2; exit 2; }
 case "$SWITCH" in server|client|both) ;; *) echo "vm-test: --switch server|client|both" >&2; exit 2 ;; esac
 mkdir -p "$WORK"
 GDIR=$WORK/guest
-"$RIG/build-guest.sh" "$GDIR" >"$WORK/build-guest.out" 2>&1 ||
+bash "$RIG/build-guest.sh" "$GDIR" >"$WORK/build-guest.out" 2>&1 ||
     { cat "$WORK/build-guest.out"; echo "vm-test: build-guest.sh failed" >&2; exit 1; }
 
 T_START=$(date +%s.%N)
@@ -60,9 +61,15 @@ forget() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-FAIL=0
+FAIL=0 N_PASS=0 N_FAIL=0
 say() { echo "vm-test: $*"; }
-check() { if eval "$2"; then say "PASS $1"; else say "FAIL $1"; FAIL=1; fi; }
+check() {
+    if eval "$2"; then
+        say "PASS $1"; N_PASS=$((N_PASS + 1))
+    else
+        say "FAIL $1"; FAIL=1; N_FAIL=$((N_FAIL + 1))
+    fi
+}
 elapsed() { echo "$(date +%s.%N) - $1" | bc | xargs printf '%.1f'; }
 W=  # the current mode's directory
 CTL() { "$BUILD/src/sluicectl" --ctl "$W/ctl.sock" "$@"; }
@@ -92,7 +99,10 @@ check_notify() {
     local line
     while read -r line; do
         say "  $line"
-        case "$line" in *" OK") ;; *) FAIL=1 ;; esac
+        case "$line" in
+            *" OK") N_PASS=$((N_PASS + 1)) ;;
+            *) FAIL=1; N_FAIL=$((N_FAIL + 1)) ;;
+        esac
     done < <(CTL --json port stats | python3 -c '
 import json, sys
 for p in json.load(sys.stdin):
@@ -115,7 +125,7 @@ run_one() {   # $1 = server|client: sluice's side of the sockets
     say "=== sluice $ptype ports, QEMU chardev $qmode, logs in $W"
     start_sluiced 1
     say "sluiced started (pid $SLUICED), sockets $W/vhu0.sock $W/vhu1.sock"
-    G=("$RIG/run-guest.sh" --guest "$GDIR" --mode "$qmode" --mem memfd)
+    G=(bash "$RIG/run-guest.sh" --guest "$GDIR" --mode "$qmode" --mem memfd)
     "${G[@]}" --sock "$W/vhu1.sock" --mac 52:54:00:99:00:02 --ip 10.99.0.2/24 \
         --peer 10.99.0.1 --role serve --log "$W/guestB.log" --timeout 900 \
         >"$W/guestB.out" 2>&1 & B=$!
@@ -191,4 +201,5 @@ esac
 rm -rf "/var/run/dpdk/sluice_vmtest_$$"
 say "total $(elapsed "$T_START") s, logs in $WORK"
 [ $FAIL -eq 0 ] && say "ALL PASSED" || say "SOME CHECKS FAILED"
+say "$N_PASS passed, $N_FAIL failed"
 exit $FAIL
