@@ -81,8 +81,7 @@ txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 		rte_spinlock_lock(&port->txq_lock[qid]);
 		sent = vhu_tx_burst(port->vhu, qid, b->pkts, n);
 		rte_spinlock_unlock(&port->txq_lock[qid]);
-		for (i = 0; i < sent; i++)
-			rte_pktmbuf_free(b->pkts[i]);
+		rte_pktmbuf_free_bulk(b->pkts, sent); /* one mempool put per burst */
 	} else if (port->txq_shared) {
 		rte_spinlock_lock(&port->txq_lock[qid]);
 		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
