@@ -528,6 +528,7 @@ test_vhost_daemon_sockets_and_options(void **state)
 	struct group *grp = getgrgid(getegid());
 	char dir[256], sock[300], other[300], line[512];
 	struct stat st;
+	uint64_t t0;
 	int fd;
 
 	(void)state;
@@ -593,6 +594,16 @@ test_vhost_daemon_sockets_and_options(void **state)
 	assert_int_equal(system(line), 0);
 	assert_int_equal(th_ctl(d, &o, "port del x"), 0);
 	assert_int_equal(access(other, F_OK), -1);
+
+	/* A client port whose server is not there yet: added (sluice keeps trying), link down,
+	 * and deleted at once while it is still trying. */
+	assert_int_equal(th_ctl(d, &o, "port add c vhost-user-client %s/nobody.sock", dir), 0);
+	vtp_sleep_ms(1500); /* a reconnect attempt or two */
+	assert_int_equal(th_ctl(d, &o, "--json port stats c"), 0);
+	assert_non_null(strstr(o.buf, "\"vhost\": {\"link\": \"down\""));
+	t0 = vtp_now_ms();
+	assert_int_equal(th_ctl(d, &o, "port del c"), 0);
+	assert_true(vtp_now_ms() - t0 < 5000);
 	assert_int_equal(th_stop(d), 0);
 	assert_int_equal(access(sock, F_OK), -1); /* a clean stop removes its sockets */
 }
