@@ -38,19 +38,14 @@ void th_scratch(const char *name, char *dir, size_t size);
  * Uses the scratch directory of 'name' (made if missing, kept if th_scratch()
  * already filled it), writes 'config' to <dir>/sluice.conf and starts sluiced with
  * "-l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix <name><pid>",
- * each of 'eal_extra' (NULL-terminated, may be NULL), then
+ * each of 'eal_extra' (NULL-terminated, may be NULL; "--lcores" there replaces
+ * "-l 0-1"), then
  * "-- --config ... --ctl ... --log-file ... --pmd-sleep-max 200" and each of
  * 'app_extra'.  Waits until the control socket answers (at most 30 s).
  * @return 0, or -1 (the daemon exited or never answered; its log is printed).
  */
 int th_start(struct th_daemon *d, const char *name, const char *config,
              const char *const *eal_extra, const char *const *app_extra);
-
-/**
- * When set, th_start() gives EAL "--lcores th_lcores" instead of "-l 0-1", e.g.
- * "0@0,1@1,2@0" for two PMD threads on a 2-core machine.  NULL (default) = "-l 0-1".
- */
-extern const char *th_lcores;
 
 /** Runs sluicectl with the words of 'fmt' (split on spaces) against 'd'. */
 int th_ctl(struct th_daemon *d, struct th_out *out, const char *fmt, ...)

@@ -331,6 +331,7 @@ test_vhost_daemon_server(void **state)
 	struct th_daemon *d = &g_d;
 	struct vtp *tp = &g_tp;
 	char dir[256], sock[300], vm_line[512], path[320], baseline[8192];
+	static const char *const two_pmds[] = { "--lcores", "0@0,1@1,2@0", NULL };
 	struct group *grp = getgrgid(getegid());
 	struct stat st;
 	int64_t rx_before;
@@ -345,9 +346,7 @@ test_vhost_daemon_server(void **state)
 	         sock, grp->gr_name);
 	/* Two PMDs: vm's queues go to PMD 0 and 1, "out" to PMD 0, "in" (added later) to PMD 1,
 	 * which must send on the enabled pair when the guest has only one. */
-	th_lcores = "0@0,1@1,2@0";
-	assert_int_equal(th_start(d, "vhd_srv", config_for(dir, vm_line), NULL, NULL), 0);
-	th_lcores = NULL;
+	assert_int_equal(th_start(d, "vhd_srv", config_for(dir, vm_line), two_pmds, NULL), 0);
 	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
 	copy_str(baseline, sizeof(baseline), o.buf);
 
