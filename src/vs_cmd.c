@@ -408,6 +408,66 @@ print_tnl_stats(struct vs_reply *r, const struct vs_port *p, const struct vs_tnl
 	vs_reply_printf(r, r->json ? "}" : "\n");
 }
 
+/*
+ * A vhost-user port's own view: guest state, the pool its received mbufs come from (on the
+ * guest memory's NUMA socket) and per-queue-pair counters of the driver.  Appended to the
+ * port's stats object ("vhost": {...}) or text.
+ */
+static void
+print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
+{
+	struct vhu_port_info info;
+	struct vhu_queue_stats qs;
+	char feat[128];
+	uint16_t q;
+
+	if (vhu_port_get_info(p->vhu, &info) != 0)
+		return;
+	if (r->json) {
+		vs_reply_printf(r,
+		                ", \"vhost\": {\"link\": \"%s\", \"numa\": %d, \"mempool\": \"%s\""
+		                ", \"queue_pairs\": %u, \"features\": \"%s\", \"connects\": "
+		                "%" PRIu64 ", \"disconnects\": %" PRIu64
+		                ", \"guest_notifications\": %" PRIu64 ", \"queues\": [",
+		                info.link_up ? "up" : "down", info.numa_node,
+		                info.mp != NULL ? info.mp->name : "", info.n_queue_pairs,
+		                vhu_features_str(info.features, feat, sizeof(feat)),
+		                info.n_connects, info.n_disconnects, info.n_guest_notifications);
+		for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
+			vs_reply_printf(r,
+			                "%s{\"queue\": %u, \"rx_enabled\": %s, \"tx_enabled\": %s"
+			                ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+			                ", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+			                ", \"tx_drops\": %" PRIu64 ", \"tx_retries\": %" PRIu64
+			                ", \"rx_bursts\": %" PRIu64 ", \"tx_bursts\": %" PRIu64 "}",
+			                q ? ", " : "", q,
+			                info.rxq_enabled >> q & 1 ? "true" : "false",
+			                info.txq_enabled >> q & 1 ? "true" : "false", qs.rx_packets,
+			                qs.rx_bytes, qs.tx_packets, qs.tx_bytes, qs.tx_drops,
+			                qs.tx_retries, qs.rx_bursts, qs.tx_bursts);
+		vs_reply_printf(r, "]}");
+		return;
+	}
+	vs_reply_printf(r,
+	                "  vhost: link %s, numa %d, mempool %s, %u queue pair(s), connects %" PRIu64
+	                ", disconnects %" PRIu64 ", guest notifications %" PRIu64 "\n"
+	                "    features: %s\n",
+	                info.link_up ? "up" : "down", info.numa_node,
+	                info.mp != NULL ? info.mp->name : "-", info.n_queue_pairs, info.n_connects,
+	                info.n_disconnects, info.n_guest_notifications,
+	                info.link_up ? vhu_features_str(info.features, feat, sizeof(feat)) : "-");
+	for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
+		vs_reply_printf(r,
+		                "    queue %u: rx %s %" PRIu64 " packets %" PRIu64
+		                " bytes, tx %s %" PRIu64 " packets %" PRIu64
+		                " bytes, tx_drops=%" PRIu64 " tx_retries=%" PRIu64
+		                " bursts rx=%" PRIu64 " tx=%" PRIu64 "\n",
+		                q, info.rxq_enabled >> q & 1 ? "(on)" : "(off)", qs.rx_packets,
+		                qs.rx_bytes, info.txq_enabled >> q & 1 ? "(on)" : "(off)",
+		                qs.tx_packets, qs.tx_bytes, qs.tx_drops, qs.tx_retries,
+		                qs.rx_bursts, qs.tx_bursts);
+}
+
 static void
 print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 {
@@ -454,6 +514,8 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 		vs_reply_printf(r, "}");
 		if (any_tnl)
 			print_tnl_stats(r, p, &ts);
+		if (p->vhu != NULL)
+			print_vhost_stats(r, p);
 		vs_reply_printf(r, "}");
 	} else {
 		vs_reply_printf(r,
@@ -476,6 +538,8 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 			vs_reply_printf(r, "\n");
 		if (any_tnl)
 			print_tnl_stats(r, p, &ts);
+		if (p->vhu != NULL)
+			print_vhost_stats(r, p);
 	}
 	free(names);
 	free(xs);
@@ -682,16 +746,26 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 			for (s = 0; s < VS_PORT_MAX; s++) {
 				const struct vs_port *p = map->slots[s];
 
+				struct vhu_port_info info = { 0 };
+
+				if (p != NULL && p->vhu != NULL)
+					vhu_port_get_info(p->vhu, &info);
 				for (q = 0; p != NULL && q < p->n_rxq; q++) {
+					/* vhost-user: polled only while the guest has the ring
+					 * enabled. */
+					bool on = p->vhu == NULL || (info.rxq_enabled >> q & 1);
+
 					if (p->rxq_pmd[q] != i)
 						continue;
 					vs_reply_printf(r,
 					                r->json ? "%s{\"port\": \"%s\", \"queue\": "
-					                          "%u}" :
-					                          "%s %s queue %u",
+					                          "%u, \"enabled\": %s}" :
+					                          "%s %s queue %u%s",
 					                r->json && !first ? ", " :
 					                                    (first ? "" : ","),
-					                p->name, q);
+					                p->name, q,
+					                r->json ? (on ? "true" : "false") :
+					                          (on ? "" : " (disabled)"));
 					first = false;
 				}
 			}

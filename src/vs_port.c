@@ -5,6 +5,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +98,35 @@ parse_trunks(const char *s, uint64_t *bits)
 	return 0;
 }
 
+/* Parses a socket mode: octal digits only, 1 to 0777. */
+static int
+parse_sock_mode(const char *s, uint32_t *out)
+{
+	unsigned long v = 0;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 4)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -EINVAL;
+		v = v * 8 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 0777)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool
+group_exists(const char *name)
+{
+	char buf[4096];
+	struct group grp, *res = NULL;
+
+	return getgrnam_r(name, &grp, buf, sizeof(buf), &res) == 0 && res != NULL;
+}
+
 int
 vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_reply *r)
 {
@@ -168,12 +199,22 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 			a->tag = (uint16_t)val;
 		else if (KEY("trunks") && parse_trunks(v, a->trunks) == 0)
 			a->has_trunks = true;
-		else if (KEY("mode") && strcmp(a->type, "vhost-user") == 0 &&
-		         (val = strtoul(v, NULL, 8)) > 0 && val <= 0777)
-			a->sock_mode = (uint32_t)val;
-		else if (KEY("group") && strcmp(a->type, "vhost-user") == 0 &&
-		         strlen(v) < sizeof(a->sock_group) && *v != '\0')
+		else if ((KEY("mode") || KEY("group")) && strcmp(a->type, "vhost-user") != 0)
+			return vs_reply_error(r, -EINVAL,
+			                      "'%s': mode= and group= apply to vhost-user ports "
+			                      "(sluice serves the socket) only",
+			                      argv[i]);
+		else if (KEY("mode") && parse_sock_mode(v, &a->sock_mode) == 0)
+			;
+		else if (KEY("mode"))
+			return vs_reply_error(r, -EINVAL,
+			                      "bad socket mode '%s' (octal, 1 to 0777, e.g. 0660)",
+			                      v);
+		else if (KEY("group") && strlen(v) < sizeof(a->sock_group) && *v != '\0' &&
+		         group_exists(v))
 			snprintf(a->sock_group, sizeof(a->sock_group), "%s", v);
+		else if (KEY("group"))
+			return vs_reply_error(r, -EINVAL, "unknown group '%s' in '%s'", v, argv[i]);
 		else if (KEY("rxq") || KEY("txq") || KEY("mtu") || KEY("rxd") || KEY("txd") ||
 		         KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks") ||
 		         KEY("mode") || KEY("group"))
@@ -388,12 +429,47 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	return 0;
 }
 
+/* Per-NUMA-socket pools for vhost-user guests whose memory is on another socket than the
+ * shared pool; made on first use, kept until exit. */
+static struct rte_mempool *vhost_pools[RTE_MAX_NUMA_NODES];
+static pthread_mutex_t vhost_pools_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * vhu_mempool_fn: the pool for a guest whose memory is on 'socket' (vhost-events thread, from
+ * new_device).  The shared pool when it is on that socket (or the socket is unknown), else a
+ * pool of the same size made on that socket; the shared pool if that fails.
+ */
+static struct rte_mempool *
+vhost_mempool(void *arg, int socket)
+{
+	struct vs_switch *sw = arg;
+	struct rte_mempool *mp;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES || socket == sw->shared_mp->socket_id)
+		return sw->shared_mp;
+	pthread_mutex_lock(&vhost_pools_lock);
+	mp = vhost_pools[socket];
+	if (mp == NULL) {
+		snprintf(name, sizeof(name), "vs_shared_s%d", socket);
+		mp = rte_pktmbuf_pool_create(name, sw->shared_mp->size, 256, 0,
+		                             RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+		if (mp == NULL)
+			PORT_LOG(WARNING,
+			         "no mbuf pool on NUMA socket %d (%s): guest mbufs come from %s",
+			         socket, rte_strerror(rte_errno), sw->shared_mp->name);
+		vhost_pools[socket] = mp;
+	}
+	pthread_mutex_unlock(&vhost_pools_lock);
+	return mp != NULL ? mp : sw->shared_mp;
+}
+
 /*
  * A vhost-user port: librte_vhost serves or connects to the socket; the PMDs
- * poll 'rxq' queue pairs (default 2; queues the guest has not enabled return
- * nothing) and transmit on queue pmd % pairs, under the per-queue lock when
- * PMDs outnumber the pairs.  Packets are copied in both directions, from and
- * into the shared pool.
+ * poll the rings of 'rxq' queue pairs (default 2) that the guest enabled, and
+ * each PMD transmits on one of the enabled rings (under the per-queue lock,
+ * see txbuf_send__()).  Packets are copied in both directions; received ones
+ * land in a pool on the guest memory's NUMA socket (vhost_mempool()).
  */
 static int
 create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
@@ -405,7 +481,11 @@ create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 		.sock_mode = a->sock_mode,
 		.sock_group = a->sock_group[0] ? a->sock_group : NULL,
 		.mp = sw->shared_mp,
+		.get_mempool = vhost_mempool,
+		.mempool_arg = sw,
 		.qsbr = sw->qsbr,
+		.request_reload = vs_switch_request_reload,
+		.request_reload_arg = sw,
 		.tx_retries = -1,
 	};
 	uint16_t q;
@@ -419,10 +499,20 @@ create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	for (q = 0; q < p->n_txq; q++)
 		rte_spinlock_init(&p->txq_lock[q]);
 	p->vhu = vhu_port_create(&o);
-	if (p->vhu == NULL)
-		return vs_reply_error(r, -rte_errno, "port %s: vhost-user socket %s: %s", p->name,
-		                      a->devargs, rte_strerror(rte_errno));
-	return 0;
+	if (p->vhu != NULL)
+		return 0;
+	if (rte_errno == EADDRINUSE)
+		return vs_reply_error(r, -EADDRINUSE,
+		                      "port %s: something listens on %s (another switch or a "
+		                      "QEMU server?); use vhost-user-client to connect to it",
+		                      p->name, a->devargs);
+	if (rte_errno == EEXIST)
+		return vs_reply_error(r, -EEXIST,
+		                      "port %s: %s exists and is not a socket, or another port "
+		                      "uses it",
+		                      p->name, a->devargs);
+	return vs_reply_error(r, -rte_errno, "port %s: vhost-user socket %s: %s", p->name,
+	                      a->devargs, rte_strerror(rte_errno));
 }
 
 /*
