@@ -41,14 +41,16 @@
  *   other protocols as UDP (OVS maps other first/multiple/bidir to the UDP
  *   first/single/multiple timeouts).
  *
+ * Verdicts, states and counters are checked against the Linux kernel's
+ * nf_conntrack by tests/ct_kernel; the differences that remain are listed
+ * with their reasons in docs/ct-differential.md.
+ *
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
  * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
- * shorter timeouts after repeated retransmissions or with unacknowledged
- * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or
- * CLOSE always reopens (Linux also checks who closed); ICMP errors relate
- * in either direction; IPv6 extension headers inside an ICMPv6 error are
- * not walked; clang -Wthread-safety annotations (DPDK 22.11's rte_spinlock
- * has none).
+ * shorter timeouts after repeated retransmissions, with unacknowledged data
+ * or for picked-up connections; IPv6 extension headers inside an ICMPv6
+ * error are not walked; clang -Wthread-safety annotations (DPDK 22.11's
+ * rte_spinlock has none).
  */
 #ifndef CT_H
 #define CT_H
@@ -78,7 +80,7 @@ enum ct_dir {
  */
 #define CT_REASONS(X)                                                                              \
 	X(OK, "ok")                            /* tracked normally */                              \
-	X(TCP_IGNORED, "tcp_ignored")          /* table says ignore: accepted, state kept */       \
+	X(TCP_IGNORED, "tcp_ignored")          /* accepted, connection not refreshed */            \
 	X(TCP_TRUNC, "tcp_truncated")          /* TCP header or options cut short */               \
 	X(TCP_BAD_FLAGS, "tcp_bad_flags")      /* flag combination no TCP sends */                 \
 	X(TCP_BAD_TRANS, "tcp_bad_transition") /* state table says invalid */                      \
@@ -90,7 +92,7 @@ enum ct_dir {
 	X(TCP_RST_SEQ, "tcp_rst_seq")          /* RST below what the peer acknowledged */          \
 	X(ICMP_TRUNC, "icmp_truncated")        /* ICMP header or embedded header cut short */      \
 	X(ICMP_BAD_TYPE, "icmp_bad_type")      /* reply without request, unknown type */           \
-	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* error whose embedded tuple is not tracked */     \
+	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* embedded tuple untracked or not from our dst */  \
 	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short */                          \
 	X(NOT_IP, "not_ip")                    /* neither IPv4 nor IPv6 */                         \
 	X(FRAG, "fragment")                    /* IP fragment: no reassembly yet, dropped */       \
@@ -115,6 +117,7 @@ enum ct_v {
 	CT_V_EST,    /**< reply seen, or reply direction (+est) */
 	CT_V_INV,    /**< invalid: state untouched (+inv) */
 	CT_V_REOPEN, /**< TCP SYN reusing a closed tuple: delete, track as new */
+	CT_V_DELETE, /**< valid, then delete the connection (TCP RST before any reply) */
 };
 
 struct ct_verdict {
@@ -209,6 +212,13 @@ struct ct_tcp_seg {
 #define CT_TCP_PF_LIBERAL 0x04u /**< no window checks (mid-stream pickup) */
 #define CT_TCP_PF_MAXACK  0x08u /**< td_maxack is set */
 #define CT_TCP_PF_UNACKED 0x10u /**< sent data not yet acknowledged */
+#define CT_TCP_PF_CLOSE_INIT 0x20u /**< sent the FIN that began the close */
+
+/** Connection flags in struct ct_tcp_state (nf_conntrack keeps these in ct->status and
+ *  proto.tcp.last_flags). */
+#define CT_TCP_SF_SIMOPEN   0x01u /**< went through SYN_SENT2 (simultaneous open) */
+#define CT_TCP_SF_ASSURED   0x02u /**< reached ESTABLISHED with both directions seen */
+#define CT_TCP_SF_CHALLENGE 0x04u /**< SYN ignored in LAST_ACK: a challenge ACK may follow */
 
 /** What the tracker knows of one direction (the sender of that direction). */
 struct ct_tcp_peer {
@@ -234,6 +244,7 @@ struct ct_tcp_state {
 	uint8_t last_class;  /**< flag class + 1 of the last valid or ignored segment, 0: none */
 	uint8_t last_wscale; /**< options of the last ignored SYN (for the resync below) */
 	uint8_t last_pflags; /**< CT_TCP_PF_WSCALE / CT_TCP_PF_SACK of that SYN */
+	uint8_t sflags;      /**< CT_TCP_SF_* */
 };
 
 /** TCP tracker options. */
@@ -258,11 +269,19 @@ int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *se
  * connection, as nf_conntrack does, since the window scale is unknown).
  *
  * Invalid segments (CT_V_INV) leave 'st' unchanged.  CT_V_REOPEN: a SYN in
- * TIME_WAIT or CLOSE; the caller drops the connection and tracks the segment
- * on a zeroed state.  As nf_conntrack, a SYN the table ignores (original
+ * TIME_WAIT or CLOSE after a FIN, or after an RST from the SYN's own side;
+ * the caller drops the connection and tracks the segment on a zeroed state
+ * (any other SYN there is ignored, as nf_conntrack does).  CT_V_DELETE: an
+ * RST before any reply; the caller counts it, then drops the connection.
+ * A valid verdict with reason CT_R_TCP_IGNORED (segments the table ignores,
+ * data below the window or ACKs too far behind it, data a little over the
+ * window, a SYN retransmitted before any reply) must not refresh the
+ * connection's timeout or counters: nf_conntrack accepts those without
+ * nf_ct_refresh_acct().  As nf_conntrack, a SYN the table ignores (original
  * direction, connection past SYN_SENT) is remembered, and a SYN/ACK that
  * acknowledges it resynchronises the connection to SYN_RECV (the peers
- * restarted the connection while we kept the old one).  Pure: reads no clock, touches only 'st'.
+ * restarted the connection while we kept the old one).  Pure: reads no
+ * clock, touches only 'st'.  Differences from Linux: docs/ct-differential.md.
  *
  * @param dir  enum ct_dir of the segment relative to the connection.
  */
@@ -466,7 +485,7 @@ struct ct_result {
 	uint8_t reason;       /**< enum ct_reason */
 	uint32_t mark;        /**< connection's mark after the action, 0 without one */
 	uint8_t label[16];    /**< connection's label */
-	struct ct_conn *conn; /**< NULL when untracked or not committed */
+	struct ct_conn *conn; /**< NULL when untracked, not committed or deleted (CT_V_DELETE) */
 };
 
 /**

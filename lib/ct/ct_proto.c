@@ -345,7 +345,15 @@ ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool
 	if (pk->nw_frag & PM_FRAG_ANY)
 		return CT_R_FRAG; /* XXX(#4): no reassembly yet; the caller drops these */
 	r = key_ports(key, pkt->l4, pkt->l4_len, icmp_err, false);
-	if (r == CT_R_OK && *icmp_err)
+	if (r == CT_R_OK && *icmp_err) {
 		r = key_embedded(key, pkt->l4, pkt->l4_len);
+		/* An error goes back to the sender of the packet it quotes: one addressed
+		 * elsewhere relates to nothing (nf_conntrack_inet_error() checks the same). */
+		if (r == CT_R_OK &&
+		    memcmp(key->src,
+		           af == 4 ? (const void *)&pk->nw_dst : (const void *)pk->ipv6_dst,
+		           af == 4 ? 4 : 16) != 0)
+			r = CT_R_ICMP_NO_CONN;
+	}
 	return r;
 }

@@ -1,0 +1,522 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Packet sequences of the lib/ct differential test (tests/ct_kernel).
+
+Each sequence is a list of (side, frame): side 'a' is the client end of the
+router namespace (198.18.1.2 / 2001:db8:1::2), side 'b' the server end
+(198.18.2.2 / 2001:db8:2::2).  Frames are complete Ethernet frames addressed
+to the router's port on that side, so the same bytes go to the kernel (sent
+from the end namespaces) and to ct_replay (from a pcap).  Every sequence uses
+its own ports, so the sequences do not interact even without a flush.
+"""
+from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest,
+                                 ICMPv6TimeExceeded, IPv6)
+from scapy.packet import Raw
+from scapy.layers.l2 import Ether
+
+A_MAC, RA_MAC = "02:00:00:00:01:02", "02:00:00:00:01:01"
+B_MAC, RB_MAC = "02:00:00:00:02:02", "02:00:00:00:02:01"
+ADDR = {
+    (4, "a"): "198.18.1.2",
+    (4, "b"): "198.18.2.2",
+    (6, "a"): "2001:db8:1::2",
+    (6, "b"): "2001:db8:2::2",
+}
+ROUTER_ADDR = {
+    (4, "a"): "198.18.1.1",
+    (4, "b"): "198.18.2.1",
+    (6, "a"): "2001:db8:1::1",
+    (6, "b"): "2001:db8:2::1",
+}
+# A host behind the router on side b that is not the server (ICMP errors from the path).
+OTHER_B = {4: "198.18.2.99", 6: "2001:db8:2::99"}
+
+
+def other(side):
+    return "b" if side == "a" else "a"
+
+
+def frame(side, l3):
+    if side == "a":
+        return ("a", Ether(src=A_MAC, dst=RA_MAC) / l3)
+    return ("b", Ether(src=B_MAC, dst=RB_MAC) / l3)
+
+
+def ip(v, side, src=None, dst=None):
+    src = src or ADDR[(v, side)]
+    dst = dst or ADDR[(v, other(side))]
+    return IP(src=src, dst=dst, ttl=64) if v == 4 else IPv6(src=src, dst=dst, hlim=64)
+
+
+class Tcp:
+    """One TCP connection between side a (client) and side b (server)."""
+
+    def __init__(self, v, sport, dport=80):
+        self.v, self.sport, self.dport = v, sport, dport
+
+    def seg(self, side, flags, seq, ack=0, data=0, win=64240, opts=None):
+        sp, dp = (self.sport, self.dport) if side == "a" else (self.dport, self.sport)
+        t = TCP(sport=sp, dport=dp, flags=flags, seq=seq % 2**32, ack=ack % 2**32, window=win,
+                options=opts or [])
+        return frame(side, ip(self.v, side) / t / (b"x" * data))
+
+    def handshake(self, isn_a=1000, isn_b=5000, win=64240, opts_a=None, opts_b=None):
+        return [
+            self.seg("a", "S", isn_a, 0, win=win, opts=opts_a),
+            self.seg("b", "SA", isn_b, isn_a + 1, win=win, opts=opts_b),
+            self.seg("a", "A", isn_a + 1, isn_b + 1, win=win),
+        ]
+
+    def close(self, a, b):
+        """Client-initiated close from SEQs a (client) and b (server)."""
+        return [
+            self.seg("a", "FA", a, b),
+            self.seg("b", "A", b, a + 1),
+            self.seg("b", "FA", b, a + 1),
+            self.seg("a", "A", a + 1, b + 1),
+        ]
+
+
+def tcp_close(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "PA", 1001, 5001, data=100),
+        t.seg("b", "A", 5001, 1101),
+        t.seg("b", "PA", 5001, 1101, data=50),
+        t.seg("a", "A", 1101, 5051),
+    ] + t.close(1101, 5051)
+
+
+def tcp_rst(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "PA", 1001, 5001, data=10),
+        t.seg("b", "R", 5001),
+        t.seg("a", "A", 1011, 5001),
+    ]
+
+
+def tcp_rst_out_of_window(v, port):
+    t = Tcp(v, port)
+    return t.handshake(win=8192) + [
+        t.seg("b", "R", 5001 + 100000),
+        t.seg("a", "PA", 1001, 5001, data=10, win=8192),
+        t.seg("b", "RA", 5001, 1011),
+    ]
+
+
+def tcp_out_of_window(v, port):
+    t = Tcp(v, port)
+    return t.handshake(win=8192) + [
+        t.seg("a", "PA", 1001 + 200000, 5001, data=10, win=8192),  # SEQ above the window
+        t.seg("a", "PA", 1001, 5001 + 100000, data=10, win=8192),  # ACKs data never sent
+        t.seg("a", "PA", 1001 - 80000, 5001, data=10, win=8192),  # long before the window
+        t.seg("a", "PA", 1001, 5001, data=10, win=8192),
+        t.seg("b", "A", 5001, 1011, win=8192),
+    ]
+
+
+def tcp_retransmit(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "PA", 1001, 5001, data=100),
+        t.seg("a", "PA", 1001, 5001, data=100),
+        t.seg("b", "A", 5001, 1101),
+        t.seg("b", "A", 5001, 1101),
+        t.seg("a", "PA", 1101, 5001, data=100),
+        t.seg("a", "PA", 1001, 5001, data=100),  # old data again after the ACK
+        t.seg("b", "A", 5001, 1201),
+    ]
+
+
+def tcp_syn_retransmit(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("a", "S", 1000)] + t.handshake()[1:]
+
+
+def tcp_bad_synack(v, port):
+    t = Tcp(v, port)
+    return [
+        t.seg("a", "S", 1000),
+        t.seg("b", "SA", 5000, 7777),  # acknowledges nothing the client sent
+        t.seg("a", "A", 1001, 5001),  # ACK before a valid SYN/ACK
+        t.seg("b", "SA", 5000, 1001),
+        t.seg("a", "A", 1001, 5001),
+    ]
+
+
+def tcp_time_wait_reuse(v, port):
+    t = Tcp(v, port)
+    return tcp_close_on(t) + t.handshake(isn_a=900000, isn_b=700000)
+
+
+def tcp_close_on(t):
+    return t.handshake() + t.close(1001, 5001)
+
+
+def tcp_server_rst_then_syn(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("b", "RA", 5001, 1001),
+        t.seg("a", "S", 900000),
+        t.seg("b", "SA", 700000, 900001),
+        t.seg("a", "A", 900001, 700001),
+    ]
+
+
+def tcp_client_rst_then_syn(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "R", 1001),
+        t.seg("a", "S", 900000),
+        t.seg("b", "SA", 700000, 900001),
+        t.seg("a", "A", 900001, 700001),
+    ]
+
+
+def tcp_simultaneous_open(v, port):
+    t = Tcp(v, port, dport=port + 1)
+    return [
+        t.seg("a", "S", 1000),
+        t.seg("b", "S", 5000),
+        t.seg("a", "SA", 1000, 5001),
+        t.seg("b", "SA", 5000, 1001),
+        t.seg("a", "A", 1001, 5001),
+        t.seg("b", "PA", 5001, 1001, data=20),
+    ]
+
+
+def tcp_window_scale(v, port):
+    t = Tcp(v, port)
+    ws = [("MSS", 1460), ("SAckOK", b""), ("WScale", 7)]
+    return t.handshake(win=65535, opts_a=ws, opts_b=ws) + [
+        t.seg("b", "A", 5001, 1001, win=1000),  # 128000 bytes scaled
+        t.seg("a", "PA", 1001 + 100000, 5001, data=10, win=1000),  # beyond 65535, within 128000
+        t.seg("a", "PA", 1001 + 200000, 5001, data=10, win=1000),  # beyond the scaled window
+        t.seg("a", "PA", 1001, 5001, data=10, win=1000),
+    ]
+
+
+def tcp_window_scale_one_side(v, port):
+    t = Tcp(v, port)
+    ws = [("MSS", 1460), ("WScale", 7)]
+    return t.handshake(win=65535, opts_a=[("MSS", 1460)], opts_b=ws) + [
+        t.seg("b", "A", 5001, 1001, win=1000),  # unscaled: 1000 bytes
+        t.seg("a", "PA", 1001 + 100000, 5001, data=10, win=1000),
+        t.seg("a", "PA", 1001, 5001, data=10, win=1000),
+    ]
+
+
+def tcp_pickup(v, port):
+    t = Tcp(v, port)
+    return [
+        t.seg("a", "PA", 123456, 654321, data=10),
+        t.seg("b", "A", 654321, 123466),
+        t.seg("a", "PA", 123466, 654321, data=10),
+    ]
+
+
+def tcp_fin_rst(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "FA", 1001, 5001),
+        t.seg("b", "A", 5001, 1002),
+        t.seg("b", "RA", 5001, 1002),
+        t.seg("a", "A", 1002, 5001),
+    ]
+
+
+def udp(v, port, side, data=8):
+    sp, dp = (port, 53) if side == "a" else (53, port)
+    return frame(side, ip(v, side) / UDP(sport=sp, dport=dp) / (b"q" * data))
+
+
+def udp_request_response(v, port):
+    return [udp(v, port, "a"), udp(v, port, "b"), udp(v, port, "a"), udp(v, port, "b", 100)]
+
+
+def udp_unreplied(v, port):
+    return [udp(v, port, "a"), udp(v, port, "a"), udp(v, port, "a")]
+
+
+def echo(v, side, ident, seq, reply=False):
+    if v == 4:
+        l4 = ICMP(type=0 if reply else 8, id=ident, seq=seq)
+    else:
+        l4 = (ICMPv6EchoReply if reply else ICMPv6EchoRequest)(id=ident, seq=seq)
+    return frame(side, ip(v, side) / l4 / (b"p" * 16))
+
+
+def ping(v, port):
+    return [echo(v, "a", port, 1), echo(v, "b", port, 1, True),
+            echo(v, "a", port, 2), echo(v, "b", port, 2, True)]
+
+
+def ping_reply_first(v, port):
+    return [echo(v, "b", port, 1, True), echo(v, "a", port, 1)]
+
+
+def unreach(v, side, inner, src=None):
+    """ICMP port unreachable from 'side' quoting the IP packet 'inner' (a frame)."""
+    quoted = bytes(inner[1].payload)[: 28 if v == 4 else 48]
+    if v == 4:
+        l4 = ICMP(type=3, code=3) / quoted
+    else:
+        l4 = ICMPv6DestUnreach(code=4) / quoted
+    return frame(side, ip(v, side, src=src) / l4)
+
+
+def icmp_port_unreachable(v, port):
+    req = udp(v, port, "a")
+    return [req, unreach(v, "b", req), udp(v, port, "a")]
+
+
+def icmp_error_from_path(v, port):
+    """An error from a router on the path (not the server) is related too."""
+    req = udp(v, port, "a")
+    return [req, unreach(v, "b", req, src=OTHER_B[v])]
+
+
+def icmp_error_wrong_direction(v, port):
+    """The client 'reports' its own packet to the server."""
+    req = udp(v, port, "a")
+    return [req, unreach(v, "a", req)]
+
+
+def icmp_error_untracked(v, port):
+    req = udp(v, port, "a")
+    return [unreach(v, "b", req)]
+
+
+def icmp_error_tcp(v, port):
+    t = Tcp(v, port)
+    syn = t.seg("a", "S", 1000)
+    return [syn, unreach(v, "b", syn), t.seg("b", "SA", 5000, 1001)]
+
+
+def tcp_syn_rst(v, port):
+    """The server refuses: an RST before any reply deletes the connection."""
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("b", "RA", 0, 1001), t.seg("a", "S", 2000)]
+
+
+def tcp_client_abort(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("a", "R", 1001), t.seg("b", "SA", 5000, 1001)]
+
+
+def tcp_rst_inexact(v, port):
+    """An in-window RST of an established connection that is not exactly at the
+    expected SEQ (RFC 5961: answered by a challenge ACK) keeps it established."""
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "PA", 1001, 5001, data=10),
+        t.seg("b", "A", 5001, 1011),
+        t.seg("b", "R", 5001 + 500),
+        t.seg("a", "A", 1011, 5001),
+        t.seg("b", "R", 5001),
+    ]
+
+
+def tcp_last_ack_challenge(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "FA", 1001, 5001),
+        t.seg("b", "A", 5001, 1002),
+        t.seg("b", "FA", 5001, 1002),
+        t.seg("a", "S", 900000),  # ignored in LAST_ACK
+        t.seg("b", "A", 5002, 1002),  # challenge ACK, not the last ACK
+        t.seg("a", "A", 1002, 5002),  # the real last ACK
+    ]
+
+
+def tcp_synack_retransmit(v, port):
+    t = Tcp(v, port)
+    h = t.handshake()
+    return h[:2] + [h[1]] + h[2:] + [t.seg("b", "SA", 5000, 1001)]
+
+
+def tcp_resync_new_syn(v, port):
+    """The peers restart while we hold the old connection: SYN ignored, SYN/ACK resyncs."""
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "S", 900000, win=2000),
+        t.seg("b", "SA", 700000, 900001, win=3000),
+        t.seg("a", "A", 900001, 700001),
+        t.seg("a", "PA", 900001, 700001, data=10),
+    ]
+
+
+def tcp_server_closes_first(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("b", "FA", 5001, 1001),
+        t.seg("a", "A", 1001, 5002),
+        t.seg("a", "PA", 1001, 5002, data=10),
+        t.seg("b", "A", 5002, 1011),
+        t.seg("a", "FA", 1011, 5002),
+        t.seg("b", "A", 5002, 1012),
+    ]
+
+
+def tcp_keepalive_zero_window(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "A", 1000, 5001),  # keepalive probe: SEQ one below
+        t.seg("b", "A", 5001, 1001),
+        t.seg("b", "A", 5001, 1001, win=0),  # window closed
+        t.seg("a", "PA", 1001, 5001, data=1),  # zero-window probe
+        t.seg("b", "A", 5001, 1001, win=0),
+        t.seg("b", "A", 5001, 1001, win=8000),
+        t.seg("a", "PA", 1001, 5001, data=100),
+    ]
+
+
+def tcp_sack(v, port):
+    t = Tcp(v, port)
+    ok = [("SAckOK", b"")]
+    return t.handshake(opts_a=ok, opts_b=ok) + [
+        t.seg("a", "PA", 1001, 5001, data=100),
+        t.seg("a", "PA", 1101, 5001, data=100),
+        t.seg("a", "PA", 1201, 5001, data=100),
+        t.seg("b", "A", 5001, 1101, opts=[("SAck", (1201, 1301))]),
+        t.seg("b", "A", 5001, 1101, opts=[("SAck", (1201, 1401))]),  # SACKs unsent data
+        t.seg("a", "PA", 1101, 5001, data=100),
+        t.seg("b", "A", 5001, 1301),
+    ]
+
+
+def tcp_fin_before_synack(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("a", "FA", 1001, 0), t.seg("b", "SA", 5000, 1001)]
+
+
+def tcp_bad_flags(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "SF", 1000), t.seg("a", "", 1000), t.seg("a", "S", 1000),
+            t.seg("b", "SAR", 5000, 1001), t.seg("b", "SA", 5000, 1001)]
+
+
+def udp_other_port_reply(v, port):
+    """A reply from another port is a new connection of its own (+new)."""
+    return [udp(v, port, "a"),
+            frame("b", ip(v, "b") / UDP(sport=54, dport=port) / b"r")]
+
+
+def other_protocol(v, port):
+    l3a = ip(v, "a")
+    l3b = ip(v, "b")
+    if v == 4:
+        l3a.proto = l3b.proto = 253
+    else:
+        l3a.nh = l3b.nh = 253
+    return [frame("a", l3a / Raw(b"o" * 12)), frame("b", l3b / Raw(b"o" * 12)),
+            frame("a", l3a / Raw(b"o" * 12))]
+
+
+def ping_two_ids(v, port):
+    return [echo(v, "a", port, 1), echo(v, "a", port + 1, 1), echo(v, "b", port + 1, 1, True),
+            echo(v, "b", port, 1, True)]
+
+
+def icmp_timestamp(v, port):
+    return [frame("a", ip(4, "a") / ICMP(type=13, id=port, seq=1) / (b"t" * 12)),
+            frame("b", ip(4, "b") / ICMP(type=14, id=port, seq=1) / (b"t" * 12))]
+
+
+def icmp_time_exceeded_ping(v, port):
+    """TTL exceeded from a router on the path, quoting a tracked echo request."""
+    req = echo(v, "a", port, 1)
+    quoted = bytes(req[1].payload)[: 28 if v == 4 else 48]
+    if v == 4:
+        l4 = ICMP(type=11, code=0) / quoted
+    else:
+        l4 = ICMPv6TimeExceeded(code=0) / quoted
+    return [req, frame("b", ip(v, "b", src=OTHER_B[v]) / l4)]
+
+
+def icmp_error_tcp_established(v, port):
+    t = Tcp(v, port)
+    seg = t.seg("a", "PA", 1001, 5001, data=10)
+    return t.handshake() + [seg, unreach(v, "b", seg, src=OTHER_B[v]), t.seg("b", "A", 5001, 1011)]
+
+
+def tcp_simultaneous_open_reply_ack(v, port):
+    """Simultaneous open finished by the reply side's ACK."""
+    t = Tcp(v, port, dport=port + 1)
+    return [
+        t.seg("a", "S", 1000),
+        t.seg("b", "S", 5000),
+        t.seg("a", "SA", 1000, 5001),
+        t.seg("b", "A", 5001, 1001),
+        t.seg("a", "PA", 1001, 5001, data=20),
+    ]
+
+
+def tcp_ack_bad_seq(v, port):
+    """A segment without data is checked by its SEQ too."""
+    t = Tcp(v, port)
+    return t.handshake(win=8192) + [
+        t.seg("a", "A", 1001 + 200000, 5001, win=8192),
+        t.seg("a", "A", 1001, 5001, win=8192),
+    ]
+
+
+# name -> (builder, IP versions)
+SEQUENCES = {
+    "tcp_close": (tcp_close, (4, 6)),
+    "tcp_rst": (tcp_rst, (4, 6)),
+    "tcp_rst_out_of_window": (tcp_rst_out_of_window, (4,)),
+    "tcp_out_of_window": (tcp_out_of_window, (4, 6)),
+    "tcp_retransmit": (tcp_retransmit, (4, 6)),
+    "tcp_syn_retransmit": (tcp_syn_retransmit, (4,)),
+    "tcp_bad_synack": (tcp_bad_synack, (4,)),
+    "tcp_time_wait_reuse": (tcp_time_wait_reuse, (4, 6)),
+    "tcp_server_rst_then_syn": (tcp_server_rst_then_syn, (4,)),
+    "tcp_client_rst_then_syn": (tcp_client_rst_then_syn, (4,)),
+    "tcp_simultaneous_open": (tcp_simultaneous_open, (4, 6)),
+    "tcp_window_scale": (tcp_window_scale, (4, 6)),
+    "tcp_window_scale_one_side": (tcp_window_scale_one_side, (4,)),
+    "tcp_pickup": (tcp_pickup, (4,)),
+    "tcp_fin_rst": (tcp_fin_rst, (4,)),
+    "udp_request_response": (udp_request_response, (4, 6)),
+    "udp_unreplied": (udp_unreplied, (4,)),
+    "ping": (ping, (4, 6)),
+    "ping_reply_first": (ping_reply_first, (4, 6)),
+    "icmp_port_unreachable": (icmp_port_unreachable, (4, 6)),
+    "icmp_error_from_path": (icmp_error_from_path, (4,)),
+    "icmp_error_wrong_direction": (icmp_error_wrong_direction, (4, 6)),
+    "icmp_error_untracked": (icmp_error_untracked, (4,)),
+    "icmp_error_tcp": (icmp_error_tcp, (4,)),
+    "tcp_syn_rst": (tcp_syn_rst, (4, 6)),
+    "tcp_client_abort": (tcp_client_abort, (4,)),
+    "tcp_rst_inexact": (tcp_rst_inexact, (4,)),
+    "tcp_last_ack_challenge": (tcp_last_ack_challenge, (4,)),
+    "tcp_synack_retransmit": (tcp_synack_retransmit, (4,)),
+    "tcp_resync_new_syn": (tcp_resync_new_syn, (4,)),
+    "tcp_server_closes_first": (tcp_server_closes_first, (4,)),
+    "tcp_keepalive_zero_window": (tcp_keepalive_zero_window, (4,)),
+    "tcp_sack": (tcp_sack, (4, 6)),
+    "tcp_fin_before_synack": (tcp_fin_before_synack, (4,)),
+    "tcp_bad_flags": (tcp_bad_flags, (4,)),
+    "udp_other_port_reply": (udp_other_port_reply, (4,)),
+    "other_protocol": (other_protocol, (4, 6)),
+    "ping_two_ids": (ping_two_ids, (4, 6)),
+    "icmp_timestamp": (icmp_timestamp, (4,)),
+    "icmp_time_exceeded_ping": (icmp_time_exceeded_ping, (4, 6)),
+    "icmp_error_tcp_established": (icmp_error_tcp_established, (4, 6)),
+    "tcp_simultaneous_open_reply_ack": (tcp_simultaneous_open_reply_ack, (4,)),
+    "tcp_ack_bad_seq": (tcp_ack_bad_seq, (4,)),
+}
+
+
+def build_all():
+    """Returns [(name, [(side, bytes)])], each sequence on its own port."""
+    out = []
+    port = 41000
+    for name, (fn, versions) in SEQUENCES.items():
+        for v in versions:
+            port += 2
+            frames = [(side, bytes(f)) for side, f in fn(v, port)]
+            out.append((name + ("6" if v == 6 else ""), frames))
+    return out
