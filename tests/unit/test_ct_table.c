@@ -733,6 +733,60 @@ test_ct_icmp_echo_and_error(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* What nf_conntrack does and lib/ct now does too (docs/ct-differential.md). */
+static void
+test_ct_kernel_accounting(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt udp, err, wrong, syn, synack, ack, old, rst;
+	struct ct_conn_info info;
+	struct ct_result r;
+	uint64_t expiry;
+
+	(void)state;
+	/* A related ICMP error is neither counted nor a reply; one sent to the quoted
+	 * packet's destination relates to nothing. */
+	mk_udp(&udp, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &udp, 0, &r), TRK | NEW);
+	mk_icmp_unreach(&err, IP_B, IP_A, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &err, 0, &r), TRK | REL | RPL);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.n_packets[0], 1);
+	assert_int_equal(info.n_packets[1], 0);
+	assert_int_equal(info.proto_state, CT_UDP_FIRST);
+	mk_icmp_unreach(&wrong, IP_A, IP_B, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_ICMP_NO_CONN);
+
+	/* A segment below the window passes (+est) without counting or refreshing. */
+	mk_tcp(&syn, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+	mk_tcp(&synack, IP_B, 80, IP_A, 3333,
+	       (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 5000, 1001, 0 });
+	mk_tcp(&ack, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 1001, 5001, 0 });
+	mk_tcp(&old, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 1001 - 100000, 5001, 10 });
+	assert_int_equal(run1(t, &commit0, &syn, 1000, NULL), TRK | NEW);
+	assert_int_equal(run1(t, &commit0, &synack, 1000, NULL), TRK | EST | RPL);
+	assert_int_equal(run1(t, &commit0, &ack, 1000, &r), TRK | EST);
+	ct_conn_get_info(r.conn, &info);
+	expiry = info.expiry;
+	assert_int_equal(run1(t, &commit0, &old, 5000, &r), TRK | EST);
+	assert_int_equal(r.reason, CT_R_TCP_IGNORED);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.expiry, expiry);
+	assert_int_equal(info.n_packets[0], 2);
+
+	/* An RST answering a SYN removes the connection at once. */
+	mk_tcp(&syn, IP_A, 4444, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+	mk_tcp(&rst, IP_B, 80, IP_A, 4444, (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 0, 1001, 0 });
+	assert_int_equal(run1(t, &commit0, &syn, 1000, NULL), TRK | NEW);
+	assert_int_equal(ct_count(t), 3);
+	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | EST | RPL);
+	assert_null(r.conn);
+	assert_int_equal(ct_count(t), 2);
+	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | INV);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_mark_label(void **state)
 {
@@ -1041,6 +1095,7 @@ main(void)
 		cmocka_unit_test(test_ct_concurrent_create_both_ends),
 		cmocka_unit_test(test_ct_retire_hook),
 		cmocka_unit_test(test_ct_create_params),
+		cmocka_unit_test(test_ct_kernel_accounting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
