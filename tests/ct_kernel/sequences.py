@@ -462,6 +462,46 @@ def tcp_ack_bad_seq(v, port):
     ]
 
 
+def tcp_time_wait_reuse_by_server(v, port):
+    """The server reopens a TIME_WAIT tuple: the new connection's originator is the server."""
+    t = Tcp(v, port)
+    return tcp_close_on(t) + [
+        t.seg("b", "S", 700000),
+        t.seg("a", "SA", 900000, 700001),
+        t.seg("b", "A", 700001, 900001),
+    ]
+
+
+def tcp_fin_retransmit_and_data(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "FA", 1001, 5001),
+        t.seg("a", "FA", 1001, 5001),  # retransmitted FIN
+        t.seg("b", "PA", 5001, 1002, data=30),  # the server still sends in CLOSE_WAIT
+        t.seg("a", "A", 1002, 5031),
+        t.seg("b", "FA", 5031, 1002),
+        t.seg("b", "FA", 5031, 1002),  # retransmitted in LAST_ACK
+        t.seg("a", "A", 1002, 5032),
+        t.seg("a", "A", 1002, 5032),  # retransmitted last ACK in TIME_WAIT
+    ]
+
+
+def tcp_syn_with_data(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000, data=20), t.seg("b", "SA", 5000, 1021),
+            t.seg("a", "A", 1021, 5001)]
+
+
+def icmp_unknown_type(v, port):
+    return [frame("a", ip(4, "a") / ICMP(type=9, code=0) / (b"r" * 8)),
+            frame("a", ip(4, "a") / ICMP(type=42, code=0) / (b"r" * 8))]
+
+
+def ping_duplicates(v, port):
+    return [echo(v, "a", port, 1), echo(v, "a", port, 1), echo(v, "b", port, 1, True),
+            echo(v, "b", port, 1, True)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -472,26 +512,26 @@ SEQUENCES = {
     "tcp_syn_retransmit": (tcp_syn_retransmit, (4,)),
     "tcp_bad_synack": (tcp_bad_synack, (4,)),
     "tcp_time_wait_reuse": (tcp_time_wait_reuse, (4, 6)),
-    "tcp_server_rst_then_syn": (tcp_server_rst_then_syn, (4,)),
-    "tcp_client_rst_then_syn": (tcp_client_rst_then_syn, (4,)),
+    "tcp_server_rst_then_syn": (tcp_server_rst_then_syn, (4, 6)),
+    "tcp_client_rst_then_syn": (tcp_client_rst_then_syn, (4, 6)),
     "tcp_simultaneous_open": (tcp_simultaneous_open, (4, 6)),
     "tcp_window_scale": (tcp_window_scale, (4, 6)),
     "tcp_window_scale_one_side": (tcp_window_scale_one_side, (4,)),
-    "tcp_pickup": (tcp_pickup, (4,)),
+    "tcp_pickup": (tcp_pickup, (4, 6)),
     "tcp_fin_rst": (tcp_fin_rst, (4,)),
     "udp_request_response": (udp_request_response, (4, 6)),
-    "udp_unreplied": (udp_unreplied, (4,)),
+    "udp_unreplied": (udp_unreplied, (4, 6)),
     "ping": (ping, (4, 6)),
     "ping_reply_first": (ping_reply_first, (4, 6)),
     "icmp_port_unreachable": (icmp_port_unreachable, (4, 6)),
-    "icmp_error_from_path": (icmp_error_from_path, (4,)),
+    "icmp_error_from_path": (icmp_error_from_path, (4, 6)),
     "icmp_error_wrong_direction": (icmp_error_wrong_direction, (4, 6)),
-    "icmp_error_untracked": (icmp_error_untracked, (4,)),
+    "icmp_error_untracked": (icmp_error_untracked, (4, 6)),
     "icmp_error_tcp": (icmp_error_tcp, (4,)),
     "tcp_syn_rst": (tcp_syn_rst, (4, 6)),
     "tcp_client_abort": (tcp_client_abort, (4,)),
-    "tcp_rst_inexact": (tcp_rst_inexact, (4,)),
-    "tcp_last_ack_challenge": (tcp_last_ack_challenge, (4,)),
+    "tcp_rst_inexact": (tcp_rst_inexact, (4, 6)),
+    "tcp_last_ack_challenge": (tcp_last_ack_challenge, (4, 6)),
     "tcp_synack_retransmit": (tcp_synack_retransmit, (4,)),
     "tcp_resync_new_syn": (tcp_resync_new_syn, (4,)),
     "tcp_server_closes_first": (tcp_server_closes_first, (4,)),
@@ -507,6 +547,11 @@ SEQUENCES = {
     "icmp_error_tcp_established": (icmp_error_tcp_established, (4, 6)),
     "tcp_simultaneous_open_reply_ack": (tcp_simultaneous_open_reply_ack, (4,)),
     "tcp_ack_bad_seq": (tcp_ack_bad_seq, (4,)),
+    "tcp_time_wait_reuse_by_server": (tcp_time_wait_reuse_by_server, (4, 6)),
+    "tcp_fin_retransmit_and_data": (tcp_fin_retransmit_and_data, (4, 6)),
+    "tcp_syn_with_data": (tcp_syn_with_data, (4,)),
+    "icmp_unknown_type": (icmp_unknown_type, (4,)),
+    "ping_duplicates": (ping_duplicates, (4, 6)),
 }
 
 
