@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ct_replay: replays the frames of a pcap file through lib/ct's public API
- * (ct_execute_burst() with commit, zone 0, default options: loose pickup on,
- * be_liberal off) and prints, in the canonical text form that
+ * (ct_execute_burst() with commit, zone 0, by default with loose pickup on
+ * and be_liberal off, as nf_conntrack's defaults) and prints, in the canonical text form that
  * tests/ct_kernel/ct_kernel.py also builds from the Linux kernel's
  * nf_conntrack, one line per packet and one line per connection left:
  *
@@ -15,7 +15,9 @@
  * lengths (what nf_conntrack_acct counts).  The clock is the pcap timestamp
  * in milliseconds; timeouts are seconds left at the last frame's time.
  *
- * Usage: ct_replay [-b BURST] FILE.pcap
+ * Usage: ct_replay [-b BURST] [-l] [-s] FILE.pcap
+ * -l: be_liberal (nf_conntrack_tcp_be_liberal=1); -s: no mid-stream pickup
+ * (nf_conntrack_tcp_loose=0).
  * BURST (1..CT_BURST_MAX, default 1) groups frames per ct_execute_burst()
  * call (clocked at its first frame); verdicts must not depend on it.  Test driver only: no EAL.
  */
@@ -233,12 +235,22 @@ main(int argc, char **argv)
 	uint64_t now = 0;
 	int opt, rc = 0;
 
-	while ((opt = getopt(argc, argv, "b:")) != -1) {
-		if (opt != 'b')
+	while ((opt = getopt(argc, argv, "b:ls")) != -1) {
+		switch (opt) {
+		case 'b':
+			burst = (uint32_t)strtoul(optarg, NULL, 10);
+			if (burst < 1 || burst > CT_BURST_MAX)
+				goto usage;
+			break;
+		case 'l':
+			p.tcp.be_liberal = true;
+			break;
+		case 's':
+			p.tcp.loose = false;
+			break;
+		default:
 			goto usage;
-		burst = (uint32_t)strtoul(optarg, NULL, 10);
-		if (burst < 1 || burst > CT_BURST_MAX)
-			goto usage;
+		}
 	}
 	if (optind + 1 != argc)
 		goto usage;
@@ -279,6 +291,6 @@ main(int argc, char **argv)
 	return rc;
 
 usage:
-	fprintf(stderr, "usage: ct_replay [-b BURST] FILE.pcap\n");
+	fprintf(stderr, "usage: ct_replay [-b BURST] [-l] [-s] FILE.pcap\n");
 	return 2;
 }
