@@ -342,7 +342,7 @@ uint32_t ct_icmp_timeout(const struct ct_simple_state *st, const struct ct_timeo
  * Padding-free, compared as words.
  */
 struct ct_key {
-	uint8_t src[16];
+	_Alignas(uint64_t) uint8_t src[16]; /**< aligned: keys are hashed and compared as words */
 	uint8_t dst[16];
 	uint16_t sport;
 	uint16_t dport;
@@ -352,6 +352,7 @@ struct ct_key {
 };
 
 _Static_assert(sizeof(struct ct_key) == 40, "ct_key must be 5 words without padding");
+_Static_assert(_Alignof(struct ct_key) == 8, "ct_key is read as words");
 
 /** Stores the reverse direction of 'k' in 'r' (may not alias). */
 void ct_key_reverse(const struct ct_key *k, struct ct_key *r);
