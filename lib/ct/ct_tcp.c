@@ -546,7 +546,9 @@ tcp_resync(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct
 		return false;
 	tmp = *st;
 	p = &tmp.peer[st->last_dir];
+	/* The SYN/ACK's side starts over but stays liberal if it was (picked up). */
 	memset(&tmp.peer[dir], 0, sizeof(tmp.peer[dir]));
+	tmp.peer[dir].flags = st->peer[dir].flags & CT_TCP_PF_LIBERAL;
 	memset(p, 0, sizeof(*p));
 	p->td_end = p->td_maxend = st->last_end;
 	p->td_maxwin = st->last_win ? st->last_win : 1;

@@ -502,6 +502,19 @@ def ping_duplicates(v, port):
             echo(v, "b", port, 1, True)]
 
 
+def tcp_pickup_resync(v, port):
+    """A picked-up connection restarted by its peers: the SYN/ACK's side stays liberal."""
+    t = Tcp(v, port)
+    return [
+        t.seg("a", "PA", 123456, 654321, data=10),
+        t.seg("b", "A", 654321, 123466),
+        t.seg("a", "S", 900000, win=2000),
+        t.seg("b", "SA", 700000, 900001, win=3000),
+        t.seg("b", "PA", 700001 + 500000, 900001, data=10),  # far out of window
+        t.seg("a", "A", 900001, 700001),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -552,6 +565,7 @@ SEQUENCES = {
     "tcp_syn_with_data": (tcp_syn_with_data, (4,)),
     "icmp_unknown_type": (icmp_unknown_type, (4,)),
     "ping_duplicates": (ping_duplicates, (4, 6)),
+    "tcp_pickup_resync": (tcp_pickup_resync, (4,)),
 }
 
 

@@ -763,6 +763,27 @@ test_ct_tcp_pickup(void **state)
 	          CT_TCP_ESTABLISHED);
 }
 
+/* Peers restart a picked-up connection: after the resync the SYN/ACK's side stays liberal. */
+static void
+test_ct_tcp_pickup_resync(void **state)
+{
+	struct ct_tcp_state st;
+	struct ct_tcp_seg synack = mkseg(CT_TCP_SYN | CT_TCP_ACK, 70000, 90001, 0, 3000);
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	EXPECT_OK(&st, CT_DIR_ORIG, mkseg(CT_TCP_ACK, 777, 999, 100, 500), CT_V_NEW,
+	          CT_TCP_ESTABLISHED);
+	EXPECT_OK(&st, CT_DIR_REPLY, mkseg(CT_TCP_ACK, 999, 877, 0, 500), CT_V_EST,
+	          CT_TCP_ESTABLISHED);
+	EXPECT_IGN(&st, CT_DIR_ORIG, mkseg(CT_TCP_SYN, 90000, 0, 0, 2000), CT_TCP_ESTABLISHED);
+	EXPECT_OK(&st, CT_DIR_REPLY, synack, CT_V_EST, CT_TCP_SYN_RECV);
+	assert_true(st.peer[CT_DIR_REPLY].flags & CT_TCP_PF_LIBERAL);
+	assert_false(st.peer[CT_DIR_ORIG].flags & CT_TCP_PF_LIBERAL);
+	EXPECT_OK(&st, CT_DIR_REPLY, mkseg(CT_TCP_ACK, 70001 + 500000, 90001, 10, 3000), CT_V_EST,
+	          CT_TCP_SYN_RECV);
+}
+
 static void
 test_ct_tcp_bad_flags(void **state)
 {
@@ -891,6 +912,7 @@ main(void)
 		cmocka_unit_test(test_ct_tcp_time_wait_reuse),
 		cmocka_unit_test(test_ct_tcp_resync_ignored_syn),
 		cmocka_unit_test(test_ct_tcp_pickup),
+		cmocka_unit_test(test_ct_tcp_pickup_resync),
 		cmocka_unit_test(test_ct_tcp_bad_flags),
 		cmocka_unit_test(test_ct_tcp_be_liberal),
 		cmocka_unit_test(test_ct_tcp_timeouts),
