@@ -515,6 +515,57 @@ def tcp_pickup_resync(v, port):
     ]
 
 
+def tcp_rst_seq0_answering_syn(v, port):
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("b", "R", 0), t.seg("a", "S", 1000)]
+
+
+def tcp_rst_ack_zero(v, port):
+    """Some stacks send RST|ACK with ACK 0."""
+    t = Tcp(v, port)
+    return t.handshake() + [t.seg("b", "RA", 5001, 0), t.seg("a", "A", 1001, 5001)]
+
+
+def tcp_fin_in_syn_recv(v, port):
+    t = Tcp(v, port)
+    return t.handshake()[:2] + [
+        t.seg("a", "FA", 1001, 5001),
+        t.seg("b", "FA", 5001, 1002),
+        t.seg("a", "A", 1002, 5002),
+    ]
+
+
+def tcp_server_data_before_third_ack(v, port):
+    t = Tcp(v, port)
+    h = t.handshake()
+    return h[:2] + [t.seg("b", "PA", 5001, 1001, data=40), h[2],
+                    t.seg("a", "A", 1001, 5041)]
+
+
+def tcp_challenge_ack_in_syn_sent(v, port):
+    """A SYN hits a half-open connection: the server's challenge ACK, the client's RST."""
+    t = Tcp(v, port)
+    return [t.seg("a", "S", 1000), t.seg("b", "A", 5001, 777777), t.seg("a", "R", 777777),
+            t.seg("a", "S", 2000), t.seg("b", "SA", 9000, 2001)]
+
+
+def tcp_simultaneous_close(v, port):
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "FA", 1001, 5001),
+        t.seg("b", "FA", 5001, 1001),
+        t.seg("a", "A", 1002, 5002),
+        t.seg("b", "A", 5002, 1002),
+    ]
+
+
+def icmp_error_quoting_echo_reply(v, port):
+    rep = echo(v, "b", port, 1, True)
+    quoted = bytes(rep[1].payload)[: 28 if v == 4 else 48]
+    l4 = ICMP(type=3, code=1) / quoted if v == 4 else ICMPv6DestUnreach(code=3) / quoted
+    return [echo(v, "a", port, 1), rep, frame("a", ip(v, "a") / l4)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -566,6 +617,13 @@ SEQUENCES = {
     "icmp_unknown_type": (icmp_unknown_type, (4,)),
     "ping_duplicates": (ping_duplicates, (4, 6)),
     "tcp_pickup_resync": (tcp_pickup_resync, (4,)),
+    "tcp_rst_seq0_answering_syn": (tcp_rst_seq0_answering_syn, (4,)),
+    "tcp_rst_ack_zero": (tcp_rst_ack_zero, (4,)),
+    "tcp_fin_in_syn_recv": (tcp_fin_in_syn_recv, (4,)),
+    "tcp_server_data_before_third_ack": (tcp_server_data_before_third_ack, (4,)),
+    "tcp_challenge_ack_in_syn_sent": (tcp_challenge_ack_in_syn_sent, (4,)),
+    "tcp_simultaneous_close": (tcp_simultaneous_close, (4, 6)),
+    "icmp_error_quoting_echo_reply": (icmp_error_quoting_echo_reply, (4, 6)),
 }
 
 
