@@ -247,6 +247,14 @@ max_ack_window(const struct ct_tcp_peer *sender)
 	return sender->td_maxwin > 66000 ? sender->td_maxwin : 66000;
 }
 
+/* The segment being tracked and what goes with it (keeps helpers at few parameters). */
+struct tcp_in {
+	const struct ct_tcp_seg *seg;
+	const struct ct_tcp_cfg *cfg;
+	int dir;            /* enum ct_dir of the segment */
+	enum tcp_class cls; /* its flag class */
+};
+
 /* Window edges of one segment, worked on copies of both peers until accepted. */
 struct tcp_win {
 	struct ct_tcp_peer snd, rcv; /* sender and receiver of the segment */
@@ -407,16 +415,17 @@ note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
 }
 
 /*
- * Checks 'seg' from 'dir' against the windows and moves them when it is in
+ * Checks the segment against the windows and moves them when it is in
  * them.  'old' is the connection's state before the segment.  On
  * WIN_INVALID, '*why' says which bound and 'st' is unchanged.  A liberal
  * connection (mid-stream pickup) or cfg->be_liberal accepts whatever the
  * bounds say, but only an in-window segment moves the windows.
  */
 static enum win_res
-tcp_in_window(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
-              const struct ct_tcp_seg *seg, const struct ct_tcp_cfg *cfg, enum ct_reason *why)
+tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
 {
+	const struct ct_tcp_seg *seg = in->seg;
+	int dir = in->dir;
 	struct tcp_win w = {
 		.snd = st->peer[dir],
 		.rcv = st->peer[!dir],
@@ -443,7 +452,7 @@ tcp_in_window(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
 		w.seq = w.end = w.snd.td_end;
 
 	res = win_check(&w, why);
-	if (res != WIN_ACCEPT && ((w.snd.flags & CT_TCP_PF_LIBERAL) || cfg->be_liberal)) {
+	if (res != WIN_ACCEPT && ((w.snd.flags & CT_TCP_PF_LIBERAL) || in->cfg->be_liberal)) {
 		*why = CT_R_OK;
 		goto accept;
 	}
@@ -451,7 +460,7 @@ tcp_in_window(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
 		return res;
 	if (res == WIN_ACCEPT) {
 		win_move(&w, seg);
-		if (cls == TC_ACK)
+		if (in->cls == TC_ACK)
 			note_retrans(st, dir, &w);
 	}
 	st->peer[dir] = w.snd;
@@ -500,9 +509,12 @@ tcp_new(struct ct_tcp_state *st, const struct ct_tcp_seg *seg, const struct ct_t
 
 /* Remembers a segment the table ignored, and the options of an ignored SYN. */
 static void
-tcp_note_ignored(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
-                 const struct ct_tcp_seg *seg)
+tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
 {
+	const struct ct_tcp_seg *seg = in->seg;
+	enum tcp_class cls = in->cls;
+	int dir = in->dir;
+
 	st->last_class = (uint8_t)(cls + 1);
 	st->last_dir = (uint8_t)dir;
 	st->last_seq = seg->seq;
@@ -534,15 +546,15 @@ tcp_note_ignored(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class c
  * Returns true when 'st' moved to SYN_RECV; on false 'st' is unchanged.
  */
 static bool
-tcp_resync(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg,
-           const struct ct_tcp_cfg *cfg)
+tcp_resync(struct ct_tcp_state *st, const struct tcp_in *in)
 {
+	int dir = in->dir;
 	struct ct_tcp_state tmp;
 	struct ct_tcp_peer *p;
 	enum ct_reason why;
 
-	if (cls != TC_SYNACK || st->last_class != TC_SYN + 1 || st->last_dir == dir ||
-	    seg->ack != st->last_end)
+	if (in->cls != TC_SYNACK || st->last_class != TC_SYN + 1 || st->last_dir == dir ||
+	    in->seg->ack != st->last_end)
 		return false;
 	tmp = *st;
 	p = &tmp.peer[st->last_dir];
@@ -555,10 +567,10 @@ tcp_resync(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct
 	p->scale = st->last_wscale;
 	p->flags = st->last_pflags;
 	tmp.sflags &= (uint8_t)~CT_TCP_SF_CHALLENGE;
-	if (tcp_in_window(&tmp, dir, CT_TCP_SYN_SENT, cls, seg, cfg, &why) != WIN_ACCEPT)
+	if (tcp_in_window(&tmp, in, CT_TCP_SYN_SENT, &why) != WIN_ACCEPT)
 		return false;
 	tmp.state = CT_TCP_SYN_RECV;
-	tmp.last_class = (uint8_t)(cls + 1);
+	tmp.last_class = (uint8_t)(in->cls + 1);
 	tmp.last_dir = (uint8_t)dir;
 	*st = tmp;
 	return true;
@@ -582,9 +594,10 @@ tcp_closing(uint8_t s)
  * with a challenge ACK rather than reset.
  */
 static enum ct_reason
-tcp_rst_check(const struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg, uint8_t *next,
-              bool *skip)
+tcp_rst_check(const struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, bool *skip)
 {
+	const struct ct_tcp_seg *seg = in->seg;
+	int dir = in->dir;
 	const struct ct_tcp_peer *rcv = &st->peer[!dir];
 	uint8_t old = st->state;
 	bool est = old == CT_TCP_ESTABLISHED && (st->sflags & CT_TCP_SF_ASSURED);
@@ -619,13 +632,12 @@ tcp_rst_check(const struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *s
 
 /* The table said ignore: resynchronise on a SYN/ACK for an ignored SYN, or remember it. */
 static struct ct_verdict
-tcp_ignore(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg,
-           const struct ct_tcp_cfg *cfg)
+tcp_ignore(struct ct_tcp_state *st, const struct tcp_in *in)
 {
 	struct ct_verdict v = { CT_V_EST, CT_R_OK };
 
-	if (!tcp_resync(st, dir, cls, seg, cfg)) {
-		tcp_note_ignored(st, dir, st->state, cls, seg);
+	if (!tcp_resync(st, in)) {
+		tcp_note_ignored(st, in, st->state);
 		v.reason = CT_R_TCP_IGNORED;
 	}
 	return v;
@@ -638,9 +650,10 @@ tcp_ignore(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct
  * CT_V_NEW standing for "valid, stop here" with v.reason set.
  */
 static struct ct_verdict
-tcp_transition(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg,
-               const struct ct_tcp_cfg *cfg, uint8_t *next, bool *skip)
+tcp_transition(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, bool *skip)
 {
+	enum tcp_class cls = in->cls;
+	int dir = in->dir;
 	struct ct_verdict go = { CT_V_EST, CT_R_OK }, v = { CT_V_INV, CT_R_TCP_BAD_TRANS };
 	uint8_t old = st->state;
 
@@ -659,7 +672,7 @@ tcp_transition(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struc
 		}
 		/* fall through */
 	case sIG:
-		v = tcp_ignore(st, dir, cls, seg, cfg);
+		v = tcp_ignore(st, in);
 		v.v = CT_V_NEW; /* stop here */
 		return v;
 	case sIV:
@@ -682,7 +695,7 @@ tcp_transition(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struc
 		return go;
 	case sCL:
 		if (cls == TC_RST) {
-			v.reason = tcp_rst_check(st, dir, seg, next, skip);
+			v.reason = tcp_rst_check(st, in, next, skip);
 			if (v.reason != CT_R_OK)
 				return v;
 		}
@@ -700,8 +713,10 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 	enum tcp_class cls = tcp_class_of(seg->flags);
 	uint8_t old = st->state, next;
 	bool skip = false, replied;
+	struct tcp_in in;
 
 	dir = !!dir;
+	in = (struct tcp_in){ .seg = seg, .cfg = cfg, .dir = dir, .cls = cls };
 	if (!tcp_flags_valid(seg->flags)) {
 		v.reason = CT_R_TCP_BAD_FLAGS;
 		return v;
@@ -719,13 +734,13 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 	}
 
 	next = tcp_next[dir][cls][old];
-	v = tcp_transition(st, dir, cls, seg, cfg, &next, &skip);
+	v = tcp_transition(st, &in, &next, &skip);
 	if (v.v == CT_V_INV || v.v == CT_V_REOPEN)
 		return v;
 	if (v.v == CT_V_NEW)
 		goto valid;
 	if (!skip) {
-		enum win_res res = tcp_in_window(st, dir, old, cls, seg, cfg, &v.reason);
+		enum win_res res = tcp_in_window(st, &in, old, &v.reason);
 
 		if (res == WIN_INVALID) {
 			v.v = CT_V_INV;
