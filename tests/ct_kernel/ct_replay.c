@@ -113,6 +113,7 @@ frame_prepare(struct frame *f)
 	return true;
 }
 
+/* Protocol names as conntrack -L prints them. */
 static const char *
 proto_name(uint8_t proto)
 {
@@ -125,8 +126,14 @@ proto_name(uint8_t proto)
 		return "icmp";
 	case 58:
 		return "icmpv6";
+	case 47:
+		return "gre";
+	case 132:
+		return "sctp";
+	case 136:
+		return "udplite";
 	default:
-		return "unknown"; /* as conntrack -L names it */
+		return "unknown";
 	}
 }
 

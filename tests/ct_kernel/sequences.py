@@ -404,13 +404,13 @@ def udp_other_port_reply(v, port):
             frame("b", ip(v, "b") / UDP(sport=54, dport=port) / b"r")]
 
 
-def other_protocol(v, port):
+def other_protocol(v, port, proto=253):
     l3a = ip(v, "a")
     l3b = ip(v, "b")
     if v == 4:
-        l3a.proto = l3b.proto = 253
+        l3a.proto = l3b.proto = proto
     else:
-        l3a.nh = l3b.nh = 253
+        l3a.nh = l3b.nh = proto
     return [frame("a", l3a / Raw(b"o" * 12)), frame("b", l3b / Raw(b"o" * 12)),
             frame("a", l3a / Raw(b"o" * 12))]
 
@@ -640,6 +640,7 @@ SEQUENCES = {
     "tcp_bad_flags": (tcp_bad_flags, (4,)),
     "udp_other_port_reply": (udp_other_port_reply, (4,)),
     "other_protocol": (other_protocol, (4, 6)),
+    "gre": (lambda v, port: other_protocol(v, port, 47), (4,)),
     "ping_two_ids": (ping_two_ids, (4, 6)),
     "icmp_timestamp": (icmp_timestamp, (4,)),
     "icmp_time_exceeded_ping": (icmp_time_exceeded_ping, (4, 6)),
