@@ -92,7 +92,7 @@ enum ct_dir {
 	X(TCP_RST_SEQ, "tcp_rst_seq")          /* RST below what the peer acknowledged */          \
 	X(ICMP_TRUNC, "icmp_truncated")        /* ICMP header or embedded header cut short */      \
 	X(ICMP_BAD_TYPE, "icmp_bad_type")      /* reply without request, unknown type */           \
-	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* embedded tuple untracked or not from our dst */  \
+	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* quotes no tracked packet of its destination */   \
 	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short */                          \
 	X(NOT_IP, "not_ip")                    /* neither IPv4 nor IPv6 */                         \
 	X(FRAG, "fragment")                    /* IP fragment: no reassembly yet, dropped */       \
