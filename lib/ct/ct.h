@@ -48,9 +48,8 @@
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
  * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
  * shorter timeouts after repeated retransmissions, with unacknowledged data
- * or for picked-up connections; IPv6 extension headers inside an ICMPv6
- * error are not walked; clang -Wthread-safety annotations (DPDK 22.11's
- * rte_spinlock has none).
+ * or for picked-up connections; clang -Wthread-safety annotations (DPDK
+ * 22.11's rte_spinlock has none).
  */
 #ifndef CT_H
 #define CT_H

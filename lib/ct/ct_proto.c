@@ -239,6 +239,51 @@ key_ports(struct ct_key *key, const uint8_t *l4, uint32_t len, bool *is_err, boo
 	}
 }
 
+/*
+ * Skips the extension headers of the IPv6 packet quoted in an ICMPv6 error,
+ * as nf_conntrack does (ipv6_skip_exthdr()): hop-by-hop, routing,
+ * destination options, AH, and a fragment header of a first fragment.
+ * Returns the offset of the L4 header and stores its protocol in '*proto',
+ * or 0 when the chain is cut short, too long, or the packet is a later
+ * fragment (which carries no L4 header).
+ */
+static uint32_t
+ipv6_skip_ext(const uint8_t *ip, uint32_t iplen, uint8_t *proto)
+{
+	uint32_t off = 40, i;
+	uint8_t nh = ip[6];
+
+	for (i = 0; i < 8; i++) {
+		uint32_t hl;
+
+		switch (nh) {
+		case 0:  /* hop-by-hop */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if (iplen < off + 8)
+				return 0;
+			hl = ((uint32_t)ip[off + 1] + 1) * 8;
+			break;
+		case 51: /* AH */
+			if (iplen < off + 8)
+				return 0;
+			hl = ((uint32_t)ip[off + 1] + 2) * 4;
+			break;
+		case 44: /* fragment */
+			if (iplen < off + 8 || ((ip[off + 2] << 8 | ip[off + 3]) & 0xfff8) != 0)
+				return 0;
+			hl = 8;
+			break;
+		default:
+			*proto = nh;
+			return off;
+		}
+		nh = ip[off];
+		off += hl;
+	}
+	return 0;
+}
+
 /* Key of the packet embedded in an ICMP error ('p': ICMP header, 'len' bytes). */
 static enum ct_reason
 key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
@@ -255,15 +300,17 @@ key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
 		hlen = (uint32_t)(ip[0] & 0xf) * 4;
 		if (hlen < 20 || hlen > iplen)
 			return CT_R_ICMP_TRUNC;
+		if (((ip[6] << 8 | ip[7]) & 0x1fff) != 0)
+			return CT_R_ICMP_TRUNC; /* a later fragment: no L4 header */
 		key->proto = ip[9];
 		memcpy(key->src, ip + 12, 4);
 		memcpy(key->dst, ip + 16, 4);
 	} else {
-		/* Extension headers in the embedded packet are not walked. */
 		if (iplen < 40 || (ip[0] >> 4) != 6)
 			return CT_R_ICMP_TRUNC;
-		hlen = 40;
-		key->proto = ip[6];
+		hlen = ipv6_skip_ext(ip, iplen, &key->proto);
+		if (hlen == 0 || hlen > iplen)
+			return CT_R_ICMP_TRUNC;
 		memcpy(key->src, ip + 8, 16);
 		memcpy(key->dst, ip + 24, 16);
 	}

@@ -601,6 +601,15 @@ def icmp6_packet_too_big(v, port):
                                        ICMPv6PacketTooBig(mtu=1280) / quoted)]
 
 
+def icmp_error_quoting_ext_headers(v, port):
+    """An ICMPv6 error quoting a segment that had a destination-options header."""
+    t = Tcp(6, port)
+    seg = with_ext(t.seg("a", "PA", 1001, 5001, data=10), IPv6ExtHdrDestOpt())
+    quoted = bytes(seg[1].payload)[:56]
+    return t.handshake() + [seg, frame("b", ip(6, "b") / ICMPv6DestUnreach(code=4) / quoted),
+                            t.seg("b", "A", 5001, 1011)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -663,6 +672,7 @@ SEQUENCES = {
     "tcp_ext_headers": (tcp_ext_headers, (6,)),
     "icmp_packet_too_big": (icmp6_packet_too_big, (6,)),
     "udp_atomic_fragment": (udp_atomic_fragment, (6,)),
+    "icmp_error_quoting_ext_headers": (icmp_error_quoting_ext_headers, (6,)),
 }
 
 
