@@ -733,6 +733,76 @@ test_ct_icmp_echo_and_error(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* ICMPv6 error from B to A quoting A -> B TCP 4000 -> 80 behind extension headers 'ext'. */
+static void
+mk_icmp6_err(struct tpkt *p, const uint8_t *ext, uint32_t ext_len, uint8_t first_nh)
+{
+	uint8_t *ip;
+
+	memset(p, 0, sizeof(*p));
+	p->key.dl_type = BE16(0x86dd);
+	p->key.nw_proto = 58;
+	p->key.ipv6_src[0] = 0x20;
+	p->key.ipv6_src[15] = 2; /* B */
+	p->key.ipv6_dst[0] = 0x20;
+	p->key.ipv6_dst[15] = 1; /* A */
+	p->key.tp_src = BE16(1);
+	p->key.tp_dst = BE16(4);
+	p->l4[0] = 1; /* destination unreachable */
+	p->l4[1] = 4; /* port unreachable */
+	ip = p->l4 + 8;
+	ip[0] = 0x60;
+	ip[6] = first_nh;
+	ip[8] = 0x20;
+	ip[23] = 1; /* A */
+	ip[24] = 0x20;
+	ip[39] = 2; /* B */
+	memcpy(ip + 40, ext, ext_len);
+	put16(ip + 40 + ext_len, 4000);
+	put16(ip + 40 + ext_len + 2, 80);
+	p->l4_len = 8 + 40 + ext_len + 8;
+}
+
+/* The quoted packet's extension headers are walked, as nf_conntrack's ipv6_skip_exthdr(). */
+static void
+test_ct_icmp6_error_ext_headers(void **state)
+{
+	/* hop-by-hop (8 bytes) -> destination options (16 bytes) -> TCP */
+	static const uint8_t hbh_dst[24] = { 60, 0, 1, 4, 0, 0, 0, 0, 6, 1, 1, 12 };
+	/* fragment header, offset 0 (first fragment) -> TCP; then offset 1 (later one) */
+	static const uint8_t frag0[8] = { 6, 0, 0x00, 0x01, 0, 0, 0, 7 };
+	static const uint8_t frag1[8] = { 6, 0, 0x00, 0x08, 0, 0, 0, 7 };
+	struct ct_pkt pk;
+	struct ct_key k;
+	struct tpkt p;
+	bool err;
+
+	(void)state;
+	mk_icmp6_err(&p, hbh_dst, sizeof(hbh_dst), 0);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_true(err);
+	assert_int_equal(k.proto, 6);
+	assert_int_equal(k.sport, BE16(4000));
+	assert_int_equal(k.dport, BE16(80));
+	assert_int_equal(k.src[15], 1);
+
+	mk_icmp6_err(&p, frag0, sizeof(frag0), 44);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_int_equal(k.dport, BE16(80));
+
+	mk_icmp6_err(&p, frag1, sizeof(frag1), 44);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_ICMP_TRUNC);
+
+	/* Cut inside the extension header chain. */
+	mk_icmp6_err(&p, hbh_dst, sizeof(hbh_dst), 0);
+	p.l4_len = 8 + 40 + 12;
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_ICMP_TRUNC);
+}
+
 /* What nf_conntrack does and lib/ct now does too (docs/ct-differential.md). */
 static void
 test_ct_kernel_accounting(void **state)
@@ -1096,6 +1166,7 @@ main(void)
 		cmocka_unit_test(test_ct_retire_hook),
 		cmocka_unit_test(test_ct_create_params),
 		cmocka_unit_test(test_ct_kernel_accounting),
+		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
