@@ -610,6 +610,22 @@ def icmp_error_quoting_ext_headers(v, port):
                             t.seg("b", "A", 5001, 1011)]
 
 
+def icmp_error_for_reply(v, port):
+    """An error about the server's reply, sent back to the server: related, original side."""
+    rep = udp(v, port, "b")
+    return [udp(v, port, "a"), rep, unreach(v, "a", rep)]
+
+
+def tcp_sack_not_permitted(v, port):
+    """SACK blocks toward a receiver that did not allow SACK are ignored."""
+    t = Tcp(v, port)
+    return t.handshake() + [
+        t.seg("a", "PA", 1001, 5001, data=100),
+        t.seg("b", "A", 5001, 1001, opts=[("SAck", (1001, 9001))]),
+        t.seg("b", "A", 5001, 1101),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -673,6 +689,8 @@ SEQUENCES = {
     "icmp_packet_too_big": (icmp6_packet_too_big, (6,)),
     "udp_atomic_fragment": (udp_atomic_fragment, (6,)),
     "icmp_error_quoting_ext_headers": (icmp_error_quoting_ext_headers, (6,)),
+    "icmp_error_for_reply": (icmp_error_for_reply, (4, 6)),
+    "tcp_sack_not_permitted": (tcp_sack_not_permitted, (4,)),
 }
 
 
