@@ -626,6 +626,30 @@ def tcp_sack_not_permitted(v, port):
     ]
 
 
+def tcp_seq_wrap(v, port):
+    """Sequence numbers wrapping around 2^32 on both sides."""
+    t = Tcp(v, port)
+    a, b = 2**32 - 150, 2**32 - 30
+    return t.handshake(isn_a=a, isn_b=b) + [
+        t.seg("a", "PA", a + 1, b + 1, data=100),
+        t.seg("a", "PA", a + 101, b + 1, data=100),  # crosses 2^32
+        t.seg("b", "PA", b + 1, a + 201, data=100),  # crosses 2^32
+        t.seg("a", "A", a + 201, b + 101),
+        t.seg("a", "PA", a + 201 + 100000, b + 101, data=10),  # far over the window
+    ] + t.close(a + 201, b + 101)
+
+
+def tcp_wscale_clamped(v, port):
+    """A window scale over 14 counts as 14 (RFC 7323)."""
+    t = Tcp(v, port)
+    ws = [("WScale", 15)]
+    return t.handshake(win=65535, opts_a=ws, opts_b=ws) + [
+        t.seg("b", "A", 5001, 1001, win=100),  # 100 << 14 = 1638400
+        t.seg("a", "PA", 1001 + 1500000, 5001, data=10, win=100),
+        t.seg("a", "PA", 1001 + 1700000, 5001, data=10, win=100),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -691,6 +715,8 @@ SEQUENCES = {
     "icmp_error_quoting_ext_headers": (icmp_error_quoting_ext_headers, (6,)),
     "icmp_error_for_reply": (icmp_error_for_reply, (4, 6)),
     "tcp_sack_not_permitted": (tcp_sack_not_permitted, (4,)),
+    "tcp_seq_wrap": (tcp_seq_wrap, (4, 6)),
+    "tcp_wscale_clamped": (tcp_wscale_clamped, (4,)),
 }
 
 
