@@ -353,6 +353,15 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	/* Checked after the key is written: callers read the key even on failure. */
 	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
 		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
+	if (pk->nw_proto == 17 || pk->nw_proto == 136) {
+		/* As nf_conntrack's udp_error()/udplite_error(): a UDP length (UDP-Lite:
+		 * checksum coverage, 0 meaning all) below the header or beyond the IP
+		 * payload is a malformed packet. */
+		uint32_t ulen = (uint32_t)pkt->l4[4] << 8 | pkt->l4[5];
+
+		if ((ulen < 8 || ulen > pkt->l4_len) && !(pk->nw_proto == 136 && ulen == 0))
+			return CT_R_L4_TRUNC;
+	}
 	return CT_R_OK;
 }
 

@@ -650,6 +650,14 @@ def tcp_wscale_clamped(v, port):
     ]
 
 
+def udp_bad_length(v, port):
+    """UDP length field over the payload, then under the header size: malformed."""
+    def bad(ulen, side="a"):
+        sp, dp = (port, 53) if side == "a" else (53, port)
+        return frame(side, ip(v, side) / UDP(sport=sp, dport=dp, len=ulen) / (b"q" * 8))
+    return [bad(200), bad(4), udp(v, port, "a"), bad(100, "b"), udp(v, port, "b")]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -717,6 +725,7 @@ SEQUENCES = {
     "tcp_sack_not_permitted": (tcp_sack_not_permitted, (4,)),
     "tcp_seq_wrap": (tcp_seq_wrap, (4, 6)),
     "tcp_wscale_clamped": (tcp_wscale_clamped, (4,)),
+    "udp_bad_length": (udp_bad_length, (4, 6)),
 }
 
 

@@ -827,6 +827,16 @@ test_ct_kernel_accounting(void **state)
 	mk_icmp_unreach(&wrong, IP_A, IP_B, IP_A, 2222, IP_B, 53);
 	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
 	assert_int_equal(r.reason, CT_R_ICMP_NO_CONN);
+	/* A UDP length beyond the payload or below the header is malformed (udp_error()). */
+	mk_udp(&wrong, IP_A, 2223, IP_B, 53);
+	put16(wrong.l4 + 4, (uint16_t)(wrong.l4_len + 1));
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_L4_TRUNC);
+	put16(wrong.l4 + 4, 7);
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	put16(wrong.l4 + 4, 8); /* shorter than the IP payload: trailing bytes are fine */
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | NEW);
+	assert_int_equal(ct_count(t), 2);
 
 	/* A segment below the window passes (+est) without counting or refreshing. */
 	mk_tcp(&syn, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
@@ -849,10 +859,10 @@ test_ct_kernel_accounting(void **state)
 	mk_tcp(&syn, IP_A, 4444, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
 	mk_tcp(&rst, IP_B, 80, IP_A, 4444, (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 0, 1001, 0 });
 	assert_int_equal(run1(t, &commit0, &syn, 1000, NULL), TRK | NEW);
-	assert_int_equal(ct_count(t), 3);
+	assert_int_equal(ct_count(t), 4);
 	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | EST | RPL);
 	assert_null(r.conn);
-	assert_int_equal(ct_count(t), 2);
+	assert_int_equal(ct_count(t), 3);
 	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | INV);
 	ct_tbl_destroy(t);
 }
