@@ -256,8 +256,9 @@ struct ct_tcp_cfg {
  * Parses the TCP header at 'tcp_hdr' into 'seg'.
  *
  * @param len  bytes from the TCP header to the end of the IP payload.
- * @return 0, or -EINVAL when the header or its options are cut short or the
- *         data offset is below 5 ('seg' then undefined).
+ * @return 0, or -EINVAL when the header is cut short or its data offset is
+ *         below 5 or beyond 'len' ('seg' then undefined).  A malformed option
+ *         list only ends the options, as in nf_conntrack.
  */
 int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *seg);
 

@@ -178,11 +178,13 @@ ct_tcp_parse_seg(const uint8_t *h, uint32_t len, struct ct_tcp_seg *seg)
 			i++;
 			continue;
 		}
+		/* A malformed list ends the options, what was read stays (nf_conntrack's
+		 * tcp_options() and tcp_sack() stop there too; the segment is tracked). */
 		if (i + 1 >= hlen)
-			return -EINVAL;
+			break;
 		olen = h[i + 1];
 		if (olen < 2 || i + olen > hlen)
-			return -EINVAL;
+			break;
 		if (kind == 3 && olen == 3) {
 			seg->wscale = h[i + 2] > CT_TCP_WSCALE_MAX ? CT_TCP_WSCALE_MAX : h[i + 2];
 		} else if (kind == 4 && olen == 2) {

@@ -658,6 +658,24 @@ def udp_bad_length(v, port):
     return [bad(200), bad(4), udp(v, port, "a"), bad(100, "b"), udp(v, port, "b")]
 
 
+def tcp_malformed_options(v, port):
+    """Option lists a parser must stop at: a zero option length, an option running past the
+    header.  nf_conntrack stops reading options there and tracks the segment."""
+    t = Tcp(v, port)
+
+    def raw_opts(f, opts):
+        side, pkt = f
+        tcp = pkt[TCP]
+        tcp.dataofs = 5 + len(opts) // 4
+        tcp.remove_payload()
+        tcp.add_payload(Raw(opts))
+        return (side, Ether(bytes(pkt)))
+
+    return [raw_opts(t.seg("a", "S", 1000), b"\x08\x00\x01\x01"),
+            raw_opts(t.seg("b", "SA", 5000, 1001), b"\x03\x03\x07\x08\x0a\x01\x01\x01"),
+            t.seg("a", "A", 1001, 5001)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -726,6 +744,7 @@ SEQUENCES = {
     "tcp_seq_wrap": (tcp_seq_wrap, (4, 6)),
     "tcp_wscale_clamped": (tcp_wscale_clamped, (4,)),
     "udp_bad_length": (udp_bad_length, (4, 6)),
+    "tcp_malformed_options": (tcp_malformed_options, (4,)),
 }
 
 

@@ -889,9 +889,17 @@ test_ct_tcp_parse_truncated(void **state)
 	assert_int_equal(ct_tcp_parse_seg(h, 40, &s), -EINVAL);
 	h[12] = 8 << 4; /* 32 bytes of header in a 24-byte segment */
 	assert_int_equal(ct_tcp_parse_seg(h, 24, &s), -EINVAL);
-	h[12] = 6 << 4; /* option length running past the header */
-	h[20] = 3, h[21] = 8;
-	assert_int_equal(ct_tcp_parse_seg(h, 40, &s), -EINVAL);
+	/* A malformed option list ends the options; what came before it counts. */
+	h[12] = 7 << 4;
+	h[20] = 3, h[21] = 3, h[22] = 7; /* window scale 7 */
+	h[23] = 8, h[24] = 10;           /* timestamps running past the header */
+	assert_int_equal(ct_tcp_parse_seg(h, 40, &s), 0);
+	assert_int_equal(s.wscale, 7);
+	assert_int_equal(s.payload_len, 40 - 28);
+	h[20] = 4, h[21] = 0; /* zero option length: nothing read */
+	assert_int_equal(ct_tcp_parse_seg(h, 40, &s), 0);
+	assert_int_equal(s.wscale, CT_TCP_WSCALE_NONE);
+	assert_int_equal(s.sack_perm, 0);
 }
 
 int
