@@ -8,7 +8,7 @@ to the router's port on that side, so the same bytes go to the kernel (sent
 from the end namespaces) and to ct_replay (from a pcap).  Every sequence uses
 its own ports, so the sequences do not interact even without a flush.
 """
-from scapy.layers.inet import ICMP, IP, TCP, UDP
+from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_EOL, IPOption_NOP
 from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest,
                                  ICMPv6PacketTooBig, ICMPv6TimeExceeded, IPv6,
                                  IPv6ExtHdrDestOpt, IPv6ExtHdrFragment)
@@ -676,6 +676,32 @@ def tcp_malformed_options(v, port):
             t.seg("a", "A", 1001, 5001)]
 
 
+def tcp_ip_options_bad_offset(v, port):
+    """IPv4 options before TCP; then a TCP data offset beyond the segment (malformed)."""
+    t = Tcp(4, port)
+
+    def with_ipopts(f):
+        side, pkt = f
+        l3 = pkt[IP]
+        l3.options = [IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_EOL()]
+        return (side, Ether(bytes(pkt)))
+
+    bad = t.seg("a", "PA", 1001, 5001)
+    bad[1][TCP].dataofs = 15
+    return [with_ipopts(f) for f in t.handshake()] + [
+        (bad[0], Ether(bytes(bad[1]))),
+        with_ipopts(t.seg("a", "PA", 1001, 5001, data=10)),
+    ]
+
+
+def icmp_echo_code(v, port):
+    """Echo with a non-zero code: the reply must carry the same code."""
+    req = frame("a", ip(4, "a") / ICMP(type=8, code=3, id=port, seq=1) / b"x")
+    rep_other = frame("b", ip(4, "b") / ICMP(type=0, code=0, id=port, seq=1) / b"x")
+    rep = frame("b", ip(4, "b") / ICMP(type=0, code=3, id=port, seq=1) / b"x")
+    return [req, rep_other, rep]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -745,6 +771,8 @@ SEQUENCES = {
     "tcp_wscale_clamped": (tcp_wscale_clamped, (4,)),
     "udp_bad_length": (udp_bad_length, (4, 6)),
     "tcp_malformed_options": (tcp_malformed_options, (4,)),
+    "tcp_ip_options_bad_offset": (tcp_ip_options_bad_offset, (4,)),
+    "icmp_echo_code": (icmp_echo_code, (4,)),
 }
 
 
