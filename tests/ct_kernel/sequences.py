@@ -702,6 +702,22 @@ def icmp_echo_code(v, port):
     return [req, rep_other, rep]
 
 
+def tcp_new_isn_in_handshake(v, port):
+    """A SYN and a SYN/ACK re-sent with new ISNs during the handshake."""
+    t = Tcp(v, port)
+    return [
+        t.seg("a", "S", 1000),
+        t.seg("a", "S", 3000),  # new ISN: the client's side starts over
+        t.seg("b", "SA", 5000, 1001),  # acknowledges the old ISN
+        t.seg("b", "SA", 5000, 3001),
+        t.seg("b", "SA", 8000, 3001),  # new ISN from the server: ignored in SYN_RECV
+        t.seg("a", "A", 3001, 8001),
+        t.seg("a", "A", 3001, 5001),
+        t.seg("a", "FA", 3001, 5001, data=20),  # FIN carrying data
+        t.seg("b", "RA", 5001, 3022),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -773,6 +789,7 @@ SEQUENCES = {
     "tcp_malformed_options": (tcp_malformed_options, (4,)),
     "tcp_ip_options_bad_offset": (tcp_ip_options_bad_offset, (4,)),
     "icmp_echo_code": (icmp_echo_code, (4,)),
+    "tcp_new_isn_in_handshake": (tcp_new_isn_in_handshake, (4, 6)),
 }
 
 
