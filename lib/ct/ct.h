@@ -92,7 +92,7 @@ enum ct_dir {
 	X(ICMP_TRUNC, "icmp_truncated")        /* ICMP header or embedded header cut short */      \
 	X(ICMP_BAD_TYPE, "icmp_bad_type")      /* reply without request, unknown type */           \
 	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* quotes no tracked packet of its destination */   \
-	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short, or its length wrong */     \
+	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short or malformed */             \
 	X(NOT_IP, "not_ip")                    /* neither IPv4 nor IPv6 */                         \
 	X(FRAG, "fragment")                    /* IP fragment: no reassembly yet, dropped */       \
 	X(LIMIT_GLOBAL, "limit_global")        /* global connection limit reached */               \

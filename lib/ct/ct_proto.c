@@ -332,6 +332,7 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 {
 	const struct pm_key *pk = pkt->key;
 	pm_word_t *w = (pm_word_t *)key;
+	uint16_t sport = pk->tp_src, dport = pk->tp_dst;
 	uint64_t s0, s1, d0, d1;
 
 	if (af == 4) {
@@ -348,7 +349,12 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	w[1] = s1;
 	w[2] = d0;
 	w[3] = d1;
-	w[4] = (uint64_t)pk->tp_src | (uint64_t)pk->tp_dst << 16 | (uint64_t)zone << 32 |
+	/* lib/flowcache parses no UDP-Lite ports: read them here. */
+	if (pk->nw_proto == 136 && pkt->l4_len >= 4) {
+		memcpy(&sport, pkt->l4, 2);
+		memcpy(&dport, pkt->l4 + 2, 2);
+	}
+	w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
 	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
 	/* Checked after the key is written: callers read the key even on failure. */
 	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
@@ -356,10 +362,12 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	if (pk->nw_proto == 17 || pk->nw_proto == 136) {
 		/* As nf_conntrack's udp_error()/udplite_error(): a UDP length (UDP-Lite:
 		 * checksum coverage, 0 meaning all) below the header or beyond the IP
-		 * payload is a malformed packet. */
+		 * payload is a malformed packet, and so is UDP-Lite without a checksum. */
 		uint32_t ulen = (uint32_t)pkt->l4[4] << 8 | pkt->l4[5];
 
 		if ((ulen < 8 || ulen > pkt->l4_len) && !(pk->nw_proto == 136 && ulen == 0))
+			return CT_R_L4_TRUNC;
+		if (pk->nw_proto == 136 && (pkt->l4[6] | pkt->l4[7]) == 0)
 			return CT_R_L4_TRUNC;
 	}
 	return CT_R_OK;

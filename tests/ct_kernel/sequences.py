@@ -751,6 +751,22 @@ def sctp_data_without_init(v, port):
     return [sctp(v, 40202, "a", 0x3333, SCTPChunkData(tsn=1, data=b"d" * 8))]
 
 
+def udplite(v, port):
+    """UDP-Lite request/response; a checksum coverage beyond the datagram, a missing checksum."""
+    def pkt(side, cov, data=8, csum=0x1234):
+        sp, dp = (port, 53) if side == "a" else (53, port)
+        hdr = bytes([sp >> 8, sp & 255, dp >> 8, dp & 255, cov >> 8, cov & 255, csum >> 8,
+                     csum & 255])
+        l3 = ip(v, side)
+        if v == 4:
+            l3.proto = 136
+        else:
+            l3.nh = 136
+        return frame(side, l3 / Raw(hdr + b"l" * data))
+    # Checksums are not verified (nf_conntrack_checksum=0), but UDP-Lite must have one.
+    return [pkt("a", 8), pkt("b", 0), pkt("a", 200), pkt("a", 16), pkt("b", 8, csum=0)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -825,6 +841,7 @@ SEQUENCES = {
     "tcp_new_isn_in_handshake": (tcp_new_isn_in_handshake, (4, 6)),
     "sctp_handshake": (sctp_handshake, (4,)),
     "sctp_data_without_init": (sctp_data_without_init, (4,)),
+    "udplite": (udplite, (4, 6)),
 }
 
 

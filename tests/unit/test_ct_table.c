@@ -803,6 +803,31 @@ test_ct_icmp6_error_ext_headers(void **state)
 	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_ICMP_TRUNC);
 }
 
+/* UDP-Lite: ports from the header (lib/flowcache leaves them 0), a checksum is required. */
+static void
+test_ct_udplite(void **state)
+{
+	struct ct_pkt pk;
+	struct ct_key k;
+	struct tpkt p;
+	bool err;
+
+	(void)state;
+	mk_udp(&p, IP_A, 3000, IP_B, 53);
+	p.key.nw_proto = 136;
+	p.key.tp_src = p.key.tp_dst = 0;
+	put16(p.l4 + 4, 8);      /* checksum coverage: the header */
+	put16(p.l4 + 6, 0x1234); /* checksum (not verified) */
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_int_equal(k.sport, BE16(3000));
+	assert_int_equal(k.dport, BE16(53));
+	put16(p.l4 + 4, 0); /* 0: the whole datagram */
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	put16(p.l4 + 6, 0); /* no checksum */
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_L4_TRUNC);
+}
+
 /* What nf_conntrack does and lib/ct now does too (docs/ct-differential.md). */
 static void
 test_ct_kernel_accounting(void **state)
@@ -1177,6 +1202,7 @@ main(void)
 		cmocka_unit_test(test_ct_create_params),
 		cmocka_unit_test(test_ct_kernel_accounting),
 		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
+		cmocka_unit_test(test_ct_udplite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
