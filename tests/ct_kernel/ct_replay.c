@@ -126,6 +126,8 @@ proto_name(uint8_t proto)
 		return "icmp";
 	case 58:
 		return "icmpv6";
+	case 33:
+		return "dccp";
 	case 47:
 		return "gre";
 	case 132:

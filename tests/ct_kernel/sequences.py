@@ -807,6 +807,7 @@ SEQUENCES = {
     "udp_other_port_reply": (udp_other_port_reply, (4,)),
     "other_protocol": (other_protocol, (4, 6)),
     "gre": (lambda v, port: other_protocol(v, port, 47), (4,)),
+    "dccp": (lambda v, port: other_protocol(v, port, 33), (4,)),
     "ping_two_ids": (ping_two_ids, (4, 6)),
     "icmp_timestamp": (icmp_timestamp, (4,)),
     "icmp_time_exceeded_ping": (icmp_time_exceeded_ping, (4, 6)),
