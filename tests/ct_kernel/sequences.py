@@ -767,6 +767,19 @@ def udplite(v, port):
     return [pkt("a", 8), pkt("b", 0), pkt("a", 200), pkt("a", 16), pkt("b", 8, csum=0)]
 
 
+def icmp_other_queries(v, port):
+    """Information and address-mask request/reply; a reply without request; an error quoting
+    an error."""
+    def q(side, t, ident):
+        return frame(side, ip(4, side) / ICMP(type=t, id=ident, seq=1) / (b"m" * 4))
+    req = udp(4, port, "a")
+    err = unreach(4, "b", req)
+    quoted = bytes(err[1].payload)[:28]
+    return [q("a", 15, port), q("b", 16, port), q("a", 17, port + 1), q("b", 18, port + 1),
+            q("b", 14, port + 2), req, err,
+            frame("a", ip(4, "a") / ICMP(type=3, code=3) / quoted)]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -843,6 +856,7 @@ SEQUENCES = {
     "sctp_handshake": (sctp_handshake, (4,)),
     "sctp_data_without_init": (sctp_data_without_init, (4,)),
     "udplite": (udplite, (4, 6)),
+    "icmp_other_queries": (icmp_other_queries, (4,)),
 }
 
 
