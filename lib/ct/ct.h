@@ -203,6 +203,7 @@ struct ct_tcp_seg {
 	uint8_t wscale;       /**< window scale option, or CT_TCP_WSCALE_NONE */
 	uint8_t sack_perm;    /**< SACK-permitted option present */
 	uint8_t n_sack;       /**< number of SACK blocks */
+	uint8_t has_opts;     /**< the header has options (data offset above 5) */
 };
 
 /** Per-direction flags in struct ct_tcp_peer. */

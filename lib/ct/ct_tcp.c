@@ -168,6 +168,7 @@ ct_tcp_parse_seg(const uint8_t *h, uint32_t len, struct ct_tcp_seg *seg)
 	seg->win = (uint16_t)(h[14] << 8 | h[15]);
 	seg->payload_len = len - hlen;
 	seg->wscale = CT_TCP_WSCALE_NONE;
+	seg->has_opts = hlen > 20;
 
 	for (i = 20; i < hlen;) {
 		uint8_t kind = h[i], olen;
@@ -215,11 +216,18 @@ seg_end(const struct ct_tcp_seg *seg)
 	       !!(seg->flags & CT_TCP_FIN);
 }
 
-/* Records the options of a SYN or SYN/ACK in its sender. */
+/*
+ * Records the options of a SYN or SYN/ACK in its sender.  As nf_conntrack's
+ * tcp_options(), a header without options leaves the sender's flags and
+ * scale as they were, and one with options starts them over (keeping only
+ * the liberal flag).
+ */
 static void
 peer_syn_options(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 {
-	p->flags &= (uint8_t) ~(CT_TCP_PF_WSCALE | CT_TCP_PF_SACK);
+	if (!seg->has_opts && seg->wscale == CT_TCP_WSCALE_NONE && !seg->sack_perm)
+		return;
+	p->flags &= CT_TCP_PF_LIBERAL;
 	p->scale = 0;
 	if (seg->wscale != CT_TCP_WSCALE_NONE) {
 		p->flags |= CT_TCP_PF_WSCALE;
@@ -238,7 +246,6 @@ peer_init_syn(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 	p->td_end = end;
 	p->td_maxend = end;
 	p->td_maxwin = seg->win ? seg->win : 1;
-	p->flags &= (uint8_t)~CT_TCP_PF_MAXACK;
 	peer_syn_options(p, seg);
 }
 

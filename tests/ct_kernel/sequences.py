@@ -780,6 +780,20 @@ def icmp_other_queries(v, port):
             frame("a", ip(4, "a") / ICMP(type=3, code=3) / quoted)]
 
 
+def tcp_syn_reinit_without_options(v, port):
+    """A SYN re-sent with a new ISN but no options keeps the first SYN's window scale."""
+    t = Tcp(v, port)
+    ws = [("WScale", 7), ("SAckOK", b"")]
+    return [
+        t.seg("a", "S", 1000, win=65535, opts=ws),
+        t.seg("a", "S", 3000, win=65535),
+        t.seg("b", "SA", 5000, 3001, win=65535, opts=ws),
+        t.seg("a", "A", 3001, 5001, win=1000),
+        t.seg("b", "A", 5001, 3001, win=1000),  # 128000 bytes if scaled
+        t.seg("a", "PA", 3001 + 100000, 5001, data=10, win=1000),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -857,6 +871,7 @@ SEQUENCES = {
     "sctp_data_without_init": (sctp_data_without_init, (4,)),
     "udplite": (udplite, (4, 6)),
     "icmp_other_queries": (icmp_other_queries, (4,)),
+    "tcp_syn_reinit_without_options": (tcp_syn_reinit_without_options, (4,)),
 }
 
 
