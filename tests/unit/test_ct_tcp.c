@@ -138,7 +138,6 @@ enum variant {
 	V_STD,     /* the usual way: handshake, then close by the originator (FIN or RST) */
 	V_RST_RPL, /* CLOSE reached by the reply side's RST */
 	V_SIMOPEN, /* SYN_RECV reached through SYN_SENT2 (simultaneous open) */
-	V_NOREPLY, /* SYN_RECV... with nothing seen from the reply side (not assured) */
 };
 
 struct row {
