@@ -794,6 +794,23 @@ def tcp_syn_reinit_without_options(v, port):
     ]
 
 
+def tcp_zero_window_synack(v, port):
+    """The server opens with a zero window, then opens it."""
+    t = Tcp(v, port)
+    return [
+        t.seg("a", "S", 1000),
+        t.seg("b", "SA", 5000, 1001, win=0),
+        t.seg("a", "A", 1001, 5001),
+        t.seg("a", "PA", 1001, 5001, data=1),  # window probe
+        t.seg("b", "A", 5001, 1001, win=0),
+        t.seg("b", "A", 5001, 1001, win=2000),
+        t.seg("a", "PA", 1001, 5001, data=1000),
+        t.seg("a", "PA", 2001, 5001, data=1400),  # ends 400 bytes past the window
+        t.seg("a", "PA", 3401, 5001, data=100),  # starts past it
+        t.seg("b", "A", 5001, 3501, win=2000),
+    ]
+
+
 # name -> (builder, IP versions)
 SEQUENCES = {
     "tcp_close": (tcp_close, (4, 6)),
@@ -872,6 +889,7 @@ SEQUENCES = {
     "udplite": (udplite, (4, 6)),
     "icmp_other_queries": (icmp_other_queries, (4,)),
     "tcp_syn_reinit_without_options": (tcp_syn_reinit_without_options, (4,)),
+    "tcp_zero_window_synack": (tcp_zero_window_synack, (4,)),
 }
 
 
