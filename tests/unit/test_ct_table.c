@@ -1151,6 +1151,22 @@ test_ct_retire_hook(void **state)
 	assert_int_equal(n_retired, 1);
 	assert_ptr_equal(retired[0], r.conn);
 	ct_conn_free(t, retired[0]);
+
+	/* An RST before any reply deletes the connection; with a retire hook the result
+	 * still points at it (readable until the grace period). */
+	{
+		struct tpkt syn, rst;
+
+		mk_tcp(&syn, IP_A, 4444, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+		mk_tcp(&rst, IP_B, 80, IP_A, 4444,
+		       (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 0, 1001, 0 });
+		run1(t, &commit0, &syn, 0, &r);
+		assert_int_equal(run1(t, &commit0, &rst, 0, &r), TRK | EST | RPL);
+		assert_int_equal(n_retired, 2);
+		assert_ptr_equal(retired[1], r.conn);
+		assert_int_equal(ct_count(t), 0);
+		ct_conn_free(t, retired[1]);
+	}
 	ct_tbl_destroy(t);
 }
 
