@@ -193,10 +193,9 @@ pmd_reload(struct vs_pmd *pmd)
 	pmd->map = map;
 }
 
-/* Runs the pipeline on one received burst. */
-static void
-process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
-              struct rte_mbuf **pkts, uint16_t n)
+void
+vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
+                     struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
@@ -324,7 +323,7 @@ vs_pmd_main(void *arg)
 			if (n == 0)
 				continue;
 			n_total += n;
-			process_burst(pmd, rs, rxq, pkts, n);
+			vs_pmd_process_burst(pmd, rs, rxq, pkts, n);
 		}
 		if (pmd->n_dirty != 0)
 			flush__(pmd, false);

@@ -9,7 +9,8 @@
  * pkt_build.h, plus cut and tagged variants), DIR/flow_syntax/ (flows in
  * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
  * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
- * DIR/mac/ (operation streams) and DIR/vxlan_decap/ (bursts of VXLAN frames).  Files are named by
+ * DIR/mac/ (operation streams), DIR/vxlan_decap/ (bursts of VXLAN frames) and
+ * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set).  Files are named by
  * index, so a rerun overwrites the same seeds.
  */
 #include <errno.h>
@@ -308,6 +309,187 @@ gen_vxlan(void)
 	write_seed("vxlan_decap", 0, burst, off);
 }
 
+/* --- pipeline bursts --------------------------------------------------- */
+
+/* A burst under construction in fuzz_pipeline.c's input format. */
+struct pl_input {
+	uint8_t buf[16384];
+	size_t len;
+	size_t hdr;     /* offset of the current burst's header byte */
+	unsigned int n; /* frames in the current burst */
+};
+
+static void
+pl_begin(struct pl_input *in, uint8_t flags, uint8_t arg)
+{
+	in->buf[0] = flags;
+	in->buf[1] = arg;
+	in->len = 2;
+	in->n = 0;
+}
+
+/* Starts a burst on port 'port' (0..3 = p1..p4) after 'advance_ms'. */
+static void
+pl_burst(struct pl_input *in, unsigned int port, uint8_t advance_ms)
+{
+	in->hdr = in->len;
+	in->buf[in->len++] = (uint8_t)port;
+	in->buf[in->len++] = advance_ms;
+	in->n = 0;
+}
+
+static void
+pl_frame_raw(struct pl_input *in, const uint8_t *data, size_t len, uint8_t split)
+{
+	if (in->n == 32 || in->len + 3 + len > sizeof(in->buf)) {
+		fprintf(stderr, "fuzz_seeds: pipeline seed too large\n");
+		exit(1);
+	}
+	in->buf[in->len++] = (uint8_t)(len >> 8);
+	in->buf[in->len++] = (uint8_t)len;
+	if (in->buf[0] & 0x80)
+		in->buf[in->len++] = split;
+	memcpy(in->buf + in->len, data, len);
+	in->len += len;
+	in->buf[in->hdr] = (uint8_t)((in->buf[in->hdr] & 3) | (in->n << 2));
+	in->n++;
+}
+
+static void
+pl_frame(struct pl_input *in, const struct pb_flow *f, size_t frame_len, uint8_t split)
+{
+	static uint8_t buf[PB_FRAME_MAX];
+	size_t len = pb_build(f, buf, sizeof(buf), frame_len);
+
+	if (len == 0) {
+		fprintf(stderr, "fuzz_seeds: cannot build a pipeline frame\n");
+		exit(1);
+	}
+	pl_frame_raw(in, buf, len, split);
+}
+
+/*
+ * Seeds for fuzz_pipeline.c: frames that reach each rule of its fixed rule
+ * set (TCP to port 80, UDP to 10/8, ICMP, IPv6 UDP/TCP/ICMPv6, ARP, VLAN 5,
+ * later fragments, SYN+FIN, UDP from port 7, 192.168/16 sources on p3, VLAN
+ * traffic for normal), repeated so later bursts hit the caches, and the same
+ * under each flag (stage timing, no EMC, mbuf pressure, megaflow limit,
+ * upcall limit, multi-segment frames).
+ */
+static void
+gen_pipeline(void)
+{
+	static struct pl_input in;
+	static const uint8_t flag_sets[] = { 0x03, 0x07, 0x0b, 0x13, 0x23, 0x43, 0x83, 0xff };
+	static const uint8_t payload[64] = "sluice pipeline fuzz seed";
+	unsigned int s, port, idx = 0;
+	struct pb_flow f;
+
+	for (s = 0; s < N_ELEMS(flag_sets); s++) {
+		pl_begin(&in, flag_sets[s], flag_sets[s] & 0x10 ? 8 : 3);
+		for (port = 0; port < 4; port++) {
+			unsigned int k;
+
+			pl_burst(&in, port, (uint8_t)(port * 6));
+			for (k = 0; k < 14; k++) {
+				pb_flow_init(&f);
+				f.src_mac[5] = (uint8_t)(port + 1);
+				f.dst_mac[5] = (uint8_t)(k & 3);
+				f.payload = payload;
+				f.payload_len = sizeof(payload);
+				switch (k) {
+				case 0:
+					f.proto = PB_IPPROTO_TCP;
+					f.dport = 80;
+					break;
+				case 1:
+					f.proto = PB_IPPROTO_UDP;
+					break;
+				case 2:
+					f.proto = PB_IPPROTO_ICMP;
+					f.ttl = 1;
+					break;
+				case 3:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_UDP;
+					break;
+				case 4:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_TCP;
+					break;
+				case 5:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_ICMPV6;
+					break;
+				case 6:
+					f.l3 = PB_L3_ARP;
+					break;
+				case 7:
+					f.n_vlans = 1;
+					f.vlan_tpid[0] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 5;
+					break;
+				case 8:
+					f.proto = PB_IPPROTO_UDP;
+					f.ip_frag = 4;
+					break;
+				case 9:
+					f.proto = PB_IPPROTO_TCP;
+					f.tcp_flags = PB_TCP_SYN | PB_TCP_FIN;
+					break;
+				case 10:
+					f.proto = PB_IPPROTO_UDP;
+					f.sport = 7;
+					f.dst_ip4 = 0xc0a80001;
+					break;
+				case 11:
+					f.proto = PB_IPPROTO_UDP;
+					f.src_ip4 = 0xc0a80105;
+					f.n_vlans = 1;
+					f.vlan_tpid[0] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 0x2000 | 10;
+					break;
+				case 12:
+					f.dst_mac[0] = 0xff; /* broadcast for normal */
+					f.proto = PB_IPPROTO_UDP;
+					f.n_vlans = 2;
+					f.vlan_tpid[0] = PB_ETH_QINQ;
+					f.vlan_tpid[1] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 20;
+					f.vlan_tci[1] = 30;
+					break;
+				default:
+					f.proto = PB_IPPROTO_TCP;
+					f.sport = 1000;
+					break;
+				}
+				/* p3 takes one jumbo, split over segments. */
+				pl_frame(&in, &f, port == 2 && k == 0 ? 3000 : 0,
+				         (uint8_t)(k * 17));
+			}
+			/* A runt, and the first frame again (a cache hit). */
+			pl_frame_raw(&in, payload, 9, 0);
+			pb_flow_init(&f);
+			f.proto = PB_IPPROTO_TCP;
+			f.dport = 80;
+			pl_frame(&in, &f, 0, 0);
+		}
+		write_seed("pipeline", idx++, in.buf, in.len);
+	}
+	/* One full burst of one flow (the whole-burst fast path), then a cached repeat. */
+	pl_begin(&in, 0x01, 0);
+	for (s = 0; s < 2; s++) {
+		pl_burst(&in, 0, 1);
+		for (port = 0; port < 32; port++) {
+			pb_flow_init(&f);
+			f.proto = PB_IPPROTO_UDP;
+			f.sport = 4000;
+			pl_frame(&in, &f, 0, 0);
+		}
+	}
+	write_seed("pipeline", idx++, in.buf, in.len);
+}
+
 /* --- MAC operation streams --------------------------------------------- */
 
 static void
@@ -340,5 +522,6 @@ main(int argc, char **argv)
 	gen_requests();
 	gen_mac();
 	gen_vxlan();
+	gen_pipeline();
 	return 0;
 }
