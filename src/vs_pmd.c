@@ -117,7 +117,13 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 		}
 		if (b->n == 0) {
 			b->first_tsc = rte_rdtsc();
-			pmd->dirty[pmd->n_dirty++] = port->slot;
+			/* A buffer sent full earlier in this iteration is still
+			 * listed: listing it again would grow 'dirty' past its
+			 * VS_PORT_MAX slots under steady traffic. */
+			if (!b->listed) {
+				b->listed = true;
+				pmd->dirty[pmd->n_dirty++] = port->slot;
+			}
 		}
 		b->pkts[b->n++] = m;
 		if (b->n == VS_BURST_MAX)
@@ -143,12 +149,13 @@ flush__(struct vs_pmd *pmd, bool force)
 		uint16_t slot = pmd->dirty[i];
 		struct vs_txbuf *b = &pmd->tx[slot];
 
-		if (b->n == 0)
-			continue;
-		if (force || now - b->first_tsc >= pmd->sw->tx_drain_tsc)
-			txbuf_send(pmd, map->slots[slot], b);
-		else
+		if (b->n != 0 && !force && now - b->first_tsc < pmd->sw->tx_drain_tsc) {
 			pmd->dirty[kept++] = slot;
+			continue;
+		}
+		b->listed = false;
+		if (b->n != 0)
+			txbuf_send(pmd, map->slots[slot], b);
 	}
 	pmd->n_dirty = kept;
 }

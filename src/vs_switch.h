@@ -106,6 +106,7 @@ struct vs_rxq {
 /** Per-output tx buffer. */
 struct vs_txbuf {
 	uint16_t n;
+	bool listed;        /**< the slot is in pmd->dirty (at most once) */
 	uint64_t first_tsc; /**< when the oldest buffered packet arrived */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 };
