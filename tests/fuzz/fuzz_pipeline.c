@@ -25,7 +25,8 @@
  * length, 1 byte of segment split (multi-segment only), then the bytes.
  *
  * Checked per burst: every frame is counted in the input port's rx_packets and
- * the PMD's n_rx; every transmitted mbuf passes rte_mbuf_check(), fits the
+ * the PMD's n_rx; each tx buffer holding packets is listed once in the PMD's
+ * dirty list; every transmitted mbuf passes rte_mbuf_check(), fits the
  * output port's MTU, carries the index of a frame of this burst and never
  * leaves through the input port (no rule outputs there explicitly); the tx
  * counters match what the rings hold, packets and bytes.  Every frame either
@@ -409,6 +410,22 @@ trace_frames(unsigned int in, const uint8_t *const *data, const uint16_t *lens, 
 	}
 }
 
+/* Each tx buffer with packets is in the PMD's dirty list, and no slot is listed twice. */
+static void
+check_dirty(void)
+{
+	unsigned int i, j;
+
+	FUZZ_CHECK(pmd->n_dirty <= FZ_N_PORTS);
+	for (i = 0; i < pmd->n_dirty; i++) {
+		FUZZ_CHECK(pmd->tx[pmd->dirty[i]].listed);
+		for (j = i + 1; j < pmd->n_dirty; j++)
+			FUZZ_CHECK(pmd->dirty[i] != pmd->dirty[j]);
+	}
+	for (i = 0; i < FZ_N_PORTS; i++)
+		FUZZ_CHECK(pmd->tx[ports[i]->slot].n == 0 || pmd->tx[ports[i]->slot].listed);
+}
+
 static void
 check_pools(void)
 {
@@ -471,6 +488,7 @@ run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 	if (flags & 0x10)
 		n_held = pressure_take(held, RTE_DIM(held), arg);
 	vs_pmd_process_burst(pmd, vs_ofproto_snapshot(sw->rules_slot), &rxqs[in], pkts, n);
+	check_dirty();
 	vs_pmd_flush_all(pmd);
 	if (n_held != 0)
 		rte_mempool_put_bulk(sw->shared_mp, (void **)held, n_held);
