@@ -10,7 +10,8 @@
  * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
  * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
  * DIR/mac/ (operation streams), DIR/vxlan_decap/ (bursts of VXLAN frames) and
- * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set).  Files are named by
+ * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set) and DIR/ct_tcp/
+ * (TCP segment sequences).  Files are named by
  * index, so a rerun overwrites the same seeds.
  */
 #include <errno.h>
@@ -490,6 +491,83 @@ gen_pipeline(void)
 	write_seed("pipeline", idx++, in.buf, in.len);
 }
 
+/* --- conntrack TCP sequences ------------------------------------------ */
+
+/*
+ * Seeds for fuzz_ct_tcp.c: steps of (dir|kind, flags, dseq, dack, payload,
+ * window, options) after the options byte and two initial sequence numbers.
+ */
+static void
+gen_ct_tcp(void)
+{
+	enum { O = 0, R = 1 }; /* directions */
+	static const uint8_t S = 0x02, A = 0x10, F = 0x01, RST = 0x04, P = 0x08;
+	/* Handshake with options, data both ways, FIN/ACK close, TIME_WAIT, new SYN. */
+	const uint8_t full[][7] = {
+		{ O, S, 0, 0, 0, 0xff, 0x18 },     { R, S | A, 0, 0, 0, 0xff, 0x18 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, P | A, 0, 0, 100, 0xff, 0 },
+		{ R, A, 0, 0, 0, 0xff, 0x20 },     { R, P | A, 0, 0, 200, 0xff, 0 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, F | A, 0, 0, 0, 0xff, 0 },
+		{ R, A, 0, 0, 0, 0xff, 0 },        { R, F | A, 0, 0, 0, 0xff, 0 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, S, 0x40, 0, 0, 0xff, 0x13 },
+		{ R, S | A, 0, 0, 0, 0xff, 0x13 }, { O, A, 0, 0, 0, 0xff, 0 },
+	};
+	/* Mid-stream pickup (loose), out-of-window data, a RST. */
+	const uint8_t mid[][7] = {
+		{ O, A, 0, 0, 50, 0x80, 0 },    { R, A, 0, 0, 0, 0x80, 0 },
+		{ O, A, 0x7f, 0, 50, 0x80, 0 }, { R, A, 0, 0x7f, 0, 0x80, 0 },
+		{ R, RST, 0, 0, 0, 0, 0 },      { O, A, 0, 0, 1, 0x80, 0 },
+	};
+	/* Simultaneous open, SYN retransmission, bogus flags. */
+	const uint8_t odd[][7] = {
+		{ O, S, 0, 0, 0, 0xff, 0 },     { O, S, 0, 0, 0, 0xff, 0 },
+		{ R, S, 0, 0, 0, 0xff, 0 },     { O, S | A, 0, 0, 0, 0xff, 0 },
+		{ R, S | F, 0, 0, 0, 0xff, 0 }, { O, 0, 0, 0, 0, 0, 0 },
+		{ R, 0xff, 0, 0, 0, 0, 0 },
+	};
+	static uint8_t buf[512];
+	size_t off, i;
+
+	off = 0;
+	buf[off++] = 0;
+	memcpy(buf + off, "\x10\x00\x00\x00\x80\x00\x00\x00", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(full); i++, off += 7)
+		memcpy(buf + off, full[i], 7);
+	write_seed("ct_tcp", 0, buf, off);
+
+	off = 0;
+	buf[off++] = 1; /* loose */
+	memcpy(buf + off, "\xff\xff\xff\x00\x00\x00\x00\x10", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(mid); i++, off += 7)
+		memcpy(buf + off, mid[i], 7);
+	write_seed("ct_tcp", 1, buf, off);
+
+	off = 0;
+	buf[off++] = 4; /* wide offsets */
+	memcpy(buf + off, "\x00\x00\x00\x01\x00\x00\x00\x02", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(odd); i++, off += 7)
+		memcpy(buf + off, odd[i], 7);
+	/* A raw header: SYN with MSS, window scale, SACK-permitted, timestamp. */
+	{
+		static const uint8_t raw[40] = {
+			0x04, 0x00, 0x00, 0x50, 0,    0,    0x10, 0,    0,    0,
+			0,    0,    0xa0, 0x02, 0xff, 0xff, 0,    0,    0,    0,
+			0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0,    0,
+			0,    1,    0,    0,    0,    0,    0x01, 0x03, 0x03, 0x07,
+		};
+		const uint8_t step[7] = { O | 2, 0, 0, 0, sizeof(raw), 0, 0 };
+
+		memcpy(buf + off, step, 7);
+		off += 7;
+		memcpy(buf + off, raw, sizeof(raw));
+		off += sizeof(raw);
+	}
+	write_seed("ct_tcp", 2, buf, off);
+}
+
 /* --- MAC operation streams --------------------------------------------- */
 
 static void
@@ -523,5 +601,6 @@ main(int argc, char **argv)
 	gen_mac();
 	gen_vxlan();
 	gen_pipeline();
+	gen_ct_tcp();
 	return 0;
 }
