@@ -508,13 +508,13 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 			                s->n_drop[d]);
 		vs_reply_printf(r,
 		                "}, \"emc_hits\": %" PRIu64 ", \"megaflow_hits\": %" PRIu64
-		                ", \"last_hits\": %" PRIu64
+		                ", \"last_hits\": %" PRIu64 ", \"unparsed_hits\": %" PRIu64
 		                ", \"avg_subtables_per_hit\": %.2f, \"upcalls\": %" PRIu64
 		                ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
 		                ", \"megaflows_installed\": %" PRIu64
 		                ", \"megaflows_evicted\": %" PRIu64
 		                ", \"megaflows_expired\": %" PRIu64 ", \"detail\": %s",
-		                s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+		                s->n_emc_hits, s->n_mf_hits, s->n_last_hits, s->n_unparsed,
 		                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
 		                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
 		                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
@@ -540,11 +540,12 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 	                s->n_iter, s->n_sleeps);
 	vs_reply_printf(r,
 	                "  emc hits: %" PRIu64 "\n  megaflow hits: %" PRIu64 " (%" PRIu64
-	                " by the last-hit check; avg subtables probed per hit %.2f)\n"
+	                " by the last-hit check, %" PRIu64
+	                " of them unparsed; avg subtables probed per hit %.2f)\n"
 	                "  upcalls: %" PRIu64 " (rate-limited drops %" PRIu64
 	                ")\n  megaflows: %u (installed %" PRIu64 ", evicted %" PRIu64
 	                ", expired %" PRIu64 ")\n",
-	                s->n_emc_hits, s->n_mf_hits, s->n_last_hits,
+	                s->n_emc_hits, s->n_mf_hits, s->n_last_hits, s->n_unparsed,
 	                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
 	                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
 	                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ether.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
@@ -105,6 +106,33 @@ vs_dpif_flush(struct vs_pmd *pmd)
 }
 
 /*
+ * Whether 'f' can be decided before the frame is parsed: its mask covers
+ * only what a frame has on arrival (pass, in_port, metadata, registers, all
+ * zero except in_port) and never dl_type or a header field.
+ */
+static bool
+meta_only__(const struct vs_dp_flow *f)
+{
+	struct pm_key arrival;
+
+	memset(&arrival, 0, sizeof(arrival));
+	arrival.recirc_id = UINT32_MAX;
+	arrival.in_port = UINT16_MAX;
+	arrival.metadata = UINT64_MAX;
+	memset(arrival.regs, 0xff, sizeof(arrival.regs));
+	for (unsigned int w = 0; w < PM_KEY_WORDS; w++)
+		if ((((const pm_word_t *)&f->mask)[w] & ~((const pm_word_t *)&arrival)[w]) != 0)
+			return false;
+	/* A flow that wants a non-zero pass, metadata or register never
+	 * matches a frame on arrival. */
+	arrival.in_port = 0;
+	for (unsigned int w = 0; w < PM_KEY_WORDS; w++)
+		if ((((const pm_word_t *)&f->key)[w] & ((const pm_word_t *)&arrival)[w]) != 0)
+			return false;
+	return true;
+}
+
+/*
  * Installs the megaflow a translation recorded.  Never fails the packet.
  * @return the new megaflow, or NULL when none was installed.
  */
@@ -145,6 +173,7 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 			break;
 	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
 		f->simple_output = (uint16_t)rec->actions[0].arg;
+	f->meta_only = f->simple_output != 0 && meta_only__(f);
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
 		/* At the limit, or the same megaflow came in twice in one burst. */
@@ -233,6 +262,42 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 	count_hits(pmd, f, n, bytes);
 	pmd->stats.n_mf_hits += n;
 	pmd->stats.n_last_hits += n;
+	vs_pmd_tx_burst(pmd, p, pkts, n);
+	return true;
+}
+
+/*
+ * The port fast path, before parsing (OVS 3.x's "simple match" is the same
+ * idea): when the last megaflow is a plain output that looks at nothing but
+ * in_port (a port-to-port patch rule), a whole burst from that port is
+ * forwarded on one compare, without parsing a header.  Frames too short to
+ * parse (runt, truncated VLAN tag) still go through the parser and are
+ * dropped there; parse anomalies of frames taken here are not counted (the
+ * header is never read).  The caller has summed 'bytes'.
+ * @return false (nothing done) when the burst must be parsed.
+ */
+bool
+vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+                 uint64_t bytes)
+{
+	struct vs_dp_flow *f = pmd->dp.last;
+	struct vs_port *p;
+	uint16_t i;
+
+	/* The key is stored masked, and zero in every arrival field but in_port. */
+	if (f == NULL || !f->meta_only || f->simple_output == in_port ||
+	    (in_port & f->mask.in_port) != f->key.in_port)
+		return false;
+	for (i = 0; i < n; i++)
+		if (unlikely(pkts[i]->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN))
+			return false;
+	p = vs_portmap_get(pmd->map, f->simple_output);
+	if (p == NULL)
+		return false;
+	count_hits(pmd, f, n, bytes);
+	pmd->stats.n_mf_hits += n;
+	pmd->stats.n_last_hits += n;
+	pmd->stats.n_unparsed += n;
 	vs_pmd_tx_burst(pmd, p, pkts, n);
 	return true;
 }

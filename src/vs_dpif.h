@@ -40,6 +40,7 @@ struct vs_dp_flow {
 	uint16_t n_actions;
 	int reason;             /**< enum vs_drop when the list outputs nothing */
 	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
+	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
 	uint32_t n_words;       /**< key words the mask touches */
 	struct pm_key key;      /**< masked key, for the last-hit check */
 	struct pm_key mask;
@@ -81,6 +82,8 @@ int vs_dpif_init(struct vs_pmd *pmd);
 void vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
                      uint16_t n);
 /** Removes every megaflow and EMC entry. */
+bool vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n,
+                      uint64_t bytes);
 void vs_dpif_flush(struct vs_pmd *pmd);
 /** Evicts 'n' megaflows (approximately least recently used). */
 void vs_dpif_evict(struct vs_pmd *pmd, unsigned int n);

@@ -224,6 +224,10 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	st->rx_bytes += bytes;
 	pmd->stats.n_rx += n;
 
+	/* 'bytes' is the kept frames' only when none was dropped. */
+	if (likely(!pmd->detail) && n_keep == n && n != 0 &&
+	    vs_dpif_unparsed(pmd, rxq->ofport, pkts, n, bytes))
+		return;
 	pmd->parse.in_port = rxq->ofport;
 	if (unlikely(pmd->detail)) {
 		uint64_t t0 = rte_rdtsc();

@@ -123,6 +123,7 @@ struct vs_pmd_stats {
 	uint64_t n_emc_hits;     /**< packets decided by the EMC */
 	uint64_t n_mf_hits;      /**< packets decided by the megaflow classifier */
 	uint64_t n_last_hits;    /**< packets decided by the last-hit megaflow */
+	uint64_t n_unparsed;     /**< of those, forwarded without a header parse */
 	uint64_t n_mf_probes;    /**< subtables probed for those hits */
 	uint64_t n_upcalls;      /**< packets sent up to the rule tables */
 	uint64_t n_upcall_drops; /**< misses dropped by the upcall rate limit */

@@ -317,6 +317,36 @@ test_daemon_detach_and_pidfile(void **state)
 	assert_true(WIFEXITED(i) && WEXITSTATUS(i) == 1);
 }
 
+/* Too little memory for the mbuf pool: a clear error that names the likely
+ * cause and the fix, a non-zero exit, and no control socket left behind. */
+static void
+test_daemon_no_memory_names_hugepages(void **state)
+{
+	char dir[256], cmd[2048], path[320], err[4096] = "";
+	FILE *f;
+	size_t n;
+	int st;
+
+	(void)state;
+	th_scratch("nomem", dir, sizeof(dir));
+	snprintf(cmd, sizeof(cmd),
+	         "%s -l 0-1 --no-huge --no-pci -m 128 --no-telemetry --file-prefix nomem%d "
+	         "-- --mbufs 131072 --ctl %s/ctl.sock < /dev/null > %s/err 2>&1",
+	         getenv("SLUICED"), (int)getpid(), dir, dir);
+	st = system(cmd);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	snprintf(path, sizeof(path), "%s/err", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(err, 1, sizeof(err) - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	if (strstr(err, "mbuf pool") == NULL || strstr(err, "hugepages") == NULL)
+		fail_msg("expected the mbuf pool error naming hugepages, got:\n%s", err);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -326,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_daemon_reload_and_save),
 		cmocka_unit_test(test_daemon_stale_and_live_sockets),
 		cmocka_unit_test(test_daemon_detach_and_pidfile),
+		cmocka_unit_test(test_daemon_no_memory_names_hugepages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

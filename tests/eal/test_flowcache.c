@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -275,6 +276,99 @@ test_flowcache_expiry_and_limit(void **state)
 	assert_int_equal(th_stop(&d), 0);
 }
 
+/*
+ * The port fast path: with a rule that looks at nothing but in_port, bursts
+ * are forwarded without parsing (counted as unparsed hits) with exact flow
+ * counters and byte-identical output; runts in the stream still go through
+ * the parser and are dropped as runts.  A rule on a header field (dl_type)
+ * never takes it, and neither does output to the in_port.
+ */
+static void
+test_flowcache_port_fast_path(void **state)
+{
+	static const struct {
+		const char *rule;
+		bool unparsed; /* the fast path must decide most packets */
+		bool out;      /* frames leave on port a */
+	} cases[] = {
+		{ "in_port=in,actions=output:a", true, true },
+		{ "in_port=in,dl_type=0x0800,actions=output:a", false, true },
+		{ "in_port=in,actions=output:in", false, false },
+	};
+	static struct th_frame frames[2100];
+	struct th_daemon d;
+	char dir[256], path[400], config[2048], expect[64];
+	uint8_t *bufs[2000], runt[10];
+	size_t lens[2000];
+	int i, n, n_runt = 0, n_out;
+	unsigned int c;
+
+	(void)state;
+	memset(runt, 0xab, sizeof(runt));
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		th_scratch("fcfast", dir, sizeof(dir));
+		/* 2,000 frames of 60 B, every 100th a 10 B runt. */
+		n_runt = 0;
+		for (i = 0; i < 2000; i++) {
+			struct pb_flow f;
+
+			bufs[i] = malloc(128);
+			assert_non_null(bufs[i]);
+			if (i % 100 == 99) {
+				memcpy(bufs[i], runt, sizeof(runt));
+				lens[i] = sizeof(runt);
+				n_runt++;
+				continue;
+			}
+			pb_flow_init(&f);
+			f.src_ip4 = 0x0b000000u + (uint32_t)i % 500;
+			f.dst_ip4 = 0x0a000002;
+			f.sport = (uint16_t)(1000 + i);
+			f.dport = 5000;
+			lens[i] = pb_build(&f, bufs[i], 128, 60);
+		}
+		snprintf(path, sizeof(path), "%s/in.pcap", dir);
+		assert_int_equal(th_write_pcap(path, bufs, lens, 2000), 0);
+		snprintf(config, sizeof(config),
+		         "port add a dpdk net_pcap1,tx_pcap=%s/a.pcap\n"
+		         "port add in dpdk net_pcap0,rx_pcap=%s/in.pcap\n"
+		         "flow del\nflow add %s\n",
+		         dir, dir, cases[c].rule);
+		assert_int_equal(th_start(&d, "fcfast", config, NULL, NULL), 0);
+		assert_int_equal(th_wait_rx(&d, "in", 2000, 30), 0);
+		if (cases[c].out)
+			assert_int_equal(wait_tx(&d, "a", 2000 - n_runt), 2000 - n_runt);
+		assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+		assert_int_equal(th_json_num(o.buf, NULL, "runt"), n_runt);
+		if (cases[c].unparsed)
+			/* The first burst is parsed (upcall), and so are bursts with a runt. */
+			assert_true(th_json_num(o.buf, NULL, "unparsed_hits") >= 1000);
+		else
+			assert_int_equal(th_json_num(o.buf, NULL, "unparsed_hits"), 0);
+		if (!cases[c].out)
+			assert_int_equal(th_json_num(o.buf, NULL, "output_to_in_port"), 2000 - n_runt);
+		assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
+		snprintf(expect, sizeof(expect), "n_packets=%d, n_bytes=%d,", 2000 - n_runt,
+		         (2000 - n_runt) * 60);
+		if (strstr(o.buf, expect) == NULL)
+			fail_msg("case %u: expected %s in\n%s", c, expect, o.buf);
+		assert_int_equal(th_stop(&d), 0);
+		snprintf(path, sizeof(path), "%s/a.pcap", dir);
+		n_out = th_read_pcap(path, frames, 2100);
+		assert_int_equal(n_out, cases[c].out ? 2000 - n_runt : 0);
+		/* In order and byte for byte. */
+		for (i = 0, n = 0; i < 2000 && cases[c].out; i++) {
+			if (lens[i] == sizeof(runt))
+				continue;
+			assert_int_equal(frames[n].len, lens[i]);
+			assert_memory_equal(frames[n].data, bufs[i], lens[i]);
+			n++;
+		}
+		for (i = 0; i < 2000; i++)
+			free(bufs[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -283,6 +377,7 @@ main(void)
 		cmocka_unit_test(test_flowcache_emc_takes_over),
 		cmocka_unit_test(test_flowcache_switchover_under_traffic),
 		cmocka_unit_test(test_flowcache_expiry_and_limit),
+		cmocka_unit_test(test_flowcache_port_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
