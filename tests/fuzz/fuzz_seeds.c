@@ -329,12 +329,12 @@ pl_begin(struct pl_input *in, uint8_t flags, uint8_t arg)
 	in->n = 0;
 }
 
-/* Starts a burst on port 'port' (0..3 = p1..p4) after 'advance_ms'. */
+/* Starts a burst on port 'port' (0..4 = p1..p5) after 'advance_ms'. */
 static void
 pl_burst(struct pl_input *in, unsigned int port, uint8_t advance_ms)
 {
 	in->hdr = in->len;
-	in->buf[in->len++] = (uint8_t)port;
+	in->buf[in->len++] = (uint8_t)(port == 4 ? 0x80 : port);
 	in->buf[in->len++] = advance_ms;
 	in->n = 0;
 }
@@ -352,7 +352,7 @@ pl_frame_raw(struct pl_input *in, const uint8_t *data, size_t len, uint8_t split
 		in->buf[in->len++] = split;
 	memcpy(in->buf + in->len, data, len);
 	in->len += len;
-	in->buf[in->hdr] = (uint8_t)((in->buf[in->hdr] & 3) | (in->n << 2));
+	in->buf[in->hdr] = (uint8_t)((in->buf[in->hdr] & 0x83) | (in->n << 2));
 	in->n++;
 }
 
@@ -487,6 +487,23 @@ gen_pipeline(void)
 			f.sport = 4000;
 			pl_frame(&in, &f, 0, 0);
 		}
+	}
+	write_seed("pipeline", idx++, in.buf, in.len);
+	/* Three bursts from the patch port p5 (the third takes the unparsed path), then p1. */
+	pl_begin(&in, 0x03, 0);
+	for (s = 0; s < 4; s++) {
+		pl_burst(&in, s < 3 ? 4 : 0, 1);
+		for (port = 0; port < 20; port++) {
+			pb_flow_init(&f);
+			f.proto = port % 2 ? PB_IPPROTO_TCP : PB_IPPROTO_UDP;
+			f.sport = (uint16_t)(4000 + port);
+			pl_frame(&in, &f, 0, 0);
+		}
+		if (s < 3)
+			continue; /* a runt or a cut tag makes the whole burst parsed */
+		pl_frame_raw(&in, payload, 9, 0);
+		pl_frame_raw(&in, (const uint8_t *)"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x81\0\0", 15,
+		             0);
 	}
 	write_seed("pipeline", idx++, in.buf, in.len);
 }
