@@ -36,6 +36,11 @@
  * in-use count returns to its baseline (no mbuf leaked or freed twice) and
  * the rte_malloc heap returns to where it was once the caches are flushed
  * (unless the classifier's subtable array grew, which it keeps).
+ *
+ * Differential (check_reference()): when nothing was lost, the burst's frames
+ * are sent again one at a time through empty caches on a second PMD, from
+ * the MAC table the burst started with, and each must leave exactly as it
+ * did through the caches.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -124,6 +129,9 @@ static const char *const flow_cmds[] = {
 
 static struct vs_switch *sw;
 static struct vs_pmd *pmd;
+static struct vs_pmd *ref; /* the reference: every frame alone, through empty caches */
+static void *mac_mem;
+static size_t mac_size;
 static struct vs_port *ports[FZ_N_PORTS];
 static struct vs_rxq rxqs[FZ_N_PORTS];
 static struct rte_ring *tx_rings[FZ_N_PORTS];
@@ -171,7 +179,6 @@ static void
 setup_switch(void)
 {
 	size_t qsz = rte_rcu_qsbr_get_memsize(VS_PMD_MAX);
-	void *mac_mem;
 
 	sw = &vs_d.sw;
 	vs_clock_init();
@@ -187,7 +194,8 @@ setup_switch(void)
 	FUZZ_CHECK(sw->shared_mp != NULL);
 	sw->qsbr = rte_zmalloc("vs_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	FUZZ_CHECK(sw->qsbr != NULL && rte_rcu_qsbr_init(sw->qsbr, VS_PMD_MAX) == 0);
-	mac_mem = rte_zmalloc("vs_mac", vs_mac_memsize(1024), RTE_CACHE_LINE_SIZE);
+	mac_size = vs_mac_memsize(1024);
+	mac_mem = rte_zmalloc("vs_mac", mac_size, RTE_CACHE_LINE_SIZE);
 	FUZZ_CHECK(mac_mem != NULL);
 	sw->mac = vs_mac_init(mac_mem, 1024, 300);
 	sw->portmap = rte_zmalloc("vs_portmap", sizeof(struct vs_portmap), 0);
@@ -202,6 +210,13 @@ setup_switch(void)
 	pmd->idx = 0;
 	sw->pmds[sw->n_pmds++] = pmd;
 	FUZZ_CHECK(vs_dpif_init(pmd) == 0);
+	/* A second PMD (counter slot 1, same tx queue 0) for the reference runs. */
+	ref = rte_zmalloc("vs_pmd", sizeof(*ref), RTE_CACHE_LINE_SIZE);
+	FUZZ_CHECK(ref != NULL);
+	ref->sw = sw;
+	ref->lcore_id = pmd->lcore_id;
+	ref->idx = 1;
+	FUZZ_CHECK(vs_dpif_init(ref) == 0);
 }
 
 static void
@@ -242,6 +257,7 @@ setup_ports(void)
 	for (i = 0; i < n_pools; i++)
 		pool_base[i] = rte_mempool_in_use_count(pools[i]);
 	pmd->map = sw->portmap;
+	ref->map = sw->portmap;
 }
 
 int
@@ -353,9 +369,37 @@ pressure_take(struct rte_mbuf **held, unsigned int max, unsigned int keep)
 	return n;
 }
 
-/* Empties every tx ring, checking each mbuf; returns how many came out. */
+/* One transmitted frame: where it went, which input frame it was, its bytes' hash. */
+struct out_rec {
+	uint16_t port;
+	uint16_t idx;
+	uint32_t len;
+	uint64_t hash;
+};
+
+struct out_log {
+	unsigned int n;
+	struct out_rec recs[1024];
+};
+
+static uint64_t
+mbuf_hash(const struct rte_mbuf *m)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; m != NULL; m = m->next) {
+		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+		uint16_t i;
+
+		for (i = 0; i < m->data_len; i++)
+			h = (h ^ p[i]) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* Empties every tx ring, checking each mbuf (and logging it when 'log'); returns the count. */
 static unsigned int
-drain(unsigned int in, uint16_t n_frames, bool *seen, struct totals *out)
+drain(unsigned int in, uint16_t n_frames, bool *seen, struct totals *out, struct out_log *log)
 {
 	unsigned int i, total = 0;
 
@@ -376,6 +420,14 @@ drain(unsigned int in, uint16_t n_frames, bool *seen, struct totals *out)
 				FUZZ_CHECK(*frame_idx(m) < n_frames);
 				FUZZ_CHECK(i != in); /* never back out of its input port */
 				seen[*frame_idx(m)] = true;
+				if (log != NULL && log->n < RTE_DIM(log->recs)) {
+					struct out_rec *r = &log->recs[log->n++];
+
+					r->port = (uint16_t)i;
+					r->idx = (uint16_t)*frame_idx(m);
+					r->len = m->pkt_len;
+					r->hash = mbuf_hash(m);
+				}
 				out->tx[i]++;
 				out->tx_bytes[i] += m->pkt_len;
 				rte_pktmbuf_free(m);
@@ -439,13 +491,91 @@ check_pools(void)
 		FUZZ_CHECK(rte_mempool_in_use_count(pools[i]) == pool_base[i]);
 }
 
+/*
+ * The reference: the same frames, each alone through empty caches (pure slow
+ * path) on the second PMD, from the MAC table the burst started with.  Each
+ * frame must leave through the same ports, in the same order, with the same
+ * bytes, as it did through the caches: a megaflow or EMC entry that decides
+ * differently from the tables (a mask missing a bit the tables consulted)
+ * shows up here.
+ */
+static void
+check_reference(unsigned int in, const uint8_t *const *data, const uint16_t *lens,
+                const uint8_t *splits, uint16_t n, bool multi, const void *mac_before,
+                const struct out_log *got)
+{
+	static struct out_log want;
+	static uint8_t mac_after[1 << 20];
+	const struct vs_ruleset *rs = vs_ofproto_snapshot(sw->rules_slot);
+	bool seen[VS_BURST_MAX] = { false };
+	struct totals rings;
+	uint16_t i;
+
+	FUZZ_CHECK(mac_size <= sizeof(mac_after));
+	memcpy(mac_after, mac_mem, mac_size);
+	memcpy(mac_mem, mac_before, mac_size);
+	want.n = 0;
+	ref->now_ms = pmd->now_ms;
+	ref->now_s = pmd->now_s;
+	ref->rules_version = rs->version;
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = make_frame(ports[in]->mp, data[i], lens[i], splits[i], multi);
+
+		FUZZ_CHECK(m != NULL);
+		*frame_idx(m) = i;
+		m->port = ports[in]->port_id;
+		vs_dpif_flush(ref);
+		ref->dp.upcall_tokens = VS_UPCALL_BURST;
+		vs_pmd_process_burst(ref, rs, &rxqs[in], &m, 1);
+		vs_pmd_flush_all(ref);
+		drain(in, n, seen, &rings, &want);
+	}
+	vs_dpif_flush(ref);
+	memcpy(mac_mem, mac_after, mac_size);
+	check_pools();
+	FUZZ_CHECK(want.n < RTE_DIM(want.recs) && got->n < RTE_DIM(got->recs));
+	for (i = 0; i < n; i++) {
+		unsigned int a = 0, b = 0;
+
+		for (;;) {
+			while (a < got->n && got->recs[a].idx != i)
+				a++;
+			while (b < want.n && want.recs[b].idx != i)
+				b++;
+			if (a == got->n || b == want.n)
+				break;
+			if (got->recs[a].port != want.recs[b].port ||
+			    got->recs[a].len != want.recs[b].len ||
+			    got->recs[a].hash != want.recs[b].hash) {
+				fprintf(stderr,
+				        "frame %u: cached path sent %u bytes to p%u, tables alone "
+				        "%u bytes "
+				        "to p%u\n",
+				        i, got->recs[a].len, got->recs[a].port + 1,
+				        want.recs[b].len, want.recs[b].port + 1);
+				FUZZ_CHECK(!"cached decision differs from the tables");
+			}
+			a++;
+			b++;
+		}
+		if (a != got->n || b != want.n) {
+			fprintf(stderr, "frame %u: output count differs (cached %s, tables %s)\n",
+			        i, a != got->n ? "more" : "fewer", b != want.n ? "more" : "fewer");
+			FUZZ_CHECK(!"cached decision differs from the tables");
+		}
+	}
+}
+
 /* One burst: returns the bytes of input it consumed, 0 at the end of the input. */
 static size_t
 run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 {
 	static struct rte_mbuf *held[FZ_POOL];
 	struct rte_mbuf *pkts[VS_BURST_MAX];
+	static uint8_t mac_before[1 << 20];
+	static struct out_log got;
 	const uint8_t *fdata[VS_BURST_MAX];
+	uint8_t fsplit[VS_BURST_MAX];
 	uint16_t flens[VS_BURST_MAX];
 	bool seen[VS_BURST_MAX] = { false };
 	struct totals before, after, rings;
@@ -482,6 +612,7 @@ run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 		m->port = ports[in]->port_id;
 		fdata[n] = data + off;
 		flens[n] = len;
+		fsplit[n] = split;
 		pkts[n++] = m;
 		off += len;
 	}
@@ -489,6 +620,8 @@ run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 		return 0;
 
 	totals_get(&before);
+	FUZZ_CHECK(mac_size <= sizeof(mac_before));
+	memcpy(mac_before, mac_mem, mac_size);
 	if (flags & 0x10)
 		n_held = pressure_take(held, RTE_DIM(held), arg);
 	vs_pmd_process_burst(pmd, vs_ofproto_snapshot(sw->rules_slot), &rxqs[in], pkts, n);
@@ -497,7 +630,8 @@ run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 	if (n_held != 0)
 		rte_mempool_put_bulk(sw->shared_mp, (void **)held, n_held);
 	totals_get(&after);
-	drain(in, n, seen, &rings);
+	got.n = 0;
+	drain(in, n, seen, &rings, &got);
 	check_pools();
 
 	FUZZ_CHECK(after.rx[in] - before.rx[in] == n);
@@ -532,6 +666,10 @@ run_burst(const uint8_t *data, size_t size, uint8_t flags, uint8_t arg)
 		FUZZ_CHECK(n_seen + dropped - no_mbuf <= n);
 		FUZZ_CHECK(n <= n_seen + dropped + lost_tx);
 	}
+	/* The reference sends every frame alone: only comparable when nothing was
+	 * lost to a full ring, a failed copy, the upcall limit or held mbufs. */
+	if (lost_tx == 0 && no_mbuf == 0 && !(flags & 0x50))
+		check_reference(in, fdata, flens, fsplit, n, flags & 0x80, mac_before, &got);
 	trace_frames(in, fdata, flens, n);
 	return off;
 }
@@ -565,7 +703,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pmd->dp.upcall_tokens = (flags & 0x40) ? (arg & 7) : VS_UPCALL_BURST;
 	pmd->dp.upcall_tsc = rte_rdtsc();
 	pmd->rules_version = vs_ofproto_snapshot(sw->rules_slot)->version;
-	sts_cap = pmd->dp.cls->sts_cap;
+	sts_cap = pmd->dp.cls->sts_cap + ref->dp.cls->sts_cap;
 	heap = heap_in_use();
 
 	for (b = 0; b < n_bursts && off < size; b++) {
@@ -580,6 +718,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every megaflow and subtable freed; only the subtable array may have grown. */
 	FUZZ_CHECK(pmd->dp.n_flows == 0 && pmd->dp.cls->n_entries == 0);
 	FUZZ_CHECK(pmd->dp.cls->n_sts == 0 && pmd->dp.cls->n_zombies == 0);
-	FUZZ_CHECK(pmd->dp.cls->sts_cap != sts_cap || heap_in_use() == heap);
+	FUZZ_CHECK(ref->dp.n_flows == 0 && ref->dp.cls->n_sts == 0 && ref->dp.cls->n_zombies == 0);
+	FUZZ_CHECK(pmd->dp.cls->sts_cap + ref->dp.cls->sts_cap != sts_cap || heap_in_use() == heap);
 	return 0;
 }
