@@ -10,8 +10,8 @@
  * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
  * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
  * DIR/mac/ (operation streams), DIR/vxlan_decap/ (bursts of VXLAN frames) and
- * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set) and DIR/ct_tcp/
- * (TCP segment sequences).  Files are named by
+ * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set), DIR/ct_tcp/
+ * (TCP segment sequences) and DIR/port_args/ ("port add" arguments).  Files are named by
  * index, so a rerun overwrites the same seeds.
  */
 #include <errno.h>
@@ -585,6 +585,28 @@ gen_ct_tcp(void)
 	write_seed("ct_tcp", 2, buf, off);
 }
 
+/* --- port add arguments ------------------------------------------------ */
+
+static void
+gen_port_args(void)
+{
+	static const char *const lines[] = {
+		("p1 dpdk net_pcap0,rx_pcap=/tmp/in.pcap,infinite_rx=1 rxq=2 txq=1 mtu=9000 "
+		 "rxd=512 "
+		 "txd=512 n_mbufs=4096 ofport=7"),
+		"vm1 vhost-user /tmp/vhu0.sock rxq=2 mode=0660 group=kvm tag=10",
+		"vm2 vhost-user-client /tmp/vhu1.sock trunks=1,10-20,4095",
+		"p3 dpdk \"net_pcap1,tx_pcap=/tmp/a b/out.pcap\" rxq=1",
+		"vm3 vhost-user \"/tmp/my vms/vm3.sock\" \"group=a b\"",
+		"uplink dpdk 0000:01:00.0 rxq=4 ofport=65279",
+		"bad.name dpdk net_null0 tag=1 trunks=2",
+	};
+	unsigned int i;
+
+	for (i = 0; i < N_ELEMS(lines); i++)
+		write_seed("port_args", i, lines[i], strlen(lines[i]));
+}
+
 /* --- MAC operation streams --------------------------------------------- */
 
 static void
@@ -619,5 +641,6 @@ main(int argc, char **argv)
 	gen_vxlan();
 	gen_pipeline();
 	gen_ct_tcp();
+	gen_port_args();
 	return 0;
 }
