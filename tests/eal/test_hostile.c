@@ -498,6 +498,65 @@ port_num(struct th_daemon *d, const char *port, const char *key)
 	return v;
 }
 
+/* Pass 1's counters: each verdict counted by its counter, and nothing else. */
+static void
+check_corpus_counters(struct th_daemon *d)
+{
+	int64_t n_out, sum;
+	int i;
+
+	assert_int_equal(port_num(d, "in", "rx_packets"), c.n);
+	n_out = port_num(d, "out", "tx_packets");
+	assert_int_equal(n_out, c.n_v[V_FWD]);
+	assert_int_equal(port_num(d, "in", "rx_oversize"), c.n_v[V_OVERSIZE]);
+	assert_int_equal(port_num(d, "out", "tx_mtu_exceeded"), 0);
+	assert_int_equal(port_num(d, "out", "tx_queue_full"), 0);
+	assert_int_equal(th_ctl(d, &o, "--json pmd stats"), 0);
+	sum = n_out + port_num(d, "in", "rx_oversize");
+	for (i = V_RUNT; i < V_N; i++) {
+		if (i == V_OVERSIZE)
+			continue;
+		if (pmd_num(verdict_key[i]) != c.n_v[i])
+			fail_msg("%s: %lld counted, %d expected", verdict_key[i],
+			         (long long)pmd_num(verdict_key[i]), c.n_v[i]);
+		sum += pmd_num(verdict_key[i]);
+	}
+	/* No other drop reason counted anything: the sum is every frame in. */
+	assert_int_equal(sum, c.n);
+	assert_int_equal(pmd_num("upcall_drops"), 0);
+	assert_int_equal(pmd_num("copy_failed"), 0);
+	assert_int_equal(pmd_num("packets"), c.n);
+	/* The anomalies are named. */
+	assert_true(pmd_num("ip_truncated") > 0);
+	assert_true(pmd_num("ip_bad_ihl") > 0);
+	assert_true(pmd_num("ip_bad_len") > 0);
+	assert_true(pmd_num("ip_bad_version") > 0);
+	assert_true(pmd_num("l4_truncated") > 0);
+	assert_true(pmd_num("tcp_bad_offset") > 0);
+	assert_true(pmd_num("arp_truncated") > 0);
+	assert_true(pmd_num("ipv6_ext_truncated") > 0);
+}
+
+/* The forwarded corpus frames came out unchanged and in order. */
+static void
+check_corpus_output(const char *dir)
+{
+	char path[400];
+	int i, j, n;
+
+	snprintf(path, sizeof(path), "%s/out.pcap", dir);
+	n = th_read_pcap(path, out, MAX_FRAMES);
+	assert_int_equal(n, c.n_v[V_FWD]);
+	for (i = 0, j = 0; i < c.n; i++) {
+		if (c.v[i] != V_FWD)
+			continue;
+		if (out[j].len != c.lens[i] || memcmp(out[j].data, c.frames[i], c.lens[i]) != 0)
+			fail_msg("corpus frame %d (%zu bytes) came out as output %d (%u bytes)", i,
+			         c.lens[i], j, out[j].len);
+		j++;
+	}
+}
+
 /*
  * The corpus through "in" → "out": every frame has its verdict; forwarded
  * frames come out unchanged and in order; the counters add up; mbufs come
@@ -514,8 +573,8 @@ test_hostile_corpus_accounted(void **state)
 	char dir[256], path[400], config[4096];
 	struct th_daemon d;
 	struct pb_flow f;
-	int64_t junk_parse_drops, n_out2, sum;
-	int i, j, n, n_rnd, n_good = 40;
+	int64_t junk_parse_drops, n_out2;
+	int i, n, n_rnd, n_good = 40;
 
 	(void)state;
 	gen_runts_and_bare_headers();
@@ -565,36 +624,7 @@ test_hostile_corpus_accounted(void **state)
 	                 0);
 	assert_int_equal(th_wait_rx(&d, "in", c.n, 60), 0);
 	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
-	assert_int_equal(port_num(&d, "in", "rx_packets"), c.n);
-	n_out2 = port_num(&d, "out", "tx_packets");
-	assert_int_equal(n_out2, c.n_v[V_FWD]);
-	assert_int_equal(port_num(&d, "in", "rx_oversize"), c.n_v[V_OVERSIZE]);
-	assert_int_equal(port_num(&d, "out", "tx_mtu_exceeded"), 0);
-	assert_int_equal(port_num(&d, "out", "tx_queue_full"), 0);
-	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
-	sum = n_out2 + port_num(&d, "in", "rx_oversize");
-	for (i = V_RUNT; i < V_N; i++) {
-		if (i == V_OVERSIZE)
-			continue;
-		if (pmd_num(verdict_key[i]) != c.n_v[i])
-			fail_msg("%s: %lld counted, %d expected", verdict_key[i],
-			         (long long)pmd_num(verdict_key[i]), c.n_v[i]);
-		sum += pmd_num(verdict_key[i]);
-	}
-	/* No other drop reason counted anything: the sum is every frame in. */
-	assert_int_equal(sum, c.n);
-	assert_int_equal(pmd_num("upcall_drops"), 0);
-	assert_int_equal(pmd_num("copy_failed"), 0);
-	assert_int_equal(pmd_num("packets"), c.n);
-	/* The anomalies are named. */
-	assert_true(pmd_num("ip_truncated") > 0);
-	assert_true(pmd_num("ip_bad_ihl") > 0);
-	assert_true(pmd_num("ip_bad_len") > 0);
-	assert_true(pmd_num("ip_bad_version") > 0);
-	assert_true(pmd_num("l4_truncated") > 0);
-	assert_true(pmd_num("tcp_bad_offset") > 0);
-	assert_true(pmd_num("arp_truncated") > 0);
-	assert_true(pmd_num("ipv6_ext_truncated") > 0);
+	check_corpus_counters(&d);
 
 	/* Pass 2: random frames, every one forwarded unless the parser drops it. */
 	assert_int_equal(th_ctl_status(&d, "pmd stats clear"), 0);
@@ -626,18 +656,7 @@ test_hostile_corpus_accounted(void **state)
 	n_out2 = port_num(&d, "out2", "tx_packets");
 	assert_int_equal(th_stop(&d), 0);
 
-	/* Forwarded corpus frames, unchanged and in order. */
-	snprintf(path, sizeof(path), "%s/out.pcap", dir);
-	n = th_read_pcap(path, out, MAX_FRAMES);
-	assert_int_equal(n, c.n_v[V_FWD]);
-	for (i = 0, j = 0; i < c.n; i++) {
-		if (c.v[i] != V_FWD)
-			continue;
-		if (out[j].len != c.lens[i] || memcmp(out[j].data, c.frames[i], c.lens[i]) != 0)
-			fail_msg("corpus frame %d (%zu bytes) came out as output %d (%u bytes)", i,
-			         c.lens[i], j, out[j].len);
-		j++;
-	}
+	check_corpus_output(dir);
 	/* The good frames after the junk, unchanged. */
 	snprintf(path, sizeof(path), "%s/out2.pcap", dir);
 	n = th_read_pcap(path, out, MAX_FRAMES);
