@@ -14,7 +14,9 @@
  *  - the shared mbuf pool exhausted (a pcap generator holding nearly all of a
  *    small --mbufs pool): copies fail and are counted while originals are
  *    forwarded; once the generator goes, copies succeed again and the pool is
- *    back at its baseline.
+ *    back at its baseline;
+ *  - sluiced killed with SIGKILL under traffic and restarted with the same
+ *    config: stale socket removed, forwarding again (time measured).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -371,12 +373,65 @@ test_exhaust_shared_pool(void **state)
 	assert_int_equal(th_stop(&d), 0);
 }
 
+/*
+ * sluiced killed with SIGKILL under traffic and started again with the same
+ * config: the stale control socket is removed, the ports come back, and it
+ * forwards again (the time it takes is printed).
+ */
+static void
+test_exhaust_sigkill_restart(void **state)
+{
+	char dir[256], path[400], config[1024], log[65536];
+	struct th_daemon d;
+	uint64_t t0;
+	int64_t tx = 0;
+	FILE *f;
+	size_t n;
+	int i;
+
+	(void)state;
+	th_scratch("exhaust-kill", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/gen.pcap", dir);
+	write_udp_pcap(path, 64, 8, 100);
+	snprintf(config, sizeof(config),
+	         "port add gen dpdk net_pcap0,rx_pcap=%s,infinite_rx=1 n_mbufs=1024\n"
+	         "port add o1 dpdk net_null0,no-rx=1\n"
+	         "flow del\n"
+	         "flow add in_port=gen actions=output:o1\n",
+	         path);
+	assert_int_equal(th_start(&d, "exhaust-kill", config, NULL, NULL), 0);
+	assert_true(tx_rate(&d, "o1", 200) > 0);
+	th_kill(&d); /* SIGKILL: no cleanup, the socket file stays */
+	assert_int_equal(access(d.ctl, F_OK), 0);
+
+	t0 = now_ms();
+	assert_int_equal(th_start(&d, "exhaust-kill", config, NULL, NULL), 0);
+	for (i = 0; i < 300 && tx == 0; i++) {
+		tx = port_num(&d, "o1", "tx_packets");
+		if (tx == 0)
+			sleep_ms(10);
+	}
+	assert_true(tx > 0);
+	print_message("forwarding again %llu ms after the restart began\n",
+	              (unsigned long long)(now_ms() - t0));
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "ports"), 2);
+	assert_int_equal(th_stop(&d), 0);
+	f = fopen(d.log, "r");
+	assert_non_null(f);
+	n = fread(log, 1, sizeof(log) - 1, f);
+	log[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(log, "removed stale control socket"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exhaust_megaflows_and_upcalls),
 		cmocka_unit_test(test_exhaust_shared_pool),
+		cmocka_unit_test(test_exhaust_sigkill_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
