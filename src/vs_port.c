@@ -70,6 +70,7 @@ static int
 parse_trunks(const char *s, uint64_t *bits)
 {
 	char buf[512], *save = NULL, *tok;
+	bool any = false;
 
 	if (strlen(s) >= sizeof(buf) || *s == '\0')
 		return -EINVAL;
@@ -91,8 +92,10 @@ parse_trunks(const char *s, uint64_t *bits)
 		}
 		for (v = lo; v <= hi; v++)
 			bits[v >> 6] |= 1ull << (v & 63);
+		any = true;
 	}
-	return 0;
+	/* "," alone names no VLAN: refused like an empty list, not a trunk of none. */
+	return any ? 0 : -EINVAL;
 }
 
 int
