@@ -18,6 +18,7 @@
 #include <rte_version.h>
 
 #include "vhu.h"
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_words.h"
 #include "vs_flow.h"
@@ -64,6 +65,7 @@ vs_cmd_port_names(void)
 /* ------------------------------------------------------------------ */
 /* Flows. */
 
+/* A flow with ct() needs the connection table: it exists before the flow is installed. */
 static int
 check_supported_actions(const struct vs_flow_spec *spec, struct vs_reply *r)
 {
@@ -71,9 +73,7 @@ check_supported_actions(const struct vs_flow_spec *spec, struct vs_reply *r)
 
 	for (i = 0; i < spec->n_actions; i++)
 		if (spec->actions[i].type == VS_ACT_CT)
-			return vs_reply_error(
-					r, -ENOTSUP,
-					"ct(): connection tracking is not built yet (lib/ct)");
+			return vs_ct_ensure_table(r);
 	return 0;
 }
 
@@ -910,6 +910,15 @@ static const char help_text[] =
 		"PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
+		"  ct dump [zone=N]                      connections (dpctl/dump-conntrack)\n"
+		"  ct flush [zone=N] [TUPLE]             delete connections; TUPLE: "
+		"ct_nw_src=A,\n"
+		"                                        ct_nw_dst=B,ct_nw_proto=P,ct_tp_src=S,"
+		"ct_tp_dst=D\n"
+		"  ct stats                              connections, created/expired, by "
+		"reason\n"
+		"  ct limit set [default=N] [zone=Z,limit=N]... | ct limit show\n"
+		"  ct timeout set [zone=Z] NAME=SEC... | ct timeout show [zone=Z]\n"
 		"  log set MODULE LEVEL                  MODULE: main, pmd, port, cmd, config, "
 		"ctl, all, or a\n"
 		"                                        DPDK logtype pattern\n"
@@ -963,6 +972,8 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 		cmd_fdb(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "pmd") == 0) {
 		cmd_pmd(argc - 1, argv + 1, r);
+	} else if (strcmp(c, "ct") == 0) {
+		vs_ct_cmd(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "log") == 0) {
 		cmd_log(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "config") == 0 && strcmp(sub, "reload") == 0 && argc == 2) {

@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_dpif.h"
 #include "vs_switch.h"
@@ -88,6 +89,8 @@ dp_flow_remove(struct vs_pmd *pmd, struct vs_dp_flow *f)
 	last->idx = f->idx;
 	if (dp->last == f)
 		dp->last = NULL;
+	if (dp->last_rc == f)
+		dp->last_rc = NULL;
 	fc_cls_remove(dp->cls, f->mf);
 	rte_free(f);
 }
@@ -103,6 +106,7 @@ vs_dpif_flush(struct vs_pmd *pmd)
 		dp_flow_remove(pmd, dp->flows[dp->n_flows - 1]);
 	dp->cursor = 0;
 	dp->last = NULL;
+	dp->last_rc = NULL;
 }
 
 /*
@@ -173,6 +177,7 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 			break;
 	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
 		f->simple_output = (uint16_t)rec->actions[0].arg;
+	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
 	f->meta_only = f->simple_output != 0 && meta_only__(f);
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
@@ -246,7 +251,8 @@ count_hits(struct vs_pmd *pmd, struct vs_dp_flow *f, uint32_t n, uint64_t bytes)
  * @return false (nothing done) when a packet would go back to its in_port.
  */
 static bool
-whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts, uint16_t n)
+whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts,
+                const struct pm_key *keys, uint16_t n)
 {
 	struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 	uint64_t bytes = 0;
@@ -255,7 +261,7 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 	if (p == NULL)
 		return false;
 	for (i = 0; i < n; i++) {
-		if (pmd->keys[i].in_port == f->simple_output)
+		if (keys[i].in_port == f->simple_output)
 			return false;
 		bytes += pkts[i]->pkt_len;
 	}
@@ -302,16 +308,59 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
 	return true;
 }
 
-void
-vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Runs the cached lists that start with ct() of the packets idx[0, n): the
+ * conntrack lookups of the whole set in one go (they overlap their cache
+ * misses), then each list's remaining actions.  The packets of a pass are of
+ * different connections (vs_ct_batch_len()), so running their ct() after the
+ * other packets of the pass changes no verdict.
+ */
+static void
+run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
+             struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n)
+{
+	struct rte_mbuf *m[VS_BURST_MAX];
+	const struct pm_key *k[VS_BURST_MAX];
+	const struct vs_act_ct *a[VS_BURST_MAX];
+	struct ct_result res[VS_BURST_MAX];
+	uint16_t zones[VS_BURST_MAX], j;
+
+	for (j = 0; j < n; j++) {
+		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+
+		m[j] = pkts[idx[j]];
+		k[j] = &keys[idx[j]];
+		a[j] = f->actions[0].ct;
+	}
+	vs_ct_execute_burst(pmd, m, k, a, n, res, zones);
+	for (j = 0; j < n; j++) {
+		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+
+		vs_xlate_execute_ct(pmd, pmd->map, m[j], &keys[idx[j]], f->actions, f->n_actions,
+		                    f->reason, &res[j], zones[j]);
+	}
+}
+
+/*
+ * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
+ * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
+ * are queued in pmd->recirc[pmd->rq] for the next pass.
+ */
+static void
+process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
+             struct pm_key *keys, uint16_t n)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
 	uint32_t hashes[VS_BURST_MAX];
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
-	uint64_t t0 = pmd->detail ? rte_rdtsc() : 0, tx0 = 0;
-	struct vs_dp_flow *last = dp->last, *run_f = NULL; /* run: hits on one megaflow */
+	/* One read: "pmd stats detail on" may flip it in the middle of a pass. */
+	const bool detail = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED);
+	uint64_t t0 = detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
+	/* First and recirculated passes keep their own last hit: they alternate. */
+	struct vs_dp_flow **lastp = pmd->recirc_pass == 0 ? &dp->last : &dp->last_rc;
+	struct vs_dp_flow *last = *lastp, *run_f = NULL; /* run: hits on one megaflow */
 	uint64_t last_hit = 0;
 	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
 	struct vs_port *out_port = NULL;
@@ -319,6 +368,8 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	uint64_t run_bytes = 0;
 	uint32_t run_n = 0;
 	uint32_t probes = 0;
+	uint8_t ct_idx[VS_BURST_MAX]; /* hits whose list starts with ct() */
+	uint16_t n_ct = 0;
 	bool use_emc;
 	uint16_t i;
 
@@ -328,15 +379,15 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 * by a masked compare, without hashing.
 	 */
 	for (i = 0; i < n; i++) {
-		keyp[i] = &pmd->keys[i];
+		keyp[i] = &keys[i];
 		if (last != NULL &&
 		    pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words)) {
 			mfs[i] = last->mf;
 			last_hit |= 1ull << i;
 		}
 	}
-	if (last_hit == all && last->simple_output != 0 && !pmd->detail &&
-	    whole_burst_out(pmd, last, pkts, n))
+	if (last_hit == all && last->simple_output != 0 && !detail &&
+	    whole_burst_out(pmd, last, pkts, keys, n))
 		return;
 	all &= ~last_hit;
 	/*
@@ -365,14 +416,15 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	pmd->stats.n_mf_hits += (uint64_t)__builtin_popcountll(mf_hit | last_hit);
 	pmd->stats.n_last_hits += (uint64_t)__builtin_popcountll(last_hit);
 	if (mf_hit != 0)
-		dp->last = mfs[63 - __builtin_clzll(mf_hit)]->data;
+		*lastp = mfs[63 - __builtin_clzll(mf_hit)]->data;
 	pmd->stats.n_mf_probes += probes;
-	if (pmd->detail) {
+	if (detail) {
 		uint64_t t1 = rte_rdtsc();
 
 		pmd->stats.stage_cycles[VS_STAGE_CLASSIFY] += t1 - t0;
 		t0 = t1;
 		tx0 = pmd->stats.stage_cycles[VS_STAGE_TX]; /* tx inside actions is tx's */
+		ct0 = pmd->stats.stage_cycles[VS_STAGE_CT]; /* and ct() is ct's */
 	}
 
 	for (i = 0; i < n; i++) {
@@ -390,12 +442,16 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			}
 			run_n++;
 			run_bytes += m->pkt_len;
+			if (f->ct_first) {
+				ct_idx[n_ct++] = (uint8_t)i; /* run_ct_first() below */
+				continue;
+			}
 			if (f->simple_output != 0) {
 				/* A lone output: no action interpreter, and a run of
 				 * packets for one port is queued in one call. */
 				struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 
-				if (likely(p != NULL && f->simple_output != pmd->keys[i].in_port)) {
+				if (likely(p != NULL && f->simple_output != keys[i].in_port)) {
 					if (p != out_port && n_out != 0) {
 						vs_pmd_tx_burst(pmd, out_port, out, n_out);
 						n_out = 0;
@@ -409,7 +465,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 				vs_pmd_tx_burst(pmd, out_port, out, n_out);
 				n_out = 0;
 			}
-			vs_xlate_execute(pmd, pmd->map, m, &pmd->keys[i], f->actions, f->n_actions,
+			vs_xlate_execute(pmd, pmd->map, m, &keys[i], f->actions, f->n_actions,
 			                 f->reason);
 			continue;
 		}
@@ -429,12 +485,13 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			run_f = NULL;
 		}
 		{
-			struct pm_key orig = pmd->keys[i];
-			uint64_t tu = pmd->detail ? rte_rdtsc() : 0;
+			struct pm_key orig = keys[i];
+			uint64_t tu = detail ? rte_rdtsc() : 0;
+			uint64_t ctu = pmd->stats.stage_cycles[VS_STAGE_CT];
 
 			struct vs_dp_flow *nf;
 
-			vs_xlate_upcall(pmd, rs, pmd->map, m, &pmd->keys[i], &pmd->rec);
+			vs_xlate_upcall(pmd, rs, pmd->map, m, &keys[i], &pmd->rec);
 			nf = install(pmd, &orig, &pmd->rec);
 			/* Later misses of this burst that the new megaflow covers are
 			 * hits now: a new flow's first burst makes one upcall, not 32. */
@@ -442,18 +499,21 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 			     b &= b - 1) {
 				uint16_t j = (uint16_t)__builtin_ctzll(b);
 
-				if (pm_key_match_masked(&pmd->keys[j], &nf->key, &nf->mask,
+				if (pm_key_match_masked(&keys[j], &nf->key, &nf->mask,
 				                        nf->n_words)) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
 					pmd->stats.n_mf_hits++;
 				}
 			}
-			if (pmd->detail) {
+			if (detail) {
 				uint64_t t1 = rte_rdtsc();
+				uint64_t dct = pmd->stats.stage_cycles[VS_STAGE_CT] - ctu;
 
-				pmd->stats.stage_cycles[VS_STAGE_UPCALL] += t1 - tu;
+				/* ct() inside the upcall is ct's. */
+				pmd->stats.stage_cycles[VS_STAGE_UPCALL] += t1 - tu - dct;
 				t0 += t1 - tu; /* not part of the actions stage */
+				ct0 += dct;
 			}
 		}
 	}
@@ -461,13 +521,60 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		count_hits(pmd, run_f, run_n, run_bytes);
 	if (n_out != 0)
 		vs_pmd_tx_burst(pmd, out_port, out, n_out);
+	/* Before evictions: the megaflows of these packets must still exist. */
+	if (n_ct != 0)
+		run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct);
 	if (dp->n_evict != 0) {
 		vs_dpif_evict(pmd, dp->n_evict);
 		dp->n_evict = 0;
 	}
-	if (pmd->detail)
+	if (detail)
 		pmd->stats.stage_cycles[VS_STAGE_ACTIONS] +=
-				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0);
+				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0) -
+				(pmd->stats.stage_cycles[VS_STAGE_CT] - ct0);
+}
+
+/* Runs the passes of the packets ct(table=T) recirculated, until none is left. */
+static void
+run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
+{
+	uint8_t pass = 1;
+
+	while (pmd->recirc[pmd->rq].n != 0) {
+		struct vs_recirc *q = &pmd->recirc[pmd->rq];
+
+		/* The pass fills the other queue (empty: each pass empties its own). */
+		pmd->rq ^= 1;
+		pmd->recirc_pass = pass++;
+		process_pass(pmd, rs, q->pkts, q->keys, q->n);
+		q->n = 0;
+	}
+	pmd->recirc_pass = 0;
+}
+
+void
+vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t s, len;
+
+	if (likely(!vs_ct_active())) {
+		/* No connection table, so no ct() flow and no recirculation. */
+		process_pass(pmd, rs, pkts, pmd->keys, n);
+		return;
+	}
+	/*
+	 * Arrival order across passes: packet k's ct() in its second pass must
+	 * come before packet k+1's ct() in its first when both concern one
+	 * connection (a SYN committed in pass 2, its SYN-ACK right behind it).
+	 * So the burst runs as consecutive groups in which no two packets can
+	 * share a connection; each group goes through all its passes before the
+	 * next starts.  Packets of different connections keep their batching.
+	 */
+	for (s = 0; s < n; s += len) {
+		len = vs_ct_batch_len(pmd->keys + s, (uint16_t)(n - s));
+		process_pass(pmd, rs, pkts + s, pmd->keys + s, len);
+		run_recirculations(pmd, rs);
+	}
 }
 
 void

@@ -40,6 +40,7 @@ struct vs_dp_flow {
 	uint16_t n_actions;
 	int reason;             /**< enum vs_drop when the list outputs nothing */
 	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
+	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
 	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
 	uint32_t n_words;       /**< key words the mask touches */
 	struct pm_key key;      /**< masked key, for the last-hit check */
@@ -70,6 +71,7 @@ struct vs_dpif {
 	uint32_t cursor;         /**< expiry/eviction walk position in 'flows' */
 	uint32_t n_evict;        /**< evictions owed at the end of the burst */
 	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
+	struct vs_dp_flow *last_rc; /**< the same for recirculated passes (ct(table=)) */
 	uint64_t last_rank_ms;
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;

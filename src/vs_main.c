@@ -28,6 +28,7 @@
 #include <rte_pdump.h>
 
 #include "vs_ctl.h"
+#include "vs_ct.h"
 #include "vs_daemon.h"
 
 RTE_LOG_REGISTER(vs_main_logtype, user.vs.main, INFO);
@@ -325,7 +326,8 @@ static void
 setup_switch(const struct opts *o)
 {
 	struct vs_switch *sw = &vs_d.sw;
-	size_t qsz = rte_rcu_qsbr_get_memsize(VS_PMD_MAX);
+	/* One QSBR thread per PMD, and one for the control thread reading connections. */
+	size_t qsz = rte_rcu_qsbr_get_memsize(VS_PMD_MAX + 1);
 	unsigned int lcore;
 	void *mac_mem;
 
@@ -347,7 +349,7 @@ setup_switch(const struct opts *o)
 		    "echo 512 > /proc/sys/vm/nr_hugepages)",
 		    rte_strerror(rte_errno));
 	sw->qsbr = rte_zmalloc("vs_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VS_PMD_MAX) != 0)
+	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VS_PMD_MAX + 1) != 0)
 		die("cannot set up RCU");
 	mac_mem = rte_zmalloc("vs_mac", vs_mac_memsize(VS_MAC_ENTRIES), RTE_CACHE_LINE_SIZE);
 	sw->mac = mac_mem != NULL ? vs_mac_init(mac_mem, VS_MAC_ENTRIES, VS_MAC_AGING_S) : NULL;
@@ -421,6 +423,7 @@ shutdown_switch(void)
 	/* Release: pairs with the PMDs' acquire load of 'stop'. */
 	__atomic_store_n(&sw->stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	vs_ct_fini();
 	vs_reply_init(&r, false);
 	for (s = 0; s < VS_PORT_MAX; s++)
 		if (sw->portmap->slots[s] != NULL)

@@ -15,6 +15,7 @@
 #include <rte_prefetch.h>
 
 #include "vhu.h"
+#include "vs_ct.h"
 #include "vs_switch.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
@@ -328,7 +329,8 @@ vs_pmd_main(void *arg)
 			                             rte_eth_rx_burst(rxq->port_id, rxq->queue_id,
 			                                              pkts, VS_BURST_MAX);
 
-			if (unlikely(pmd->detail) && n != 0)
+			/* t_rx, not pmd->detail: "detail on" may come between the two. */
+			if (unlikely(t_rx != 0) && n != 0)
 				pmd->stats.stage_cycles[VS_STAGE_RX] += rte_rdtsc() - t_rx;
 
 			if (n == 0)
@@ -340,6 +342,7 @@ vs_pmd_main(void *arg)
 			flush__(pmd, false);
 		vs_dpif_serve(pmd);
 		vs_dpif_housekeeping(pmd);
+		vs_ct_housekeeping(pmd);
 		rte_rcu_qsbr_quiescent(sw->qsbr, pmd->idx);
 		t1 = rte_rdtsc();
 		pmd->stats.n_iter++;

@@ -25,6 +25,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "fc.h"
+#include "ct.h"
 #include "pktmeta.h"
 #include "vs_dpif.h"
 #include "vs_common.h"
@@ -42,7 +43,11 @@
 	X(NORMAL_SAME_PORT, "normal_same_port") /* normal: destination is the input port */        \
 	X(NO_MBUF, "copy_failed")               /* no mbuf for a copy or a VLAN push */            \
 	X(PORT_GONE, "output_port_gone")        /* output to a port that does not exist */         \
-	X(IN_PORT_OUTPUT, "output_to_in_port")  /* output:P where P is the input port */
+	X(IN_PORT_OUTPUT, "output_to_in_port")  /* output:P where P is the input port */           \
+	X(CT_FRAG, "ct_fragment")               /* IP fragment reached ct(): no reassembly */      \
+	X(CT_LIMIT, "ct_limit")                 /* ct(commit): connection limit (global/zone) */   \
+	X(CT_NO_ROOM, "ct_no_room")             /* ct(commit): no memory or table slot */          \
+	X(RECIRC_DEPTH, "recirc_depth")         /* ct(table=) chain too deep, or forked twice */
 
 enum vs_drop {
 #define VS_DROP_ENUM__(e, s) VS_DROP_##e,
@@ -53,7 +58,7 @@ enum vs_drop {
 
 /*
  * Pipeline stages timed per burst when "pmd stats detail on".  X(enum suffix, name).
- * ct and vxlan join when those stages exist.
+ * vxlan joins when that stage exists.
  */
 #define VS_STAGES(X)                                                                               \
 	X(RX, "rx")                                                                                \
@@ -61,6 +66,7 @@ enum vs_drop {
 	X(CLASSIFY, "classify") /* last-hit check, EMC, megaflow classifier */                     \
 	X(UPCALL, "upcall")     /* slow path through the rule tables */                            \
 	X(ACTIONS, "actions")   /* cached actions, batching per output */                          \
+	X(CT, "ct")             /* conntrack in ct() actions (out of actions/upcall time) */       \
 	X(TX, "tx")
 
 enum vs_stage {
@@ -92,6 +98,16 @@ struct vs_xlate_rec {
 	enum vs_drop reason; /**< drop reason when the list outputs nothing */
 	struct vs_action actions[VS_XLATE_REC_MAX];      /**< flattened: no resubmit/goto */
 	const struct vs_rule *rules[VS_XLATE_RULES_MAX]; /**< rules hit, for their counters */
+};
+
+/** Recirculations (ct(table=)) one packet may go through. */
+#define VS_RECIRC_MAX 8
+
+/** Packets waiting for their next pass (ct(table=T)), with their keys. */
+struct vs_recirc {
+	uint16_t n;
+	struct rte_mbuf *pkts[VS_BURST_MAX];
+	struct pm_key keys[VS_BURST_MAX];
 };
 
 /** One rx queue a PMD polls. */
@@ -160,6 +176,10 @@ struct vs_pmd {
 	uint64_t rules_version;  /**< rules version the megaflows were built from */
 	struct vs_dpif dp;       /**< EMC and megaflows */
 	struct vs_xlate_rec rec; /**< scratch for upcalls */
+	struct ct_ctx ct;        /**< conntrack context (table pointer, counters) */
+	struct vs_recirc recirc[2]; /**< next pass being filled / pass being run */
+	uint8_t rq;                 /**< index of the recirc queue being filled */
+	uint8_t recirc_pass;        /**< pass being run: 0 first, then 1.. */
 	uint64_t now_ms;         /**< clock for rule and MAC counters, per burst */
 	uint32_t now_s;
 	uint32_t n_empty; /**< consecutive empty iterations */
@@ -229,6 +249,14 @@ void vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 void vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
                       struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
                       enum vs_drop reason);
+
+/**
+ * vs_xlate_execute() for a cached list whose first action is ct(), with the
+ * conntrack result of that action already computed (batched by the caller).
+ */
+void vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                         struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                         enum vs_drop reason, const struct ct_result *res, uint16_t zone);
 
 /** "flow trace": translates 'key' without a packet, printing each step into 'trace'. */
 void vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,

@@ -23,6 +23,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_switch.h"
 
@@ -56,6 +57,8 @@ struct xlate {
 	struct vs_xlate_rec *rec; /**< slow path: what to cache, or NULL */
 	struct vs_reply *trace;   /**< "flow trace" output, or NULL */
 	unsigned int depth;       /**< for trace indentation */
+	bool recirc;              /**< ct(table=) hit: the packet goes on to the next pass */
+	uint16_t rslot;           /**< its slot in the recirc queue (key filled, mbuf at finish) */
 };
 
 static inline void
@@ -559,6 +562,79 @@ dec_ttl(struct xlate *x)
 }
 
 /* ------------------------------------------------------------------ */
+/* ct(). */
+
+/* Applies the result of ct() action 'ct' (conntrack already run) to the translation. */
+static void
+ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
+{
+	struct vs_recirc *q;
+	struct pm_key *rkey;
+
+	switch (res->reason) {
+	case CT_R_FRAG:
+		x->reason = VS_DROP_CT_FRAG;
+		x->stop = true;
+		return;
+	case CT_R_LIMIT_GLOBAL:
+	case CT_R_LIMIT_ZONE:
+		x->reason = VS_DROP_CT_LIMIT;
+		x->stop = true;
+		return;
+	case CT_R_NO_MEM:
+	case CT_R_TABLE_FULL:
+		x->reason = VS_DROP_CT_NO_ROOM;
+		x->stop = true;
+		return;
+	default:
+		break;
+	}
+	if (ct->table == VS_CT_NO_TABLE)
+		return;
+	q = &x->pmd->recirc[x->pmd->rq];
+	if (x->recirc || x->pmd->recirc_pass >= VS_RECIRC_MAX || q->n == VS_BURST_MAX) {
+		/* A second ct(table=) in one pass would fork the packet again; or the
+		 * chain is too deep.  This instance ends here. */
+		count_drop(x->pmd, VS_DROP_RECIRC_DEPTH);
+		return;
+	}
+	/* The next pass's key goes straight into the queue (the pass being run reads
+	 * the other one); finish() adds the mbuf. */
+	x->recirc = true;
+	x->rslot = q->n++;
+	rkey = &q->keys[x->rslot];
+	*rkey = *x->key;
+	vs_ct_set_key(rkey, res, zone);
+	rkey->recirc_id = (uint32_t)ct->table + 1;
+}
+
+/*
+ * Runs conntrack on the packet.  Without table= the pipeline goes on with the
+ * key as it was (OVS: the ct fields are not set in this pass).  With table=T
+ * the packet is recirculated once this pass ends: the rest of this action
+ * list still runs on the untracked key (OVS forks there; header rewrites
+ * of that rest do reach the recirculated packet here), and the packet then
+ * continues in table T with the ct fields set, without being parsed again
+ * (finish()).
+ */
+static void
+ct_action(struct xlate *x, const struct vs_act_ct *ct)
+{
+	struct ct_result res;
+	uint16_t zone;
+
+	if (x->m == NULL) {
+		if (x->trace != NULL)
+			trace_line(x, "ct: conntrack is not run by a trace%s",
+			           ct->table != VS_CT_NO_TABLE ? "; the packet would recirculate" :
+			                                         "");
+		return;
+	}
+	vs_ct_execute(x->pmd, x->m, x->key, ct, &res, &zone);
+	ct_apply(x, ct, &res, zone);
+}
+
+/* ------------------------------------------------------------------ */
 
 static void run_table(struct xlate *x, uint8_t table, unsigned int depth);
 
@@ -690,14 +766,21 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 		case VS_ACT_DEC_TTL:
 			dec_ttl(x);
 			break;
+		case VS_ACT_CT:
+			ct_action(x, a->ct);
+			break;
 		case VS_ACT_CT_CLEAR:
 			k->ct_state = 0;
 			k->ct_zone = 0;
 			k->ct_mark = 0;
 			memset(k->ct_label, 0, sizeof(k->ct_label));
+			k->ct_nw_src = 0;
+			k->ct_nw_dst = 0;
+			k->ct_nw_proto = 0;
+			k->ct_tp_src = 0;
+			k->ct_tp_dst = 0;
 			break;
 		default:
-			/* ct() is rejected by the flow commands until conntrack exists. */
 			break;
 		}
 	}
@@ -789,6 +872,13 @@ finish(struct xlate *x)
 {
 	struct rte_mbuf *m = x->m;
 
+	if (x->recirc) {
+		/* Outputs of this pass get copies; the packet itself goes on (its key
+		 * is in the queue already, see ct_apply()). */
+		materialize(x);
+		x->pmd->recirc[x->pmd->rq].pkts[x->rslot] = m;
+		return;
+	}
 	if (x->pending.port != NULL) {
 		if (apply_vlan_op(m, x->key, x->pending.op, x->pending.vid) == 0) {
 			vs_pmd_tx(x->pmd, x->pending.port, m);
@@ -825,7 +915,8 @@ vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs
 		rec->n_rules = 0;
 		rec->overflow = false;
 	}
-	run_table(&x, 0, 0);
+	/* A recirculated packet (ct(table=T)) starts in table T. */
+	run_table(&x, key->recirc_id != 0 ? (uint8_t)(key->recirc_id - 1) : 0, 0);
 	if (rec != NULL) {
 		rec->reason = x.reason;
 		/* The upcalled packet counts for its rules like the cached ones will. */
@@ -854,6 +945,26 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
 	};
 
 	run_actions(&x, acts, n_acts, 0);
+	finish(&x);
+}
+
+void
+vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
+{
+	struct xlate x = {
+		.pmd = pmd,
+		.mac = pmd->sw->mac,
+		.map = map,
+		.m = m,
+		.key = key,
+		.reason = reason,
+	};
+
+	ct_apply(&x, acts[0].ct, res, zone);
+	if (!x.stop)
+		run_actions(&x, acts + 1, (uint16_t)(n_acts - 1), 0);
 	finish(&x);
 }
 

@@ -62,11 +62,14 @@ ct_tbl_create(const struct ct_tbl_params *p)
 			n_buckets <<= 1;
 	}
 	tbl->mask = n_buckets - 1;
+	/* Buckets at most half full (two keys per connection). */
+	tbl->capacity = RTE_MAX(tbl->max_conns, n_buckets * (CT_BUCKET_ENTRIES / 4));
 	tbl->tcp = p->tcp;
 	if (p->tmo)
-		tbl->tmo = *p->tmo;
+		tbl->pol[0] = *p->tmo;
 	else
-		ct_timeouts_default(&tbl->tmo);
+		ct_timeouts_default(&tbl->pol[0]);
+	tbl->n_pol = 1;
 	tbl->alloc = p->alloc;
 	tbl->free = p->free;
 	tbl->alloc_arg = p->alloc_arg;
@@ -86,8 +89,14 @@ ct_tbl_create(const struct ct_tbl_params *p)
 		goto err_free_buckets;
 	memset(tbl->zone_count, 0, CT_N_ZONES * sizeof(uint32_t) * 2);
 	tbl->zone_limit = tbl->zone_count + CT_N_ZONES;
+	tbl->zone_pol = p->alloc(p->alloc_arg, CT_N_ZONES, RTE_CACHE_LINE_SIZE);
+	if (tbl->zone_pol == NULL)
+		goto err_free_counts;
+	memset(tbl->zone_pol, 0, CT_N_ZONES);
 	return tbl;
 
+err_free_counts:
+	p->free(p->alloc_arg, tbl->zone_count);
 err_free_buckets:
 	p->free(p->alloc_arg, tbl->buckets);
 err_free_tbl:
@@ -95,6 +104,12 @@ err_free_tbl:
 err_nomem:
 	rte_errno = ENOMEM;
 	return NULL;
+}
+
+size_t
+ct_conn_size(void)
+{
+	return sizeof(struct ct_conn);
 }
 
 void
@@ -119,6 +134,7 @@ ct_tbl_destroy(struct ct_tbl *tbl)
 				ct_conn_free(tbl, (struct ct_conn *)s);
 		}
 	}
+	tbl->free(tbl->alloc_arg, tbl->zone_pol);
 	tbl->free(tbl->alloc_arg, tbl->zone_count);
 	tbl->free(tbl->alloc_arg, tbl->buckets);
 	tbl->free(tbl->alloc_arg, tbl);
@@ -338,7 +354,9 @@ count_reserve(struct ct_tbl *tbl, uint16_t zone)
 {
 	uint32_t zl = __atomic_load_n(&tbl->zone_limit[zone], __ATOMIC_RELAXED);
 
-	if (__atomic_fetch_add(&tbl->n_conns, 1, __ATOMIC_RELAXED) >= tbl->max_conns) {
+	uint32_t max = __atomic_load_n(&tbl->max_conns, __ATOMIC_RELAXED);
+
+	if (__atomic_fetch_add(&tbl->n_conns, 1, __ATOMIC_RELAXED) >= max) {
 		__atomic_fetch_sub(&tbl->n_conns, 1, __ATOMIC_RELAXED);
 		return CT_R_LIMIT_GLOBAL;
 	}
@@ -447,6 +465,153 @@ ct_sweep(struct ct_tbl *tbl, uint64_t now, uint32_t budget)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Control: limits, timeouts, iteration, flush.                           */
+
+uint32_t
+ct_max_conns(const struct ct_tbl *tbl)
+{
+	return __atomic_load_n(&tbl->max_conns, __ATOMIC_RELAXED);
+}
+
+uint32_t
+ct_capacity(const struct ct_tbl *tbl)
+{
+	return tbl->capacity;
+}
+
+int
+ct_max_conns_set(struct ct_tbl *tbl, uint32_t max)
+{
+	if (max == 0 || max > tbl->capacity)
+		return -EINVAL;
+	/* Relaxed: count_reserve() may see the old or the new limit for a while. */
+	__atomic_store_n(&tbl->max_conns, max, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t
+ct_zone_limit(const struct ct_tbl *tbl, uint16_t zone)
+{
+	return __atomic_load_n(&tbl->zone_limit[zone], __ATOMIC_RELAXED);
+}
+
+static const char *const tmo_names[CT_TMO_N] = {
+	[CT_TMO_TCP_SYN_SENT] = "tcp_syn_sent",
+	[CT_TMO_TCP_SYN_RECV] = "tcp_syn_recv",
+	[CT_TMO_TCP_ESTABLISHED] = "tcp_established",
+	[CT_TMO_TCP_FIN_WAIT] = "tcp_fin_wait",
+	[CT_TMO_TCP_CLOSE_WAIT] = "tcp_close_wait",
+	[CT_TMO_TCP_LAST_ACK] = "tcp_last_ack",
+	[CT_TMO_TCP_TIME_WAIT] = "tcp_time_wait",
+	[CT_TMO_TCP_CLOSE] = "tcp_close",
+	[CT_TMO_TCP_SYN_SENT2] = "tcp_syn_sent2",
+	[CT_TMO_UDP_FIRST] = "udp_first",
+	[CT_TMO_UDP_SINGLE] = "udp_single",
+	[CT_TMO_UDP_MULTIPLE] = "udp_multiple",
+	[CT_TMO_ICMP_FIRST] = "icmp_first",
+	[CT_TMO_ICMP_REPLY] = "icmp_reply",
+	[CT_TMO_OTHER_FIRST] = "other_first",
+	[CT_TMO_OTHER_SINGLE] = "other_single",
+	[CT_TMO_OTHER_MULTIPLE] = "other_multiple",
+};
+
+const char *
+ct_tmo_name(enum ct_tmo t)
+{
+	return (unsigned int)t < CT_TMO_N ? tmo_names[t] : "unknown";
+}
+
+int
+ct_tmo_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CT_TMO_N; i++)
+		if (strcmp(name, tmo_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+ct_timeouts_get(const struct ct_tbl *tbl, int zone, struct ct_timeouts *t)
+{
+	unsigned int k = zone < 0 ? 0 : __atomic_load_n(&tbl->zone_pol[zone], __ATOMIC_RELAXED);
+	unsigned int i;
+
+	for (i = 0; i < CT_TMO_N; i++)
+		t->sec[i] = __atomic_load_n(&tbl->pol[k].sec[i], __ATOMIC_RELAXED);
+}
+
+bool
+ct_zone_has_timeouts(const struct ct_tbl *tbl, uint16_t zone)
+{
+	return __atomic_load_n(&tbl->zone_pol[zone], __ATOMIC_RELAXED) != 0;
+}
+
+int
+ct_timeouts_set(struct ct_tbl *tbl, int zone, const struct ct_timeouts *t)
+{
+	unsigned int k = 0, i;
+
+	if (zone >= CT_N_ZONES)
+		return -EINVAL;
+	if (zone >= 0) {
+		k = tbl->zone_pol[zone];
+		if (k == 0) {
+			if (tbl->n_pol == CT_TMO_POLICIES_MAX)
+				return -ENOSPC;
+			k = tbl->n_pol++;
+		}
+	}
+	/* Relaxed stores: packets read each value whole (aligned words), old or new. */
+	for (i = 0; i < CT_TMO_N; i++)
+		__atomic_store_n(&tbl->pol[k].sec[i], t->sec[i], __ATOMIC_RELAXED);
+	if (zone >= 0)
+		/* Release: the policy's values before the index that points at them; packets
+		 * load the index relaxed, so a packet may still use the old policy once. */
+		__atomic_store_n(&tbl->zone_pol[zone], (uint8_t)k, __ATOMIC_RELEASE);
+	return 0;
+}
+
+const struct ct_key *
+ct_conn_key(const struct ct_conn *conn)
+{
+	return &conn->key[CT_DIR_ORIG];
+}
+
+struct ct_conn *
+ct_iter_next(const struct ct_tbl *tbl, uint64_t *pos)
+{
+	uint64_t n_slots = ((uint64_t)tbl->mask + 1) * CT_BUCKET_ENTRIES;
+
+	while (*pos < n_slots) {
+		const struct ct_bucket *b = &tbl->buckets[*pos / CT_BUCKET_ENTRIES];
+		/* Acquire: pairs with bucket_put(); the connection's key is readable. */
+		uintptr_t s = __atomic_load_n(&b->slots[*pos % CT_BUCKET_ENTRIES], __ATOMIC_ACQUIRE);
+
+		(*pos)++;
+		if (s != 0 && (s & 1) == CT_DIR_ORIG)
+			return (struct ct_conn *)s;
+	}
+	return NULL;
+}
+
+bool
+ct_conn_kill(struct ct_tbl *tbl, struct ct_conn *conn)
+{
+	bool kill;
+
+	rte_spinlock_lock(&conn->lock);
+	kill = !conn->dead;
+	if (kill)
+		conn->dead = 1;
+	rte_spinlock_unlock(&conn->lock);
+	if (kill)
+		conn_unlink(tbl, conn);
+	return kill;
+}
+
+/* ---------------------------------------------------------------------- */
 /* The ct() action.                                                       */
 
 /* What a packet carries besides its key. */
@@ -519,15 +684,19 @@ track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_inf
 static uint32_t
 conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
 {
+	/* Relaxed: pairs with the relaxed store in ct_timeouts_set(); either policy is fine. */
+	const struct ct_timeouts *t =
+			&tbl->pol[__atomic_load_n(&tbl->zone_pol[c->key[0].zone], __ATOMIC_RELAXED)];
+
 	switch (c->kind) {
 	case CT_KIND_TCP:
-		return ct_tcp_timeout(&c->p.tcp, &tbl->tmo);
+		return ct_tcp_timeout(&c->p.tcp, t);
 	case CT_KIND_ICMP:
-		return ct_icmp_timeout(&c->p.simple, &tbl->tmo);
+		return ct_icmp_timeout(&c->p.simple, t);
 	case CT_KIND_UDP:
-		return ct_udp_timeout(&c->p.simple, &tbl->tmo);
+		return ct_udp_timeout(&c->p.simple, t);
 	default:
-		return ct_other_timeout(&c->p.simple, &tbl->tmo);
+		return ct_other_timeout(&c->p.simple, t);
 	}
 }
 

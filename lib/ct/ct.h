@@ -42,7 +42,7 @@
  *   first/single/multiple timeouts).
  *
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
- * the caller to drop and count); NAT; per-zone timeouts; nf_conntrack's
+ * the caller to drop and count); NAT; nf_conntrack's
  * shorter timeouts after repeated retransmissions or with unacknowledged
  * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or
  * CLOSE always reopens (Linux also checks who closed); ICMP errors relate
@@ -153,6 +153,14 @@ struct ct_timeouts {
 
 /** Fills 't' with the defaults listed at the top of this file. */
 void ct_timeouts_default(struct ct_timeouts *t);
+
+/** Name of a timeout ("tcp_established", "udp_first", ...; OVS's spelling). */
+const char *ct_tmo_name(enum ct_tmo t);
+/** enum ct_tmo of 'name', or -1. */
+int ct_tmo_by_name(const char *name);
+
+/** Timeout policies a table holds at most: the global one and up to 63 zones' own. */
+#define CT_TMO_POLICIES_MAX 64
 
 /* ---------------------------------------------------------------------- */
 /* TCP tracker.                                                           */
@@ -390,11 +398,60 @@ struct ct_tbl *ct_tbl_create(const struct ct_tbl_params *p);
 /** Frees the table and every connection in it (no retire hook).  Accepts NULL. */
 void ct_tbl_destroy(struct ct_tbl *tbl);
 
+/** Size of a connection: what the allocator hook is asked for per connection. */
+size_t ct_conn_size(void);
+
 /** Frees a retired connection (from the retire hook, after a grace period). */
 void ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn);
 
 /** Sets the limit of 'zone' (0: no zone limit, the default).  Control path. */
 void ct_zone_limit_set(struct ct_tbl *tbl, uint16_t zone, uint32_t limit);
+
+/** Zone limit of 'zone' (0: none). */
+uint32_t ct_zone_limit(const struct ct_tbl *tbl, uint16_t zone);
+
+/** Global limit now, and the limit the buckets were sized for at creation. */
+uint32_t ct_max_conns(const struct ct_tbl *tbl);
+uint32_t ct_capacity(const struct ct_tbl *tbl);
+
+/**
+ * Sets the global limit.  Control path; packets see it soon (relaxed).  Lowering it
+ * below the count removes nothing: new connections are refused until enough expire.
+ * @return 0, or -EINVAL when 'max' is 0 or above ct_capacity().
+ */
+int ct_max_conns_set(struct ct_tbl *tbl, uint32_t max);
+
+/**
+ * Sets the timeouts of 'zone', or the global ones when 'zone' < 0.  A zone
+ * without its own uses the global ones.  Control path, one caller at a time;
+ * connections take the new values at their next packet.
+ * @return 0, -EINVAL (zone out of range) or -ENOSPC (CT_TMO_POLICIES_MAX zones have their own).
+ */
+int ct_timeouts_set(struct ct_tbl *tbl, int zone, const struct ct_timeouts *t);
+
+/** Timeouts in force for 'zone' (the global ones when 'zone' < 0 or it has none of its own). */
+void ct_timeouts_get(const struct ct_tbl *tbl, int zone, struct ct_timeouts *t);
+/** True when 'zone' has its own timeouts. */
+bool ct_zone_has_timeouts(const struct ct_tbl *tbl, uint16_t zone);
+
+/** Original-direction key of a connection (immutable: no lock needed). */
+const struct ct_key *ct_conn_key(const struct ct_conn *conn);
+
+/**
+ * Iteration over the connections: returns the next one at or after slot '*pos'
+ * (start with 0) and advances '*pos', or NULL at the end.  Lock-free; the
+ * caller must be an RCU reader of the retire hook's grace period while it uses
+ * the connection.  A connection inserted or removed meanwhile may be missed
+ * or seen.
+ */
+struct ct_conn *ct_iter_next(const struct ct_tbl *tbl, uint64_t *pos);
+
+/**
+ * Deletes 'conn' (ct flush): marks it dead under its lock, unlinks it and
+ * hands it to the retire hook.  Any thread; concurrent with packets and the
+ * sweeper.  @return false when another thread deleted it first.
+ */
+bool ct_conn_kill(struct ct_tbl *tbl, struct ct_conn *conn);
 
 /** Number of connections in the table, and in 'zone' (relaxed reads). */
 uint32_t ct_count(const struct ct_tbl *tbl);

@@ -87,10 +87,16 @@ struct ct_tbl {
 	struct ct_bucket *buckets;
 	uint32_t mask; /**< n_buckets - 1 */
 
-	/* Configuration (immutable after create). */
+	/* Configuration (immutable after create, except max_conns: relaxed, control). */
 	uint32_t max_conns;
+	uint32_t capacity; /**< max_conns the buckets were sized for */
 	struct ct_tcp_cfg tcp;
-	struct ct_timeouts tmo;
+	/* Timeout policies: pol[0] is the global one, pol[k] a zone's own; zone_pol[zone]
+	 * indexes pol.  Values are stored relaxed by control (ct_timeouts_set()) and read
+	 * plainly by packets: a packet racing with a change uses the old or the new value. */
+	struct ct_timeouts pol[CT_TMO_POLICIES_MAX];
+	uint8_t *zone_pol; /**< [CT_N_ZONES] */
+	uint8_t n_pol;     /**< policies in use, pol[0] included */
 	ct_alloc_fn *alloc;
 	ct_free_fn *free;
 	void *alloc_arg;

@@ -114,8 +114,14 @@ th_start(struct th_daemon *d, const char *name, const char *config, const char *
 		return -1;
 
 	argv[argc++] = env_or("SLUICED", "build/src/sluiced");
-	argv[argc++] = "-l";
-	argv[argc++] = "0-1";
+	/* "--lcores" in eal_extra replaces "-l 0-1" (EAL ignores --lcores after -l). */
+	for (i = 0; eal_extra != NULL && eal_extra[i] != NULL; i++)
+		if (strcmp(eal_extra[i], "--lcores") == 0)
+			break;
+	if (eal_extra == NULL || eal_extra[i] == NULL) {
+		argv[argc++] = "-l";
+		argv[argc++] = "0-1";
+	}
 	argv[argc++] = "--no-huge";
 	argv[argc++] = "--no-pci";
 	argv[argc++] = "-m";

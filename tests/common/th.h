@@ -38,7 +38,8 @@ void th_scratch(const char *name, char *dir, size_t size);
  * Uses the scratch directory of 'name' (made if missing, kept if th_scratch()
  * already filled it), writes 'config' to <dir>/sluice.conf and starts sluiced with
  * "-l 0-1 --no-huge --no-pci -m 256 --no-telemetry --file-prefix <name><pid>",
- * each of 'eal_extra' (NULL-terminated, may be NULL), then
+ * each of 'eal_extra' (NULL-terminated, may be NULL; "--lcores" there replaces
+ * "-l 0-1"), then
  * "-- --config ... --ctl ... --log-file ... --pmd-sleep-max 200" and each of
  * 'app_extra'.  Waits until the control socket answers (at most 30 s).
  * @return 0, or -1 (the daemon exited or never answered; its log is printed).

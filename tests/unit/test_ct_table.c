@@ -7,6 +7,7 @@
  * array of what was inserted (differential), and burst groupings against
  * one packet per burst.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1011,11 +1012,128 @@ test_ct_create_params(void **state)
 	assert_string_equal(ct_tcp_state_name(CT_TCP_SYN_SENT2), "SYN_SENT2");
 }
 
+/* Per-zone timeouts: a zone with its own policy keeps its connections; others use the global. */
+static void
+test_ct_zone_timeouts(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_exec_opts z7 = { .zone = 7, .commit = true };
+	struct ct_timeouts g, z, got;
+	struct tpkt a, b;
+	struct ct_result r;
+	int zone;
+
+	(void)state;
+	ct_timeouts_get(t, -1, &g);
+	assert_int_equal(g.sec[CT_TMO_TCP_ESTABLISHED], 86400);
+	assert_int_equal(g.sec[CT_TMO_UDP_FIRST], 60);
+	g.sec[CT_TMO_UDP_FIRST] = 5;
+	assert_int_equal(ct_timeouts_set(t, -1, &g), 0);
+	z = g;
+	z.sec[CT_TMO_UDP_FIRST] = 100;
+	assert_int_equal(ct_timeouts_set(t, 7, &z), 0);
+	assert_true(ct_zone_has_timeouts(t, 7));
+	assert_false(ct_zone_has_timeouts(t, 8));
+	ct_timeouts_get(t, 7, &got);
+	assert_int_equal(got.sec[CT_TMO_UDP_FIRST], 100);
+	ct_timeouts_get(t, 8, &got); /* no policy: the global one */
+	assert_int_equal(got.sec[CT_TMO_UDP_FIRST], 5);
+
+	mk_udp(&a, IP_A, 1, IP_B, 53);
+	mk_udp(&b, IP_A, 2, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &a, 0, &r), TRK | NEW);
+	assert_int_equal(run1(t, &z7, &b, 0, &r), TRK | NEW);
+	/* At 6 s zone 0's connection is gone, zone 7's is not. */
+	assert_int_equal(ct_sweep(t, 6000, 64 * CT_BUCKET_ENTRIES), 1);
+	assert_int_equal(ct_zone_count(t, 0), 0);
+	assert_int_equal(ct_zone_count(t, 7), 1);
+	assert_int_equal(ct_sweep(t, 101000, 64 * CT_BUCKET_ENTRIES), 1);
+	assert_int_equal(ct_count(t), 0);
+
+	/* Errors: a zone out of range, and no room for more policies. */
+	assert_int_equal(ct_timeouts_set(t, CT_N_ZONES, &z), -EINVAL);
+	for (zone = 100; zone < 100 + CT_TMO_POLICIES_MAX - 2; zone++)
+		assert_int_equal(ct_timeouts_set(t, zone, &z), 0);
+	assert_int_equal(ct_timeouts_set(t, zone, &z), -ENOSPC);
+	assert_int_equal(ct_timeouts_set(t, 100, &g), 0); /* an existing one can change */
+	ct_tbl_destroy(t);
+}
+
+/* Iteration sees every connection once by its original key; kill deletes exactly one. */
+static void
+test_ct_iter_and_kill(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	bool seen[20] = { false };
+	struct ct_conn *c, *victim = NULL;
+	struct tpkt p;
+	struct ct_result r;
+	uint64_t pos = 0;
+	int i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		mk_udp(&p, IP_A, (uint16_t)(1000 + i), IP_B, 53);
+		assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | NEW);
+	}
+	while ((c = ct_iter_next(t, &pos)) != NULL) {
+		const struct ct_key *k = ct_conn_key(c);
+		int sp = rte_be_to_cpu_16(k->sport) - 1000;
+
+		assert_true(sp >= 0 && sp < 20);
+		assert_false(seen[sp]);
+		assert_int_equal(rte_be_to_cpu_16(k->dport), 53);
+		seen[sp] = true;
+		if (sp == 7)
+			victim = c;
+		n++;
+	}
+	assert_int_equal(n, 20);
+	assert_non_null(victim);
+	assert_true(ct_conn_kill(t, victim));
+	assert_false(ct_conn_kill(t, victim)); /* dead already: no double unlink */
+	assert_int_equal(ct_count(t), 19);
+	/* Its tuple is new again; the others are not. */
+	mk_udp(&p, IP_B, 53, IP_A, 1007);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | NEW);
+	mk_udp(&p, IP_B, 53, IP_A, 1008);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | EST | RPL);
+	ct_tbl_destroy(t);
+}
+
+/* The global limit can change at run time, up to the capacity the buckets were sized for. */
+static void
+test_ct_max_conns_set(void **state)
+{
+	struct ct_tbl *t = mktbl(4, 64);
+	struct tpkt p;
+	struct ct_result r;
+
+	(void)state;
+	assert_int_equal(ct_max_conns(t), 4);
+	assert_int_equal(ct_capacity(t), 64 * CT_BUCKET_ENTRIES / 4);
+	assert_int_equal(ct_max_conns_set(t, 0), -EINVAL);
+	assert_int_equal(ct_max_conns_set(t, ct_capacity(t) + 1), -EINVAL);
+	assert_int_equal(ct_max_conns(t), 4);
+	assert_int_equal(ct_max_conns_set(t, 1), 0);
+	mk_udp(&p, IP_A, 1, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | NEW);
+	mk_udp(&p, IP_A, 2, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_LIMIT_GLOBAL);
+	assert_int_equal(ct_max_conns_set(t, 2), 0);
+	assert_int_equal(run1(t, &commit0, &p, 0, &r), TRK | NEW);
+	ct_tbl_destroy(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ct_udp_tracker),
+		cmocka_unit_test(test_ct_zone_timeouts),
+		cmocka_unit_test(test_ct_iter_and_kill),
+		cmocka_unit_test(test_ct_max_conns_set),
 		cmocka_unit_test(test_ct_icmp_tracker),
 		cmocka_unit_test(test_ct_key_layout),
 		cmocka_unit_test(test_ct_icmpv6_echo),

@@ -1,0 +1,1177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Connection tracking in the daemon: the shared table and its connection
+ * pool, the ct() action (batched over the packets of a pass), burst
+ * splitting for arrival-order tracking, expiry, and the
+ * "ct dump|flush|stats|limit|timeout" commands.  See vs_ct.h for threads.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "vs_ct.h"
+#include "vs_daemon.h"
+#include "vs_switch.h"
+
+_Static_assert(VS_BURST_MAX <= CT_BURST_MAX, "a pass must fit one ct_execute_burst()");
+
+/* Retired connections waiting for a grace period at most (then reclaim runs inline). */
+#define DQ_SIZE (1u << 18)
+
+static struct {
+	struct ct_tbl *tbl;         /**< published with release, NULL until first use */
+	struct rte_rcu_qsbr_dq *dq; /**< retired connections */
+	uint32_t max_conns;         /**< limit for the table to be created */
+	uint64_t n_flushed;         /**< connections deleted by "ct flush" (control only) */
+	uint64_t n_retire_failed;   /**< never freed: the defer queue was full (leaked) */
+	/* Last "ct stats": for the per-second rates. */
+	uint64_t last_ms, last_created, last_expired;
+} g = { .max_conns = CT_DEFAULT_MAX_CONNS };
+
+/* ------------------------------------------------------------------ */
+/* Connection memory. */
+
+/*
+ * Connections come from slabs of POOL_SLAB, kept until shutdown; free ones sit
+ * in per-lcore caches and a lock-free MP/MC ring, as in a mempool, so that
+ * creating a connection takes no lock: the heap (and its lock) is touched
+ * once per POOL_SLAB connections, under 'grow_lock', which only growth takes.
+ * The ring holds every object there can be, so a free never fails.  Memory
+ * grows with the connection count and is not returned before shutdown.
+ */
+#define POOL_CACHE 64   /**< per-lcore cache */
+#define POOL_BULK  32   /**< moved between a cache and the ring at once */
+#define POOL_SLAB  1024 /**< connections per slab */
+#define POOL_TBL   8    /**< table allocations made through the hook */
+
+struct pool_cache {
+	uint32_t n;
+	void *objs[POOL_CACHE];
+} __rte_cache_aligned;
+
+static struct {
+	bool ready;            /**< connections come from the pool (after table creation) */
+	bool destroying;       /**< table teardown: connection frees are ignored */
+	size_t size;           /**< ct_conn_size() */
+	struct rte_ring *ring; /**< free connections */
+	uint32_t n_objs;       /**< objects made (under grow_lock; relaxed reads) */
+	uint32_t max_objs;     /**< the ring's size */
+	rte_spinlock_t grow_lock;
+	void *slabs;             /**< list through each slab's first word (grow_lock) */
+	void *tbl_mem[POOL_TBL]; /**< the table's own allocations (control thread) */
+	struct pool_cache cache[RTE_MAX_LCORE]; /**< each written by its lcore only */
+} pool = { .grow_lock = RTE_SPINLOCK_INITIALIZER };
+
+/* Adds a slab to the ring.  @return 0, or -ENOMEM at the bound or without memory. */
+static int
+pool_grow(void)
+{
+	static void *objs[POOL_SLAB]; /* under grow_lock */
+	uint8_t *slab;
+	unsigned int i;
+	int ret = 0;
+
+	rte_spinlock_lock(&pool.grow_lock);
+	if (rte_ring_count(pool.ring) >= POOL_BULK)
+		goto out_unlock; /* another thread grew it */
+	if (pool.n_objs + POOL_SLAB > pool.max_objs) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	slab = rte_malloc_socket("vs_ct_slab", RTE_CACHE_LINE_SIZE + POOL_SLAB * pool.size,
+	                         RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
+	if (slab == NULL) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	*(void **)slab = pool.slabs;
+	pool.slabs = slab;
+	for (i = 0; i < POOL_SLAB; i++)
+		objs[i] = slab + RTE_CACHE_LINE_SIZE + i * pool.size;
+	rte_ring_mp_enqueue_bulk(pool.ring, objs, POOL_SLAB, NULL); /* room: max_objs */
+	__atomic_store_n(&pool.n_objs, pool.n_objs + POOL_SLAB, __ATOMIC_RELAXED);
+out_unlock:
+	rte_spinlock_unlock(&pool.grow_lock);
+	return ret;
+}
+
+static void *
+pool_get(void)
+{
+	unsigned int lc = rte_lcore_id();
+	struct pool_cache *c;
+	void *obj;
+
+	if (lc >= RTE_MAX_LCORE) {
+		while (rte_ring_mc_dequeue(pool.ring, &obj) != 0)
+			if (pool_grow() != 0)
+				return NULL;
+		return obj;
+	}
+	c = &pool.cache[lc];
+	while (c->n == 0) {
+		c->n = rte_ring_mc_dequeue_burst(pool.ring, c->objs, POOL_BULK, NULL);
+		if (c->n == 0 && pool_grow() != 0)
+			return NULL;
+	}
+	return c->objs[--c->n];
+}
+
+static void
+pool_put(void *obj)
+{
+	unsigned int lc = rte_lcore_id();
+	struct pool_cache *c;
+
+	if (lc >= RTE_MAX_LCORE) {
+		rte_ring_mp_enqueue(pool.ring, obj); /* room: max_objs */
+		return;
+	}
+	c = &pool.cache[lc];
+	if (c->n == POOL_CACHE) {
+		rte_ring_mp_enqueue_bulk(pool.ring, &c->objs[POOL_CACHE - POOL_BULK], POOL_BULK,
+		                         NULL);
+		c->n -= POOL_BULK;
+	}
+	c->objs[c->n++] = obj;
+}
+
+/* Allocator hook: the table's arrays from the heap, connections from the pool. */
+static void *
+ct_alloc(void *arg, size_t size, size_t align)
+{
+	unsigned int i;
+	void *p;
+
+	(void)arg;
+	if (pool.ready && size == pool.size)
+		return pool_get();
+	p = rte_zmalloc_socket("vs_ct", size, (unsigned int)align, SOCKET_ID_ANY);
+	for (i = 0; p != NULL && i < POOL_TBL; i++) {
+		if (pool.tbl_mem[i] == NULL) {
+			pool.tbl_mem[i] = p;
+			return p;
+		}
+	}
+	rte_free(p); /* cannot happen: the table makes four allocations */
+	return NULL;
+}
+
+static void
+ct_free(void *arg, void *ptr)
+{
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; ptr != NULL && i < POOL_TBL; i++) {
+		if (pool.tbl_mem[i] == ptr) {
+			pool.tbl_mem[i] = NULL;
+			rte_free(ptr);
+			return;
+		}
+	}
+	if (ptr != NULL && !pool.destroying)
+		pool_put(ptr);
+}
+
+/* Sizes the ring for every connection there can be.  Control thread, before the table. */
+static int
+pool_init(uint32_t capacity)
+{
+	uint64_t n = (uint64_t)capacity + DQ_SIZE + (VS_PMD_MAX + 2) * POOL_CACHE + POOL_SLAB;
+
+	pool.size = ct_conn_size();
+	n = (n + POOL_SLAB - 1) / POOL_SLAB * POOL_SLAB;
+	if (n > UINT32_MAX / 2)
+		return -EINVAL;
+	pool.max_objs = (uint32_t)n;
+	pool.ring = rte_ring_create("vs_ct_conns", pool.max_objs, SOCKET_ID_ANY, RING_F_EXACT_SZ);
+	return pool.ring != NULL ? 0 : -ENOMEM;
+}
+
+/* Frees every slab and the ring.  PMDs stopped, table destroyed. */
+static void
+pool_fini(void)
+{
+	while (pool.slabs != NULL) {
+		void *next = *(void **)pool.slabs;
+
+		rte_free(pool.slabs);
+		pool.slabs = next;
+	}
+	rte_ring_free(pool.ring);
+	memset(pool.cache, 0, sizeof(pool.cache));
+	pool.ring = NULL;
+	pool.n_objs = 0;
+	pool.ready = false;
+	pool.destroying = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Table creation. */
+
+static void
+dq_free(void *p, void *e, unsigned int n)
+{
+	struct ct_conn **conns = e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		ct_conn_free(p, conns[i]);
+}
+
+/* Retire hook: any thread.  The connection is freed once every reader has passed a
+ * quiescent state (PMDs each iteration; the control thread goes offline after a dump). */
+static void
+ct_retire(void *arg, struct ct_tbl *tbl, struct ct_conn *conn)
+{
+	(void)arg;
+	(void)tbl;
+	if (rte_rcu_qsbr_dq_enqueue(g.dq, &conn) != 0)
+		__atomic_fetch_add(&g.n_retire_failed, 1, __ATOMIC_RELAXED);
+}
+
+int
+vs_ct_ensure_table(struct vs_reply *r)
+{
+	struct ct_tbl_params p = {
+		.alloc = ct_alloc,
+		.free = ct_free,
+		.retire = ct_retire,
+		.tcp = { .loose = true },
+	};
+	struct rte_rcu_qsbr_dq_parameters dqp = {
+		.name = "vs_ct_dq",
+		.size = DQ_SIZE,
+		.esize = sizeof(struct ct_conn *),
+		.trigger_reclaim_limit = 256,
+		.max_reclaim_size = 1024,
+		.free_fn = dq_free,
+		.v = vs_d.sw.qsbr,
+	};
+	struct ct_tbl *tbl;
+
+	if (g.tbl != NULL)
+		return 0;
+	p.max_conns = g.max_conns;
+	/* Buckets for at least the default: raising the limit later needs no rebuild. */
+	p.n_buckets = 0;
+	if (p.max_conns < CT_DEFAULT_MAX_CONNS) {
+		uint64_t want = (uint64_t)CT_DEFAULT_MAX_CONNS * 2 * 2 / 8;
+
+		p.n_buckets = 8;
+		while (p.n_buckets < want)
+			p.n_buckets <<= 1;
+	}
+	tbl = ct_tbl_create(&p);
+	if (tbl == NULL)
+		return vs_reply_error(r, -ENOMEM, "cannot create the connection table: %s",
+		                      rte_strerror(rte_errno));
+	if (pool_init(ct_capacity(tbl)) != 0) {
+		ct_tbl_destroy(tbl);
+		pool_fini();
+		return vs_reply_error(r, -ENOMEM, "cannot create the connection pool");
+	}
+	pool.ready = true;
+	dqp.p = tbl;
+	/* The control thread reads connections (dump, flush) as a reader of its own. */
+	rte_rcu_qsbr_thread_register(vs_d.sw.qsbr, VS_CT_CTL_THREAD);
+	g.dq = rte_rcu_qsbr_dq_create(&dqp);
+	if (g.dq == NULL) {
+		ct_tbl_destroy(tbl);
+		pool_fini();
+		return vs_reply_error(r, -ENOMEM, "cannot create the connection defer queue: %s",
+		                      rte_strerror(rte_errno));
+	}
+	/* Release: the table is complete before a PMD that loads the pointer uses it
+	 * (acquire in table_of()). */
+	__atomic_store_n(&g.tbl, tbl, __ATOMIC_RELEASE);
+	return 0;
+}
+
+bool
+vs_ct_active(void)
+{
+	return __atomic_load_n(&g.tbl, __ATOMIC_RELAXED) != NULL;
+}
+
+void
+vs_ct_fini(void)
+{
+	if (g.tbl == NULL)
+		return;
+	if (g.dq != NULL)
+		rte_rcu_qsbr_dq_delete(g.dq); /* frees what waits (PMDs stopped) */
+	pool.destroying = true;               /* the slabs go whole */
+	ct_tbl_destroy(g.tbl);
+	pool_fini();
+	g.dq = NULL;
+	g.tbl = NULL;
+}
+
+/* The table as a PMD sees it; cached in its context once it exists. */
+static inline struct ct_tbl *
+table_of(struct vs_pmd *pmd)
+{
+	if (likely(pmd->ct.tbl != NULL))
+		return pmd->ct.tbl;
+	/* Acquire: pairs with the release in vs_ct_ensure_table(). */
+	pmd->ct.tbl = __atomic_load_n(&g.tbl, __ATOMIC_ACQUIRE);
+	return pmd->ct.tbl;
+}
+
+/* ------------------------------------------------------------------ */
+/* The ct() action on one packet. */
+
+/* Fills 'cp' for 'm': the L4 header and its length up to the end of the IP payload. */
+static void
+ct_pkt_of(const struct rte_mbuf *m, const struct pm_key *key, struct ct_pkt *cp)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l3 = m->l2_len, l4 = l3 + m->l3_len, end = rte_pktmbuf_data_len(m), ip_end = end;
+	uint16_t dl_type = rte_be_to_cpu_16(key->dl_type), v;
+
+	if (m->l3_len != 0 && dl_type == RTE_ETHER_TYPE_IPV4 && l3 + 4 <= end) {
+		memcpy(&v, p + l3 + 2, 2);
+		ip_end = l3 + rte_be_to_cpu_16(v);
+	} else if (m->l3_len != 0 && dl_type == RTE_ETHER_TYPE_IPV6 && l3 + 6 <= end) {
+		memcpy(&v, p + l3 + 4, 2);
+		ip_end = l3 + 40 + rte_be_to_cpu_16(v);
+	}
+	if (ip_end < end)
+		end = ip_end;
+	cp->key = key;
+	cp->l4 = p + (l4 < end ? l4 : end);
+	cp->l4_len = m->l3_len != 0 && end > l4 ? end - l4 : 0;
+	cp->pkt_len = m->pkt_len;
+}
+
+/* Options of ct() action 'a' for a packet with key 'key'. */
+static void
+opts_of(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
+{
+	o->zone = a->zone_from_reg ? (uint16_t)(key->regs[a->zone_reg & (PM_N_REGS - 1)] >>
+	                                        a->zone_ofs) :
+	                             a->zone;
+	o->commit = a->commit;
+	o->set_mark = a->set_mark;
+	o->mark_val = a->mark;
+	o->mark_mask = a->mark_mask;
+	o->set_label = a->set_label;
+	if (a->set_label) {
+		memcpy(o->label_val, a->label, sizeof(o->label_val));
+		memcpy(o->label_mask, a->label_mask, sizeof(o->label_mask));
+	}
+}
+
+/* What a packet gets when there is no table (cannot happen: the table exists before a
+ * ct() flow is installed). */
+static void
+no_table(struct ct_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->reason = CT_R_NO_MEM;
+	res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
+}
+
+void
+vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
+              const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone)
+{
+	vs_ct_execute_burst(pmd, &m, &key, &a, 1, res, zone);
+}
+
+void
+vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
+                    const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
+                    uint16_t n, struct ct_result res[], uint16_t zones[])
+{
+	uint64_t t0 = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED) ? rte_rdtsc() : 0;
+	struct ct_pkt cps[VS_BURST_MAX];
+	struct ct_exec_opts o;
+	uint16_t i, start;
+
+	RTE_ASSERT(n <= VS_BURST_MAX);
+	if (unlikely(table_of(pmd) == NULL)) {
+		for (i = 0; i < n; i++)
+			no_table(&res[i]);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ct_pkt_of(pkts[i], keys[i], &cps[i]);
+	/* One ct_execute_burst() per run of packets with the same action and zone. */
+	for (start = 0; start < n; start = i) {
+		opts_of(acts[start], keys[start], &o);
+		zones[start] = o.zone;
+		for (i = start + 1; i < n; i++) {
+			if (acts[i] != acts[start])
+				break;
+			if (acts[i]->zone_from_reg) {
+				struct ct_exec_opts oi;
+
+				opts_of(acts[i], keys[i], &oi);
+				if (oi.zone != o.zone)
+					break;
+			}
+			zones[i] = o.zone;
+		}
+		ct_execute_burst(&pmd->ct, &o, &cps[start], (uint16_t)(i - start), pmd->now_ms,
+		                 &res[start]);
+	}
+	if (t0 != 0) /* not pmd->detail again: it may have flipped meanwhile */
+		pmd->stats.stage_cycles[VS_STAGE_CT] += rte_rdtsc() - t0;
+}
+
+void
+vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
+{
+	key->ct_state = res->ct_state;
+	key->ct_zone = zone;
+	key->ct_mark = res->mark;
+	memcpy(key->ct_label, res->label, sizeof(key->ct_label));
+	key->ct_nw_src = 0;
+	key->ct_nw_dst = 0;
+	key->ct_nw_proto = 0;
+	key->ct_tp_src = 0;
+	key->ct_tp_dst = 0;
+	if (res->conn != NULL) {
+		/* The original direction's tuple, as OVS's ct_nw_src... */
+		const struct ct_key *k = ct_conn_key(res->conn);
+
+		if (k->af == 4) {
+			memcpy(&key->ct_nw_src, k->src, 4);
+			memcpy(&key->ct_nw_dst, k->dst, 4);
+		}
+		key->ct_nw_proto = k->proto;
+		if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+			/* ICMP: type and code, in tp_src/tp_dst's layout. */
+			key->ct_tp_src = rte_cpu_to_be_16(rte_be_to_cpu_16(k->dport) >> 8);
+			key->ct_tp_dst = rte_cpu_to_be_16(rte_be_to_cpu_16(k->dport) & 0xff);
+		} else {
+			key->ct_tp_src = k->sport;
+			key->ct_tp_dst = k->dport;
+		}
+	} else if ((res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) == PM_CS_TRACKED &&
+	           key->dl_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		/* +new, not committed: the tuple the connection would have, the
+		 * packet's own (as OVS, which writes the lookup key then).  ICMP's
+		 * type and code already sit in tp_src/tp_dst. */
+		key->ct_nw_src = key->nw_src;
+		key->ct_nw_dst = key->nw_dst;
+		key->ct_nw_proto = key->nw_proto;
+		key->ct_tp_src = key->tp_src;
+		key->ct_tp_dst = key->tp_dst;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Burst splitting. */
+
+/*
+ * A hash equal for both directions of a connection.  ICMP errors relate to the
+ * connection of the header they carry: they conflict with everything.
+ * @return false for packets ct() never tracks (not IP): they conflict with nothing.
+ */
+static inline bool
+conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
+{
+	uint16_t dl_type = rte_be_to_cpu_16(k->dl_type);
+	uint32_t a, ports = 0;
+	uint8_t type = (uint8_t)rte_be_to_cpu_16(k->tp_src);
+
+	*barrier = false;
+	if (dl_type == RTE_ETHER_TYPE_IPV4) {
+		a = k->nw_src ^ k->nw_dst;
+		if (k->nw_proto == IPPROTO_ICMP)
+			*barrier = type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	} else if (dl_type == RTE_ETHER_TYPE_IPV6) {
+		uint32_t w[8];
+		unsigned int i;
+
+		memcpy(w, k->ipv6_src, 16);
+		memcpy(w + 4, k->ipv6_dst, 16);
+		for (a = 0, i = 0; i < 8; i++)
+			a ^= w[i];
+		if (k->nw_proto == IPPROTO_ICMPV6)
+			*barrier = type >= 1 && type <= 4;
+	} else {
+		return false;
+	}
+	if (k->nw_proto != IPPROTO_ICMP && k->nw_proto != IPPROTO_ICMPV6)
+		ports = (uint32_t)(k->tp_src ^ k->tp_dst);
+	*h = (a * 0x9e3779b1u) ^ (ports << 8) ^ k->nw_proto;
+	return true;
+}
+
+uint16_t
+vs_ct_batch_len(const struct pm_key *keys, uint16_t n)
+{
+	uint64_t seen[4] = { 0 }; /* 256-bit filter over the hashes: scan only on a hit */
+	uint32_t hashes[VS_BURST_MAX];
+	uint16_t i, j, n_h = 0;
+
+	for (i = 0; i < n; i++) {
+		uint64_t bit;
+		bool barrier;
+		uint32_t h, m;
+
+		if (!conflict_hash(&keys[i], &h, &barrier))
+			continue;
+		if (barrier)
+			return i == 0 ? 1 : i;
+		m = h * 0x85ebca6bu; /* top bits depend on every bit of h */
+		bit = UINT64_C(1) << (m >> 26 & 63);
+		if (seen[m >> 24 & 3] & bit)
+			for (j = 0; j < n_h; j++)
+				if (hashes[j] == h)
+					return i;
+		seen[m >> 24 & 3] |= bit;
+		hashes[n_h++] = h;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Expiry. */
+
+void
+vs_ct_housekeeping(struct vs_pmd *pmd)
+{
+	static uint64_t last_ms; /* PMD 0's only */
+	struct ct_tbl *tbl;
+
+	/* ct_sweep() has one cursor per table: PMD 0 is the only sweeper, once per ms. */
+	if (pmd->idx != 0 || pmd->now_ms == last_ms || (tbl = table_of(pmd)) == NULL)
+		return;
+	last_ms = pmd->now_ms;
+	pmd->ct.stats.n_expired += ct_sweep(tbl, pmd->now_ms, VS_CT_SWEEP_BUDGET);
+}
+
+/* ------------------------------------------------------------------ */
+/* Commands. */
+
+/* Counters of every PMD, summed (relaxed: single writers). */
+static void
+sum_stats(struct ct_thread_stats *t)
+{
+	const struct vs_switch *sw = &vs_d.sw;
+	uint16_t i;
+	size_t k;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < sw->n_pmds; i++) {
+		const uint64_t *s = (const uint64_t *)&sw->pmds[i]->ct.stats;
+		uint64_t *d = (uint64_t *)t;
+
+		for (k = 0; k < sizeof(*t) / sizeof(uint64_t); k++)
+			d[k] += __atomic_load_n(&s[k], __ATOMIC_RELAXED);
+	}
+}
+
+_Static_assert(sizeof(struct ct_thread_stats) % sizeof(uint64_t) == 0,
+               "ct_thread_stats must be uint64_t counters only");
+
+/* Parses a decimal number in [lo, hi]. */
+static bool
+parse_num(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	/* Decimal, or hex with 0x (never octal: zone=010 is 10). */
+	*v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
+	return errno == 0 && *end == '\0' && *v >= lo && *v <= hi;
+}
+
+/* What "ct flush" and "ct dump" select. */
+struct ct_filter {
+	bool has_zone;
+	uint16_t zone;
+	bool has_src, has_dst, has_proto, has_sport, has_dport, has_type, has_code;
+	uint8_t af; /**< 4 or 6 when an address was given */
+	uint8_t src[16], dst[16];
+	uint8_t proto, type, code;
+	uint16_t sport, dport; /**< host order */
+};
+
+static int
+parse_addr(const char *v, int af, uint8_t *out, struct ct_filter *f)
+{
+	if (inet_pton(af == 4 ? AF_INET : AF_INET6, v, out) != 1)
+		return -1;
+	if (f->af != 0 && f->af != af)
+		return -1;
+	f->af = (uint8_t)af;
+	return 0;
+}
+
+/* One "name=value" of a TUPLE (comma separated).  @return 0 or -EINVAL with 'r' set. */
+static int
+parse_tuple_item(const char *name, const char *v, struct ct_filter *f, struct vs_reply *r)
+{
+	uint64_t n;
+
+	if (!strcmp(name, "ct_nw_src") || !strcmp(name, "ct_ipv6_src")) {
+		if (parse_addr(v, name[3] == 'n' ? 4 : 6, f->src, f) != 0)
+			goto bad;
+		f->has_src = true;
+	} else if (!strcmp(name, "ct_nw_dst") || !strcmp(name, "ct_ipv6_dst")) {
+		if (parse_addr(v, name[3] == 'n' ? 4 : 6, f->dst, f) != 0)
+			goto bad;
+		f->has_dst = true;
+	} else if (!strcmp(name, "ct_nw_proto")) {
+		if (!parse_num(v, 0, 255, &n))
+			goto bad;
+		f->proto = (uint8_t)n;
+		f->has_proto = true;
+	} else if (!strcmp(name, "ct_tp_src") || !strcmp(name, "icmp_id")) {
+		if (!parse_num(v, 0, 65535, &n))
+			goto bad;
+		f->sport = (uint16_t)n;
+		f->has_sport = true;
+	} else if (!strcmp(name, "ct_tp_dst")) {
+		if (!parse_num(v, 0, 65535, &n))
+			goto bad;
+		f->dport = (uint16_t)n;
+		f->has_dport = true;
+	} else if (!strcmp(name, "icmp_type") || !strcmp(name, "icmp_code")) {
+		if (!parse_num(v, 0, 255, &n))
+			goto bad;
+		if (name[5] == 't') {
+			f->type = (uint8_t)n;
+			f->has_type = true;
+		} else {
+			f->code = (uint8_t)n;
+			f->has_code = true;
+		}
+	} else {
+		return vs_reply_error(
+				r, -EINVAL,
+				"unknown tuple field '%s' (ct_nw_src, ct_nw_dst, ct_ipv6_src, "
+				"ct_ipv6_dst, ct_nw_proto, ct_tp_src, ct_tp_dst, icmp_id, "
+				"icmp_type, icmp_code)",
+				name);
+	}
+	return 0;
+bad:
+	return vs_reply_error(r, -EINVAL, "bad value '%s' for %s", v, name);
+}
+
+/* Parses [zone=N] [TUPLE] (TUPLE only when 'tuple_ok'). */
+static int
+parse_filter(int argc, char **argv, bool tuple_ok, struct ct_filter *f, struct vs_reply *r)
+{
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < argc; i++) {
+		char buf[512], *save = NULL, *item;
+		uint64_t n;
+
+		if (!strcmp(argv[i], "--json"))
+			continue;
+		if (!strncmp(argv[i], "zone=", 5) && strchr(argv[i], ',') == NULL) {
+			if (!parse_num(argv[i] + 5, 0, UINT16_MAX, &n))
+				return vs_reply_error(r, -EINVAL, "bad zone '%s' (0-65535)",
+				                      argv[i] + 5);
+			f->has_zone = true;
+			f->zone = (uint16_t)n;
+			continue;
+		}
+		if (!tuple_ok)
+			return vs_reply_error(r, -EINVAL, "unexpected argument '%s'", argv[i]);
+		if (snprintf(buf, sizeof(buf), "%s", argv[i]) >= (int)sizeof(buf))
+			return vs_reply_error(r, -EINVAL, "tuple too long");
+		if (strtok_r(buf, ",", &save) == NULL)
+			return vs_reply_error(r, -EINVAL, "empty tuple '%s'", argv[i]);
+		snprintf(buf, sizeof(buf), "%s", argv[i]);
+		save = NULL;
+		for (item = strtok_r(buf, ",", &save); item != NULL;
+		     item = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(item, '=');
+
+			if (eq == NULL)
+				return vs_reply_error(r, -EINVAL,
+				                      "bad tuple item '%s' (NAME=VALUE)", item);
+			*eq = '\0';
+			if (parse_tuple_item(item, eq + 1, f, r) != 0)
+				return r->status;
+		}
+	}
+	return 0;
+}
+
+static bool
+filter_match(const struct ct_filter *f, const struct ct_key *k)
+{
+	uint16_t dport = rte_be_to_cpu_16(k->dport);
+	bool icmp = k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+
+	if (f->has_zone && k->zone != f->zone)
+		return false;
+	if ((f->has_src || f->has_dst) && k->af != f->af)
+		return false;
+	if (f->has_src && memcmp(k->src, f->src, f->af == 4 ? 4 : 16) != 0)
+		return false;
+	if (f->has_dst && memcmp(k->dst, f->dst, f->af == 4 ? 4 : 16) != 0)
+		return false;
+	if (f->has_proto && k->proto != f->proto)
+		return false;
+	if (f->has_sport && rte_be_to_cpu_16(k->sport) != f->sport)
+		return false;
+	if (f->has_dport && (icmp || dport != f->dport))
+		return false;
+	if (f->has_type && (!icmp || (dport >> 8) != f->type))
+		return false;
+	if (f->has_code && (!icmp || (dport & 0xff) != f->code))
+		return false;
+	return true;
+}
+
+/* Makes the control thread an RCU reader while it touches connections. */
+static void
+reader_online(void)
+{
+	rte_rcu_qsbr_thread_online(vs_d.sw.qsbr, VS_CT_CTL_THREAD);
+}
+
+static void
+reader_offline(void)
+{
+	rte_rcu_qsbr_thread_offline(vs_d.sw.qsbr, VS_CT_CTL_THREAD);
+}
+
+/* Protocol as dpctl/dump-conntrack prints it (OVS ct_dpif_format_ipproto(): the same name
+ * for IPv4 and IPv6, the number when it has none); 'buf' holds the number. */
+static const char *
+proto_name(const struct ct_key *k, char *buf, size_t size)
+{
+	switch (k->proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_IGMP:
+		return "igmp";
+	default:
+		snprintf(buf, size, "%u", k->proto);
+		return buf;
+	}
+}
+
+/* ICMP type of the reply direction: the key stores the request's type. */
+static uint8_t
+icmp_reply_type(uint8_t proto, uint8_t type)
+{
+	if (proto == IPPROTO_ICMPV6)
+		return type == 128 ? 129 : type;
+	switch (type) {
+	case 8:
+		return 0;
+	case 13:
+	case 15:
+	case 17:
+		return (uint8_t)(type + 1);
+	default:
+		return type;
+	}
+}
+
+/* "(src=A,dst=B,sport=P,dport=Q)" of one direction. */
+static void
+print_tuple(struct vs_reply *r, const struct ct_key *k, bool reply)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	int af = k->af == 4 ? AF_INET : AF_INET6;
+	uint16_t dport = rte_be_to_cpu_16(k->dport);
+
+	inet_ntop(af, k->src, s, sizeof(s));
+	inet_ntop(af, k->dst, d, sizeof(d));
+	vs_reply_printf(r, "src=%s,dst=%s", s, d);
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		uint8_t type = (uint8_t)(dport >> 8);
+
+		vs_reply_printf(r, ",id=%u,type=%u,code=%u", rte_be_to_cpu_16(k->sport),
+		                reply ? icmp_reply_type(k->proto, type) : type, dport & 0xff);
+	} else if (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP || k->proto == IPPROTO_SCTP ||
+	           k->proto == IPPROTO_UDPLITE) {
+		vs_reply_printf(r, ",sport=%u,dport=%u", rte_be_to_cpu_16(k->sport), dport);
+	}
+}
+
+static bool
+label_nonzero(const uint8_t *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		if (l[i])
+			return true;
+	return false;
+}
+
+static void
+print_conn(struct vs_reply *r, const struct ct_conn_info *ci, uint64_t now_ms, bool first)
+{
+	const struct ct_key *k = &ci->key[0];
+	uint64_t left = ci->expiry > now_ms ? (ci->expiry - now_ms + 999) / 1000 : 0;
+	const char *state = k->proto == IPPROTO_TCP ? ct_tcp_state_name(ci->proto_state) : NULL;
+	unsigned int i;
+	char pbuf[8];
+
+	if (r->json) {
+		vs_reply_printf(r, "%s\n  {\"proto\": \"%s\", \"orig\": \"", first ? "" : ",",
+		                proto_name(k, pbuf, sizeof(pbuf)));
+		print_tuple(r, &ci->key[0], false);
+		vs_reply_printf(r, "\", \"reply\": \"");
+		print_tuple(r, &ci->key[1], true);
+		vs_reply_printf(r, "\", \"zone\": %u, \"mark\": %u, \"labels\": \"0x", k->zone,
+		                ci->mark);
+		for (i = 0; i < 16; i++)
+			vs_reply_printf(r, "%02x", ci->label[i]);
+		vs_reply_printf(r, "\", \"state\": \"%s\"", state ? state : "");
+		vs_reply_printf(r,
+		                ", \"timeout\": %" PRIu64 ", \"packets\": [%" PRIu64 ", %" PRIu64
+		                "], \"bytes\": [%" PRIu64 ", %" PRIu64 "]}",
+		                left, ci->n_packets[0], ci->n_packets[1], ci->n_bytes[0],
+		                ci->n_bytes[1]);
+		return;
+	}
+	vs_reply_printf(r, "%s,orig=(", proto_name(k, pbuf, sizeof(pbuf)));
+	print_tuple(r, &ci->key[0], false);
+	vs_reply_printf(r, "),reply=(");
+	print_tuple(r, &ci->key[1], true);
+	vs_reply_printf(r, ")");
+	if (k->zone != 0)
+		vs_reply_printf(r, ",zone=%u", k->zone);
+	if (ci->mark != 0)
+		vs_reply_printf(r, ",mark=%u", ci->mark);
+	if (label_nonzero(ci->label)) {
+		/* Leading zero bytes are not printed, as OVS prints a 128-bit number. */
+		for (i = 0; i < 15 && ci->label[i] == 0; i++)
+			;
+		vs_reply_printf(r, ",labels=0x%x", ci->label[i]);
+		for (i++; i < 16; i++)
+			vs_reply_printf(r, "%02x", ci->label[i]);
+	}
+	if (state != NULL)
+		vs_reply_printf(r, ",protoinfo=(state=%s)", state);
+	vs_reply_printf(r, ",timeout=%" PRIu64 ",packets=%" PRIu64 ",bytes=%" PRIu64 "\n", left,
+	                ci->n_packets[0] + ci->n_packets[1], ci->n_bytes[0] + ci->n_bytes[1]);
+}
+
+static int
+cmd_dump(int argc, char **argv, struct vs_reply *r)
+{
+	struct ct_tbl *tbl = g.tbl;
+	uint64_t now = vs_clock_ms(), pos = 0;
+	struct ct_filter f;
+	struct ct_conn *c;
+	bool first = true;
+
+	if (parse_filter(argc, argv, false, &f, r) != 0)
+		return r->status;
+	if (r->json)
+		vs_reply_printf(r, "[");
+	if (tbl != NULL) {
+		reader_online();
+		while ((c = ct_iter_next(tbl, &pos)) != NULL) {
+			struct ct_conn_info ci;
+
+			if (!filter_match(&f, ct_conn_key(c)))
+				continue;
+			ct_conn_get_info(c, &ci);
+			if (ci.expiry <= now)
+				continue; /* timed out, not swept yet: gone for packets too */
+			print_conn(r, &ci, now, first);
+			first = false;
+		}
+		reader_offline();
+	}
+	if (r->json)
+		vs_reply_printf(r, "%s]\n", first ? "" : "\n");
+	return 0;
+}
+
+static int
+cmd_flush(int argc, char **argv, struct vs_reply *r)
+{
+	struct ct_tbl *tbl = g.tbl;
+	uint64_t pos = 0, n = 0;
+	struct ct_filter f;
+	struct ct_conn *c;
+
+	if (parse_filter(argc, argv, true, &f, r) != 0)
+		return r->status;
+	if (tbl != NULL) {
+		reader_online();
+		while ((c = ct_iter_next(tbl, &pos)) != NULL)
+			if (filter_match(&f, ct_conn_key(c)) && ct_conn_kill(tbl, c))
+				n++;
+		reader_offline();
+		if (n != 0) {
+			/* Hand the memory back now rather than with later deletions: wait
+			 * for a grace period (we are offline), then reclaim what waits. */
+			rte_rcu_qsbr_synchronize(vs_d.sw.qsbr, RTE_QSBR_THRID_INVALID);
+			rte_rcu_qsbr_dq_reclaim(g.dq, UINT32_MAX, NULL, NULL, NULL);
+		}
+	}
+	g.n_flushed += n;
+	vs_reply_printf(r, r->json ? "{\"flushed\": %" PRIu64 "}\n" : "flushed %" PRIu64 "\n", n);
+	return 0;
+}
+
+static int
+cmd_stats(int argc, struct vs_reply *r)
+{
+	struct ct_thread_stats t;
+	uint64_t now = vs_clock_ms(), dt;
+	double created_ps, expired_ps;
+	uint32_t count = g.tbl != NULL ? ct_count(g.tbl) : 0;
+	uint32_t n_objs = __atomic_load_n(&pool.n_objs, __ATOMIC_RELAXED);
+	unsigned int i;
+
+	if (argc != 0)
+		return vs_reply_error(r, -EINVAL, "usage: ct stats");
+	sum_stats(&t);
+	dt = now - g.last_ms;
+	created_ps = dt ? (double)(t.n_created - g.last_created) * 1000.0 / (double)dt : 0.0;
+	expired_ps = dt ? (double)(t.n_expired - g.last_expired) * 1000.0 / (double)dt : 0.0;
+	g.last_ms = now;
+	g.last_created = t.n_created;
+	g.last_expired = t.n_expired;
+	if (r->json) {
+		vs_reply_printf(r,
+		                "{\"count\": %u, \"max\": %u, \"created\": %" PRIu64
+		                ", \"expired\": %" PRIu64 ", \"reopened\": %" PRIu64
+		                ", \"flushed\": %" PRIu64 ", \"created_per_s\": %.1f"
+		                ", \"expired_per_s\": %.1f, \"retire_failed\": %" PRIu64
+		                ", \"conn_objects\": %u, \"conn_memory\": %" PRIu64
+		                ", \"reasons\": {",
+		                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created,
+		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps,
+		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs,
+		                (uint64_t)n_objs * pool.size);
+		for (i = 0; i < CT_R_N; i++)
+			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
+			                t.n_reason[i]);
+		vs_reply_printf(r, "}}\n");
+		return 0;
+	}
+	vs_reply_printf(r,
+	                "connections: %u (max %u)\ncreated: %" PRIu64 " (%.1f/s)\nexpired: %" PRIu64
+	                " (%.1f/s)\nreopened: %" PRIu64 "\nflushed: %" PRIu64
+	                "\nretire failed (leaked): %" PRIu64
+	                "\nconnection memory: %u objects of %zu bytes\npackets by reason:",
+	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
+	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,
+	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs, pool.size);
+	for (i = 0; i < CT_R_N; i++)
+		vs_reply_printf(r, " %s=%" PRIu64, ct_reason_name(i), t.n_reason[i]);
+	vs_reply_printf(r, "\n(rates since the previous 'ct stats')\n");
+	return 0;
+}
+
+static int
+cmd_limit(int argc, char **argv, struct vs_reply *r)
+{
+	struct {
+		uint16_t zone;
+		uint32_t limit;
+	} zl[64];
+	unsigned int n_zl = 0, i;
+	bool has_default = false;
+	uint64_t dflt = 0, v;
+	int ret;
+
+	if (argc >= 1 && !strcmp(argv[0], "show") && argc == 1) {
+		struct ct_tbl *tbl = g.tbl;
+		bool first = true;
+		uint32_t z;
+
+		if (r->json)
+			vs_reply_printf(r,
+			                "{\"default\": %u, \"count\": %u, \"capacity\": %u, "
+			                "\"zones\": [",
+			                tbl ? ct_max_conns(tbl) : g.max_conns,
+			                tbl ? ct_count(tbl) : 0, tbl ? ct_capacity(tbl) : 0);
+		else
+			vs_reply_printf(r, "default limit=%u, count=%u, capacity=%u\n",
+			                tbl ? ct_max_conns(tbl) : g.max_conns,
+			                tbl ? ct_count(tbl) : 0, tbl ? ct_capacity(tbl) : 0);
+		for (z = 0; tbl != NULL && z <= UINT16_MAX; z++) {
+			uint32_t l = ct_zone_limit(tbl, (uint16_t)z);
+
+			if (l == 0)
+				continue;
+			vs_reply_printf(r,
+			                r->json ? "%s{\"zone\": %u, \"limit\": %u, \"count\": %u}" :
+			                          "%szone=%u,limit=%u,count=%u\n",
+			                r->json && !first ? ", " : "", z, l,
+			                ct_zone_count(tbl, (uint16_t)z));
+			first = false;
+		}
+		if (r->json)
+			vs_reply_printf(r, "]}\n");
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[0], "set") != 0)
+		return vs_reply_error(r, -EINVAL,
+		                      "usage: ct limit set [default=N] [zone=Z,limit=N]... | ct "
+		                      "limit show");
+	/* Validate everything first: a bad word changes nothing. */
+	for (i = 1; i < (unsigned int)argc; i++) {
+		uint64_t z, l;
+		char *comma;
+
+		if (!strncmp(argv[i], "default=", 8)) {
+			if (!parse_num(argv[i] + 8, 1, UINT32_MAX, &dflt))
+				return vs_reply_error(r, -EINVAL, "bad default limit '%s' (1-%u)",
+				                      argv[i] + 8, UINT32_MAX);
+			has_default = true;
+			continue;
+		}
+		comma = strchr(argv[i], ',');
+		if (strncmp(argv[i], "zone=", 5) != 0 || comma == NULL ||
+		    strncmp(comma + 1, "limit=", 6) != 0)
+			return vs_reply_error(r, -EINVAL,
+			                      "bad limit '%s' (default=N or zone=Z,limit=N)",
+			                      argv[i]);
+		*comma = '\0';
+		if (!parse_num(argv[i] + 5, 0, UINT16_MAX, &z)) {
+			ret = vs_reply_error(r, -EINVAL, "bad zone '%s' (0-65535)", argv[i] + 5);
+			*comma = ',';
+			return ret;
+		}
+		*comma = ',';
+		if (!parse_num(comma + 7, 0, UINT32_MAX, &l))
+			return vs_reply_error(r, -EINVAL, "bad zone limit '%s' (0 = none)",
+			                      comma + 7);
+		if (n_zl == VS_ARRAY_SIZE(zl))
+			return vs_reply_error(r, -E2BIG, "too many zones in one command (max 64)");
+		zl[n_zl].zone = (uint16_t)z;
+		zl[n_zl++].limit = (uint32_t)l;
+	}
+	if (n_zl > 0 && vs_ct_ensure_table(r) != 0)
+		return r->status;
+	if (has_default) {
+		v = dflt;
+		if (g.tbl != NULL && v > ct_capacity(g.tbl))
+			return vs_reply_error(r, -EINVAL,
+			                      "default=%" PRIu64 " exceeds the table's capacity %u "
+			                      "(fixed when the table was created)",
+			                      v, ct_capacity(g.tbl));
+		if (g.tbl != NULL)
+			ct_max_conns_set(g.tbl, (uint32_t)v);
+		g.max_conns = (uint32_t)v;
+	}
+	for (i = 0; i < n_zl; i++)
+		ct_zone_limit_set(g.tbl, zl[i].zone, zl[i].limit);
+	return 0;
+}
+
+static int
+cmd_timeout(int argc, char **argv, struct vs_reply *r)
+{
+	struct ct_timeouts t;
+	int zone = -1, i, first_arg = 1;
+	uint64_t v;
+
+	if (argc < 1 || (strcmp(argv[0], "set") != 0 && strcmp(argv[0], "show") != 0))
+		return vs_reply_error(
+				r, -EINVAL,
+				"usage: ct timeout set [zone=Z] NAME=SEC... | ct timeout show "
+				"[zone=Z]");
+	if (argc >= 2 && !strncmp(argv[1], "zone=", 5)) {
+		if (!parse_num(argv[1] + 5, 0, UINT16_MAX, &v))
+			return vs_reply_error(r, -EINVAL, "bad zone '%s' (0-65535)", argv[1] + 5);
+		zone = (int)v;
+		first_arg = 2;
+	}
+	if (vs_ct_ensure_table(r) != 0)
+		return r->status;
+	ct_timeouts_get(g.tbl, zone, &t);
+	if (!strcmp(argv[0], "show")) {
+		if (argc > first_arg)
+			return vs_reply_error(r, -EINVAL, "usage: ct timeout show [zone=Z]");
+		if (r->json)
+			vs_reply_printf(r, "{");
+		else if (zone >= 0)
+			vs_reply_printf(r, "zone %d%s:", zone,
+			                ct_zone_has_timeouts(g.tbl, (uint16_t)zone) ? "" :
+			                                                              " (global)");
+		else
+			vs_reply_printf(r, "global:");
+		for (i = 0; i < CT_TMO_N; i++)
+			vs_reply_printf(r, r->json ? "%s\"%s\": %u" : "%s %s=%u",
+			                r->json && i ? ", " : "", ct_tmo_name(i), t.sec[i]);
+		vs_reply_printf(r, r->json ? "}\n" : "\n");
+		return 0;
+	}
+	if (argc <= first_arg)
+		return vs_reply_error(r, -EINVAL, "usage: ct timeout set [zone=Z] NAME=SEC...");
+	for (i = first_arg; i < argc; i++) {
+		char name[64], *eq = strchr(argv[i], '=');
+		int k;
+
+		if (eq == NULL || (size_t)(eq - argv[i]) >= sizeof(name))
+			return vs_reply_error(r, -EINVAL, "bad timeout '%s' (NAME=SEC)", argv[i]);
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[i]), argv[i]);
+		k = ct_tmo_by_name(name);
+		if (k < 0)
+			return vs_reply_error(r, -EINVAL,
+			                      "unknown timeout '%s' (see 'ct timeout show')", name);
+		if (!parse_num(eq + 1, 1, 30u * 24 * 3600, &v))
+			return vs_reply_error(r, -EINVAL, "bad seconds '%s' for %s (1-2592000)",
+			                      eq + 1, name);
+		t.sec[k] = (uint32_t)v;
+	}
+	if (ct_timeouts_set(g.tbl, zone, &t) != 0)
+		return vs_reply_error(r, -ENOSPC, "too many zones with their own timeouts (max %u)",
+		                      CT_TMO_POLICIES_MAX - 1);
+	return 0;
+}
+
+int
+vs_ct_cmd(int argc, char **argv, struct vs_reply *r)
+{
+	const char *c = argc > 0 ? argv[0] : "";
+
+	if (!strcmp(c, "dump"))
+		return cmd_dump(argc - 1, argv + 1, r);
+	if (!strcmp(c, "flush"))
+		return cmd_flush(argc - 1, argv + 1, r);
+	if (!strcmp(c, "stats"))
+		return cmd_stats(argc - 1, r);
+	if (!strcmp(c, "limit"))
+		return cmd_limit(argc - 1, argv + 1, r);
+	if (!strcmp(c, "timeout"))
+		return cmd_timeout(argc - 1, argv + 1, r);
+	return vs_reply_error(r, -EINVAL,
+	                      "usage: ct dump [zone=N] | ct flush [zone=N] [TUPLE] | ct stats | "
+	                      "ct limit set|show | ct timeout set|show");
+}
