@@ -468,6 +468,26 @@ gen_pipeline(void)
 				pl_frame(&in, &f, port == 2 && k == 0 ? 3000 : 0,
 				         (uint8_t)(k * 17));
 			}
+			/* Conntrack: UDP to 53 and a TCP SYN to 22 from p1, their replies from p2.
+			 */
+			if (port < 2) {
+				bool rpl = port == 1;
+
+				pb_flow_init(&f);
+				f.proto = PB_IPPROTO_UDP;
+				f.src_ip4 = rpl ? 0x0a000002 : 0x0a000001;
+				f.dst_ip4 = rpl ? 0x0a000001 : 0x0a000002;
+				f.sport = rpl ? 53 : 5353;
+				f.dport = rpl ? 5353 : 53;
+				pl_frame(&in, &f, 0, 0);
+				f.proto = PB_IPPROTO_TCP;
+				f.sport = rpl ? 22 : 40000;
+				f.dport = rpl ? 40000 : 22;
+				f.tcp_flags = rpl ? PB_TCP_SYN | PB_TCP_ACK : PB_TCP_SYN;
+				f.tcp_seq = rpl ? 5000 : 1000;
+				f.tcp_ack = rpl ? 1001 : 0;
+				pl_frame(&in, &f, 0, 0);
+			}
 			/* A runt, and the first frame again (a cache hit). */
 			pl_frame_raw(&in, payload, 9, 0);
 			pb_flow_init(&f);
