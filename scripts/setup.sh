@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="gcc pkg-config meson ninja-build libdpdk-dev dpdk-dev libnuma-dev libpcap-dev
-      libcmocka-dev python3 iproute2 procps
+      libcmocka-dev python3 iproute2 procps tcpreplay
       clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
