@@ -554,6 +554,11 @@ dec_ttl(struct xlate *x)
 	if (k->nw_ttl <= 1) {
 		x->reason = VS_DROP_TTL_EXPIRED;
 		x->stop = true;
+		/* The actions after this one were not recorded, and the mask does
+		 * not cover the TTL: a megaflow of this list would drop packets
+		 * with a live TTL.  Expired packets take the slow path instead. */
+		if (x->rec != NULL)
+			x->rec->overflow = true;
 		return;
 	}
 	k->nw_ttl--;
