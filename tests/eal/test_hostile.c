@@ -674,11 +674,59 @@ test_hostile_corpus_accounted(void **state)
 		free(rnd[i]);
 }
 
+/*
+ * A frame whose TTL expires at dec_ttl, then frames of the same flow with a
+ * live TTL in the same burst: the first is dropped as ttl_expired, the others
+ * leave with their TTL decremented (a megaflow of the expired frame once
+ * dropped them all: its action list ended at dec_ttl).
+ */
+static void
+test_hostile_ttl_expiry_not_cached(void **state)
+{
+	uint8_t *frames[21];
+	size_t lens[21];
+	uint8_t bufs[21][128];
+	char dir[256], path[400], config[1024];
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 21; i++) {
+		pb_flow_init(&f);
+		f.proto = PB_IPPROTO_UDP;
+		f.ttl = (uint8_t)(i == 0 ? 1 : 64);
+		frames[i] = bufs[i];
+		lens[i] = build(&f, bufs[i], 80);
+	}
+	th_scratch("hostile-ttl", dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/in.pcap", dir);
+	write_pcap(path, frames, lens, 21);
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
+	         "flow del\n"
+	         "flow add in_port=3,ip actions=dec_ttl,output:out\n",
+	         dir);
+	assert_int_equal(th_start(&d, "hostile-ttl", config, NULL, NULL), 0);
+	assert_int_equal(th_ctl_status(&d, "port add in dpdk net_pcap0,rx_pcap=%s ofport=3", path),
+	                 0);
+	assert_int_equal(th_wait_rx(&d, "in", 21, 20), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(pmd_num("ttl_expired"), 1);
+	assert_int_equal(th_stop(&d), 0);
+	snprintf(path, sizeof(path), "%s/out.pcap", dir);
+	n = th_read_pcap(path, out, MAX_FRAMES);
+	assert_int_equal(n, 20);
+	for (i = 0; i < n; i++)
+		assert_int_equal(out[i].data[14 + 8], 63); /* TTL decremented */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_corpus_accounted),
+		cmocka_unit_test(test_hostile_ttl_expiry_not_cached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
