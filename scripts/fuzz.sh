@@ -15,7 +15,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-parse flow_syntax ctl_proto config_line mac vxlan_decap}
+targets=${*:-parse flow_syntax ctl_proto config_line mac vxlan_decap pipeline ct_tcp port_args}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-1}
 

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="gcc pkg-config meson ninja-build libdpdk-dev dpdk-dev libnuma-dev libpcap-dev
-      libcmocka-dev python3 iproute2 procps tcpreplay nftables conntrack ethtool python3-scapy"
+      libcmocka-dev python3 iproute2 procps tcpreplay nftables conntrack ethtool python3-scapy
+      clang libclang-rt-14-dev"
 missing=""
 # The VXLAN interop tests ping through kernel vxlan devices in namespaces.
 PKGS="$PKGS iputils-ping ethtool"

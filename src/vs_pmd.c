@@ -140,7 +140,13 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 		}
 		if (b->n == 0) {
 			b->first_tsc = rte_rdtsc();
-			pmd->dirty[pmd->n_dirty++] = port->slot;
+			/* A buffer sent full earlier in this iteration is still
+			 * listed: listing it again would grow 'dirty' past its
+			 * VS_PORT_MAX slots under steady traffic. */
+			if (!b->listed) {
+				b->listed = true;
+				pmd->dirty[pmd->n_dirty++] = port->slot;
+			}
 		}
 		b->pkts[b->n++] = m;
 		if (b->n == VS_BURST_MAX)
@@ -166,12 +172,13 @@ flush__(struct vs_pmd *pmd, bool force)
 		uint16_t slot = pmd->dirty[i];
 		struct vs_txbuf *b = &pmd->tx[slot];
 
-		if (b->n == 0)
-			continue;
-		if (force || now - b->first_tsc >= pmd->sw->tx_drain_tsc)
-			txbuf_send(pmd, map->slots[slot], b);
-		else
+		if (b->n != 0 && !force && now - b->first_tsc < pmd->sw->tx_drain_tsc) {
 			pmd->dirty[kept++] = slot;
+			continue;
+		}
+		b->listed = false;
+		if (b->n != 0)
+			txbuf_send(pmd, map->slots[slot], b);
 	}
 	pmd->n_dirty = kept;
 }
@@ -248,10 +255,9 @@ pmd_reload(struct vs_pmd *pmd)
 	pmd->map = map;
 }
 
-/* Runs the pipeline on one received burst. */
-static void
-process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
-              struct rte_mbuf **pkts, uint16_t n)
+void
+vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
+                     struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
@@ -394,7 +400,7 @@ vs_pmd_main(void *arg)
 			if (n == 0)
 				continue;
 			n_total += n;
-			process_burst(pmd, rs, rxq, pkts, n);
+			vs_pmd_process_burst(pmd, rs, rxq, pkts, n);
 		}
 		vs_tunnel_pending(pmd, false); /* frames that waited for ARP */
 		if (pmd->n_dirty != 0)

@@ -73,6 +73,7 @@ static int
 parse_trunks(const char *s, uint64_t *bits)
 {
 	char buf[512], *save = NULL, *tok;
+	bool any = false;
 
 	if (strlen(s) >= sizeof(buf) || *s == '\0')
 		return -EINVAL;
@@ -94,8 +95,10 @@ parse_trunks(const char *s, uint64_t *bits)
 		}
 		for (v = lo; v <= hi; v++)
 			bits[v >> 6] |= 1ull << (v & 63);
+		any = true;
 	}
-	return 0;
+	/* "," alone names no VLAN: refused like an empty list, not a trunk of none. */
+	return any ? 0 : -EINVAL;
 }
 
 /* Parses a socket mode: octal digits only, 1 to 0777. */
@@ -227,9 +230,21 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	if (a->tag != 0 && a->has_trunks)
 		return vs_reply_error(r, -EINVAL, "tag= and trunks= exclude each other");
 text:
-	for (i = 0; i < argc && off < sizeof(a->text); i++)
-		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s", i ? " " : "",
-		                        argv[i]);
+	/* The text goes back through vs_split_words() (config save, reload):
+	 * quote a word it would split or take for a comment or a quote. */
+	for (i = 0; i < argc && off < sizeof(a->text); i++) {
+		bool quote = argv[i][0] == '\0' || argv[i][0] == '#' || argv[i][0] == '"' ||
+		             strpbrk(argv[i], " \t\r\n") != NULL;
+
+		if (quote && strchr(argv[i], '"') != NULL)
+			return vs_reply_error(r, -EINVAL,
+			                      "'%s' cannot be saved in a config file (a quote in a "
+			                      "word with spaces)",
+			                      argv[i]);
+		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s%s%s",
+		                        i ? " " : "", quote ? "\"" : "", argv[i],
+		                        quote ? "\"" : "");
+	}
 	return 0;
 }
 

@@ -126,6 +126,7 @@ struct vs_rxq {
 struct vs_txbuf {
 	uint16_t n;
 	uint16_t qid;       /**< tx queue this PMD uses on the port (set at reload) */
+	bool listed;        /**< the slot is in pmd->dirty (at most once) */
 	uint64_t first_tsc; /**< when the oldest buffered packet arrived */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 };
@@ -225,6 +226,14 @@ uint64_t vs_clock_ms(void);
 
 /** The PMD main loop (rte_eal_remote_launch entry); 'arg' is a struct vs_pmd. */
 int vs_pmd_main(void *arg);
+
+/**
+ * Runs the pipeline on one burst received on 'rxq' (rx counters, MTU check,
+ * parse, classify, actions into the PMD's tx buffers).  Consumes the packets.
+ * PMD thread only; exported for the pipeline fuzz target.
+ */
+void vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
+                          struct rte_mbuf **pkts, uint16_t n);
 
 /** Waits until every PMD has dropped megaflows of older rules versions (the ofproto sync hook). */
 void vs_switch_sync_rules(void *sw);

@@ -550,11 +550,17 @@ dec_ttl(struct xlate *x)
 	struct pm_key *k = x->key;
 	uint16_t dl_type = rte_be_to_cpu_16(k->dl_type);
 
-	if ((dl_type != RTE_ETHER_TYPE_IPV4 && dl_type != RTE_ETHER_TYPE_IPV6) || x->m->l3_len == 0)
+	if ((dl_type != RTE_ETHER_TYPE_IPV4 && dl_type != RTE_ETHER_TYPE_IPV6) ||
+	    (x->m != NULL && x->m->l3_len == 0))
 		return; /* OVS: no IP header, no-op */
 	if (k->nw_ttl <= 1) {
 		x->reason = VS_DROP_TTL_EXPIRED;
 		x->stop = true;
+		/* The actions after this one were not recorded, and the mask does
+		 * not cover the TTL: a megaflow of this list would drop packets
+		 * with a live TTL.  Expired packets take the slow path instead. */
+		if (x->rec != NULL)
+			x->rec->overflow = true;
 		return;
 	}
 	k->nw_ttl--;

@@ -9,7 +9,9 @@
  * pkt_build.h, plus cut and tagged variants), DIR/flow_syntax/ (flows in
  * the syntax README.md documents), DIR/ctl_proto/ (encoded control requests,
  * prefixed with the chunk-size seed byte), DIR/config_line/ (config files)
- * DIR/mac/ (operation streams) and DIR/vxlan_decap/ (bursts of VXLAN frames).  Files are named by
+ * DIR/mac/ (operation streams), DIR/vxlan_decap/ (bursts of VXLAN frames) and
+ * DIR/pipeline/ (bursts through fuzz_pipeline.c's rule set), DIR/ct_tcp/
+ * (TCP segment sequences) and DIR/port_args/ ("port add" arguments).  Files are named by
  * index, so a rerun overwrites the same seeds.
  */
 #include <errno.h>
@@ -308,6 +310,323 @@ gen_vxlan(void)
 	write_seed("vxlan_decap", 0, burst, off);
 }
 
+/* --- pipeline bursts --------------------------------------------------- */
+
+/* A burst under construction in fuzz_pipeline.c's input format. */
+struct pl_input {
+	uint8_t buf[16384];
+	size_t len;
+	size_t hdr;     /* offset of the current burst's header byte */
+	unsigned int n; /* frames in the current burst */
+};
+
+static void
+pl_begin(struct pl_input *in, uint8_t flags, uint8_t arg)
+{
+	in->buf[0] = flags;
+	in->buf[1] = arg;
+	in->len = 2;
+	in->n = 0;
+}
+
+/* Starts a burst on port 'port' (0..4 = p1..p5) after 'advance_ms'. */
+static void
+pl_burst(struct pl_input *in, unsigned int port, uint8_t advance_ms)
+{
+	in->hdr = in->len;
+	in->buf[in->len++] = (uint8_t)(port == 4 ? 0x80 : port);
+	in->buf[in->len++] = advance_ms;
+	in->n = 0;
+}
+
+static void
+pl_frame_raw(struct pl_input *in, const uint8_t *data, size_t len, uint8_t split)
+{
+	if (in->n == 32 || in->len + 3 + len > sizeof(in->buf)) {
+		fprintf(stderr, "fuzz_seeds: pipeline seed too large\n");
+		exit(1);
+	}
+	in->buf[in->len++] = (uint8_t)(len >> 8);
+	in->buf[in->len++] = (uint8_t)len;
+	if (in->buf[0] & 0x80)
+		in->buf[in->len++] = split;
+	memcpy(in->buf + in->len, data, len);
+	in->len += len;
+	in->buf[in->hdr] = (uint8_t)((in->buf[in->hdr] & 0x83) | (in->n << 2));
+	in->n++;
+}
+
+static void
+pl_frame(struct pl_input *in, const struct pb_flow *f, size_t frame_len, uint8_t split)
+{
+	static uint8_t buf[PB_FRAME_MAX];
+	size_t len = pb_build(f, buf, sizeof(buf), frame_len);
+
+	if (len == 0) {
+		fprintf(stderr, "fuzz_seeds: cannot build a pipeline frame\n");
+		exit(1);
+	}
+	pl_frame_raw(in, buf, len, split);
+}
+
+/*
+ * Seeds for fuzz_pipeline.c: frames that reach each rule of its fixed rule
+ * set (TCP to port 80, UDP to 10/8, ICMP, IPv6 UDP/TCP/ICMPv6, ARP, VLAN 5,
+ * later fragments, SYN+FIN, UDP from port 7, 192.168/16 sources on p3, VLAN
+ * traffic for normal), repeated so later bursts hit the caches, and the same
+ * under each flag (stage timing, no EMC, mbuf pressure, megaflow limit,
+ * upcall limit, multi-segment frames).
+ */
+static void
+gen_pipeline(void)
+{
+	static struct pl_input in;
+	static const uint8_t flag_sets[] = { 0x03, 0x07, 0x0b, 0x13, 0x23, 0x43, 0x83, 0xff };
+	static const uint8_t payload[64] = "sluice pipeline fuzz seed";
+	unsigned int s, port, idx = 0;
+	struct pb_flow f;
+
+	for (s = 0; s < N_ELEMS(flag_sets); s++) {
+		pl_begin(&in, flag_sets[s], flag_sets[s] & 0x10 ? 8 : 3);
+		for (port = 0; port < 4; port++) {
+			unsigned int k;
+
+			pl_burst(&in, port, (uint8_t)(port * 6));
+			for (k = 0; k < 14; k++) {
+				pb_flow_init(&f);
+				f.src_mac[5] = (uint8_t)(port + 1);
+				f.dst_mac[5] = (uint8_t)(k & 3);
+				f.payload = payload;
+				f.payload_len = sizeof(payload);
+				switch (k) {
+				case 0:
+					f.proto = PB_IPPROTO_TCP;
+					f.dport = 80;
+					break;
+				case 1:
+					f.proto = PB_IPPROTO_UDP;
+					break;
+				case 2:
+					f.proto = PB_IPPROTO_ICMP;
+					f.ttl = 1;
+					break;
+				case 3:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_UDP;
+					break;
+				case 4:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_TCP;
+					break;
+				case 5:
+					f.l3 = PB_L3_IPV6;
+					f.proto = PB_IPPROTO_ICMPV6;
+					break;
+				case 6:
+					f.l3 = PB_L3_ARP;
+					break;
+				case 7:
+					f.n_vlans = 1;
+					f.vlan_tpid[0] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 5;
+					break;
+				case 8:
+					f.proto = PB_IPPROTO_UDP;
+					f.ip_frag = 4;
+					break;
+				case 9:
+					f.proto = PB_IPPROTO_TCP;
+					f.tcp_flags = PB_TCP_SYN | PB_TCP_FIN;
+					break;
+				case 10:
+					f.proto = PB_IPPROTO_UDP;
+					f.sport = 7;
+					f.dst_ip4 = 0xc0a80001;
+					break;
+				case 11:
+					f.proto = PB_IPPROTO_UDP;
+					f.src_ip4 = 0xc0a80105;
+					f.n_vlans = 1;
+					f.vlan_tpid[0] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 0x2000 | 10;
+					break;
+				case 12:
+					f.dst_mac[0] = 0xff; /* broadcast for normal */
+					f.proto = PB_IPPROTO_UDP;
+					f.n_vlans = 2;
+					f.vlan_tpid[0] = PB_ETH_QINQ;
+					f.vlan_tpid[1] = PB_ETH_VLAN;
+					f.vlan_tci[0] = 20;
+					f.vlan_tci[1] = 30;
+					break;
+				default:
+					f.proto = PB_IPPROTO_TCP;
+					f.sport = 1000;
+					break;
+				}
+				/* p3 takes one jumbo, split over segments. */
+				pl_frame(&in, &f, port == 2 && k == 0 ? 3000 : 0,
+				         (uint8_t)(k * 17));
+			}
+			/* Conntrack: UDP to 53 and a TCP SYN to 22 from p1, their replies from p2.
+			 */
+			if (port < 2) {
+				bool rpl = port == 1;
+
+				pb_flow_init(&f);
+				f.proto = PB_IPPROTO_UDP;
+				f.src_ip4 = rpl ? 0x0a000002 : 0x0a000001;
+				f.dst_ip4 = rpl ? 0x0a000001 : 0x0a000002;
+				f.sport = rpl ? 53 : 5353;
+				f.dport = rpl ? 5353 : 53;
+				pl_frame(&in, &f, 0, 0);
+				f.proto = PB_IPPROTO_TCP;
+				f.sport = rpl ? 22 : 40000;
+				f.dport = rpl ? 40000 : 22;
+				f.tcp_flags = rpl ? PB_TCP_SYN | PB_TCP_ACK : PB_TCP_SYN;
+				f.tcp_seq = rpl ? 5000 : 1000;
+				f.tcp_ack = rpl ? 1001 : 0;
+				pl_frame(&in, &f, 0, 0);
+			}
+			/* A runt, and the first frame again (a cache hit). */
+			pl_frame_raw(&in, payload, 9, 0);
+			pb_flow_init(&f);
+			f.proto = PB_IPPROTO_TCP;
+			f.dport = 80;
+			pl_frame(&in, &f, 0, 0);
+		}
+		write_seed("pipeline", idx++, in.buf, in.len);
+	}
+	/* One full burst of one flow (the whole-burst fast path), then a cached repeat. */
+	pl_begin(&in, 0x01, 0);
+	for (s = 0; s < 2; s++) {
+		pl_burst(&in, 0, 1);
+		for (port = 0; port < 32; port++) {
+			pb_flow_init(&f);
+			f.proto = PB_IPPROTO_UDP;
+			f.sport = 4000;
+			pl_frame(&in, &f, 0, 0);
+		}
+	}
+	write_seed("pipeline", idx++, in.buf, in.len);
+	/* Three bursts from the patch port p5 (the third takes the unparsed path), then p1. */
+	pl_begin(&in, 0x03, 0);
+	for (s = 0; s < 4; s++) {
+		pl_burst(&in, s < 3 ? 4 : 0, 1);
+		for (port = 0; port < 20; port++) {
+			pb_flow_init(&f);
+			f.proto = port % 2 ? PB_IPPROTO_TCP : PB_IPPROTO_UDP;
+			f.sport = (uint16_t)(4000 + port);
+			pl_frame(&in, &f, 0, 0);
+		}
+		if (s < 3)
+			continue; /* a runt or a cut tag makes the whole burst parsed */
+		pl_frame_raw(&in, payload, 9, 0);
+		pl_frame_raw(&in, (const uint8_t *)"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x81\0\0", 15,
+		             0);
+	}
+	write_seed("pipeline", idx++, in.buf, in.len);
+}
+
+/* --- conntrack TCP sequences ------------------------------------------ */
+
+/*
+ * Seeds for fuzz_ct_tcp.c: steps of (dir|kind, flags, dseq, dack, payload,
+ * window, options) after the options byte and two initial sequence numbers.
+ */
+static void
+gen_ct_tcp(void)
+{
+	enum { O = 0, R = 1 }; /* directions */
+	static const uint8_t S = 0x02, A = 0x10, F = 0x01, RST = 0x04, P = 0x08;
+	/* Handshake with options, data both ways, FIN/ACK close, TIME_WAIT, new SYN. */
+	const uint8_t full[][7] = {
+		{ O, S, 0, 0, 0, 0xff, 0x18 },     { R, S | A, 0, 0, 0, 0xff, 0x18 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, P | A, 0, 0, 100, 0xff, 0 },
+		{ R, A, 0, 0, 0, 0xff, 0x20 },     { R, P | A, 0, 0, 200, 0xff, 0 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, F | A, 0, 0, 0, 0xff, 0 },
+		{ R, A, 0, 0, 0, 0xff, 0 },        { R, F | A, 0, 0, 0, 0xff, 0 },
+		{ O, A, 0, 0, 0, 0xff, 0 },        { O, S, 0x40, 0, 0, 0xff, 0x13 },
+		{ R, S | A, 0, 0, 0, 0xff, 0x13 }, { O, A, 0, 0, 0, 0xff, 0 },
+	};
+	/* Mid-stream pickup (loose), out-of-window data, a RST. */
+	const uint8_t mid[][7] = {
+		{ O, A, 0, 0, 50, 0x80, 0 },    { R, A, 0, 0, 0, 0x80, 0 },
+		{ O, A, 0x7f, 0, 50, 0x80, 0 }, { R, A, 0, 0x7f, 0, 0x80, 0 },
+		{ R, RST, 0, 0, 0, 0, 0 },      { O, A, 0, 0, 1, 0x80, 0 },
+	};
+	/* Simultaneous open, SYN retransmission, bogus flags. */
+	const uint8_t odd[][7] = {
+		{ O, S, 0, 0, 0, 0xff, 0 },     { O, S, 0, 0, 0, 0xff, 0 },
+		{ R, S, 0, 0, 0, 0xff, 0 },     { O, S | A, 0, 0, 0, 0xff, 0 },
+		{ R, S | F, 0, 0, 0, 0xff, 0 }, { O, 0, 0, 0, 0, 0, 0 },
+		{ R, 0xff, 0, 0, 0, 0, 0 },
+	};
+	static uint8_t buf[512];
+	size_t off, i;
+
+	off = 0;
+	buf[off++] = 0;
+	memcpy(buf + off, "\x10\x00\x00\x00\x80\x00\x00\x00", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(full); i++, off += 7)
+		memcpy(buf + off, full[i], 7);
+	write_seed("ct_tcp", 0, buf, off);
+
+	off = 0;
+	buf[off++] = 1; /* loose */
+	memcpy(buf + off, "\xff\xff\xff\x00\x00\x00\x00\x10", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(mid); i++, off += 7)
+		memcpy(buf + off, mid[i], 7);
+	write_seed("ct_tcp", 1, buf, off);
+
+	off = 0;
+	buf[off++] = 4; /* wide offsets */
+	memcpy(buf + off, "\x00\x00\x00\x01\x00\x00\x00\x02", 8);
+	off += 8;
+	for (i = 0; i < N_ELEMS(odd); i++, off += 7)
+		memcpy(buf + off, odd[i], 7);
+	/* A raw header: SYN with MSS, window scale, SACK-permitted, timestamp. */
+	{
+		static const uint8_t raw[40] = {
+			0x04, 0x00, 0x00, 0x50, 0,    0,    0x10, 0,    0,    0,
+			0,    0,    0xa0, 0x02, 0xff, 0xff, 0,    0,    0,    0,
+			0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0,    0,
+			0,    1,    0,    0,    0,    0,    0x01, 0x03, 0x03, 0x07,
+		};
+		const uint8_t step[7] = { O | 2, 0, 0, 0, sizeof(raw), 0, 0 };
+
+		memcpy(buf + off, step, 7);
+		off += 7;
+		memcpy(buf + off, raw, sizeof(raw));
+		off += sizeof(raw);
+	}
+	write_seed("ct_tcp", 2, buf, off);
+}
+
+/* --- port add arguments ------------------------------------------------ */
+
+static void
+gen_port_args(void)
+{
+	static const char *const lines[] = {
+		("p1 dpdk net_pcap0,rx_pcap=/tmp/in.pcap,infinite_rx=1 rxq=2 txq=1 mtu=9000 "
+		 "rxd=512 "
+		 "txd=512 n_mbufs=4096 ofport=7"),
+		"vm1 vhost-user /tmp/vhu0.sock rxq=2 mode=0660 group=kvm tag=10",
+		"vm2 vhost-user-client /tmp/vhu1.sock trunks=1,10-20,4095",
+		"p3 dpdk \"net_pcap1,tx_pcap=/tmp/a b/out.pcap\" rxq=1",
+		"vm3 vhost-user \"/tmp/my vms/vm3.sock\" \"group=a b\"",
+		"uplink dpdk 0000:01:00.0 rxq=4 ofport=65279",
+		"bad.name dpdk net_null0 tag=1 trunks=2",
+	};
+	unsigned int i;
+
+	for (i = 0; i < N_ELEMS(lines); i++)
+		write_seed("port_args", i, lines[i], strlen(lines[i]));
+}
+
 /* --- MAC operation streams --------------------------------------------- */
 
 static void
@@ -340,5 +659,8 @@ main(int argc, char **argv)
 	gen_requests();
 	gen_mac();
 	gen_vxlan();
+	gen_pipeline();
+	gen_ct_tcp();
+	gen_port_args();
 	return 0;
 }
