@@ -552,6 +552,34 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 	pmd->recirc_pass = 0;
 }
 
+/*
+ * The first-pass last-hit megaflow as a grouping hint, when its list is one
+ * ct() in a fixed zone followed by actions that run no ct() and reach no
+ * other table: a packet it covers makes exactly one first-pass ct() call, the
+ * batched one in run_ct_first() (see vs_ct_batch_len()).
+ */
+static bool
+group_hint(const struct vs_dpif *dp, struct vs_ct_group_hint *h)
+{
+	const struct vs_dp_flow *f = dp->last;
+	uint16_t a;
+
+	if (f == NULL || !f->ct_first || f->actions[0].ct->zone_from_reg)
+		return false;
+	for (a = 1; a < f->n_actions; a++) {
+		uint16_t t = f->actions[a].type;
+
+		if (t == VS_ACT_CT || t == VS_ACT_CT_CLEAR || t == VS_ACT_RESUBMIT ||
+		    t == VS_ACT_GOTO_TABLE)
+			return false;
+	}
+	h->key = &f->key;
+	h->mask = &f->mask;
+	h->n_words = f->n_words;
+	h->zone = f->actions[0].ct->zone;
+	return true;
+}
+
 void
 vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -571,7 +599,11 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 * next starts.  Packets of different connections keep their batching.
 	 */
 	for (s = 0; s < n; s += len) {
-		len = vs_ct_batch_len(pmd->keys + s, (uint16_t)(n - s));
+		struct vs_ct_group_hint hint;
+
+		len = vs_ct_batch_len(pmd, rs, group_hint(&pmd->dp, &hint) ? &hint : NULL, pkts + s,
+		                      pmd->keys + s, (uint16_t)(n - s));
+		pmd->stats.n_ct_groups++;
 		process_pass(pmd, rs, pkts + s, pmd->keys + s, len);
 		run_recirculations(pmd, rs);
 	}

@@ -860,6 +860,33 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	return true;
 }
 
+bool
+ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone, uint64_t now,
+                         uint64_t margin_ms)
+{
+	struct pkt_info pi;
+	struct ct_conn *c;
+	uint8_t dir;
+	bool ok;
+
+	pkt_prepare(pkt, zone, &pi);
+	if (pi.reason != CT_R_OK || pi.icmp_err || pi.kind == CT_KIND_ICMP)
+		return false;
+	/* Only SYN (reopen), FIN and RST move an established connection on. */
+	if (pi.kind == CT_KIND_TCP && (pi.seg.flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0)
+		return false;
+	c = lookup_hashed(tbl, &pi.key, pi.hash, &dir);
+	if (c == NULL)
+		return false;
+	rte_spinlock_lock(&c->lock);
+	ok = !c->dead && c->expiry > now + margin_ms &&
+	     (c->kind == CT_KIND_TCP ?
+	              c->p.tcp.state == CT_TCP_ESTABLISHED && c->p.tcp.seen_reply :
+	              c->p.simple.state == CT_UDP_MULTIPLE);
+	rte_spinlock_unlock(&c->lock);
+	return ok;
+}
+
 void
 ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
                  uint16_t n, uint64_t now, struct ct_result *res)
