@@ -675,6 +675,9 @@ may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_gr
           struct rte_mbuf *const pkts[], const struct pm_key *keys, uint16_t f, uint16_t i,
           int8_t *stable)
 {
+	/* Cheap checks first: a hash collision between two connections ends here. */
+	if (*stable < 0 || !same_tuple_plain(&keys[f], &keys[i]) || !hint_covers(hint, &keys[i]))
+		return false;
 	if (*stable == 0) {
 		struct ct_tbl *tbl = table_of(pmd);
 		struct ct_pkt cp;
@@ -687,7 +690,7 @@ may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_gr
 				*stable = 1;
 		}
 	}
-	return *stable > 0 && same_tuple_plain(&keys[f], &keys[i]) && hint_covers(hint, &keys[i]);
+	return *stable > 0;
 }
 
 uint16_t
