@@ -212,8 +212,11 @@ lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, const struct c
 	return NULL;
 }
 
-/* Prefetches the connection of the first slot of the home bucket whose signature matches. */
-static inline void
+/*
+ * Prefetches the connection of the first slot of the home bucket whose signature matches,
+ * and returns it as a candidate (tagged pointer, 0 when none) for cand_match().
+ */
+static inline uintptr_t
 prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
 {
 	const struct ct_bucket *b = &tbl->buckets[hash & tbl->mask];
@@ -232,9 +235,22 @@ prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
 				rte_prefetch0(&c->p);
 				rte_prefetch0(&c->n_packets);
 			}
-			return;
+			return s;
 		}
 	}
+	return 0;
+}
+
+/* The connection of candidate 's' when its key is 'key' (reverse 'rkey'), else NULL. */
+static inline struct ct_conn *
+cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
+{
+	struct ct_conn *c = (struct ct_conn *)(s & ~(uintptr_t)1);
+
+	if (s == 0 || !key_eq(&c->key_orig, (s & 1) ? rkey : key))
+		return NULL;
+	*dir = (uint8_t)(s & 1);
+	return c;
 }
 
 uint64_t
@@ -628,6 +644,7 @@ ct_conn_kill(struct ct_tbl *tbl, struct ct_conn *conn)
 struct pkt_info {
 	struct ct_key key;
 	struct ct_key rkey; /* ct_key_reverse(key) */
+	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
 	uint32_t hash;
 	enum ct_reason reason; /* CT_R_OK when trackable */
 	bool icmp_err;
@@ -907,6 +924,7 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
 	struct pkt_info pi[CT_BURST_MAX];
+	uint64_t changes;
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
@@ -918,12 +936,20 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
 	 * misses overlap instead of one per packet in pass 3. */
 	for (i = 0; i < n; i++)
-		if (pi[i].reason == CT_R_OK)
-			prefetch_candidate(tbl, pi[i].hash);
-	/* Pass 3: in arrival order, full lookup then tracking.  The lookup runs here, not in
-	 * pass 2, so that each packet sees what the packets before it created or deleted. */
+		pi[i].cand = pi[i].reason == CT_R_OK ? prefetch_candidate(tbl, pi[i].hash) : 0;
+	/*
+	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the
+	 * packets before it created or deleted, so the pass-2 candidate stands for a lookup
+	 * only while this call has linked or unlinked nothing ('changes' unchanged); then
+	 * a candidate whose key matches is what a lookup would find, as of pass 2 (a
+	 * connection deleted since by another thread is 'dead', and exec_existing() makes
+	 * the packet look up again).  Otherwise, and when the candidate does not match
+	 * (a signature collision, a displaced entry, none), the bucket is searched again.
+	 */
+	changes = stats->n_created + stats->n_expired + stats->n_reopened;
 	for (i = 0; i < n; i++) {
 		struct ct_result *r = &res[i];
+		bool fresh = changes == stats->n_created + stats->n_expired + stats->n_reopened;
 		int tries;
 
 		memset(r, 0, sizeof(*r));
@@ -935,8 +961,13 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 			continue;
 		}
 		for (tries = 0; tries < 4; tries++) {
-			uint8_t dir;
-			struct ct_conn *c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
+			uint8_t dir = 0;
+			struct ct_conn *c = tries == 0 && fresh ?
+			                            cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir) :
+			                            NULL;
+
+			if (c == NULL)
+				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
 
 			if (c != NULL) {
 				if (exec_existing(&x, c, dir, &pi[i], &pkts[i], r))
