@@ -604,9 +604,11 @@ est_passes_ct_free(const struct vs_ruleset *rs)
 
 				for (a = 0; a < sp->n_actions; a++) {
 					const struct vs_action *ac = &sp->actions[a];
-					uint32_t to = ac->arg == VS_RESUBMIT_CUR_TABLE ? t : ac->arg;
+					uint32_t to = ac->arg == VS_RESUBMIT_CUR_TABLE ? t :
+					                                                 ac->arg;
 
-					if (ac->type != VS_ACT_RESUBMIT && ac->type != VS_ACT_GOTO_TABLE)
+					if (ac->type != VS_ACT_RESUBMIT &&
+					    ac->type != VS_ACT_GOTO_TABLE)
 						continue;
 					if (to < VS_N_TABLES && !reach[to])
 						reach[to] = grew = true;
@@ -644,8 +646,8 @@ est_ct_free(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
 static bool
 same_tuple_plain(const struct pm_key *a, const struct pm_key *b)
 {
-	if (b->nw_frag != 0 || (b->tcp_flags & RTE_BE16(0x0007)) != 0 ||
-	    a->dl_type != b->dl_type || a->nw_proto != b->nw_proto)
+	if (b->nw_frag != 0 || (b->tcp_flags & RTE_BE16(0x0007)) != 0 || a->dl_type != b->dl_type ||
+	    a->nw_proto != b->nw_proto)
 		return false;
 	if (a->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
 		if (a->nw_src == b->nw_src && a->nw_dst == b->nw_dst && a->tp_src == b->tp_src &&

@@ -714,8 +714,8 @@ static uint32_t
 conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
 {
 	/* Relaxed: pairs with the relaxed store in ct_timeouts_set(); either policy is fine. */
-	const struct ct_timeouts *t =
-			&tbl->pol[__atomic_load_n(&tbl->zone_pol[c->key_orig.zone], __ATOMIC_RELAXED)];
+	const struct ct_timeouts *t = &tbl->pol[__atomic_load_n(&tbl->zone_pol[c->key_orig.zone],
+	                                                        __ATOMIC_RELAXED)];
 
 	switch (c->kind) {
 	case CT_KIND_TCP:
@@ -909,9 +909,8 @@ ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t 
 		return false;
 	rte_spinlock_lock(&c->lock);
 	ok = !c->dead && c->expiry > now + margin_ms &&
-	     (c->kind == CT_KIND_TCP ?
-	              c->p.tcp.state == CT_TCP_ESTABLISHED && c->p.tcp.seen_reply :
-	              c->p.simple.state == CT_UDP_MULTIPLE);
+	     (c->kind == CT_KIND_TCP ? c->p.tcp.state == CT_TCP_ESTABLISHED && c->p.tcp.seen_reply :
+	                               c->p.simple.state == CT_UDP_MULTIPLE);
 	rte_spinlock_unlock(&c->lock);
 	return ok;
 }
@@ -962,9 +961,9 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		}
 		for (tries = 0; tries < 4; tries++) {
 			uint8_t dir = 0;
-			struct ct_conn *c = tries == 0 && fresh ?
-			                            cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir) :
-			                            NULL;
+			struct ct_conn *c = tries == 0 && fresh ? cand_match(pi[i].cand, &pi[i].key,
+			                                                     &pi[i].rkey, &dir) :
+			                                          NULL;
 
 			if (c == NULL)
 				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);

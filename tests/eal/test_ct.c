@@ -681,8 +681,8 @@ test_ct_one_connection_shares_groups(void **state)
 	 * the data up to the burst's end, the data of the second burst, then
 	 * each FIN and the last ACK alone: 8 groups.
 	 */
-	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n",
-	        groups[0], groups[1], s.n);
+	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n", groups[0],
+	        groups[1], s.n);
 	assert_int_equal(groups[1], 8);
 	assert_true(groups[0] < s.n);
 }
