@@ -675,17 +675,20 @@ hint_covers(const struct vs_ct_group_hint *h, const struct pm_key *k)
 static bool
 may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_group_hint *hint,
           struct rte_mbuf *const pkts[], const struct pm_key *keys, uint16_t f, uint16_t i,
-          int8_t *stable)
+          int8_t *stable, uint64_t *covered)
 {
 	/* Cheap checks first: a hash collision between two connections ends here. */
 	if (*stable < 0 || !same_tuple_plain(&keys[f], &keys[i]) || !hint_covers(hint, &keys[i]))
 		return false;
+	*covered |= UINT64_C(1) << i;
 	if (*stable == 0) {
 		struct ct_tbl *tbl = table_of(pmd);
 		struct ct_pkt cp;
 
 		*stable = -1;
-		if (tbl != NULL && est_ct_free(pmd, rs) && hint_covers(hint, &keys[f])) {
+		if (tbl != NULL && est_ct_free(pmd, rs) &&
+		    ((*covered >> f & 1) || hint_covers(hint, &keys[f]))) {
+			*covered |= UINT64_C(1) << f;
 			ct_pkt_of(pkts[f], &keys[f], &cp);
 			if (ct_pkt_stays_established(tbl, &cp, hint->zone, pmd->now_ms,
 			                             VS_CT_STABLE_MARGIN_MS))
@@ -698,7 +701,7 @@ may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_gr
 uint16_t
 vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
                 const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
-                const struct pm_key *keys, uint16_t n)
+                const struct pm_key *keys, uint16_t n, uint64_t *covered)
 {
 	uint64_t seen[4] = { 0 }; /* 256-bit filter over the hashes: scan only on a hit */
 	uint32_t hashes[VS_BURST_MAX];
@@ -722,8 +725,8 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 				if (hashes[j] == h)
 					break;
 			if (j < n_h) {
-				if (hint == NULL ||
-				    !may_share(pmd, rs, hint, pkts, keys, firsts[j], i, &stable[j]))
+				if (hint == NULL || !may_share(pmd, rs, hint, pkts, keys, firsts[j],
+				                               i, &stable[j], covered))
 					return i;
 				continue;
 			}

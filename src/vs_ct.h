@@ -80,11 +80,12 @@ struct vs_ct_group_hint {
  * packets of one connection only when, with 'hint' (NULL: never), each of
  * them is a plain packet of an established connection decided by the hint
  * megaflow and the rules run no ct() after it (see the comment above the
- * definition for the argument).  At least 1 when n > 0.
+ * definition for the argument).  At least 1 when n > 0.  Sets in '*covered'
+ * (bit i: keys[i]) some of the packets the hint's megaflow was found to match.
  */
 uint16_t vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
                          const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
-                         const struct pm_key *keys, uint16_t n);
+                         const struct pm_key *keys, uint16_t n, uint64_t *covered);
 
 /** PMD housekeeping: PMD 0 sweeps expired connections on a fixed budget. */
 void vs_ct_housekeeping(struct vs_pmd *pmd);

@@ -344,11 +344,13 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 /*
  * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
  * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
- * are queued in pmd->recirc[pmd->rq] for the next pass.
+ * are queued in pmd->recirc[pmd->rq] for the next pass.  The bits of
+ * 'known_last' are packets already found to match the pass's last-hit
+ * megaflow (vs_ct_batch_len() compared them with it, just before).
  */
 static void
 process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
-             struct pm_key *keys, uint16_t n)
+             struct pm_key *keys, uint16_t n, uint64_t known_last)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
@@ -381,7 +383,8 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	for (i = 0; i < n; i++) {
 		keyp[i] = &keys[i];
 		if (last != NULL &&
-		    pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words)) {
+		    ((known_last >> i & 1) ||
+		     pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words))) {
 			mfs[i] = last->mf;
 			last_hit |= 1ull << i;
 		}
@@ -546,7 +549,7 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		/* The pass fills the other queue (empty: each pass empties its own). */
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
-		process_pass(pmd, rs, q->pkts, q->keys, q->n);
+		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0);
 		q->n = 0;
 	}
 	pmd->recirc_pass = 0;
@@ -587,7 +590,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 
 	if (likely(!vs_ct_active())) {
 		/* No connection table, so no ct() flow and no recirculation. */
-		process_pass(pmd, rs, pkts, pmd->keys, n);
+		process_pass(pmd, rs, pkts, pmd->keys, n, 0);
 		return;
 	}
 	/*
@@ -600,11 +603,14 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 */
 	for (s = 0; s < n; s += len) {
 		struct vs_ct_group_hint hint;
+		uint64_t covered = 0;
 
 		len = vs_ct_batch_len(pmd, rs, group_hint(&pmd->dp, &hint) ? &hint : NULL, pkts + s,
-		                      pmd->keys + s, (uint16_t)(n - s));
+		                      pmd->keys + s, (uint16_t)(n - s), &covered);
 		pmd->stats.n_ct_groups++;
-		process_pass(pmd, rs, pkts + s, pmd->keys + s, len);
+		/* The hint is dp->last, the first pass's last-hit megaflow: 'covered' packets hit.
+		 */
+		process_pass(pmd, rs, pkts + s, pmd->keys + s, len, covered);
 		run_recirculations(pmd, rs);
 	}
 }
