@@ -698,6 +698,22 @@ may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_gr
 	return *stable > 0;
 }
 
+/*
+ * Whether packet i + 1 is of the connection (conflict hash h) of packet i, the first
+ * repeat of a connection in the group.  may_share()'s connection check is a lookup that
+ * no prefetch hides; it pays when the connection goes on repeating (a bulk flow), not
+ * for the two directions of a connection side by side among many others, where ending
+ * the group costs less.
+ */
+static inline bool
+run_follows(const struct pm_key *keys, uint16_t i, uint16_t n, uint32_t h)
+{
+	uint32_t h2;
+	bool barrier;
+
+	return i + 1 < n && conflict_hash(&keys[i + 1], &h2, &barrier) && !barrier && h2 == h;
+}
+
 uint16_t
 vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
                 const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
@@ -725,8 +741,10 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 				if (hashes[j] == h)
 					break;
 			if (j < n_h) {
-				if (hint == NULL || !may_share(pmd, rs, hint, pkts, keys, firsts[j],
-				                               i, &stable[j], covered))
+				if (hint == NULL ||
+				    (stable[j] == 0 && !run_follows(keys, i, n, h)) ||
+				    !may_share(pmd, rs, hint, pkts, keys, firsts[j], i, &stable[j],
+				               covered))
 					return i;
 				continue;
 			}
