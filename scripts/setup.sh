@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="gcc pkg-config meson ninja-build libdpdk-dev dpdk-dev libnuma-dev libpcap-dev
-      libcmocka-dev python3 iproute2 procps"
+      libcmocka-dev python3 iproute2 procps tcpreplay"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

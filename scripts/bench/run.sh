@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
-# sluice benchmark, scenario "l2": one in_port -> output rule, 64-byte frames, 1, 1,000,
-# 10,000, 100,000 (and 1,000,000: reported missing, see below) UDP flows, plus "l2-20masks"
-# (10,000 flows through 20 rules with 20 different megaflow masks), one forwarding core, against
-#   floor   dpdk-testpmd io forwarding (net_pcap infinite_rx -> net_null), no switch at all
-#   sluice  build/src/sluiced, one PMD (lcore 1), gen=net_pcap0 infinite_rx, sink=net_null0
+# sluice benchmark: every scenario of issues 3-7 for sluice, OVS-DPDK 3.1 and the testpmd io
+# floor, one forwarding core, rounds alternating between the three systems; each measurement
+# starts its own process, warms up WARM s, measures one window of DUR s, stops the process.
+#   floor   dpdk-testpmd io forwarding (no switch at all) on the same input path
+#   sluice  build/src/sluiced, one PMD (lcore 1)
 #   ovs     Open vSwitch 3.1 + DPDK 22.11 (Debian openvswitch-switch-dpdk), one PMD (core 1),
-#           same ports and rule, run by hand in a private directory
-# Rounds alternate between the three systems; each measurement starts its own process,
-# warms up WARM s, measures one window of DUR s, stops the process.
+#           run by hand in a private directory
+# Scenarios (64-byte frames unless named; see scripts/bench/README.md for each one's input
+# path, rules and the OVS topology):
+#   l2-1flow l2-1k l2-10k l2-100k   in_port -> output, net_pcap infinite_rx -> net_null
+#   l2-1m                 1M flows fed over vhost-user by a testpmd feeder (net_virtio_user)
+#   l2-20masks            10k flows, 20 rules, 20 megaflow masks (sorted input)
+#   l2-20masks-shuf       the same on the shuffled 10k input
+#   l2-10k-512 l2-10k-1518   frame sizes 512 / 1518 (pcap frames 508 / 1514)
+#   vhloop                testpmd io, 2 virtio_user ports, start tx_first, through the switch
+#                         and back (Mpps of both directions summed)
+#   vhost-rx              testpmd txonly -> virtio_user -> switch vhost-user port -> net_null:
+#                         the switch's vhost rx capacity (cycles per packet; the generator
+#                         saturates first)
+#   ct-tcp-10k ct-udp-10k ct-udprr-10k   conntrack established/unidirectional/request-response
+#   ct-setup              connection setup rate (udp_200k, every packet a new committed conn)
+#   vxlan-encap vxlan-decap   10k flows, VNI 100
+#   ctvx-10k ctvx-tcp-10k ctvx-10k-512 ctvx-10k-1518   the seed pipeline ct + vxlan-encap
+#                         (1518: sink mtu=1600)
+#   --quick runs the everyday set QUICK_SET (l2-10k l2-20masks-shuf vhloop ct-udp-10k ctvx-10k)
+#   unless --only is given.
 #
 # usage: scripts/bench/run.sh [--quick] [--rounds N] [--dur S] [--only REGEX]
 #                             [--skip-ovs] [--skip-floor] [--no-build] [--keep-hugepages]
-#   --quick      DUR=3 s, 1 round (about 2 min; the default run takes about 9 min)
+#   --quick      DUR=3 s, 1 round, the everyday set (about 2-3 min; everything: about 35 min)
 #   --rounds N   rounds per scenario and system (default 3)
 #   --dur S      measurement window in seconds (default 8); warm-up is always WARM=2 s
-#   --only RE    extended regex over "SCENARIO/SYSTEM", e.g. 'l2-10k/(sluice|ovs)'
-#                (scenarios: l2-1flow, l2-1k, l2-10k, l2-100k, l2-1m, l2-20masks;
-#                systems: floor, sluice, ovs)
+#   --only RE    extended regex over "SCENARIO/SYSTEM", e.g. 'l2-10k/(sluice|ovs)' or
+#                '^(ct|ctvx)-' (systems: floor, sluice, ovs)
 #   --no-build   do not run scripts/setup.sh (use build/src/sluiced as it is)
 #   --rev REV    benchmark the committed revision REV instead of the work tree: it is
 #                exported (git archive) into the work dir and built there (~25 s)
@@ -25,21 +41,22 @@
 #   SLUICE_BENCH_OUT (default docs/bench), SLUICE_BUILD (default build),
 #   OVS_SOCKET_MEM (default 512, as the peer benchmark), WARM (default 2).
 # Needs root (hugepages, packages).  Output: Markdown table on stdout and in
-# $SLUICE_BENCH_OUT/results-l2.md, JSON beside it; per-window raw data in the work dir.
+# $SLUICE_BENCH_OUT/results.md, JSON beside it, PNG plots; per-window raw data in the work dir.
 set -u -o pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3          # Debian's python (scapy comes from python3-scapy)
 
 ROUNDS=3; DUR=8; WARM=${WARM:-2}; ONLY=; SKIP_OVS=0; SKIP_FLOOR=0; NO_BUILD=0; KEEP_HP=0; REV=
-QUICK=0; ROUNDS_SET=0; DUR_SET=0
+QUICK=0; ROUNDS_SET=0; DUR_SET=0; ONLY_SET=0
+QUICK_SET='^(l2-10k|l2-20masks-shuf|vhloop|ct-udp-10k|ctvx-10k)/'
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--rounds) ROUNDS=${2:?}; ROUNDS_SET=1; shift ;;
 	--dur) DUR=${2:?}; DUR_SET=1; shift ;;
-	--only) ONLY=${2:?}; shift ;;
+	--only) ONLY=${2:?}; ONLY_SET=1; shift ;;
 	--skip-ovs) SKIP_OVS=1 ;;
 	--skip-floor) SKIP_FLOOR=1 ;;
 	--no-build) NO_BUILD=1 ;;
@@ -53,6 +70,7 @@ done
 if [ $QUICK = 1 ]; then
 	[ $ROUNDS_SET = 1 ] || ROUNDS=1
 	[ $DUR_SET = 1 ] || DUR=3
+	[ $ONLY_SET = 1 ] || ONLY=$QUICK_SET
 fi
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --rounds must be a positive integer" >&2; exit 2; }
 [[ $DUR =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "run.sh: --dur must be a number of seconds" >&2; exit 2; }
@@ -61,7 +79,7 @@ fi
 T_START=$(date +%s)
 START_UTC=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 WBASE=${SLUICE_BENCH_WORK:-/tmp/sluice-bench}
-W=$WBASE/l2-$(date -u +%Y%m%dT%H%M%SZ)-$$
+W=$WBASE/run-$(date -u +%Y%m%dT%H%M%SZ)-$$
 OUTDIR=${SLUICE_BENCH_OUT:-$REPO/docs/bench}
 BUILD=${SLUICE_BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
@@ -69,6 +87,7 @@ SLUICED=$BUILD/src/sluiced; SLUICECTL=$BUILD/src/sluicectl
 OVS_SOCKET_MEM=${OVS_SOCKET_MEM:-512}
 VSW=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 OVS_BR=slbench0               # kernel tap of the netdev bridge (stays DOWN)
+OVS_PHY=slbphy0               # the underlay bridge of the tunnel scenarios (DOWN, 172.31.1.1)
 TAG=slb$$                     # base of every --file-prefix of this run
 mkdir -p "$W"/{log,pcap} "$OUTDIR" || exit 1
 ln -sfn "$W" "$WBASE/latest"
@@ -195,9 +214,15 @@ HP_KB=$(awk '/Hugepagesize/{print $2}' /proc/meminfo)
 # One process at a time: testpmd -m 256; sluiced ~100-150 MB (on demand); OVS preallocates
 # dpdk-socket-mem and then grows to ~890 MB (its 262,144-mbuf shared pool; it halves the
 # pool when it cannot get that, which would change its memory figure).
-OVS_HP_MB=$(( OVS_SOCKET_MEM > 448 ? OVS_SOCKET_MEM + 448 : 896 ))
-HP_NEED_MB=704   # the 100k floor: testpmd -m 640
-[ $SKIP_OVS = 1 ] || HP_NEED_MB=$OVS_HP_MB
+# (measured: 890 MB with 1.2 GB of hugepages free, 1,266 MB with 1.6 GB free)
+OVS_HP_MB=$(( OVS_SOCKET_MEM > 832 ? OVS_SOCKET_MEM + 448 : 1280 ))
+HP_NEED_MB=900   # the ct-setup floor: testpmd -m 844 (udp_200k, 280,000 mbufs)
+[ $SKIP_OVS = 1 ] || HP_NEED_MB=$(( OVS_HP_MB + 300 ))   # + the vhloop generator (testpmd -m 256)
+# l2-1m: the testpmd feeder holds the 1M-packet pcap in 256 B mbufs (~700 MB) beside the switch
+FEED_MB=720
+if [ -z "$ONLY" ] || echo "l2-1m/x" | grep -Eq -- "${ONLY%/*}"; then
+	HP_NEED_MB=$(( HP_NEED_MB + FEED_MB ))
+fi
 HP_NEED=$(( HP_NEED_MB * 1024 / HP_KB ))
 HP_MISSING=""
 if ! mountpoint -q /dev/hugepages; then
@@ -230,6 +255,8 @@ PEER=${SLUICE_BENCH_PEER:-$REPO/../shared/bench-peers/ovs-dpdk}
 GEN=$HERE/gen_pcaps.py
 [ -f "$PEER/gen_pcaps.py" ] && GEN=$PEER/gen_pcaps.py
 PC=$W/pcap
+PCX=$WBASE/pcap-extra    # the big inputs (udp_1m, 76 MB): kept between runs, regenerated when the size is off
+mkdir -p "$PCX"
 log "generating pcaps with $GEN"
 NO_SCAPY_CHECK=0 "$PY" "$GEN" "$PC" > "$W/log/pcaps.log" 2>&1 || { log "FATAL: pcap generation failed, see $W/log/pcaps.log"; exit 1; }
 # the peer's results were measured on exactly these bytes
@@ -238,13 +265,32 @@ for f in udp_1flow udp_10k; do
 	m=$(md5sum < "$PC/$f.pcap" | cut -d' ' -f1)
 	[ "$m" = "${MD5_EXPECT[$f]}" ] || note "$f.pcap md5 $m differs from the peer's inputs (${MD5_EXPECT[$f]})"
 done
-pcap_count() { echo $(( ($(stat -c %s "$1") - 24) / 76 )); }   # 60-byte frames only
+pcap_count() { # packets in a pcap (any frame size)
+	"$PY" -c 'import struct,sys
+d=open(sys.argv[1],"rb").read(); o=24; n=0
+while o < len(d): o += 16 + struct.unpack_from("<I", d, o + 8)[0]; n += 1
+print(n)' "$1"
+}
+declare -A PCAP_MISSING=()
+# the peer's extra inputs: udp_1m (l2-1m), udp_200k (ct-setup), udp_10k_512 / udp_10k_1518
+if "$PY" "$GEN" "$PCX" extra >> "$W/log/pcaps.log" 2>&1; then
+	for f in udp_1m udp_200k udp_10k_512 udp_10k_1518; do ln -sf "$PCX/$f.pcap" "$PC/$f.pcap"; done
+else
+	for f in udp_1m udp_200k udp_10k_512 udp_10k_1518; do
+		PCAP_MISSING[$f]="missing: input $f.pcap: '$GEN $PCX extra' failed, see $W/log/pcaps.log"
+	done
+fi
+# ours: udp_10k_shuf (l2-20masks-shuf), udp_rr_10k (ct-udprr-10k), vxlan_10k (vxlan-decap)
+if ! "$PY" "$HERE/lib/gen_extra.py" "$PC" >> "$W/log/pcaps.log" 2>&1; then
+	for f in udp_10k_shuf udp_rr_10k vxlan_10k; do
+		PCAP_MISSING[$f]="missing: input $f.pcap: lib/gen_extra.py failed, see $W/log/pcaps.log"
+	done
+fi
 # 1k and 100k: the project's own generator (built by scripts/setup.sh; with --rev the one of
 # that revision), 60-byte frames, N distinct 5-tuples (src 10.1.x.y, sport 1024 + i % 60000,
 # dst 10.0.0.2:5000). Every system reads the same file.
 PCAPGEN=$BUILD/scripts/pcapgen/sluice-pcapgen
 [ -n "$REV" ] && [ -x "$SRC/build/scripts/pcapgen/sluice-pcapgen" ] && PCAPGEN=$SRC/build/scripts/pcapgen/sluice-pcapgen
-declare -A PCAP_MISSING=()
 for nf in 1k:1000 100k:100000; do
 	f=udp_${nf%%:*}
 	if [ ! -x "$PCAPGEN" ]; then
@@ -253,13 +299,25 @@ for nf in 1k:1000 100k:100000; do
 	     || [ "$(pcap_count "$PC/$f.pcap")" != "${nf##*:}" ]; then
 		PCAP_MISSING[$f]="missing: input $f.pcap: sluice-pcapgen failed, see $W/log/pcaps.log"
 	fi
-	[ -n "${PCAP_MISSING[$f]:-}" ] && log "${PCAP_MISSING[$f]}"
 done
-# 1M flows: not replayable by OVS (peer pitfall 17) and sluice cannot be fed over vhost-user
-# (no vhost-user port yet, issue 6), so no udp_1m.pcap is generated; see L2_1M_* below.
-L2_1M_SLUICE="missing: sluice has no vhost-user port yet (issue 6), so it cannot be fed by the testpmd vhost-user feeder the 1M case needs"
-L2_1M_OVS="missing: OVS cannot replay a 1M-packet pcap (mempool cap 262,144 mbufs, peer pitfall 17) and the peer's testpmd vhost-user feeder is not ported into this script (nothing to compare it with until sluice has vhost-user ports, issue 6); the peer's own run measured it: feeder-limited 10.1-13.4 Mpps, capacity 11-17 Mpps"
-L2_1M_FLOOR="missing: a 1M-packet net_pcap replay needs 1M x 2 KB mbufs (~2.3 GB of hugepages), more than this run takes; the peer feeds 1M flows through a 256 B-mbuf testpmd feeder instead (different path, not ported)"
+for f in "${!PCAP_MISSING[@]}"; do log "${PCAP_MISSING[$f]}"; done
+declare -A NPK=()
+for f in "$PC"/*.pcap; do b=$(basename "$f" .pcap); [ -n "${PCAP_MISSING[$b]:-}" ] || NPK[$b]=$(pcap_count "$f"); done
+
+# ------------------------------------------------------------------ scenarios
+# NAME:KIND:INPUT[:SINK_MTU]   KIND = how the input reaches the switch and which rules it runs
+SCENARIOS=(
+	l2-1flow:l2:udp_1flow l2-1k:l2:udp_1k l2-10k:l2:udp_10k l2-100k:l2:udp_100k
+	l2-1m:l2vh:udp_1m
+	l2-20masks:masks:udp_10k l2-20masks-shuf:masks:udp_10k_shuf
+	l2-10k-512:l2:udp_10k_512 l2-10k-1518:l2:udp_10k_1518
+	vhloop:vhloop:- vhost-rx:l2vh:-
+	ct-tcp-10k:ct:tcp_10k ct-udp-10k:ct:udp_10k ct-udprr-10k:ct:udp_rr_10k
+	ct-setup:ctnew:udp_200k
+	vxlan-encap:encap:udp_10k vxlan-decap:decap:vxlan_10k
+	ctvx-10k:ctvx:udp_10k ctvx-tcp-10k:ctvx:tcp_10k ctvx-10k-512:ctvx:udp_10k_512
+	ctvx-10k-1518:ctvx:udp_10k_1518:1600
+)
 # the l2-20masks rule set: rule k (priority 200-k) matches udp, in_port=gen, one of 20
 # disjoint nw_src blocks that together cover udp_10k's sources (10.1.0.1-10.1.39.250), and
 # nw_dst=10.2.0.0/(8+k) (every packet has dst 10.2.0.1, so it always matches): the
@@ -276,6 +334,16 @@ masks_rules() { # $1 in_port $2 output -> the 21 rules, one a line (ovs-ofctl sp
 	done
 	echo "priority=0,in_port=$1,actions=output:$2"
 }
+ct_rules() { # $1 output -> the conntrack rules (issue 4 contract = the peer's, without zone)
+	echo "table=0,priority=10,ip,ct_state=-trk,actions=ct(table=1)"
+	echo "table=1,priority=10,ip,ct_state=+trk+new,actions=ct(commit),output:$1"
+	echo "table=1,priority=10,ip,ct_state=+trk+est,actions=output:$1"
+	echo "table=1,priority=1,actions=drop"
+}
+# tunnel underlay, the same addresses for both switches (the peer's): local VTEP 172.31.1.1 on
+# the underlay port, remote VTEP 172.31.1.2 with a static neighbour entry, VNI 100
+VTEP_L=172.31.1.1; VTEP_R=172.31.1.2; VTEP_R_MAC=02:00:00:00:01:02; VNI=100
+VTEP_L_MAC=02:70:63:61:70:00   # net_pcap0's MAC: vxlan_10k.pcap is addressed to it (decap)
 MASKS=$W/masks.jsonl; : > "$MASKS"
 
 TSC_MHZ=$(awk '/^cpu MHz/{print $4; exit}' /proc/cpuinfo)
@@ -292,33 +360,173 @@ measure() {   # in the background + wait, so that a signal stops the run at once
 	unset "LIVE[$p]"
 	return $rc
 }
+wait_for() { # $1 tries (0.2 s each), then a shell test; 0 when it became true
+	local i n=$1; shift
+	for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
+	"$@"
+}
 
-run_floor() { # scenario pcap round
-	local sc=$1 pc=$2 r=$3 why pfx lg pid rc fmem=256 fmb=32768
-	# a big pcap needs one mbuf per packet in the rx pool: the peer's FLOOR_MEM=640
-	# FLOOR_MBUFS=140000 for udp_100k (pitfall 17)
-	[ "$(pcap_count "$PC/$pc.pcap")" -gt 20000 ] && { fmem=640; fmb=140000; }
-	why=$(hp_check $((fmem + 44))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
-	N=$((N+1)); pfx=${TAG}_fl$N; lg=$W/log/$pfx.log; PREFIXES+=("$pfx")
-	dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --file-prefix="$pfx" -m $fmem \
-		--vdev "net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1" \
+# ---- testpmd helpers (generators outside the switch)
+# The feeder of l2-1m: net_pcap infinite_rx (udp_1m, 256 B mbufs: 1.1M of them fit in ~700 MB)
+# -> io -> net_virtio_user -> the switch's vhost-user port.  Its forwarding lcore is 0 (the
+# switch's PMD has core 1): '-l 0-1 --main-lcore 1'.  256 B mbufs need --max-pkt-len=96, or
+# virtio rx queue setup fails (peer pitfall 18); --single-file-segments, or vhost-user runs
+# out of memory regions (peer pitfall 13).  $1 prefix $2 log $3 virtio devargs tail
+# $4 input: udp_1m, or - for vhost-rx: testpmd txonly (one 60 B UDP flow, as the peer's
+# "vhost" scenario), which measures the switch's vhost rx processing, not a flow count
+feed_mb() { [ "$1" = - ] && echo 300 || echo "$FEED_MB"; }   # the generator's hugepages
+start_feeder() {
+	local pfx=$1 lg=$2 vdev=$3 n mb mem
+	PREFIXES+=("$pfx")
+	if [ "${4:-udp_1m}" = - ]; then
+		dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m 256 --single-file-segments \
+			--vdev "net_virtio_user0,$vdev" \
+			-- --forward-mode=txonly --txpkts=60 --nb-cores=1 --txd=4096 --rxd=1024 \
+			--total-num-mbufs=16384 --stats-period 3600 < /dev/null > "$lg" 2>&1 &
+		FEED_PID=$!; started "$FEED_PID"
+		return
+	fi
+	n=${NPK[udp_1m]}; mb=$(( n + n / 10 + 32768 )); mem=$(( mb * 450 / 1048576 + 200 ))
+	dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m $mem --single-file-segments \
+		--vdev "net_pcap0,rx_pcap=$PC/udp_1m.pcap,infinite_rx=1" --vdev "net_virtio_user0,$vdev" \
+		-- --forward-mode=io --nb-cores=1 --txd=4096 --rxd=1024 --mbuf-size=256 --max-pkt-len=96 \
+		--total-num-mbufs=$mb --stats-period 3600 < /dev/null > "$lg" 2>&1 &
+	FEED_PID=$!; started "$FEED_PID"
+}
+# The vhost loop generator: two net_virtio_user ports, io forwarding, 'start tx_first 16'
+# (16 bursts of 32 per port circulate), forwarding lcore 0, commands through a fifo.
+# $1 prefix $2 log $3 devargs tail of port 0 $4 of port 1
+start_loopgen() {
+	local pfx=$1 lg=$2 fifo=$W/$1.fifo
+	PREFIXES+=("$pfx")
+	rm -f "$fifo"; mkfifo "$fifo"
+	dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m 256 --single-file-segments \
+		--vdev "net_virtio_user0,$3" --vdev "net_virtio_user1,$4" \
+		-- -i --forward-mode=io --nb-cores=1 --txd=1024 --rxd=1024 --total-num-mbufs=32768 \
+		< "$fifo" > "$lg" 2>&1 &
+	LOOP_PID=$!; started "$LOOP_PID"
+	exec 6> "$fifo"
+}
+loopgen_go() { # wait for the prompt, then start the loop
+	wait_for 150 grep -q 'testpmd>' "$1" || return 1
+	echo "start tx_first 16" >&6
+}
+gen_dead() { # $1 pid $2 log -> 0 (and GEN_WHY) when the generator testpmd has exited
+	sleep 0.5
+	kill -0 "$1" 2>/dev/null && return 1
+	GEN_WHY="generator testpmd exited at start: $(tail_reason "$2") (free hugepages then: $(( $(hp_free) * HP_KB / 1024 )) MB)"
+	return 0
+}
+stop_gen() { # $1 pid (feeder or loop generator) $2 prefix
+	[ -n "$1" ] || return 0
+	[ -n "${LIVE[$1]:-}" ] && { echo "quit" >&6; } 2>/dev/null
+	{ exec 6>&-; } 2>/dev/null
+	stop_pid "$1"
+	clean_prefix "$2"
+}
+trap '' PIPE    # a dead testpmd must not kill the script when it writes to its fifo
+
+run_floor() { # scenario kind input round
+	local sc=$1 kind=$2 pc=$3 r=$4 why pfx lg pid rc fmem=256 fmb=32768 vdevs sinks=1 gens=0
+	local gpfx="" gpid=""
+	case $kind in
+	l2vh)
+		# the same feeder as the switches get, into testpmd's net_vhost -> io -> net_null
+		why=$(hp_check $((fmem + 44 + $(feed_mb "$pc")))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
+		N=$((N+1)); pfx=${TAG}_fl$N
+		vdevs=(--vdev "net_vhost0,iface=$W/$pfx.gen.sock,queues=1" --vdev "net_null0,no-rx=1") ;;
+	vhloop)
+		# testpmd wired to itself: generator (virtio_user x2, core 0) <-> forwarder
+		# (net_vhost x2, io, core 1); the forwarder's tx on both ports is the loop rate
+		why=$(hp_check $((2 * fmem + 88))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
+		N=$((N+1)); pfx=${TAG}_fl$N; sinks=0,1; gens=0,1
+		vdevs=(--vdev "net_vhost0,iface=$W/$pfx.vh0.sock,queues=1" --vdev "net_vhost1,iface=$W/$pfx.vh1.sock,queues=1") ;;
+	*)
+		# a big pcap needs one mbuf per packet in the rx pool: the peer's FLOOR_MEM=640
+		# FLOOR_MBUFS=140000 for udp_100k (pitfall 17)
+		if [ "${NPK[$pc]}" -gt 20000 ]; then
+			fmb=$(( ${NPK[$pc]} * 7 / 5 )); fmem=$(( fmb * 23 / 10000 + 200 ))
+			[ $fmem -ge 640 ] || fmem=640
+		fi
+		why=$(hp_check $((fmem + 44))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
+		N=$((N+1)); pfx=${TAG}_fl$N
+		vdevs=(--vdev "net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1" --vdev "net_null0,no-rx=1") ;;
+	esac
+	lg=$W/log/$pfx.log; PREFIXES+=("$pfx")
+	dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --file-prefix="$pfx" -m $fmem "${vdevs[@]}" \
 		-- --forward-mode=io --nb-cores=1 --total-num-mbufs=$fmb --stats-period 3600 \
 		< /dev/null > "$lg" 2>&1 &
 	pid=$!; started "$pid"
+	case $kind in
+	l2vh)
+		gpfx=${pfx}g
+		wait_for 100 test -S "$W/$pfx.gen.sock"
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
+		gpid=$FEED_PID
+		gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" floor "$r" missing "$GEN_WHY"; stop_gen "$gpid" "$gpfx"; stop_pid "$pid"; clean_prefix "$pfx"; return; } ;;
+	vhloop)
+		gpfx=${pfx}g
+		wait_for 100 test -S "$W/$pfx.vh1.sock"
+		start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.vh0.sock,queues=1,queue_size=1024" \
+			"path=$W/$pfx.vh1.sock,queues=1,queue_size=1024"
+		gpid=$LOOP_PID
+		loopgen_go "$W/log/$gpfx.log" || note "floor $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
+	esac
 	"${MEASURE[@]}" --system floor --pid "$pid" --scenario "$sc" --round "$r" \
+		--sink-ports $sinks --gen-ports $gens \
 		--telemetry "/var/run/dpdk/$pfx/dpdk_telemetry.v2" >> "$RAW" \
 		|| log "floor $sc round $r: $(tail -n1 "$RAW" | cut -c1-300) $(tail_reason "$lg")"
+	stop_gen "$gpid" "$gpfx"
 	stop_pid "$pid"; rc=$?
 	[ $rc = 0 ] || note "testpmd ($sc round $r) exited with status $rc after SIGTERM, log $lg"
 	clean_prefix "$pfx"
 }
 
-run_sluice() { # scenario pcap round
-	local sc=$1 pc=$2 r=$3 why pfx lg ctl pid rc npk i
+sluice_steps() { # kind input sink_mtu prefix -> the sluicectl commands, one a line
+	local kind=$1 pc=$2 mtu=$3 pfx=$4 n=${NPK[$2]:-0}
+	local sinkmtu=""; [ "$mtu" != - ] && sinkmtu=" mtu=$mtu"
+	local gen="port add gen dpdk net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1 n_mbufs=$((n + 4096))"
+	case $kind in
+	vhloop)
+		echo "flow del"
+		echo "port add vhu0 vhost-user $W/$pfx.vhu0.sock"
+		echo "port add vhu1 vhost-user $W/$pfx.vhu1.sock"
+		echo "flow add in_port=vhu0,actions=output:vhu1"
+		echo "flow add in_port=vhu1,actions=output:vhu0"
+		return ;;
+	esac
+	# rule first where it can be, then the generator: no packet is flooded by 'normal'
+	echo "port add sink dpdk net_null0,no-rx=1$sinkmtu"
+	echo "flow del"
+	case $kind in
+	l2)     echo "$gen"; echo "flow add in_port=gen,actions=output:sink" ;;
+	l2vh)   echo "port add gen vhost-user $W/$pfx.gen.sock"
+	        echo "flow add in_port=gen,actions=output:sink" ;;
+	masks)  echo "$gen"; masks_rules gen sink | sed 's/^/flow add /' ;;
+	ct|ctnew) echo "$gen"; ct_rules sink | sed 's/^/flow add /' ;;
+	encap|ctvx)
+		echo "ip addr add $VTEP_L/24 dev sink"
+		echo "neigh add $VTEP_R $VTEP_R_MAC dev sink"
+		echo "port add vx0 vxlan local_ip=$VTEP_L remote_ip=$VTEP_R key=$VNI"
+		echo "$gen"
+		if [ $kind = encap ]; then echo "flow add in_port=gen,actions=output:vx0"
+		else ct_rules vx0 | sed 's/^/flow add /'; fi ;;
+	decap)
+		echo "$gen"
+		echo "ip addr add $VTEP_L/24 dev gen"
+		echo "port add vx0 vxlan local_ip=$VTEP_L remote_ip=$VTEP_R key=$VNI"
+		echo "flow add in_port=vx0,actions=output:sink" ;;
+	esac
+}
+
+run_sluice() { # scenario kind input round sink_mtu
+	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx lg ctl pid rc npk=${NPK[$3]:-0} i need
+	local gpfx="" gpid="" sinks=sink gens=gen
 	[ -n "$SLUICE_MISSING" ] && { json_missing "$sc" sluice "$r" missing "${SLUICE_MISSING#missing: }"; return; }
-	npk=$(pcap_count "$PC/$pc.pcap")
 	# shared pool (--mbufs 32768) + the generator's pool (npk + 4096), ~2.3 KB each, on demand
-	why=$(hp_check $(( 256 + npk * 23 / 10000 ))); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
+	need=$(( 256 + npk * 23 / 10000 ))
+	case $kind in l2vh) need=$(( 256 + $(feed_mb "$pc") )) ;; vhloop) need=$(( 256 + 300 )) ;; esac
+	why=$(hp_check $need); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
 	N=$((N+1)); pfx=${TAG}_sl$N; lg=$W/log/$pfx; ctl=$W/$pfx.ctl; PREFIXES+=("$pfx")
 	"$SLUICED" -l 0-1 --no-pci --file-prefix "$pfx" -- --ctl "$ctl" --log-file "$lg.log" \
 		< /dev/null > "$lg.out" 2>&1 &
@@ -335,49 +543,82 @@ run_sluice() { # scenario pcap round
 		json_missing "$sc" sluice "$r" missing "$why"
 		stop_pid "$pid"; clean_prefix "$pfx"; return
 	fi
-	# rule first, then the generator: no packet is ever flooded by the default 'normal' rule
 	local step out ok=1 steps
-	steps=("port add sink dpdk net_null0,no-rx=1" "flow del"
-	       "port add gen dpdk net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1 n_mbufs=$((npk + 4096))")
-	if [ "$sc" = l2-20masks ]; then
-		mapfile -t -O 3 steps < <(masks_rules gen sink | sed 's/^/flow add /')
-	else
-		steps+=("flow add in_port=gen,actions=output:sink")
-	fi
+	mapfile -t steps < <(sluice_steps "$kind" "$pc" "$mtu" "$pfx")
 	for step in "${steps[@]}"; do
 		# shellcheck disable=SC2086
 		if ! out=$("${C[@]}" $step 2>&1); then
-			json_missing "$sc" sluice "$r" missing "sluicectl $step: $out"
+			# a stage that has not landed: the command it needs is refused (this is how
+			# ct() and vxlan ports show up before their branches are merged)
+			json_missing "$sc" sluice "$r" missing "sluice refused \`$step\`: $out"
 			note "sluicectl --ctl CTL $step -> $out"
 			ok=0; break
 		fi
 		echo "\$ sluicectl $step"$'\n'"$out" >> "$lg.setup"
 	done
 	if [ $ok = 1 ]; then
+		case $kind in
+		l2vh)
+			gpfx=${pfx}g
+			start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
+			gpid=$FEED_PID
+			gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" sluice "$r" missing "$GEN_WHY"; ok=0; } ;;
+		vhloop)
+			gpfx=${pfx}g; sinks=vhu0,vhu1; gens=vhu0,vhu1
+			start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.vhu0.sock,queues=1,queue_size=1024" \
+				"path=$W/$pfx.vhu1.sock,queues=1,queue_size=1024"
+			gpid=$LOOP_PID
+			loopgen_go "$W/log/$gpfx.log" || note "sluice $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
+		esac
 		"${C[@]}" flow dump --names >> "$lg.setup" 2>&1
-		"${MEASURE[@]}" --system sluice --pid "$pid" --scenario "$sc" --round "$r" \
-			--sluicectl "$SLUICECTL" --ctl "$ctl" >> "$RAW" \
-			|| log "sluice $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
+	fi
+	if [ $ok = 1 ]; then
+		if [ $kind = ctnew ]; then
+			ctnew_sluice "$sc" "$r" "$pid" "$ctl" "$lg"
+		else
+			"${MEASURE[@]}" --system sluice --pid "$pid" --scenario "$sc" --round "$r" \
+				--sink-ports $sinks --gen-ports $gens \
+				--sluicectl "$SLUICECTL" --ctl "$ctl" >> "$RAW" \
+				|| log "sluice $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
+		fi
 		{ "${C[@]}" show; "${C[@]}" port stats; "${C[@]}" pmd stats; } > "$lg.end" 2>&1
-		if [ "$sc" = l2-20masks ]; then
+		if [ $kind = masks ]; then
 			"${C[@]}" --json megaflow dump > "$lg.megaflows.json" 2>&1
 			"${C[@]}" megaflow dump > "$lg.megaflows.txt" 2>&1
 			"${C[@]}" --json pmd stats > "$lg.pmdstats.json" 2>&1
 			"$PY" "$HERE/lib/masks.py" --system sluice --scenario "$sc" --round "$r" \
 				--dump "$lg.megaflows.json" --pmd "$lg.pmdstats.json" >> "$MASKS" \
-				|| note "l2-20masks sluice round $r: could not count megaflow masks ($lg.megaflows.json)"
+				|| note "$sc sluice round $r: could not count megaflow masks ($lg.megaflows.json)"
 		fi
 	fi
+	stop_gen "$gpid" "$gpfx"
 	stop_pid "$pid"; rc=$?
 	[ $rc = 0 ] || note "sluiced ($sc round $r) exited with status $rc after SIGTERM (README: should be 0), logs $lg.*"
 	clean_prefix "$pfx"
 }
 
-run_ovs() { # scenario pcap round
-	local sc=$1 pc=$2 r=$3 why pfx d dbpid vpid rc i
+ovs_flows() { # kind -> the OpenFlow rules of the integration bridge (OVS_BR), ofport numbers:
+	# gen 1, sink 2 (one-bridge kinds), patch-int 3, vxlan0 10, vhu0 1 / vhu1 2
+	case $1 in
+	l2|l2vh) echo "in_port=1,actions=output:2" ;;
+	vhloop)  echo "in_port=1,actions=output:2"; echo "in_port=2,actions=output:1" ;;
+	masks)   masks_rules 1 2 ;;
+	ct|ctnew) ct_rules 2 ;;
+	encap)   echo "in_port=1,actions=output:10" ;;
+	ctvx)    ct_rules 10 ;;
+	decap)   echo "in_port=10,actions=output:3" ;;
+	esac
+}
+
+run_ovs() { # scenario kind input round sink_mtu
+	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB
+	local gpfx="" gpid="" sinks=sink gens=gen tun=0
+	case $kind in encap|decap|ctvx) tun=1 ;; esac
 	[ -n "$OVS_MISSING" ] && { json_missing "$sc" ovs "$r" missing "${OVS_MISSING#missing: }"; return; }
-	why=$(hp_check "$OVS_HP_MB"); [ -n "$why" ] && { json_missing "$sc" ovs "$r" missing "${why#missing: }"; return; }
-	for i in ovs-netdev $OVS_BR; do
+	[ $kind = l2vh ] && need=$(( need + $(feed_mb "$pc") ))
+	[ $kind = vhloop ] && need=$(( need + 300 ))
+	why=$(hp_check "$need"); [ -n "$why" ] && { json_missing "$sc" ovs "$r" missing "${why#missing: }"; return; }
+	for i in ovs-netdev $OVS_BR $OVS_PHY; do
 		if ip link show "$i" > /dev/null 2>&1; then
 			json_missing "$sc" ovs "$r" missing "kernel interface $i already exists (another OVS netdev datapath running?); not touching it"
 			return
@@ -396,44 +637,129 @@ run_ovs() { # scenario pcap round
 		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
 		other_config:dpdk-socket-mem="$OVS_SOCKET_MEM" other_config:dpdk-extra="--no-pci --file-prefix=$pfx"
 	TAPS+=(ovs-netdev "$OVS_BR")      # created by the netdev datapath, persistent: ours (checked)
+	[ $tun = 1 ] && TAPS+=("$OVS_PHY")
 	"$VSW" unix:"$d/db.sock" --pidfile="$d/ovs-vswitchd.pid" --unixctl="$d/vswitchd.ctl" \
 		--log-file="$d/ovs-vswitchd.log" < /dev/null > "$d/ovs-vswitchd.out" 2>&1 &
 	vpid=$!; started "$vpid"
-	local ok=1
-	{ "${V[@]}" add-br $OVS_BR -- set bridge $OVS_BR datapath_type=netdev \
-	  && "${OF[@]}" del-flows $OVS_BR \
-	  && "${V[@]}" add-port $OVS_BR sink -- set Interface sink type=dpdk \
-		"options:dpdk-devargs=net_null0,no-rx=1" ofport_request=2 \
-	  && "${V[@]}" add-port $OVS_BR gen -- set Interface gen type=dpdk \
-		"options:dpdk-devargs=net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1" ofport_request=1 \
-	  && if [ "$sc" = l2-20masks ]; then masks_rules 1 2 > "$d/flows.txt" && "${OF[@]}" add-flows $OVS_BR "$d/flows.txt";
-	     else "${OF[@]}" add-flow $OVS_BR "in_port=1,actions=output:2"; fi; } > "$d/setup.log" 2>&1 || ok=0
+	local ok=1 sinkbr=$OVS_BR genbr=$OVS_BR mtuopt=() gendev="net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1"
+	[ "$mtu" != - ] && mtuopt=(mtu_request="$mtu")
+	[ $tun = 1 ] && sinkbr=$OVS_PHY
+	[ $kind = decap ] && genbr=$OVS_PHY
+	(
+	  "${V[@]}" add-br $OVS_BR -- set bridge $OVS_BR datapath_type=netdev || exit 1
+	  "${OF[@]}" del-flows $OVS_BR || exit 1
+	  if [ $tun = 1 ]; then
+		# the peer's topology: a second netdev bridge owns the underlay (its tap stays DOWN
+		# with the VTEP address, so the kernel installs no route), joined by patch ports
+		"${V[@]}" add-br $OVS_PHY -- set bridge $OVS_PHY datapath_type=netdev \
+			other-config:hwaddr=$VTEP_L_MAC || exit 1
+		"${OF[@]}" del-flows $OVS_PHY || exit 1
+		"${V[@]}" add-port $OVS_BR patch-int -- set Interface patch-int type=patch \
+			options:peer=patch-phy ofport_request=3 \
+		  -- add-port $OVS_PHY patch-phy -- set Interface patch-phy type=patch \
+			options:peer=patch-int ofport_request=3 || exit 1
+		"${V[@]}" add-port $OVS_BR vxlan0 -- set Interface vxlan0 type=vxlan \
+			options:remote_ip=$VTEP_R options:local_ip=$VTEP_L options:key=$VNI ofport_request=10 || exit 1
+		ip addr add $VTEP_L/24 dev $OVS_PHY || exit 1
+		# OVS learns the address asynchronously (peer pitfall 24)
+		for i in $(seq 1 20); do "${A[@]}" ovs/route/add $VTEP_R/32 $OVS_PHY && break; sleep 0.5; done
+		"${A[@]}" ovs/route/show | grep -q "$VTEP_R/32" || exit 1
+		"${A[@]}" tnl/neigh/set $OVS_PHY $VTEP_R $VTEP_R_MAC || exit 1
+		"${OF[@]}" add-flow $OVS_PHY "in_port=3,actions=output:2" || exit 1
+		if [ $kind = decap ]; then    # VXLAN to br-phy's address: tunnel pop at LOCAL
+			"${OF[@]}" add-flow $OVS_PHY "in_port=1,actions=LOCAL" || exit 1
+		else                          # encapsulated packets leave through br-phy's LOCAL
+			"${OF[@]}" add-flow $OVS_PHY "in_port=LOCAL,actions=output:2" || exit 1
+		fi
+	  fi
+	  case $kind in
+	  vhloop) ;;
+	  *) "${V[@]}" add-port $sinkbr sink -- set Interface sink type=dpdk \
+		"options:dpdk-devargs=net_null0,no-rx=1" ofport_request=2 "${mtuopt[@]}" || exit 1 ;;
+	  esac
+	  ovs_flows $kind > "$d/flows.txt"
+	  "${OF[@]}" add-flows $OVS_BR "$d/flows.txt" || exit 1
+	  case $kind in
+	  l2vh|vhloop) ;;
+	  *) "${V[@]}" add-port $genbr gen -- set Interface gen type=dpdk \
+		"options:dpdk-devargs=$gendev" ofport_request=1 || exit 1 ;;
+	  esac
+	) > "$d/setup.log" 2>&1 || ok=0
+	if [ $ok = 1 ] && [ $kind = l2vh ]; then
+		# the feeder serves the socket (server=1) and blocks in its probe until OVS connects
+		# (peer pitfall 19): add the port as soon as the socket exists
+		gpfx=${pfx}g; gens=vhu0
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=4096" "$pc"
+		gpid=$FEED_PID
+		wait_for 100 test -S "$d/vhu0.sock"
+		if gen_dead "$gpid" "$W/log/$gpfx.log"; then echo "$GEN_WHY" >> "$d/setup.log"; ok=0; fi
+		[ $ok = 1 ] && "${V[@]}" add-port $OVS_BR vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
+			options:vhost-server-path="$d/vhu0.sock" ofport_request=1 >> "$d/setup.log" 2>&1 || ok=0
+	fi
+	if [ $ok = 1 ] && [ $kind = vhloop ]; then
+		gpfx=${pfx}g; sinks=vhu0,vhu1; gens=vhu0,vhu1
+		start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=1024" \
+			"path=$d/vhu1.sock,server=1,queues=1,queue_size=1024"
+		gpid=$LOOP_PID
+		for i in 0 1; do
+			wait_for 100 test -S "$d/vhu$i.sock"
+			"${V[@]}" add-port $OVS_BR vhu$i -- set Interface vhu$i type=dpdkvhostuserclient \
+				options:vhost-server-path="$d/vhu$i.sock" ofport_request=$((i + 1)) >> "$d/setup.log" 2>&1 || ok=0
+		done
+		[ $ok = 1 ] && { loopgen_go "$W/log/$gpfx.log" || note "ovs $sc round $r: loop generator gave no prompt"; }
+	fi
 	if [ $ok = 0 ]; then
 		json_missing "$sc" ovs "$r" missing "OVS setup failed: $(tail -n1 "$d/setup.log") $(tail_reason "$d/ovs-vswitchd.log")"
 	else
-		"${MEASURE[@]}" --system ovs --pid "$vpid" --extra-pid "$dbpid" --scenario "$sc" --round "$r" \
-			--appctl-target "$d/vswitchd.ctl" >> "$RAW" \
-			|| log "ovs $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
-		{ "${OF[@]}" dump-flows $OVS_BR; "${A[@]}" dpctl/dump-flows; "${A[@]}" dpctl/show -s;
+		if [ $kind = ctnew ]; then
+			ctnew_ovs "$sc" "$r" "$vpid" "$dbpid" "$d"
+		else
+			"${MEASURE[@]}" --system ovs --pid "$vpid" --extra-pid "$dbpid" --scenario "$sc" --round "$r" \
+				--sink-ports $sinks --gen-ports $gens \
+				--appctl-target "$d/vswitchd.ctl" >> "$RAW" \
+				|| log "ovs $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
+		fi
+		{ "${OF[@]}" dump-flows $OVS_BR; [ $tun = 1 ] && "${OF[@]}" dump-flows $OVS_PHY;
+		  "${A[@]}" dpctl/dump-flows; "${A[@]}" dpctl/show -s;
 		  "${A[@]}" dpif-netdev/pmd-stats-show; ip -o link show $OVS_BR; } > "$d/end.txt" 2>&1
-		if [ "$sc" = l2-20masks ]; then
+		if [ $kind = masks ]; then
 			"${A[@]}" dpctl/dump-flows > "$d/dpflows.txt" 2>&1
 			"${A[@]}" dpif-netdev/pmd-stats-show > "$d/pmdstats.txt" 2>&1
 			"${A[@]}" dpif-netdev/subtable-lookup-info-get > "$d/subtable-lookup-info.txt" 2>&1
 			"$PY" "$HERE/lib/masks.py" --system ovs --scenario "$sc" --round "$r" \
 				--dump "$d/dpflows.txt" --pmd "$d/pmdstats.txt" \
 				--info "$d/subtable-lookup-info.txt" >> "$MASKS" \
-				|| note "l2-20masks ovs round $r: could not count datapath flow masks ($d/dpflows.txt)"
+				|| note "$sc ovs round $r: could not count datapath flow masks ($d/dpflows.txt)"
 		fi
-		ip -o link show $OVS_BR 2>/dev/null | grep -q 'state UP' && note "OVS bridge tap $OVS_BR was UP ($sc round $r)"
-		"${V[@]}" --if-exists del-br $OVS_BR >> "$d/setup.log" 2>&1
+		for i in $OVS_BR $OVS_PHY; do
+			ip -o link show $i 2>/dev/null | grep -q 'state UP' && note "OVS bridge tap $i was UP ($sc round $r)"
+		done
 	fi
+	stop_gen "$gpid" "$gpfx"
+	"${V[@]}" --if-exists del-br $OVS_BR >> "$d/setup.log" 2>&1
+	"${V[@]}" --if-exists del-br $OVS_PHY >> "$d/setup.log" 2>&1
 	stop_pid "$vpid"; rc=$?    # OVS re-raises SIGTERM after its cleanup: 143 is its clean exit
 	[ $rc = 0 ] || [ $rc = 143 ] || note "ovs-vswitchd ($sc round $r) exit status $rc after SIGTERM"
 	stop_pid "$dbpid"
 	for i in "${TAPS[@]}"; do ip link del "$i" 2>/dev/null; done
 	TAPS=()
 	clean_prefix "$pfx"
+}
+
+# ct-setup: windows of (pause the generator, flush conntrack, run ~0.6 x 200k packets, pause),
+# see lib/ctnew.py; the floor is testpmd io on the same udp_200k input (rx + tx only)
+CTNEW=(measure "$PY" "$HERE/lib/ctnew.py" --tsc-mhz "$TSC_MHZ" --warm "$WARM")
+ctnew_windows() { local w; w=$(awk -v d="$DUR" 'BEGIN{w=int(d*2); if(w<3)w=3; if(w>10)w=10; print w}'); echo "$w"; }
+ctnew_sluice() { # scenario round pid ctl logprefix
+	"${CTNEW[@]}" --system sluice --pid "$3" --scenario "$1" --round "$2" --windows "$(ctnew_windows)" \
+		--sluicectl "$SLUICECTL" --ctl "$4" \
+		--gen-cmd "port add gen dpdk net_pcap0,rx_pcap=$PC/udp_200k.pcap,infinite_rx=1 n_mbufs=$(( ${NPK[udp_200k]} + 4096 ))" \
+		>> "$RAW" || log "sluice $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
+}
+ctnew_ovs() { # scenario round vswitchd-pid ovsdb-pid dir
+	"${CTNEW[@]}" --system ovs --pid "$3" --extra-pid "$4" --scenario "$1" --round "$2" \
+		--windows "$(ctnew_windows)" --appctl-target "$5/vswitchd.ctl" \
+		>> "$RAW" || log "ovs $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
 }
 
 selected() { # scenario system -> 0 when it should run (else records why not)
@@ -455,24 +781,20 @@ selected() { # scenario system -> 0 when it should run (else records why not)
 }
 
 SYSTEMS=(floor sluice ovs)
-log "work dir $W; rounds $ROUNDS, warm-up ${WARM}s, window ${DUR}s; TSC ${TSC_MHZ} MHz"
-for scp in l2-1flow:udp_1flow l2-1k:udp_1k l2-10k:udp_10k l2-100k:udp_100k l2-1m:udp_1m \
-           l2-20masks:udp_10k; do
-	sc=${scp%%:*}; pc=${scp##*:}
+log "work dir $W; rounds $ROUNDS, warm-up ${WARM}s, window ${DUR}s; TSC ${TSC_MHZ} MHz${ONLY:+; --only '$ONLY'}"
+for ent in "${SCENARIOS[@]}"; do
+	IFS=: read -r sc kind pc mtu <<< "$ent"; mtu=${mtu:--}
 	for r in $(seq 1 "$ROUNDS"); do
 		for k in 0 1 2; do   # rotate the order every round: no system always goes first
 			sys=${SYSTEMS[$(( (k + r - 1) % 3 ))]}
 			selected "$sc" "$sys" "$r" || continue
-			if [ "$sc" = l2-1m ]; then   # never silently skipped: the reason is in the table
-				v=L2_1M_${sys^^}; json_missing "$sc" "$sys" "$r" missing "${!v#missing: }"; continue
-			fi
-			if [ -n "${PCAP_MISSING[$pc]:-}" ]; then
+			if [ "$pc" != - ] && [ -n "${PCAP_MISSING[$pc]:-}" ]; then
 				json_missing "$sc" "$sys" "$r" missing "${PCAP_MISSING[$pc]#missing: }"; continue
 			fi
 			log "$sc round $r/$ROUNDS: $sys"
-			"run_$sys" "$sc" "$pc" "$r"
+			"run_$sys" "$sc" "$kind" "$pc" "$r" "$mtu"
 			tail -n1 "$RAW" | "$PY" -c 'import json,sys; r=json.loads(sys.stdin.read())
-if r.get("status")=="ok": print("   %-6s %7.2f Mpps/core  %6.2f Mpps wall  %6.1f cyc/pkt  cpu_share %.2f" % (r["system"], r["mpps_core"], r["mpps_wall"], r.get("cyc_pkt") or 0, r["cpu_share"]), file=sys.stderr)'
+if r.get("status")=="ok": print("   %-6s %7.2f %s/core  %6.2f wall  %6.1f cyc/%s  cpu_share %.2f%s" % (r["system"], r["mpps_core"], r.get("unit", "Mpps"), r["mpps_wall"], r.get("cyc_pkt") or 0, "conn" if r.get("unit") else "pkt", r["cpu_share"], "" if r.get("saturated", True) else "  (not saturated: capacity %.2f Mpps)" % r["capacity_mpps"]), file=sys.stderr)'
 		done
 	done
 done
@@ -486,12 +808,9 @@ export M_START=$START_UTC M_END=$END_UTC M_ELAPSED=$(( $(date +%s) - T_START )) 
 	M_SLUICE_MISSING=$SLUICE_MISSING M_HP_KB=$HP_KB M_HP_TOTAL0=$HP_TOTAL0 M_HP_ADDED=$HP_ADDED \
 	M_OVS_MEM=$OVS_SOCKET_MEM M_GEN=$GEN M_NOTES=$NOTES M_W=$W \
 	M_SLUICE_VER="$(cat "$W"/log/*_sl*.version 2>/dev/null | head -1)" \
-	M_MD5_1="$(md5sum < "$PC/udp_1flow.pcap" | cut -d' ' -f1)" \
-	M_MD5_10K="$(md5sum < "$PC/udp_10k.pcap" | cut -d' ' -f1)" \
-	M_MD5_1K="$(md5sum < "$PC/udp_1k.pcap" 2>/dev/null | cut -d' ' -f1)" \
-	M_MD5_100K="$(md5sum < "$PC/udp_100k.pcap" 2>/dev/null | cut -d' ' -f1)" M_PCAPGEN=$PCAPGEN
+	M_PC=$PC M_SCEN="${SCENARIOS[*]}" M_PCAPGEN=$PCAPGEN
 "$PY" - "$W/meta.json" <<'EOF'
-import json, os, platform, sys
+import hashlib, json, os, platform, sys
 e = os.environ
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
             if l.startswith("model name")), "?")
@@ -508,8 +827,10 @@ meta = {
     "hugepages": {"size_kb": int(e["M_HP_KB"]), "total_at_start": int(e["M_HP_TOTAL0"]),
                   "added": int(e["M_HP_ADDED"])},
     "ovs_socket_mem_mb": int(e["M_OVS_MEM"]), "pcap_generator": e["M_GEN"],
-    "pcap_md5": {"udp_1flow": e["M_MD5_1"], "udp_1k": e["M_MD5_1K"], "udp_10k": e["M_MD5_10K"],
-                 "udp_100k": e["M_MD5_100K"]},
+    "pcap_md5": {f[:-5]: hashlib.md5(open(os.path.join(e["M_PC"], f), "rb").read()).hexdigest()
+                 for f in sorted(os.listdir(e["M_PC"])) if f.endswith(".pcap")},
+    "scenarios": [dict(zip(("name", "kind", "input", "sink_mtu"), (x.split(":") + ["-"])[:4]))
+                  for x in e["M_SCEN"].split()],
     "pcapgen": e["M_PCAPGEN"],
     "notes": [l.rstrip() for l in open(e["M_NOTES"]) if l.strip()],
     "workdir": e["M_W"],
@@ -517,4 +838,4 @@ meta = {
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF
 "$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" --masks "$MASKS" \
-	--md "$OUTDIR/results-l2.md" --json "$OUTDIR/results-l2.json" --png-dir "$OUTDIR"
+	--md "$OUTDIR/results.md" --json "$OUTDIR/results.json" --png-dir "$OUTDIR"

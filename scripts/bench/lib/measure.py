@@ -119,6 +119,8 @@ class Floor:
 
     def __init__(self, a):
         self.path, self.sock = a.telemetry, None
+        self.sinks = [int(x) for x in (a.sink_ports or "1").split(",")]
+        self.gens = [int(x) for x in (a.gen_ports or "0").split(",")]
 
     def _q(self, cmd):
         if self.sock is None:
@@ -132,10 +134,17 @@ class Floor:
         return json.loads(self.sock.recv(1 << 16))
 
     def counters(self):
-        gen = self._q("/ethdev/stats,0")["/ethdev/stats"]
-        sink = self._q("/ethdev/stats,1")["/ethdev/stats"]
-        return {"sink": sink["opackets"], "gen": gen["ipackets"],
-                "sink_drop": sink.get("oerrors", 0)}
+        # gen, sink, gen again: the generator count is the mean of the two reads, so the
+        # time between telemetry calls does not show up as a gen/sink difference
+        def q(ports):
+            st = {p: self._q("/ethdev/stats,%d" % p)["/ethdev/stats"] for p in ports}
+            if any(v is None for v in st.values()):
+                raise NotReady("ethdev stats not there yet")
+            return st
+        g0, s, g1 = q(self.gens), q(self.sinks), q(self.gens)
+        return {"sink": sum(s[p]["opackets"] for p in self.sinks),
+                "gen": sum(g0[p]["ipackets"] + g1[p]["ipackets"] for p in self.gens) // 2,
+                "sink_drop": sum(s[p].get("oerrors", 0) for p in self.sinks)}
 
     def clear(self):
         pass
@@ -149,6 +158,8 @@ class Sluice:
 
     def __init__(self, a):
         self.cmd = [a.sluicectl, "--ctl", a.ctl, "--timeout", "5"]
+        self.sinks = (a.sink_ports or "sink").split(",")
+        self.gens = (a.gen_ports or "gen").split(",")
 
     def _run(self, *args, js=True):
         r = subprocess.run(self.cmd + (["--json"] if js else []) + list(args),
@@ -160,10 +171,10 @@ class Sluice:
 
     def counters(self):
         ports = {p["name"]: p for p in self._run("port", "stats")}
-        if "sink" not in ports or "gen" not in ports:
-            raise NotReady("ports gen/sink not there yet: %s" % sorted(ports))
-        return {"sink": ports["sink"]["tx_packets"], "gen": ports["gen"]["rx_packets"],
-                "ports": ports}
+        if any(p not in ports for p in self.sinks + self.gens):
+            raise NotReady("ports %s not there yet: %s" % (self.sinks + self.gens, sorted(ports)))
+        return {"sink": sum(ports[p]["tx_packets"] for p in self.sinks),
+                "gen": sum(ports[p]["rx_packets"] for p in self.gens), "ports": ports}
 
     def clear(self):
         self._run("pmd", "stats", "clear", js=False)
@@ -181,6 +192,8 @@ class Ovs:
 
     def __init__(self, a):
         self.cmd = ["ovs-appctl", "-t", a.appctl_target, "--timeout=10"]
+        self.sinks = (a.sink_ports or "sink").split(",")
+        self.gens = (a.gen_ports or "gen").split(",")
 
     def _run(self, *args):
         r = subprocess.run(self.cmd + list(args), capture_output=True, text=True, timeout=15)
@@ -198,9 +211,11 @@ class Ovs:
             m = re.match(r"\s*(RX|TX) packets:(\d+)", line)
             if m and cur:
                 out["%s_%s" % (cur, m.group(1))] = int(m.group(2))
-        if "sink_TX" not in out or "gen_RX" not in out:
-            raise NotReady("ports gen/sink not in dpctl/show yet")
-        return {"sink": out["sink_TX"], "gen": out["gen_RX"]}
+        want = ["%s_TX" % p for p in self.sinks] + ["%s_RX" % p for p in self.gens]
+        if any(k not in out for k in want):
+            raise NotReady("ports %s not in dpctl/show yet" % (self.sinks + self.gens))
+        return {"sink": sum(out["%s_TX" % p] for p in self.sinks),
+                "gen": sum(out["%s_RX" % p] for p in self.gens)}
 
     def clear(self):
         self._run("dpif-netdev/pmd-stats-clear")
@@ -280,6 +295,16 @@ def corunners(p0, p1, secs, skip):
 def measure(a):
     reader = {"floor": Floor, "sluice": Sluice, "ovs": Ovs}[a.system](a)
     tid, comm = wait_ready(reader, a.pid, a.ready_timeout)
+    # traffic may start later than the counters become readable (a vhost-user feeder loads
+    # its pcap, connects, negotiates): the warm-up starts once packets reach the sink
+    deadline, c0 = time.time() + a.traffic_timeout, reader.counters()["sink"]
+    while reader.counters()["sink"] == c0:
+        if time.time() > deadline:
+            raise NotReady("nothing reached the sink port(s) within %d s of start" %
+                           a.traffic_timeout)
+        if not os.path.exists("/proc/%d" % a.pid):
+            raise NotReady("process %d exited" % a.pid)
+        time.sleep(0.25)
     time.sleep(a.warm)
     tid2 = find_tid(a.pid, reader.thread)   # OVS re-creates its PMD on reconfiguration
     if tid2:
@@ -350,6 +375,14 @@ def measure(a):
         np_ = pk * (pmd1["passes_per_packet"] or 1) or 1
         r["hits"] = {"simple_match": pmd1["simple_match_hits"] / np_,
                      "emc": pmd1["emc_hits"] / np_, "megaflow": pmd1["megaflow_hits"] / np_}
+    # a generator outside the switch (vhost-user feeder, vhost loop) may not saturate the
+    # forwarding thread: then the rate is the generator's, and the thread's capacity is
+    # TSC Hz / on-CPU busy (processing) cycles per packet (busy TSC cycles x cpu_share: the
+    # TSC also runs while the thread is preempted inside a busy iteration)
+    busy = r.get("pmd_busy_share")
+    if r.get("cyc_pkt") and busy is not None:
+        r["capacity_mpps"] = a.tsc_mhz / r["cyc_pkt"]
+        r["saturated"] = busy >= 0.98
     r["mem_kb"] = mem
     r["mem_peak_kb"] = sum(m["VmHWM"] + m["HugetlbPages"] for m in mem.values())
     r["corunners"] = corunners(p0, p1, wall, {a.pid} | set(a.extra_pid))
@@ -379,10 +412,15 @@ def main():
     ap.add_argument("--dur", type=float, default=8)
     ap.add_argument("--tsc-mhz", type=float, required=True)
     ap.add_argument("--ready-timeout", type=float, default=30)
+    ap.add_argument("--traffic-timeout", type=float, default=60)
     ap.add_argument("--telemetry")
     ap.add_argument("--sluicectl")
     ap.add_argument("--ctl")
     ap.add_argument("--appctl-target")
+    ap.add_argument("--sink-ports", help="comma list of ports whose tx counts (default sink; "
+                    "floor: port ids, default 1)")
+    ap.add_argument("--gen-ports", help="comma list of ports whose rx counts (default gen; "
+                    "floor: default 0)")
     a = ap.parse_args()
     try:
         r = measure(a)

@@ -5,7 +5,7 @@ per measurement window) into a Markdown report and a JSON file.
 usage: report.py --raw RAW.jsonl --meta META.json --md OUT.md --json OUT.json
                  [--masks MASKS.jsonl] [--png-dir DIR]
 The Markdown is also printed on stdout.  With --png-dir, two plots are written there
-(python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and l2-mpps-by-scenario.png.
+(python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and mpps-by-scenario.png.
 """
 import argparse
 import json
@@ -16,15 +16,43 @@ import statistics
 import sys
 from collections import OrderedDict
 
-SCENARIOS = [("l2-1flow", "l2 (in_port→output)", "udp 1 flow"),
-             ("l2-1k", "l2 (in_port→output)", "udp 1k flows"),
-             ("l2-10k", "l2 (in_port→output)", "udp 10k flows"),
-             ("l2-100k", "l2 (in_port→output)", "udp 100k flows"),
-             ("l2-1m", "l2 (in_port→output)", "udp 1M flows"),
-             ("l2-20masks", "l2-20masks (20 rules, 20 masks → output)", "udp 10k flows")]
+KIND_DESC = {
+    "l2": "l2 (in_port→output)",
+    "l2vh": "l2 (in_port→output), fed over vhost-user",
+    "masks": "l2-20masks (20 rules, 20 masks → output)",
+    "vhloop": "vhost loop (testpmd io ⇄ switch, both directions summed)",
+    "ct": "ct (−trk → ct(table=1); +new → ct(commit),out; +est → out)",
+    "ctnew": "ct connection setup rate (**Mconn/s**, cycles per connection)",
+    "encap": "vxlan encap (VNI 100)",
+    "decap": "vxlan decap (VNI 100)",
+    "ctvx": "seed pipeline: ct + vxlan encap",
+}
+INPUT_DESC = {
+    "udp_1flow": "udp 1 flow", "udp_1k": "udp 1k flows", "udp_10k": "udp 10k flows",
+    "udp_100k": "udp 100k flows",
+    "udp_1m": "udp 1M flows (testpmd feeder: net_pcap → net_virtio_user → switch vhost-user)",
+    "udp_10k_shuf": "udp 10k flows, shuffled", "udp_10k_512": "udp 10k flows, 512 B",
+    "udp_10k_1518": "udp 10k flows, 1518 B", "tcp_10k": "tcp 10k conns, both directions",
+    "udp_rr_10k": "udp 10k flows, request + response", "udp_200k": "udp 200k tuples, each new",
+    "vxlan_10k": "vxlan (110 B) carrying udp 10k",
+    "-": "2 virtio_user ports, 60 B, tx_first 16×32 each",
+}
 FLOWS = {"l2-1flow": 1, "l2-1k": 1000, "l2-10k": 10000, "l2-100k": 100000, "l2-1m": 1000000}
-SHORT = {"l2-1flow": "1 flow", "l2-1k": "1k", "l2-10k": "10k", "l2-100k": "100k",
-         "l2-1m": "1M", "l2-20masks": "10k,\n20 masks"}
+SCENARIOS = []   # (name, description, input, kind), from meta["scenarios"]
+
+
+def set_scenarios(meta):
+    for x in meta.get("scenarios", []):
+        desc = KIND_DESC.get(x["kind"], x["kind"])
+        inp = INPUT_DESC.get(x["input"], x["input"])
+        if x["kind"] == "l2vh" and x["input"] == "-":
+            desc = "vhost-user rx (in_port→output to net_null): the switch's vhost rx capacity"
+            inp = "1 flow, 60 B, testpmd txonly → net_virtio_user"
+        if x.get("sink_mtu", "-") != "-":
+            desc += ", sink mtu=%s" % x["sink_mtu"]
+        SCENARIOS.append((x["name"], desc, inp, x["kind"]))
+
+
 SYSTEMS = [("floor", "testpmd io floor"), ("sluice", "**sluice**"), ("ovs", "OVS-DPDK 3.1")]
 
 
@@ -46,7 +74,7 @@ def fmt(s, nd):
 
 def summarise(recs):
     out = OrderedDict()
-    for sc, _, _ in SCENARIOS:
+    for sc, _, _, _ in SCENARIOS:
         for sy, _ in SYSTEMS:
             rs = [r for r in recs if r["scenario"] == sc and r["system"] == sy]
             ok = [r for r in rs if r["status"] == "ok"]
@@ -67,8 +95,18 @@ def summarise(recs):
                 "mem_hugetlb_mb": stats([sum(m["HugetlbPages"] for m in r["mem_kb"].values())
                                          / 1024 for r in ok]),
                 "by_round": {r["round"]: r["mpps_core"] for r in ok},
+                "capacity_mpps": stats([r.get("capacity_mpps") for r in ok]),
+                "busy_share": stats([r.get("pmd_busy_share") for r in ok]),
+                "unit": ok[0].get("unit", "Mpps") if ok else "Mpps",
             }
     return out
+
+
+def all_skipped(summ, sc):
+    """True when no system of the scenario ran or was attempted (--only, --skip-*)."""
+    return all(summ[(sc, sy)]["rounds_ok"] == 0 and
+               all(r["status"] == "skipped" for r in summ[(sc, sy)]["rounds_not_ok"])
+               for sy, _ in SYSTEMS)
 
 
 def ratio(summ, sc, a, b):
@@ -123,20 +161,34 @@ def corunner_summary(recs):
 
 
 def target(summ, sc):
-    """issue 3: sluice >= 2x OVS wherever 2x OVS < 80 % of the floor; everywhere
-    sluice_cyc <= floor_cyc + 0.5 (ovs_cyc - floor_cyc).  Medians."""
+    """Medians.  issue 3 (l2): sluice >= 2x OVS wherever 2x OVS < 80 % of the floor;
+    everywhere sluice_cyc <= floor_cyc + 0.5 (ovs_cyc - floor_cyc).  issue 4 (ct): >= 10 Mpps
+    at 10k connections; ct-setup >= 2x OVS.  issue 5: encap/decap >= 2x OVS, seed pipeline
+    ctvx-10k cyc <= floor + 130.  issue 6: vhost loop >= 1.5x OVS."""
     f, s, o = (summ[(sc, x)] for x in ("floor", "sluice", "ovs"))
     out = {}
-    if s["mpps_core"] and o["mpps_core"] and f["mpps_core"]:
-        two = 2 * o["mpps_core"]["median"]
-        if two < 0.8 * f["mpps_core"]["median"]:
-            out["rate_2x_ovs"] = s["mpps_core"]["median"] >= two
-        else:
-            out["rate_2x_ovs"] = "n/a (2x OVS >= 80 % of floor)"
-    if s["cyc_pkt"] and o["cyc_pkt"] and f["cyc_pkt"]:
-        lim = f["cyc_pkt"]["median"] + 0.5 * (o["cyc_pkt"]["median"] - f["cyc_pkt"]["median"])
-        out["cyc_limit"] = lim
-        out["cyc_ok"] = s["cyc_pkt"]["median"] <= lim
+    kind = next((k for n, _, _, k in SCENARIOS if n == sc), "")
+    if kind in ("l2", "l2vh", "masks") and sc != "vhost-rx":
+        if s["mpps_core"] and o["mpps_core"] and f["mpps_core"]:
+            two = 2 * o["mpps_core"]["median"]
+            if two < 0.8 * f["mpps_core"]["median"]:
+                out["rate_2x_ovs"] = s["mpps_core"]["median"] >= two
+            else:
+                out["rate_2x_ovs"] = "n/a (2x OVS >= 80 % of floor)"
+        if s["cyc_pkt"] and o["cyc_pkt"] and f["cyc_pkt"]:
+            lim = f["cyc_pkt"]["median"] + 0.5 * (o["cyc_pkt"]["median"] - f["cyc_pkt"]["median"])
+            out["cyc_limit"] = lim
+            out["cyc_ok"] = s["cyc_pkt"]["median"] <= lim
+    elif kind == "ct" and s["mpps_core"]:
+        out["text"] = "≥ 10 Mpps: %s" % ("yes" if s["mpps_core"]["median"] >= 10 else "**no**")
+    elif kind in ("ctnew", "encap", "decap", "vhloop") and s["mpps_core"] and o["mpps_core"]:
+        k = 1.5 if kind == "vhloop" else 2
+        out["text"] = "≥ %g× OVS: %s" % (k, "yes" if s["mpps_core"]["median"] >=
+                                          k * o["mpps_core"]["median"] else "**no**")
+    elif kind == "ctvx" and sc == "ctvx-10k" and s["cyc_pkt"] and f["cyc_pkt"]:
+        lim = f["cyc_pkt"]["median"] + 130
+        out["text"] = "cyc ≤ floor + 130 = %.0f: %s" % (
+            lim, "yes" if s["cyc_pkt"]["median"] <= lim else "**no**")
     return out
 
 
@@ -149,6 +201,8 @@ def target_text(t):
         x.append("≥ 2× OVS: " + (("yes" if v else "**no**") if isinstance(v, bool) else v))
     if "cyc_ok" in t:
         x.append("cyc ≤ %.0f: %s" % (t["cyc_limit"], "yes" if t["cyc_ok"] else "**no**"))
+    if "text" in t:
+        x.append(t["text"])
     return "; ".join(x)
 
 
@@ -165,10 +219,14 @@ def plots(summ, meta, d):
                                          " (--quick)" if meta["args"]["quick"] else "")
     names = {"floor": "testpmd io floor", "sluice": "sluice", "ovs": "OVS-DPDK 3.1"}
     colors = {"floor": "#888888", "sluice": "#1f77b4", "ovs": "#d62728"}
-    f1, f2 = "l2-mpps-vs-flows.png", "l2-mpps-by-scenario.png"
+    f1, f2 = "l2-mpps-vs-flows.png", "mpps-by-scenario.png"
     cap1 = ("l2 Mpps per core (on-CPU normalised, median and min–max) against flow count; "
-            "machine: %s; %s. 1M flows not measured (see the table)." % (mach, when))
-    cap2 = "Mpps per core by scenario (median, min–max); machine: %s; %s." % (mach, when)
+            "machine: %s; %s. 1M flows (diamonds, not joined to the lines): fed over vhost-user "
+            "by a testpmd feeder, a different input path; a hollow diamond is the PMD's "
+            "capacity where the feeder was the limit." % (mach, when))
+    cap2 = ("Mpps per core by scenario (median, min–max; ct-setup in Mconn/s); scenarios "
+            "without a bar were not measured (reasons in the table); machine: %s; %s."
+            % (mach, when))
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -179,7 +237,21 @@ def plots(summ, meta, d):
         fig, ax = plt.subplots(figsize=(8, 5))
         for sy in ("floor", "sluice", "ovs"):
             pts = [(FLOWS[sc], summ[(sc, sy)]["mpps_core"]) for sc in FLOWS
-                   if summ[(sc, sy)]["mpps_core"]]
+                   if summ[(sc, sy)]["mpps_core"] and sc != "l2-1m"]
+            vh = summ[("l2-1m", sy)]
+            if vh["mpps_core"]:
+                # another input path (vhost-user feeder): a separate marker, not on the line;
+                # where the feeder was the limit, the PMD's capacity as a hollow marker
+                ax.plot([1e6], [vh["mpps_core"]["median"]], marker="D", linestyle="none",
+                        color=colors[sy])
+                ax.annotate("%.1f" % vh["mpps_core"]["median"], (1e6, vh["mpps_core"]["median"]),
+                            textcoords="offset points", xytext=(4, -10), fontsize=8)
+                if vh["busy_share"] and vh["busy_share"]["median"] < 0.98 and vh["capacity_mpps"]:
+                    c = vh["capacity_mpps"]["median"]
+                    ax.plot([1e6], [c], marker="D", linestyle="none", markerfacecolor="none",
+                            color=colors[sy])
+                    ax.annotate("cap. %.1f" % c, (1e6, c), textcoords="offset points",
+                                xytext=(4, 4), fontsize=8)
             if not pts:
                 continue
             xs = [x for x, _ in pts]
@@ -190,7 +262,7 @@ def plots(summ, meta, d):
                 ax.annotate("%.1f" % y, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
         ax.set_xscale("log")
         ax.set_xticks([1, 1000, 10000, 100000, 1000000])
-        ax.set_xticklabels(["1", "1k", "10k", "100k", "1M\n(not measured)"])
+        ax.set_xticklabels(["1", "1k", "10k", "100k", "1M ◆\n(vhost-user feeder)"])
         ax.set_xlabel("distinct UDP flows (64-byte frames)")
         ax.set_ylabel("Mpps per forwarding core (on-CPU)")
         ax.set_ylim(bottom=0)
@@ -200,8 +272,11 @@ def plots(summ, meta, d):
         fig.tight_layout()
         fig.savefig(os.path.join(d, f1), dpi=110)
         plt.close(fig)
-        fig, ax = plt.subplots(figsize=(9, 5))
-        scs = [sc for sc, _, _ in SCENARIOS]
+        scs = [sc for sc, _, _, _ in SCENARIOS
+               if any(summ[(sc, sy)]["rounds_ok"] or summ[(sc, sy)]["rounds_not_ok"]
+                      and summ[(sc, sy)]["rounds_not_ok"][0]["status"] != "skipped"
+                      for sy in ("floor", "sluice", "ovs"))]
+        fig, ax = plt.subplots(figsize=(max(6, 1.0 * len(scs) + 2), 5.5))
         w = 0.27
         for i, sy in enumerate(("floor", "sluice", "ovs")):
             xs, ys, lo, hi = [], [], [], []
@@ -217,11 +292,14 @@ def plots(summ, meta, d):
                 ax.text(x, y + 0.5, "%.1f" % y, ha="center", fontsize=7)
         for j, sc in enumerate(scs):
             if not any(summ[(sc, sy)]["mpps_core"] for sy in ("floor", "sluice", "ovs")):
-                ax.text(j, 1, "not measured\n(see table)", ha="center", fontsize=7)
+                ax.text(j, 1, "not measured\n(see table)", ha="center", fontsize=7, rotation=90)
+            elif not summ[(sc, "sluice")]["mpps_core"]:
+                ax.text(j, 1, "sluice: missing", ha="center", fontsize=7, rotation=90,
+                        color=colors["sluice"])
         ax.set_xticks(range(len(scs)))
-        ax.set_xticklabels([SHORT[sc] for sc in scs])
+        ax.set_xticklabels(scs, rotation=30, ha="right", fontsize=8)
         ax.set_ylabel("Mpps per forwarding core (on-CPU)")
-        ax.set_title("sluice l2 benchmark: Mpps per core by scenario\n%s\n%s" % (mach, when),
+        ax.set_title("sluice benchmark: Mpps per core by scenario\n%s\n%s" % (mach, when),
                      fontsize=9)
         ax.grid(True, axis="y", alpha=0.3)
         ax.legend()
@@ -260,13 +338,14 @@ def main():
     a = ap.parse_args()
     recs = [json.loads(l) for l in open(a.raw) if l.strip()]
     meta = json.load(open(a.meta))
+    set_scenarios(meta)
     summ = summarise(recs)
     ratios = OrderedDict()
-    for sc, _, _ in SCENARIOS:
+    for sc, _, _, _ in SCENARIOS:
         ratios[sc] = {"sluice/ovs": ratio(summ, sc, "sluice", "ovs"),
                       "sluice/floor": ratio(summ, sc, "sluice", "floor"),
                       "ovs/floor": ratio(summ, sc, "ovs", "floor")}
-    targets = OrderedDict((sc, target(summ, sc)) for sc, _, _ in SCENARIOS)
+    targets = OrderedDict((sc, target(summ, sc)) for sc, _, _, _ in SCENARIOS)
     masks = [json.loads(l) for l in open(a.masks) if l.strip()] if a.masks and \
         os.path.exists(a.masks) else []
     nwin, co = corunner_summary(recs)
@@ -276,8 +355,7 @@ def main():
     L = []
     p = L.append
     ar = meta["args"]
-    p("# sluice benchmark: l2 (in_port → output) at 1 to 1M flows and l2-20masks, 64-byte frames, "
-      "one forwarding core")
+    p("# sluice benchmark: sluice vs OVS-DPDK vs the testpmd io floor, one forwarding core")
     p("")
     p("Generated by `scripts/bench/run.sh` (see `scripts/bench/README.md` for the method). "
       "Do not edit by hand; rerun the script.")
@@ -293,10 +371,11 @@ def main():
       "each measurement = fresh process, %g s warm-up, one %g s window%s" % (
           ar["rounds"], ar["warm_s"], ar["dur_s"],
           (", `--only '%s'`" % ar["only"]) if ar["only"] else ""))
-    p("* **Inputs:** the peer's `gen_pcaps.py` udp_1flow / udp_10k, the project's "
-      "`sluice-pcapgen --flows N --dport 5000` udp_1k / udp_100k (60 B in the pcap = 64 B "
-      "frames; every system reads the same file), md5 %s. No 1M input: see the l2-1m row."
-      % ", ".join("%s %s" % kv for kv in meta["pcap_md5"].items()))
+    p("* **Inputs:** the peer's `gen_pcaps.py` (udp_1flow, udp_10k, tcp_10k; with `extra`: "
+      "udp_1m, udp_200k, udp_10k_512, udp_10k_1518), the project's `sluice-pcapgen --flows N "
+      "--dport 5000` (udp_1k, udp_100k) and `scripts/bench/lib/gen_extra.py` (udp_10k_shuf, "
+      "udp_rr_10k, vxlan_10k); 60 B in the pcap = 64 B frames; every system reads the same "
+      "file. md5: %s." % ", ".join("%s `%s`" % kv for kv in meta["pcap_md5"].items()))
     other = [r["other_cpu_cores"] for r in recs if r["status"] == "ok" and "other_cpu_cores" in r]
     txt = "* **What else ran** during the %d windows (2 CPUs, shared): " % nwin
     if other:
@@ -318,9 +397,17 @@ def main():
             w = "%s/%s round %d" % (r["scenario"], r["system"], r["round"])
             if not r.get("thread_same_at_end"):
                 bad.append("%s: forwarding thread changed during the window" % w)
+            if r.get("check"):
+                bad.append("%s: %s" % (w, r["check"]))
             if r.get("thread_allowed_cpus") != [1]:
                 bad.append("%s: thread allowed on CPUs %s" % (w, r.get("thread_allowed_cpus")))
-            if abs(r["gen_pkts"] - r["sink_pkts"]) > max(4096, 0.001 * r["sink_pkts"]):
+            # loose on purpose: the counters of the two ports are read one after the other,
+            # through a control thread that shares a busy core (a few ms at 30 Mpps); in the
+            # vhost loop packets circulate, rx and tx of the same ports differ by what is in
+            # flight; ct-setup counts connections
+            kind = next((k for n, _, _, k in SCENARIOS if n == r["scenario"]), "")
+            if kind not in ("vhloop", "ctnew") and \
+                    abs(r["gen_pkts"] - r["sink_pkts"]) > max(4096, 0.005 * r["sink_pkts"]):
                 bad.append("%s: generator rx %d vs sink tx %d" % (w, r["gen_pkts"], r["sink_pkts"]))
             drops = sum((r.get("pmd") or {}).get("drops_in_window", {}).values())
             if drops:
@@ -338,31 +425,47 @@ def main():
     p("")
     p("## Results (median over rounds, min–max in brackets)")
     p("")
-    p("| scenario | input | system | Mpps per core | wall-clock Mpps | cycles/pkt "
-      "| cpu_share | peak memory MB (RSS peak + hugepages) | rounds |")
-    p("|---|---|---|---|---|---|---|---|---|")
-    for sc, scn, inp in SCENARIOS:
+    p("| scenario | description | input | system | Mpps per core | wall-clock Mpps | cycles/pkt "
+      "| cpu_share | PMD busy share; capacity Mpps = TSC ÷ busy cycles/pkt | peak memory MB "
+      "(RSS peak + hugepages) | rounds |")
+    p("|---|---|---|---|---|---|---|---|---|---|---|")
+    for sc, scn, inp, _ in SCENARIOS:
+        if all_skipped(summ, sc):
+            continue
         for sy, syn in SYSTEMS:
             s = summ[(sc, sy)]
             extra = not_ok_text(s)
             if s["rounds_ok"] == 0:
-                p("| %s | %s | %s | %s | – | – | – | – | 0 |" % (scn, inp, syn, extra or "not run"))
+                p("| %s | %s | %s | %s | %s | – | – | – | – | – | 0 |" % (
+                    sc, scn, inp, syn, extra or "not run"))
                 continue
+            cap = "–"
+            if s["busy_share"]:
+                cap = "%.2f" % s["busy_share"]["median"]
+                if s["busy_share"]["median"] < 0.98 and s["capacity_mpps"]:
+                    cap += "; **not saturated**, capacity %s" % fmt(s["capacity_mpps"], 2)
             mem = s["mem_peak_mb"]
             memtxt = "%.0f (%.0f + %.0f)" % (mem["max"], s["mem_hwm_mb"]["max"],
                                             s["mem_hugetlb_mb"]["max"])
-            p("| %s | %s | %s | %s | %s | %s | %s | %s | %d%s |" % (
-                scn, inp, syn, fmt(s["mpps_core"], 2), fmt(s["mpps_wall"], 2),
-                fmt(s["cyc_pkt"], 0), fmt(s["cpu_share"], 2), memtxt, s["rounds_ok"],
+            unit = "" if s["unit"] == "Mpps" else " " + s["unit"]
+            p("| %s | %s | %s | %s | %s%s | %s | %s | %s | %s | %s | %d%s |" % (
+                sc, scn, inp, syn, fmt(s["mpps_core"], 2), unit, fmt(s["mpps_wall"], 2),
+                fmt(s["cyc_pkt"], 0), fmt(s["cpu_share"], 2), cap, memtxt, s["rounds_ok"],
                 ("; " + extra) if extra else ""))
+    skipped = [sc for sc, _, _, _ in SCENARIOS if all_skipped(summ, sc)]
+    if skipped:
+        p("")
+        p("Not run in this run (not selected by `--only` / `--quick`): %s." % ", ".join(skipped))
     p("")
     p("## Ratios (per-core Mpps; ratio of the medians, min–max over the rounds paired by "
       "round number)")
     p("")
     p("| scenario | input | sluice ÷ OVS-DPDK | sluice ÷ floor | OVS-DPDK ÷ floor "
-      "| peak memory sluice ÷ OVS-DPDK | cycles/pkt floor / sluice / OVS | issue 3 targets |")
+      "| peak memory sluice ÷ OVS-DPDK | cycles/pkt floor / sluice / OVS | targets (issues 3-6) |")
     p("|---|---|---|---|---|---|---|---|")
-    for sc, _, inp in SCENARIOS:
+    for sc, _, inp, _ in SCENARIOS:
+        if all_skipped(summ, sc):
+            continue
         rr = ratios[sc]
         ms, mo = summ[(sc, "sluice")]["mem_peak_mb"], summ[(sc, "ovs")]["mem_peak_mb"]
         memr = "%.2f" % (ms["max"] / mo["max"]) if ms and mo else "–"
@@ -371,23 +474,24 @@ def main():
             fmt_ratio(rr["ovs/floor"]), memr, cyc_text(summ, sc), target_text(targets[sc])))
     if masks:
         p("")
-        p("## l2-20masks: megaflow masks in use (end of each window)")
+        p("## l2-20masks, l2-20masks-shuf: megaflow masks in use (end of each window)")
         p("")
         p("Rules: 20 rules of decreasing priority, rule k = `udp,in_port=gen,nw_src=<one of 20 "
           "disjoint blocks covering 10.1.0.1–10.1.39.250>,nw_dst=10.2.0.0/(8+k)` → sink, then "
           "`priority=0,in_port=gen` → sink (see `scripts/bench/run.sh`, `MASK_SRCS`). "
           "sluice: `sluicectl --json megaflow dump` and `pmd stats`; OVS: `ovs-appctl "
           "dpctl/dump-flows` and `dpif-netdev/pmd-stats-show` (a mask = the match with every "
-          "value replaced by its mask). Caveat: udp_10k is ordered by source, so runs of "
-          "250–1,000 consecutive packets hit the same megaflow, which favours sluice's "
-          "last-hit subtable check (its `avg_subtables_per_hit` near 0); OVS probes its "
-          "subtables in rank order for every EMC miss.")
+          "value replaced by its mask). l2-20masks reads udp_10k, ordered by source: runs of "
+          "250–1,000 consecutive packets hit the same megaflow, which favours a last-hit "
+          "subtable check; l2-20masks-shuf reads the same 10,000 frames in a fixed random order "
+          "(udp_10k_shuf), so consecutive packets hit different masks and the subtable ranking "
+          "decides.")
         p("")
-        p("| system | round | megaflows | distinct masks | subtable lookups per megaflow hit "
+        p("| scenario | system | round | megaflows | distinct masks | subtable lookups per megaflow hit "
           "(sluice `avg_subtables_per_hit`, OVS `avg. subtable lookups per megaflow hit`) "
           "| EMC hits / megaflow hits (since the window-start clear, read just after the window) "
           "| busiest masks (flows, share of packets) |")
-        p("|---|---|---|---|---|---|---|")
+        p("|---|---|---|---|---|---|---|---|")
         for m in masks:
             st = m.get("stats", {})
             tot = sum(x["packets"] for x in m["masks"]) or 1
@@ -403,8 +507,8 @@ def main():
                 if st.get("dpcls_subtables_by_impl"):
                     hits += "; dpcls subtables by lookup implementation: %s" % ", ".join(
                         "%s %d" % kv for kv in st["dpcls_subtables_by_impl"].items())
-            p("| %s | %d | %d | %d | %s | %s | %s |" % (
-                m["system"], m["round"], m["megaflows"], m["distinct_masks"],
+            p("| %s | %s | %d | %d | %d | %s | %s | %s |" % (
+                m["scenario"], m["system"], m["round"], m["megaflows"], m["distinct_masks"],
                 "–" if sub is None else "%.2f" % sub, hits, top))
     pngs = plots(summ, meta, a.png_dir) if a.png_dir else []
     if pngs:
@@ -434,8 +538,21 @@ def main():
       "32768 + the generator's own pool (pcap packets + 4096); OVS `dpdk-socket-mem=%d` "
       "(preallocated, as in the peer benchmark)." % meta["ovs_socket_mem_mb"])
     p("* Sink = `net_null0,no-rx=1`, generator = `net_pcap0,rx_pcap=...,infinite_rx=1` on every "
-      "system: the generator's copy into an mbuf is paid by the forwarding core (that is the "
-      "floor's whole cost).")
+      "system (except l2-1m and vhloop): the generator's copy into an mbuf is paid by the "
+      "forwarding core (that is the floor's whole cost).")
+    p("* **l2-1m** is fed over vhost-user by a testpmd feeder on core 0 (net_pcap udp_1m in "
+      "256 B mbufs → io → net_virtio_user): sluice `port add gen vhost-user SOCK` (feeder is "
+      "the client), OVS `dpdkvhostuserclient` (feeder `server=1`), floor testpmd `net_vhost0` "
+      "→ io → net_null. The feeder may be the limit: then the PMD is not saturated and the "
+      "capacity column (TSC ÷ busy cycles per packet) is the switch's figure.")
+    p("* **vhloop**: testpmd (core 0) with two net_virtio_user ports in io mode, `start "
+      "tx_first 16`, through the switch (vhu0 → vhu1 and vhu1 → vhu0, one PMD) and back; "
+      "Mpps = tx of both switch ports summed. Floor: testpmd wired to itself (net_vhost0/1 io "
+      "forwarder on core 1).")
+    p("* **ct-setup**: Mconn/s per core = new connections ÷ (PMD busy cycles ÷ TSC Hz) in "
+      "windows of (pause the generator, flush conntrack, run ~120k packets of udp_200k, "
+      "pause); every window must show Δconns = Δsink (`scripts/bench/lib/ctnew.py`). The "
+      "floor's figure is plain Mpps of testpmd io on udp_200k.")
     if meta.get("notes"):
         p("")
         p("## Notes from this run")
@@ -450,6 +567,8 @@ def main():
       "| co-runners (≥ 2 %) |")
     p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in recs:
+        if r["status"] == "skipped":
+            continue
         if r["status"] != "ok":
             p("| %s | %s | %d | %s: %s | | | | | | | | | | |" % (
                 r["scenario"], r["system"], r["round"], r["status"], r.get("reason", "")))

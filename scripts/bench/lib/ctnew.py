@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""Connection setup rate of one running switch (scenario ct-setup), the peer's method.
+
+The generator is a net_pcap port replaying udp_200k.pcap (200,000 distinct UDP 5-tuples);
+the rules are the ct ones (+new -> ct(commit), output).  net_pcap inside the switch is
+pull-based: packet k+1 is taken only after packet k, so after a conntrack flush the next
+200,000 packets are 200,000 tuples that are not in the table.  Each window:
+  pause the generator -> flush conntrack -> connection count must be 0 -> clear PMD stats,
+  read the sink counter -> resume -> sleep T -> pause -> read everything while nothing moves.
+Every counted packet must have created one connection: delta conns == delta sink packets.
+  OVS:    pause/resume = `netdev-dpdk/set-admin-state gen down|up` (rx stops where it is),
+          flush = `dpctl/flush-conntrack`, count = `dpctl/ct-get-nconns`,
+          cycles = `dpif-netdev/pmd-stats-show` processing cycles.
+  sluice: pause/resume = `port del gen` / `port add gen ...` (the pcap restarts at packet 0:
+          fine, the table was flushed), flush = `ct flush`, count = `ct stats --json`,
+          cycles = `pmd stats --json` busy_cycles.
+Mconn/s per core = delta conns / (PMD busy cycles / TSC Hz): the PMD's busy (processing)
+cycles, not its on-CPU time, because the PMD idles while the generator is paused or (sluice)
+being re-added inside the window.  Window 0 calibrates T (aiming at FILL x 200,000 packets)
+and is not counted.  Prints one JSON object in measure.py's format.
+
+usage: ctnew.py --system ovs|sluice --pid PID [--extra-pid PID] --scenario S --round R
+                --tsc-mhz MHZ --windows N [--appctl-target CTL | --sluicectl BIN --ctl SOCK
+                --gen-cmd 'port add gen ...'] [--packets 200000] [--fill 0.6] [--warm S]
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import measure  # noqa: E402  (the /proc helpers)
+
+
+class Fail(Exception):
+    pass
+
+
+def run(cmd, js=False):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise Fail("%s: rc %d: %s" % (" ".join(cmd[-4:]), r.returncode,
+                                      (r.stderr or r.stdout).strip()[:300]))
+    return json.loads(r.stdout) if js else r.stdout
+
+
+class Ovs:
+    thread = r"pmd.*"
+
+    def __init__(self, a):
+        self.A = ["ovs-appctl", "-t", a.appctl_target, "--timeout=20"]
+
+    def pause(self):
+        run(self.A + ["netdev-dpdk/set-admin-state", "gen", "down"])
+
+    def resume(self):
+        run(self.A + ["netdev-dpdk/set-admin-state", "gen", "up"])
+
+    def flush(self):
+        run(self.A + ["dpctl/flush-conntrack"])
+
+    def count(self):
+        return int(re.sub(r"\D", "", run(self.A + ["dpctl/ct-get-nconns"])) or 0)
+
+    def clear(self):
+        run(self.A + ["dpif-netdev/pmd-stats-clear"])
+
+    def sink(self):
+        cur, tx = None, None
+        for line in run(self.A + ["dpctl/show", "-s"]).splitlines():
+            m = re.match(r"\s*port \d+: (\S+)", line)
+            if m:
+                cur = m.group(1)
+            m = re.match(r"\s*TX packets:(\d+)", line)
+            if m and cur == "sink":
+                tx = int(m.group(1))
+        if tx is None:
+            raise Fail("no sink in dpctl/show")
+        return tx
+
+    def busy(self):
+        on = False
+        for line in run(self.A + ["dpif-netdev/pmd-stats-show"]).splitlines():
+            if line.startswith("pmd thread"):
+                on = True
+            elif line.startswith("main thread"):
+                on = False
+            m = re.match(r"\s*processing cycles:\s*(\d+)", line)
+            if on and m:
+                return int(m.group(1))
+        raise Fail("no processing cycles in pmd-stats-show")
+
+
+class Sluice:
+    thread = r"(rte|lcore)-worker-1"
+
+    def __init__(self, a):
+        self.C = [a.sluicectl, "--ctl", a.ctl, "--timeout", "10"]
+        self.gen = a.gen_cmd.split()
+        self.up = True
+
+    def pause(self):       # idempotent, as OVS's admin state is
+        if self.up:
+            run(self.C + ["port", "del", "gen"])
+            self.up = False
+
+    def resume(self):
+        if not self.up:
+            run(self.C + self.gen)
+            self.up = True
+
+    def flush(self):
+        run(self.C + ["ct", "flush"])
+
+    def count(self):
+        st = run(self.C + ["--json", "ct", "stats"], js=True)
+        st = st[0] if isinstance(st, list) else st
+        for k in ("count", "n_conns", "connections", "conns", "n_connections"):
+            if isinstance(st.get(k), int):
+                return st[k]
+        raise Fail("no connection count in `ct stats --json`: %s" % json.dumps(st)[:200])
+
+    def clear(self):
+        run(self.C + ["pmd", "stats", "clear"])
+
+    def sink(self):
+        for p in run(self.C + ["--json", "port", "stats"], js=True):
+            if p["name"] == "sink":
+                return p["tx_packets"]
+        raise Fail("no sink port")
+
+    def busy(self):
+        pmds = run(self.C + ["--json", "pmd", "stats"], js=True)
+        return sum(p["busy_cycles"] for p in pmds)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--system", required=True, choices=["ovs", "sluice"])
+    ap.add_argument("--pid", type=int, required=True)
+    ap.add_argument("--extra-pid", type=int, action="append", default=[])
+    ap.add_argument("--scenario", required=True)
+    ap.add_argument("--round", type=int, default=1)
+    ap.add_argument("--tsc-mhz", type=float, required=True)
+    ap.add_argument("--windows", type=int, default=5)
+    ap.add_argument("--packets", type=int, default=200000)
+    ap.add_argument("--fill", type=float, default=0.6)
+    ap.add_argument("--warm", type=float, default=2)
+    ap.add_argument("--appctl-target")
+    ap.add_argument("--sluicectl")
+    ap.add_argument("--ctl")
+    ap.add_argument("--gen-cmd")
+    a = ap.parse_args()
+    sw = (Ovs if a.system == "ovs" else Sluice)(a)
+    out = {"scenario": a.scenario, "system": a.system, "round": a.round}
+    try:
+        deadline = time.time() + 30
+        while True:     # forwarding at all?
+            try:
+                s0 = sw.sink()
+                time.sleep(0.5)
+                if sw.sink() > s0:
+                    break
+            except Fail:
+                pass
+            if time.time() > deadline:
+                raise Fail("nothing reached the sink within 30 s")
+        time.sleep(a.warm)
+        wins, T = [], 0.15
+        p0, c0s = measure.all_procs(), measure.cpu_stat()
+        w0 = time.monotonic()
+        for k in range(a.windows + 1):
+            sw.pause()
+            time.sleep(0.1)
+            sw.flush()
+            n0 = sw.count()
+            if n0 != 0:
+                time.sleep(0.5)
+                n0 = sw.count()
+            sw.clear()
+            x0 = sw.sink()
+            tid = measure.find_tid(a.pid, sw.thread)[0]
+            r0, ts0 = measure.schedstat(a.pid, tid)[0], time.monotonic_ns()
+            t0 = time.monotonic()
+            sw.resume()
+            time.sleep(T)
+            sw.pause()
+            t1 = time.monotonic()
+            time.sleep(0.1)
+            x1, n1, busy = sw.sink(), sw.count(), sw.busy()
+            r1, ts1 = measure.schedstat(a.pid, tid)[0], time.monotonic_ns()
+            dc, dx = n1 - n0, x1 - x0
+            # the busy cycles are TSC cycles, which also run while the thread is preempted:
+            # x the thread's on-CPU share over the window, as measure.py and the peer do
+            share = min(1.0, (r1 - r0) / (ts1 - ts0)) if ts1 > ts0 else 1.0
+            cyc = busy * share
+            w = {"window": k, "run_s": t1 - t0, "conns0": n0, "dconns": dc, "dsink": dx,
+                 "busy_cycles": busy, "cpu_share": share,
+                 "mconn_s_busy": dc * a.tsc_mhz / cyc if cyc else 0,
+                 "cyc_conn": cyc / dc if dc else None, "mconn_s_wall": dc / (t1 - t0) / 1e6,
+                 # valid: the window stayed inside one pass over the pcap (every packet a new
+                 # tuple) and every forwarded packet created one connection
+                 "valid": n0 == 0 and 0 < dx <= a.packets and dc == dx}
+            wins.append(w)
+            if dx > a.packets:      # overran the pcap: shrink fast
+                T = max(0.02, T * 0.5 * a.fill * a.packets / dx)
+            elif dx > 0:
+                T = min(3.0, max(0.02, T * a.fill * a.packets / dx))
+        sw.resume()
+        wall = time.monotonic() - w0
+        p1, c1s = measure.all_procs(), measure.cpu_stat()
+        good = [w for w in wins[1:] if w["valid"]]
+        if not good:
+            raise Fail("no valid window (delta conns == delta sink <= %d from an empty "
+                       "table): %s" % (a.packets, [(w["dconns"], w["dsink"]) for w in wins]))
+        med = sorted(good, key=lambda w: w["mconn_s_busy"])[len(good) // 2]
+        mem = {"main": measure.proc_status(a.pid)}
+        for x in a.extra_pid:
+            mem[str(x)] = measure.proc_status(x)
+        exact = len(good)
+        tid = measure.find_tid(a.pid, sw.thread)
+        last_cpu, allowed = measure.thread_cpu(a.pid, tid[0]) if tid else (None, [])
+        out.update({
+            "status": "ok", "unit": "Mconn/s",
+            "mpps_core": med["mconn_s_busy"], "mpps_wall": med["mconn_s_wall"],
+            "cyc_pkt": med["cyc_conn"], "cyc_pkt_tsc": med["busy_cycles"] / med["dconns"],
+            "cyc_formula": "PMD busy cycles / new connections (per window)",
+            "sink_pkts": sum(w["dsink"] for w in good), "gen_pkts": sum(w["dsink"] for w in good),
+            "conns": sum(w["dconns"] for w in good), "windows_valid": exact,
+            "ctnew_windows": wins, "thread_same_at_end": True, "thread_last_cpu": last_cpu,
+            "thread_allowed_cpus": allowed, "runqueue_wait_s": 0, "wall_s": wall,
+            "mem_kb": mem,
+            "mem_peak_kb": sum(m["VmHWM"] + m["HugetlbPages"] for m in mem.values()),
+            "corunners": measure.corunners(p0, p1, wall, {a.pid} | set(a.extra_pid)),
+            "cpus": {k: {"busy": None, "steal": None} for k in c1s}})
+        out["mconn_s_all_valid"] = [w["mconn_s_busy"] for w in good]
+        out["cpu_share"] = med["cpu_share"]
+        if len(good) < a.windows:
+            out["note"] = ("%d of %d windows valid (the others overran the pcap or were not "
+                           "1 conn per packet)" % (len(good), a.windows))
+    except (Fail, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+        out.update({"status": "missing", "reason": "%s: %s" % (type(e).__name__, e)})
+    print(json.dumps(out))
+    return 0 if out["status"] == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
