@@ -540,10 +540,12 @@ conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
  *      rules change, before the PMD uses the new snapshot, so the cached
  *      second passes follow the same rules.)
  *
- * By (1) and (2) the first-pass ct() calls of C run in arrival order and see
- * the same table as one packet per group would (the packets before them only
- * add nothing: no later pass of C runs ct(), by (3)); by (3) nothing else in
- * the group touches C.  A concurrent "ct flush" of C, or its expiry within
+ * By (1) the first-pass ct() calls of C run in arrival order, one per packet.
+ * By (2) each gives +est or +inv, so by (3) no later pass of any of them runs
+ * ct(): with one packet per group, packet k + 1's first ct() would see C as
+ * packet k's first ct() left it, and that is what it sees here too.  Packets
+ * of other connections in the group do not touch C (the grouping is by
+ * connection, and ICMP errors are barriers).  A concurrent "ct flush" of C, or its expiry within
  * VS_CT_STABLE_MARGIN_MS by another PMD's clock, could still make a later
  * packet of C +new where one packet per group would have seen it committed
  * again by an earlier one; both are races with another thread, whose order
