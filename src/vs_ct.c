@@ -23,6 +23,7 @@
 
 #include "vs_ct.h"
 #include "vs_daemon.h"
+#include "vs_dpif.h"
 #include "vs_switch.h"
 
 _Static_assert(VS_BURST_MAX <= CT_BURST_MAX, "a pass must fit one ct_execute_burst()");
@@ -670,7 +671,7 @@ same_tuple_plain(const struct pm_key *a, const struct pm_key *b)
 static inline bool
 hint_covers(const struct vs_ct_group_hint *h, const struct pm_key *k)
 {
-	return pm_key_match_masked(k, h->key, h->mask, h->n_words);
+	return vs_dp_flow_match(h->flow, k);
 }
 
 /* May packet 'i' join a group that holds packet 'f', the first of its connection? */

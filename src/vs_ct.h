@@ -26,6 +26,7 @@
 
 struct vs_pmd;
 struct vs_ruleset;
+struct vs_dp_flow;
 
 /** QSBR thread id of the control thread while it reads connections. */
 #define VS_CT_CTL_THREAD VS_PMD_MAX
@@ -66,9 +67,7 @@ void vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zon
 
 /** What vs_ct_batch_len() may assume about the first pass of a burst. */
 struct vs_ct_group_hint {
-	const struct pm_key *key;  /**< masked key of the first-pass last-hit megaflow */
-	const struct pm_key *mask; /**< its mask */
-	uint32_t n_words;          /**< words the mask touches */
+	const struct vs_dp_flow *flow; /**< the first-pass last-hit megaflow */
 	uint16_t zone; /**< its list: ct(zone=Z, table=T), then no ct(), resubmit, goto_table */
 };
 

@@ -148,6 +148,7 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	struct pm_key mask = rec->wc;
 	struct fc_mf *mf;
 	size_t size;
+	uint32_t w;
 
 	if (rec->overflow)
 		return NULL;
@@ -175,6 +176,13 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	for (f->n_words = PM_KEY_WORDS; f->n_words > 0; f->n_words--)
 		if (((const pm_word_t *)&mask)[f->n_words - 1] != 0)
 			break;
+	f->n_nz = 0;
+	for (w = 0; w < f->n_words && f->n_nz <= VS_DP_NZ_MAX; w++)
+		if (((const pm_word_t *)&mask)[w] != 0) {
+			if (f->n_nz < VS_DP_NZ_MAX)
+				f->nz[f->n_nz] = (uint8_t)w;
+			f->n_nz++;
+		}
 	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
 		f->simple_output = (uint16_t)rec->actions[0].arg;
 	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
@@ -382,9 +390,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	 */
 	for (i = 0; i < n; i++) {
 		keyp[i] = &keys[i];
-		if (last != NULL &&
-		    ((known_last >> i & 1) ||
-		     pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words))) {
+		if (last != NULL && ((known_last >> i & 1) || vs_dp_flow_match(last, keyp[i]))) {
 			mfs[i] = last->mf;
 			last_hit |= 1ull << i;
 		}
@@ -502,8 +508,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			     b &= b - 1) {
 				uint16_t j = (uint16_t)__builtin_ctzll(b);
 
-				if (pm_key_match_masked(&keys[j], &nf->key, &nf->mask,
-				                        nf->n_words)) {
+				if (vs_dp_flow_match(nf, &keys[j])) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
 					pmd->stats.n_mf_hits++;
@@ -576,9 +581,7 @@ group_hint(const struct vs_dpif *dp, struct vs_ct_group_hint *h)
 		    t == VS_ACT_GOTO_TABLE)
 			return false;
 	}
-	h->key = &f->key;
-	h->mask = &f->mask;
-	h->n_words = f->n_words;
+	h->flow = f;
 	h->zone = f->actions[0].ct->zone;
 	return true;
 }
