@@ -555,11 +555,13 @@ conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
 #define VS_CT_STABLE_MARGIN_MS 1000
 
 /* Per-PMD cache of est_passes_ct_free() by rules version; each on its own line. */
-static struct {
-	uint64_t version;
+struct est_cache_entry {
+	uint64_t version; /**< rules version it was computed for */
 	bool valid;
-	bool ct_free;
-} __rte_cache_aligned est_cache[VS_PMD_MAX];
+	bool ct_free; /**< est_passes_ct_free() of that version */
+} __rte_cache_aligned;
+
+static struct est_cache_entry est_cache[VS_PMD_MAX];
 
 /* True when 'r' may match a packet in one of the states +trk+est, +trk+est+rpl, +trk+inv. */
 static bool
@@ -635,7 +637,7 @@ est_passes_ct_free(const struct vs_ruleset *rs)
 static bool
 est_ct_free(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
 {
-	typeof(est_cache[0]) *e = &est_cache[pmd->idx];
+	struct est_cache_entry *e = &est_cache[pmd->idx];
 
 	if (unlikely(!e->valid || e->version != rs->version)) {
 		e->ct_free = est_passes_ct_free(rs);
