@@ -608,7 +608,8 @@ test_ct_firewall_burst_groupings(void **state)
 	}
 }
 
-/* One TCP connection: handshake, 20 data segments each acknowledged, FIN close. */
+/* One TCP connection: handshake, 20 data segments each acknowledged (and one out of the
+ * window), FIN close. */
 static void
 one_conn_sequence(struct seq *s)
 {
@@ -619,6 +620,9 @@ one_conn_sequence(struct seq *s)
 	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_SYN | PB_TCP_ACK, 500, 101, 0);
 	tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_ACK, 101, 501, 0);
 	for (k = 0; k < 20; k++) {
+		if (k == 10) /* out of the window, in the middle of a shared group: +inv */
+			tcp(s, V_REJ(S_TRK | S_INV), false, 3000, 80, PB_TCP_ACK, 501 + 2000000000u,
+			    201, 10);
 		tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_PSH | PB_TCP_ACK,
 		    101 + 10u * (uint32_t)k, 501, 10);
 		tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_ACK, 501,
@@ -676,7 +680,7 @@ test_ct_one_connection_shares_groups(void **state)
 	assert_int_equal(groups[2], s.n);
 	assert_int_equal(groups[3], s.n);
 	/*
-	 * Warm, all at once (bursts of 32 and 14): SYN, SYN-ACK and the
+	 * Warm, all at once (bursts of 32 and 15): SYN, SYN-ACK and the
 	 * handshake's ACK alone (the connection is not established before them),
 	 * the data up to the burst's end, the data of the second burst, then
 	 * each FIN and the last ACK alone: 8 groups.
