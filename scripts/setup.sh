@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="gcc pkg-config meson ninja-build libdpdk-dev dpdk-dev libnuma-dev libpcap-dev
-      libcmocka-dev python3 iproute2 procps tcpreplay"
+      libcmocka-dev python3 iproute2 procps tcpreplay nftables conntrack ethtool python3-scapy"
 missing=""
+# The VXLAN interop tests ping through kernel vxlan devices in namespaces.
+PKGS="$PKGS iputils-ping ethtool"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done

@@ -20,6 +20,7 @@
 #include "vhu.h"
 #include "vs_ct.h"
 #include "vs_daemon.h"
+#include "vs_underlay.h"
 #include "vs_words.h"
 #include "vs_flow.h"
 
@@ -292,12 +293,25 @@ cmd_port_del(int argc, char **argv, struct vs_reply *r)
 	return vs_port_del(&vs_d.sw, p, r);
 }
 
+/* What a port is attached to: the devargs, or a tunnel's options ("NAME vxlan " cut). */
+static const char *
+port_desc(const struct vs_port *p)
+{
+	size_t skip = strlen(p->name) + strlen(p->args.type) + 2;
+
+	if (p->tnl == NULL)
+		return p->args.devargs;
+	return strlen(p->args.text) > skip ? p->args.text + skip : p->args.text;
+}
+
 static void
 print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 {
 	struct rte_eth_link link = { 0 };
 
-	if (p->vhu != NULL) {
+	if (p->tnl != NULL) {
+		link.link_status = vs_underlay_tunnel_up(p->tnl); /* local_ip is ours */
+	} else if (p->vhu != NULL) {
 		struct vhu_port_info info;
 
 		link.link_status = vhu_port_get_info(p->vhu, &info) == 0 && info.link_up;
@@ -309,7 +323,7 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 		                "%s\n  {\"ofport\": %u, \"name\": \"%s\", \"type\": \"%s\", "
 		                "\"args\": ",
 		                first ? "" : ",", p->ofport, p->name, p->args.type);
-		vs_reply_json_str(r, p->args.devargs);
+		vs_reply_json_str(r, port_desc(p));
 		vs_reply_printf(r,
 		                ", \"ethdev\": %u, \"rxq\": %u, \"txq\": %u, \"mtu\": %u, "
 		                "\"tag\": %u, \"link\": \"%s\"}",
@@ -319,7 +333,7 @@ print_port_line(struct vs_reply *r, const struct vs_port *p, bool first)
 		return;
 	}
 	vs_reply_printf(r, "%5u %-12s %-5s %s rxq=%u txq=%u%s mtu=%u link=%s", p->ofport, p->name,
-	                p->args.type, p->args.devargs, p->n_rxq, p->n_txq,
+	                p->args.type, port_desc(p), p->n_rxq, p->n_txq,
 	                p->txq_shared ? "(shared)" : "",
 	                (unsigned int)(p->max_frame - RTE_ETHER_HDR_LEN - 4),
 	                link.link_status ? "up" : "down");
@@ -350,6 +364,110 @@ cmd_port_list(struct vs_reply *r)
 	return 0;
 }
 
+/* Sum of the port's per-PMD tunnel/underlay counters; 'any' when the port has some. */
+static void
+vs_tnl_totals(const struct vs_port *p, struct vs_tnl_stats *t, bool *any)
+{
+	const uint64_t *src;
+	uint64_t *dst = (uint64_t *)t;
+	size_t i, k;
+
+	memset(t, 0, sizeof(*t));
+	*any = p->tnl != NULL;
+	for (i = 0; i < VS_PMD_MAX; i++) {
+		src = (const uint64_t *)&p->tnl_stats[i];
+		for (k = 0; k < sizeof(*t) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+	for (k = 0; k < sizeof(*t) / sizeof(uint64_t); k++)
+		*any |= dst[k] != 0;
+}
+
+_Static_assert(sizeof(struct vs_tnl_stats) % sizeof(uint64_t) == 0, "counters only");
+
+/* Tunnel counters: a vxlan port's encapsulation, an underlay port's decapsulation. */
+static void
+print_tnl_stats(struct vs_reply *r, const struct vs_port *p, const struct vs_tnl_stats *t)
+{
+	unsigned int d;
+	bool first = true;
+
+	vs_reply_printf(r, r->json ? ", \"tunnel\": {" : "  tunnel:");
+	for (d = 0; d < VS_TC_N; d++) {
+		vs_reply_printf(r, r->json ? "%s\"%s\": %" PRIu64 : "%s%s=%" PRIu64,
+		                r->json ? (first ? "" : ", ") : " ", vs_tnl_counter_name(d),
+		                t->n[d]);
+		first = false;
+	}
+	for (d = 0; p->tnl != NULL && d < VXLAN_ENCAP_DROP_N; d++)
+		vs_reply_printf(r, r->json ? ", \"encap_%s\": %" PRIu64 : " encap_%s=%" PRIu64,
+		                vxlan_encap_drop_name(d), t->encap_drop[d]);
+	for (d = 0; p->tnl == NULL && d < VXLAN_DECAP_DROP_N; d++)
+		vs_reply_printf(r, r->json ? ", \"decap_%s\": %" PRIu64 : " decap_%s=%" PRIu64,
+		                vxlan_decap_drop_name(d), t->decap_drop[d]);
+	vs_reply_printf(r, r->json ? "}" : "\n");
+}
+
+/*
+ * A vhost-user port's own view: guest state, the pool its received mbufs come from (on the
+ * guest memory's NUMA socket) and per-queue-pair counters of the driver.  Appended to the
+ * port's stats object ("vhost": {...}) or text.
+ */
+static void
+print_vhost_stats(struct vs_reply *r, const struct vs_port *p)
+{
+	struct vhu_port_info info;
+	struct vhu_queue_stats qs;
+	char feat[128];
+	uint16_t q;
+
+	if (vhu_port_get_info(p->vhu, &info) != 0)
+		return;
+	if (r->json) {
+		vs_reply_printf(r,
+		                ", \"vhost\": {\"link\": \"%s\", \"numa\": %d, \"mempool\": \"%s\""
+		                ", \"queue_pairs\": %u, \"features\": \"%s\", \"connects\": "
+		                "%" PRIu64 ", \"disconnects\": %" PRIu64
+		                ", \"guest_notifications\": %" PRIu64 ", \"queues\": [",
+		                info.link_up ? "up" : "down", info.numa_node,
+		                info.mp != NULL ? info.mp->name : "", info.n_queue_pairs,
+		                vhu_features_str(info.features, feat, sizeof(feat)),
+		                info.n_connects, info.n_disconnects, info.n_guest_notifications);
+		for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
+			vs_reply_printf(r,
+			                "%s{\"queue\": %u, \"rx_enabled\": %s, \"tx_enabled\": %s"
+			                ", \"rx_packets\": %" PRIu64 ", \"rx_bytes\": %" PRIu64
+			                ", \"tx_packets\": %" PRIu64 ", \"tx_bytes\": %" PRIu64
+			                ", \"tx_drops\": %" PRIu64 ", \"tx_retries\": %" PRIu64
+			                ", \"rx_bursts\": %" PRIu64 ", \"tx_bursts\": %" PRIu64 "}",
+			                q ? ", " : "", q,
+			                info.rxq_enabled >> q & 1 ? "true" : "false",
+			                info.txq_enabled >> q & 1 ? "true" : "false", qs.rx_packets,
+			                qs.rx_bytes, qs.tx_packets, qs.tx_bytes, qs.tx_drops,
+			                qs.tx_retries, qs.rx_bursts, qs.tx_bursts);
+		vs_reply_printf(r, "]}");
+		return;
+	}
+	vs_reply_printf(r,
+	                "  vhost: link %s, numa %d, mempool %s, %u queue pair(s), connects %" PRIu64
+	                ", disconnects %" PRIu64 ", guest notifications %" PRIu64 "\n"
+	                "    features: %s\n",
+	                info.link_up ? "up" : "down", info.numa_node,
+	                info.mp != NULL ? info.mp->name : "-", info.n_queue_pairs, info.n_connects,
+	                info.n_disconnects, info.n_guest_notifications,
+	                info.link_up ? vhu_features_str(info.features, feat, sizeof(feat)) : "-");
+	for (q = 0; q < p->n_rxq && vhu_port_stats_get(p->vhu, q, &qs) == 0; q++)
+		vs_reply_printf(r,
+		                "    queue %u: rx %s %" PRIu64 " packets %" PRIu64
+		                " bytes, tx %s %" PRIu64 " packets %" PRIu64
+		                " bytes, tx_drops=%" PRIu64 " tx_retries=%" PRIu64
+		                " bursts rx=%" PRIu64 " tx=%" PRIu64 "\n",
+		                q, info.rxq_enabled >> q & 1 ? "(on)" : "(off)", qs.rx_packets,
+		                qs.rx_bytes, info.txq_enabled >> q & 1 ? "(on)" : "(off)",
+		                qs.tx_packets, qs.tx_bytes, qs.tx_drops, qs.tx_retries,
+		                qs.rx_bursts, qs.tx_bursts);
+}
+
 static void
 print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 {
@@ -357,13 +475,16 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 	struct rte_eth_xstat *xs = NULL;
 	struct rte_eth_stats es = { 0 };
 	struct vs_port_stats t;
+	struct vs_tnl_stats ts;
+	bool any_tnl;
 	int n_x, i;
 	unsigned int d;
 
 	vs_port_totals(p, &t);
-	if (p->vhu == NULL)
+	vs_tnl_totals(p, &ts, &any_tnl);
+	if (p->vhu == NULL && p->tnl == NULL)
 		rte_eth_stats_get(p->port_id, &es);
-	n_x = p->vhu == NULL ? rte_eth_xstats_get(p->port_id, NULL, 0) : 0;
+	n_x = p->vhu == NULL && p->tnl == NULL ? rte_eth_xstats_get(p->port_id, NULL, 0) : 0;
 	if (n_x > 0) {
 		names = calloc((size_t)n_x, sizeof(*names));
 		xs = calloc((size_t)n_x, sizeof(*xs));
@@ -390,7 +511,12 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 		for (i = 0; i < n_x; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i].name,
 			                xs[i].value);
-		vs_reply_printf(r, "}}");
+		vs_reply_printf(r, "}");
+		if (any_tnl)
+			print_tnl_stats(r, p, &ts);
+		if (p->vhu != NULL)
+			print_vhost_stats(r, p);
+		vs_reply_printf(r, "}");
 	} else {
 		vs_reply_printf(r,
 		                "port %u (%s):\n  rx: %" PRIu64 " packets, %" PRIu64 " bytes\n"
@@ -410,6 +536,10 @@ print_port_stats(struct vs_reply *r, const struct vs_port *p, bool first)
 			                xs[i].value);
 		if (n_x > 0)
 			vs_reply_printf(r, "\n");
+		if (any_tnl)
+			print_tnl_stats(r, p, &ts);
+		if (p->vhu != NULL)
+			print_vhost_stats(r, p);
 	}
 	free(names);
 	free(xs);
@@ -617,16 +747,26 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 			for (s = 0; s < VS_PORT_MAX; s++) {
 				const struct vs_port *p = map->slots[s];
 
+				struct vhu_port_info info = { 0 };
+
+				if (p != NULL && p->vhu != NULL)
+					vhu_port_get_info(p->vhu, &info);
 				for (q = 0; p != NULL && q < p->n_rxq; q++) {
+					/* vhost-user: polled only while the guest has the ring
+					 * enabled. */
+					bool on = p->vhu == NULL || (info.rxq_enabled >> q & 1);
+
 					if (p->rxq_pmd[q] != i)
 						continue;
 					vs_reply_printf(r,
 					                r->json ? "%s{\"port\": \"%s\", \"queue\": "
-					                          "%u}" :
-					                          "%s %s queue %u",
+					                          "%u, \"enabled\": %s}" :
+					                          "%s %s queue %u%s",
 					                r->json && !first ? ", " :
 					                                    (first ? "" : ","),
-					                p->name, q);
+					                p->name, q,
+					                r->json ? (on ? "true" : "false") :
+					                          (on ? "" : " (disabled)"));
 					first = false;
 				}
 			}
@@ -896,6 +1036,9 @@ static const char help_text[] =
 		"           [n_mbufs=N] [ofport=N] [tag=VID] [trunks=LIST]\n"
 		"  port add NAME vhost-user|vhost-user-client PATH [rxq=PAIRS] [mode=0660]\n"
 		"           [group=G] [mtu=N] [ofport=N] [tag=VID] [trunks=LIST]\n"
+		"  port add NAME vxlan local_ip=A remote_ip=B|flow [key=N|flow] [dst_port=4789]\n"
+		"           [tos=N|inherit] [ttl=N|inherit] [df=on|off] [csum=on|off]\n"
+		"           [src_port_range=MIN-MAX] [ofport=N]\n"
 		"  port del NAME\n"
 		"  port list\n"
 		"  port stats [PORT]\n"
@@ -911,6 +1054,11 @@ static const char help_text[] =
 		"PMD\n"
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
+		"  ip addr add|del A/LEN dev PORT        underlay address (adds its connected "
+                "route)\n"
+		"  ip addr show\n"
+		"  route add|del PREFIX [via GW] dev PORT  underlay routes; route show\n"
+		"  neigh add IP MAC dev PORT | neigh del IP | neigh show   underlay neighbours\n"
 		"  ct dump [zone=N]                      connections (dpctl/dump-conntrack)\n"
 		"  ct flush [zone=N] [TUPLE]             delete connections; TUPLE: "
 		"ct_nw_src=A,\n"
@@ -965,6 +1113,8 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 		cmd_flow_del(argc - 2, argv + 2, r);
 	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "trace") == 0) {
 		cmd_flow_trace(argc - 2, argv + 2, r);
+	} else if (strcmp(c, "ip") == 0 || strcmp(c, "route") == 0 || strcmp(c, "neigh") == 0) {
+		vs_underlay_cmd(argc, argv, r);
 	} else if (strcmp(c, "megaflow") == 0) {
 		cmd_megaflow(argc - 1, argv + 1, r);
 	} else if (strcmp(c, "flow") == 0 && strcmp(sub, "dump") == 0) {

@@ -19,6 +19,7 @@
 
 #include "vs_daemon.h"
 #include "vs_flow.h"
+#include "vs_underlay.h"
 #include "vs_words.h"
 
 RTE_LOG_REGISTER(vs_config_logtype, user.vs.config, INFO);
@@ -33,9 +34,19 @@ struct cfg_port {
 	unsigned int line;
 };
 
+/* An underlay line ("ip addr add", "route add", "neigh add"), applied after the ports. */
+struct cfg_ul {
+	char text[512];
+	unsigned int line;
+};
+
+#define CFG_UL_MAX 1024
+
 struct cfg_model {
 	struct cfg_port ports[VS_PORT_MAX];
 	unsigned int n_ports;
+	struct cfg_ul ul[CFG_UL_MAX];
+	unsigned int n_ul;
 	struct vs_ofproto *flows;
 	bool has_sleep;
 	uint32_t sleep_us;
@@ -126,6 +137,74 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 }
 
 /* Plays one config line into the model. */
+/*
+ * Underlay lines are checked here for their form and their port; the
+ * underlay validates the rest when the config is applied, all or nothing.
+ */
+static int
+model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
+{
+	bool add = (strcmp(argv[0], "ip") == 0 && argc >= 3 &&
+	            (strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "address") == 0) &&
+	            strcmp(argv[2], "add") == 0) ||
+	           (strcmp(argv[0], "ip") != 0 && argc >= 2 && strcmp(argv[1], "add") == 0);
+	struct cfg_ul *u;
+	int i;
+
+	if (!add)
+		return vs_reply_error(r, -EINVAL,
+		                      "only 'ip addr add', 'route add' and 'neigh add' belong in a "
+		                      "config file");
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "dev") == 0 && model_port(m, argv[i + 1]) == NULL)
+			return vs_reply_error(r, -ENOENT, "no port '%s' in this config",
+			                      argv[i + 1]);
+	if (m->n_ul == CFG_UL_MAX)
+		return vs_reply_error(r, -ENOSPC, "too many underlay lines (%u)", CFG_UL_MAX);
+	u = &m->ul[m->n_ul];
+	if (vs_join_words(argc, argv, u->text, sizeof(u->text)) != 0)
+		return vs_reply_error(r, -E2BIG, "line too long");
+	u->line = line;
+	m->n_ul++;
+	return 0;
+}
+
+static void at_line(struct vs_reply *r, const char *path, unsigned int line);
+
+/* True when an underlay line names port 'name' ("dev NAME"). */
+static bool
+model_ul_needs(const struct cfg_model *m, const char *name)
+{
+	char pat[VS_NAME_MAX + 8];
+	unsigned int i;
+	size_t len;
+
+	len = (size_t)snprintf(pat, sizeof(pat), " dev %s", name);
+	for (i = 0; i < m->n_ul; i++) {
+		const char *p = strstr(m->ul[i].text, pat);
+
+		if (p != NULL && (p[len] == '\0' || p[len] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* Applies the model's underlay lines in one step. */
+static int
+apply_ul(const struct cfg_model *m, const char *path, struct vs_reply *r)
+{
+	static char *lines[CFG_UL_MAX];
+	unsigned int i, bad = 0;
+	int ret;
+
+	for (i = 0; i < m->n_ul; i++)
+		lines[i] = (char *)(uintptr_t)m->ul[i].text;
+	ret = vs_underlay_apply_config(lines, m->n_ul, &bad, r);
+	if (ret != 0 && bad < m->n_ul)
+		at_line(r, path, m->ul[bad].line);
+	return ret;
+}
+
 static int
 model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
 {
@@ -178,6 +257,9 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 		vs_flow_spec_free(&spec);
 		return ret < 0 ? vs_reply_error(r, ret, "flow: %s", strerror(-ret)) : 0;
 	}
+	if (strcmp(argv[0], "ip") == 0 || strcmp(argv[0], "route") == 0 ||
+	    strcmp(argv[0], "neigh") == 0)
+		return model_ul_line(m, argc, argv, line, r);
 	if (argc == 3 && strcmp(argv[0], "pmd") == 0 && strcmp(argv[1], "sleep") == 0) {
 		char *end;
 		unsigned long us = strtoul(argv[2], &end, 10);
@@ -202,7 +284,7 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	}
 	return vs_reply_error(r, -EINVAL,
 	                      "'%s%s%s' is not a config command (port add, flow add, "
-	                      "flow del, pmd sleep, log set)",
+	                      "flow del, pmd sleep, log set, ip addr add, route add, neigh add)",
 	                      argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 }
 
@@ -326,18 +408,26 @@ int
 vs_config_load(const char *path, struct vs_reply *r)
 {
 	struct cfg_model *m = model_load(path, r);
-	unsigned int i;
+	unsigned int i, ul_after = 0;
 	int ret = 0;
 
 	if (m == NULL)
 		return r->status;
+	/* The underlay goes in as soon as the ports it names exist, so that the
+	 * ports after them meet their addresses from their first packet. */
+	for (i = 0; i < m->n_ports; i++)
+		if (model_ul_needs(m, m->ports[i].args.name))
+			ul_after = i + 1;
 	/* Flows first: a port's first packets must meet the configured rules. */
 	ret = apply_flows(m, r);
+	if (ret == 0 && ul_after == 0)
+		ret = apply_ul(m, path, r);
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
 		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
-		if (ret != 0) {
+		if (ret != 0)
 			at_line(r, path, m->ports[i].line);
-		}
+		else if (i + 1 == ul_after)
+			ret = apply_ul(m, path, r);
 	}
 	if (ret == 0 && m->has_sleep)
 		vs_d.sw.pmd_sleep_max_us = m->sleep_us;
@@ -429,6 +519,8 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		if (ret == 0)
 			added[n_added++] = m->ports[i].args.name;
 	}
+	if (ret == 0)
+		ret = apply_ul(m, path, r); /* all or nothing */
 	if (ret != 0) {
 		/* Undo: the running state must not change on error. */
 		vs_reply_init(&undo, false);
@@ -485,6 +577,7 @@ vs_config_save(const char *path, struct vs_reply *r)
 			continue;
 		fprintf(f, "port add %s\n", p->args.text);
 	}
+	vs_underlay_save(f);
 	/* A fresh switch starts with the 'normal' rule: remove it, then write all. */
 	fprintf(f, "flow del\n");
 	for (t = 0; t < VS_N_TABLES; t++)

@@ -183,8 +183,13 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 				f->nz[f->n_nz] = (uint8_t)w;
 			f->n_nz++;
 		}
-	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT)
-		f->simple_output = (uint16_t)rec->actions[0].arg;
+	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT) {
+		const struct vs_port *p = vs_portmap_get(pmd->map, rec->actions[0].arg);
+
+		/* Flow-based tunnels need the executor to stamp tun_dst/tun_id. */
+		if (p == NULL || p->tnl == NULL || !vs_tunnel_needs_md(p->tnl))
+			f->simple_output = (uint16_t)rec->actions[0].arg;
+	}
 	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
 	f->meta_only = f->simple_output != 0 && meta_only__(f);
 	mf = fc_cls_insert(dp->cls, key, &mask, f);

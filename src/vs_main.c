@@ -30,6 +30,7 @@
 #include "vs_ctl.h"
 #include "vs_ct.h"
 #include "vs_daemon.h"
+#include "vs_underlay.h"
 
 RTE_LOG_REGISTER(vs_main_logtype, user.vs.main, INFO);
 #define MAIN_LOG(level, fmt, ...)                                                                  \
@@ -534,6 +535,7 @@ main(int argc, char **argv)
 			vs_reply_free(&r);
 		}
 		now = vs_clock_ms();
+		vs_underlay_tick(now); /* ARP learning and aging (VXLAN underlay) */
 		if (now - last_tick >= 1000) {
 			last_tick = now;
 			vs_ofproto_expire(vs_d.sw.ofp);

@@ -17,6 +17,7 @@
 #include "vhu.h"
 #include "vs_ct.h"
 #include "vs_switch.h"
+#include "vs_underlay.h"
 
 RTE_LOG_REGISTER(vs_pmd_logtype, user.vs.pmd, INFO);
 #define PMD_LOG(level, fmt, ...)                                                                   \
@@ -67,21 +68,30 @@ static void
 txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 {
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
-	uint16_t qid = pmd->idx % port->n_txq;
+	uint16_t qid = b->qid;
 	uint16_t n = b->n, sent, i;
 	uint64_t bytes = 0;
 
 	for (i = 0; i < n; i++)
 		bytes += b->pkts[i]->pkt_len;
+	if (unlikely(port->tnl != NULL)) {
+		/* Counted as sent here (inner bytes); encapsulation drops have reasons. */
+		st->tx_packets += n;
+		st->tx_bytes += bytes;
+		b->n = 0;
+		vs_tunnel_tx(pmd, port, b->pkts, n);
+		return;
+	}
 	if (port->vhu != NULL) {
-		/* vhost copies into the guest: every packet is ours to free. */
-		if (port->txq_shared)
-			rte_spinlock_lock(&port->txq_lock[qid]);
+		/* vhost copies into the guest: every packet is ours to free.  The queue a PMD
+		 * uses follows the rings the guest enabled, so two PMDs may share one, the more
+		 * so while they reload one after the other: always lock (once per burst,
+		 * uncontended unless shared).  It guards the driver's single-writer counters;
+		 * librte_vhost's vring lock guards the ring itself. */
+		rte_spinlock_lock(&port->txq_lock[qid]);
 		sent = vhu_tx_burst(port->vhu, qid, b->pkts, n);
-		if (port->txq_shared)
-			rte_spinlock_unlock(&port->txq_lock[qid]);
-		for (i = 0; i < sent; i++)
-			rte_pktmbuf_free(b->pkts[i]);
+		rte_spinlock_unlock(&port->txq_lock[qid]);
+		rte_pktmbuf_free_bulk(b->pkts, sent); /* one mempool put per burst */
 	} else if (port->txq_shared) {
 		rte_spinlock_lock(&port->txq_lock[qid]);
 		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
@@ -107,6 +117,18 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 	struct vs_txbuf *b = &pmd->tx[port->slot];
 	uint32_t max_frame = port->max_frame;
 	uint16_t i;
+
+	/* A run for a tunnel port is a burst already: encapsulate it now
+	 * rather than buffer it twice (tunnel, then underlay port). */
+	if (unlikely(port->tnl != NULL) && b->n == 0 && n >= 4) {
+		struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+
+		for (i = 0; i < n; i++)
+			st->tx_bytes += pkts[i]->pkt_len;
+		st->tx_packets += n;
+		vs_tunnel_tx(pmd, port, pkts, n);
+		return;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -160,6 +182,25 @@ vs_pmd_flush_all(struct vs_pmd *pmd)
 	flush__(pmd, true);
 }
 
+/*
+ * The tx queue PMD 'idx' uses on a vhost-user port: the (idx mod n)-th of the n rings the
+ * guest enabled (as OVS remaps tx queues to enabled ones), so a guest with fewer queue pairs
+ * than there are PMDs still gets every PMD's packets.  No ring enabled: queue idx mod pairs,
+ * where vhu_tx_burst() counts the drops.
+ */
+static uint16_t
+vhost_txq(const struct vs_port *p, uint32_t enabled, uint16_t idx)
+{
+	uint32_t m = enabled & (uint32_t)((UINT64_C(1) << p->n_txq) - 1);
+	unsigned int k;
+
+	if (m == 0)
+		return idx % p->n_txq;
+	for (k = idx % (unsigned int)__builtin_popcount(m); k > 0; k--)
+		m &= m - 1; /* drop the lowest set bit */
+	return (uint16_t)__builtin_ctz(m);
+}
+
 /* Rebuilds the poll list from the published port map (reload handshake). */
 static void
 pmd_reload(struct vs_pmd *pmd)
@@ -167,6 +208,7 @@ pmd_reload(struct vs_pmd *pmd)
 	/* Acquire: pairs with the release store of the port map in vs_port.c. */
 	const struct vs_portmap *map = __atomic_load_n(&pmd->sw->portmap, __ATOMIC_ACQUIRE);
 	const struct vs_portmap *old = pmd->map;
+	uint32_t vhu_rxq_mask;
 	uint16_t s, q, n = 0;
 
 	/* Packets buffered for ports that are leaving are sent while the
@@ -179,8 +221,20 @@ pmd_reload(struct vs_pmd *pmd)
 
 		if (p == NULL)
 			continue;
+		if (p->vhu != NULL) {
+			/* Poll only the rings the guest enabled; vhu_rx_burst() checks again,
+			 * so a ring disabled before our next reload is harmless. */
+			struct vhu_port_info info;
+
+			vhu_port_get_info(p->vhu, &info);
+			vhu_rxq_mask = info.rxq_enabled;
+			pmd->tx[s].qid = vhost_txq(p, info.txq_enabled, pmd->idx);
+		} else {
+			vhu_rxq_mask = UINT32_MAX;
+			pmd->tx[s].qid = pmd->idx % p->n_txq;
+		}
 		for (q = 0; q < p->n_rxq; q++) {
-			if (p->rxq_pmd[q] != pmd->idx)
+			if (p->rxq_pmd[q] != pmd->idx || !(vhu_rxq_mask >> q & 1))
 				continue;
 			pmd->rxqs[n].port = p;
 			pmd->rxqs[n].port_id = p->port_id;
@@ -201,6 +255,7 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 {
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+	const struct vs_ul *ul;
 	uint64_t bytes = 0;
 	uint16_t i, n_ok, n_keep = 0;
 
@@ -219,6 +274,15 @@ process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_r
 	st->rx_bytes += bytes;
 	pmd->stats.n_rx += n;
 
+	ul = vs_underlay_get();
+	if (unlikely(ul != NULL && ul->addressed[port->slot])) {
+		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest.
+		 * Before the unparsed fast path: these frames need their headers. */
+		n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		if (n_ok != 0)
+			vs_dpif_process(pmd, rs, pkts, n_ok);
+		return;
+	}
 	/* 'bytes' is the kept frames' only when none was dropped. */
 	if (likely(!pmd->detail) && n_keep == n && n != 0 &&
 	    vs_dpif_unparsed(pmd, rxq->ofport, pkts, n, bytes))
@@ -332,6 +396,7 @@ vs_pmd_main(void *arg)
 			n_total += n;
 			process_burst(pmd, rs, rxq, pkts, n);
 		}
+		vs_tunnel_pending(pmd, false); /* frames that waited for ARP */
 		if (pmd->n_dirty != 0)
 			flush__(pmd, false);
 		vs_dpif_serve(pmd);
@@ -349,6 +414,7 @@ vs_pmd_main(void *arg)
 			maybe_sleep(pmd);
 		}
 	}
+	vs_tunnel_pending(pmd, true);
 	vs_pmd_flush_all(pmd);
 	vs_dpif_flush(pmd);
 	rte_rcu_qsbr_thread_offline(sw->qsbr, pmd->idx);
@@ -376,19 +442,33 @@ vs_switch_sync_rules(void *arg)
 	rte_rcu_qsbr_synchronize(sw->qsbr, RTE_QSBR_THRID_INVALID);
 }
 
+void
+vs_switch_request_reload(void *arg)
+{
+	struct vs_switch *sw = arg;
+
+	/* Release RMW: pairs with the acquire in vs_pmd_main(); the vhost ring state
+	 * stored before it is visible to a PMD that sees the new value. */
+	__atomic_add_fetch(&sw->reload_seq, 1, __ATOMIC_RELEASE);
+}
+
 int
 vs_switch_reload_pmds(struct vs_switch *sw)
 {
-	uint64_t seq = __atomic_load_n(&sw->reload_seq, __ATOMIC_RELAXED) + 1;
 	uint64_t deadline = rte_rdtsc() + 10 * sw->tsc_hz;
+	uint64_t seq;
 	uint16_t i;
 
-	/* Release: the port map published before this store is visible to a
-	 * PMD that sees the new seq (acquire in vs_pmd_main()). */
-	__atomic_store_n(&sw->reload_seq, seq, __ATOMIC_RELEASE);
+	/* Release RMW: the port map published before it is visible to a PMD that
+	 * sees this or a later value (acquire in vs_pmd_main()); an RMW, because
+	 * the vhost-events thread increments too (vs_switch_request_reload()). */
+	seq = __atomic_add_fetch(&sw->reload_seq, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < sw->n_pmds; i++) {
-		/* Acquire: pairs with the PMD's release store of reload_ack. */
-		while (__atomic_load_n(&sw->pmds[i]->reload_ack, __ATOMIC_ACQUIRE) != seq) {
+		/* Acquire: pairs with the PMD's release store of reload_ack.  A later
+		 * value acknowledges ours too (signed difference: the initial ack is
+		 * UINT64_MAX, "none yet"). */
+		while ((int64_t)(__atomic_load_n(&sw->pmds[i]->reload_ack, __ATOMIC_ACQUIRE) -
+		                 seq) < 0) {
 			if (rte_lcore_has_role(sw->pmds[i]->lcore_id, ROLE_RTE) &&
 			    rte_eal_get_lcore_state(sw->pmds[i]->lcore_id) != RUNNING)
 				break; /* not launched (yet) or stopped: nothing to wait for */

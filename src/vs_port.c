@@ -5,6 +5,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "vhu.h"
 #include "vs_port.h"
 #include "vs_switch.h"
+#include "vs_underlay.h"
 
 RTE_LOG_REGISTER(vs_port_logtype, user.vs.port, INFO);
 #define PORT_LOG(level, fmt, ...)                                                                  \
@@ -95,6 +98,35 @@ parse_trunks(const char *s, uint64_t *bits)
 	return 0;
 }
 
+/* Parses a socket mode: octal digits only, 1 to 0777. */
+static int
+parse_sock_mode(const char *s, uint32_t *out)
+{
+	unsigned long v = 0;
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 4)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -EINVAL;
+		v = v * 8 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 0777)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static bool
+group_exists(const char *name)
+{
+	char buf[4096];
+	struct group grp, *res = NULL;
+
+	return getgrnam_r(name, &grp, buf, sizeof(buf), &res) == 0 && res != NULL;
+}
+
 int
 vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_reply *r)
 {
@@ -102,6 +134,23 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	int i;
 
 	memset(a, 0, sizeof(*a));
+	if (argc >= 2 && strcmp(argv[1], "vxlan") == 0) {
+		int ret;
+
+		if (!vs_port_name_valid(argv[0]))
+			return vs_reply_error(
+					r, -EINVAL,
+					"bad port name '%s': 1-31 of A-Z a-z 0-9 _ . -, not all "
+					"digits",
+					argv[0]);
+		snprintf(a->name, sizeof(a->name), "%s", argv[0]);
+		snprintf(a->type, sizeof(a->type), "vxlan");
+		ret = vs_tunnel_parse_args(argc - 2, argv + 2, &a->tnl, &a->ofport, r);
+		if (ret != 0)
+			return ret;
+		a->n_rxq = 0;
+		goto text;
+	}
 	if (argc < 3)
 		return vs_reply_error(r, -EINVAL, "usage: port add NAME dpdk DEVARGS [options]");
 	if (!vs_port_name_valid(argv[0]))
@@ -114,7 +163,7 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	    strcmp(argv[1], "vhost-user-client") != 0)
 		return vs_reply_error(r, -EINVAL,
 		                      "unknown port type '%s' (known: dpdk, vhost-user, "
-		                      "vhost-user-client)",
+		                      "vhost-user-client, vxlan)",
 		                      argv[1]);
 	snprintf(a->type, sizeof(a->type), "%s", argv[1]);
 	if (strlen(argv[2]) >= sizeof(a->devargs) || argv[2][0] == '\0')
@@ -150,12 +199,22 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 			a->tag = (uint16_t)val;
 		else if (KEY("trunks") && parse_trunks(v, a->trunks) == 0)
 			a->has_trunks = true;
-		else if (KEY("mode") && strcmp(a->type, "vhost-user") == 0 &&
-		         (val = strtoul(v, NULL, 8)) > 0 && val <= 0777)
-			a->sock_mode = (uint32_t)val;
-		else if (KEY("group") && strcmp(a->type, "vhost-user") == 0 &&
-		         strlen(v) < sizeof(a->sock_group) && *v != '\0')
+		else if ((KEY("mode") || KEY("group")) && strcmp(a->type, "vhost-user") != 0)
+			return vs_reply_error(r, -EINVAL,
+			                      "'%s': mode= and group= apply to vhost-user ports "
+			                      "(sluice serves the socket) only",
+			                      argv[i]);
+		else if (KEY("mode") && parse_sock_mode(v, &a->sock_mode) == 0)
+			;
+		else if (KEY("mode"))
+			return vs_reply_error(r, -EINVAL,
+			                      "bad socket mode '%s' (octal, 1 to 0777, e.g. 0660)",
+			                      v);
+		else if (KEY("group") && strlen(v) < sizeof(a->sock_group) && *v != '\0' &&
+		         group_exists(v))
 			snprintf(a->sock_group, sizeof(a->sock_group), "%s", v);
+		else if (KEY("group"))
+			return vs_reply_error(r, -EINVAL, "unknown group '%s' in '%s'", v, argv[i]);
 		else if (KEY("rxq") || KEY("txq") || KEY("mtu") || KEY("rxd") || KEY("txd") ||
 		         KEY("n_mbufs") || KEY("ofport") || KEY("tag") || KEY("trunks") ||
 		         KEY("mode") || KEY("group"))
@@ -167,6 +226,7 @@ vs_port_parse_args(int argc, char **argv, struct vs_port_args *a, struct vs_repl
 	}
 	if (a->tag != 0 && a->has_trunks)
 		return vs_reply_error(r, -EINVAL, "tag= and trunks= exclude each other");
+text:
 	for (i = 0; i < argc && off < sizeof(a->text); i++)
 		off += (size_t)snprintf(a->text + off, sizeof(a->text) - off, "%s%s", i ? " " : "",
 		                        argv[i]);
@@ -369,12 +429,47 @@ configure_device(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	return 0;
 }
 
+/* Per-NUMA-socket pools for vhost-user guests whose memory is on another socket than the
+ * shared pool; made on first use, kept until exit. */
+static struct rte_mempool *vhost_pools[RTE_MAX_NUMA_NODES];
+static pthread_mutex_t vhost_pools_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * vhu_mempool_fn: the pool for a guest whose memory is on 'socket' (vhost-events thread, from
+ * new_device).  The shared pool when it is on that socket (or the socket is unknown), else a
+ * pool of the same size made on that socket; the shared pool if that fails.
+ */
+static struct rte_mempool *
+vhost_mempool(void *arg, int socket)
+{
+	struct vs_switch *sw = arg;
+	struct rte_mempool *mp;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES || socket == sw->shared_mp->socket_id)
+		return sw->shared_mp;
+	pthread_mutex_lock(&vhost_pools_lock);
+	mp = vhost_pools[socket];
+	if (mp == NULL) {
+		snprintf(name, sizeof(name), "vs_shared_s%d", socket);
+		mp = rte_pktmbuf_pool_create(name, sw->shared_mp->size, 256, 0,
+		                             RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+		if (mp == NULL)
+			PORT_LOG(WARNING,
+			         "no mbuf pool on NUMA socket %d (%s): guest mbufs come from %s",
+			         socket, rte_strerror(rte_errno), sw->shared_mp->name);
+		vhost_pools[socket] = mp;
+	}
+	pthread_mutex_unlock(&vhost_pools_lock);
+	return mp != NULL ? mp : sw->shared_mp;
+}
+
 /*
  * A vhost-user port: librte_vhost serves or connects to the socket; the PMDs
- * poll 'rxq' queue pairs (default 2; queues the guest has not enabled return
- * nothing) and transmit on queue pmd % pairs, under the per-queue lock when
- * PMDs outnumber the pairs.  Packets are copied in both directions, from and
- * into the shared pool.
+ * poll the rings of 'rxq' queue pairs (default 2) that the guest enabled, and
+ * each PMD transmits on one of the enabled rings (under the per-queue lock,
+ * see txbuf_send__()).  Packets are copied in both directions; received ones
+ * land in a pool on the guest memory's NUMA socket (vhost_mempool()).
  */
 static int
 create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
@@ -386,7 +481,11 @@ create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 		.sock_mode = a->sock_mode,
 		.sock_group = a->sock_group[0] ? a->sock_group : NULL,
 		.mp = sw->shared_mp,
+		.get_mempool = vhost_mempool,
+		.mempool_arg = sw,
 		.qsbr = sw->qsbr,
+		.request_reload = vs_switch_request_reload,
+		.request_reload_arg = sw,
 		.tx_retries = -1,
 	};
 	uint16_t q;
@@ -400,9 +499,55 @@ create_vhost(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	for (q = 0; q < p->n_txq; q++)
 		rte_spinlock_init(&p->txq_lock[q]);
 	p->vhu = vhu_port_create(&o);
-	if (p->vhu == NULL)
-		return vs_reply_error(r, -rte_errno, "port %s: vhost-user socket %s: %s", p->name,
-		                      a->devargs, rte_strerror(rte_errno));
+	if (p->vhu != NULL)
+		return 0;
+	if (rte_errno == EADDRINUSE)
+		return vs_reply_error(r, -EADDRINUSE,
+		                      "port %s: something listens on %s (another switch or a "
+		                      "QEMU server?); use vhost-user-client to connect to it",
+		                      p->name, a->devargs);
+	if (rte_errno == EEXIST)
+		return vs_reply_error(r, -EEXIST,
+		                      "port %s: %s exists and is not a socket, or another port "
+		                      "uses it",
+		                      p->name, a->devargs);
+	return vs_reply_error(r, -rte_errno, "port %s: vhost-user socket %s: %s", p->name,
+	                      a->devargs, rte_strerror(rte_errno));
+}
+
+/*
+ * A VXLAN tunnel port: no device, no rx queue.  Output is buffered per PMD
+ * and encapsulated when the buffer is sent (vs_tunnel_tx()); received
+ * packets come from decapsulation on an addressed underlay port.
+ */
+static int
+create_tunnel(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
+{
+	const struct vs_tnl_cfg *c = &p->args.tnl;
+	uint16_t s;
+	int ret = vs_underlay_init(sw, r);
+
+	if (ret != 0)
+		return ret;
+	for (s = 0; s < VS_PORT_MAX; s++) {
+		const struct vs_port *o = sw->portmap->slots[s];
+		const struct vs_tnl_cfg *oc = o != NULL ? o->tnl : NULL;
+
+		if (oc != NULL && oc->local_ip == c->local_ip &&
+		    oc->remote_flow == c->remote_flow && oc->remote_ip == c->remote_ip &&
+		    oc->key_flow == c->key_flow && oc->vni == c->vni)
+			return vs_reply_error(r, -EEXIST,
+			                      "port %s has the same local_ip, remote_ip and key",
+			                      o->name);
+	}
+	p->tnl = c;
+	p->port_id = UINT16_MAX;
+	p->n_rxq = 0;
+	p->n_txq = 1;
+	p->txq_shared = false;
+	/* Encapsulation checks the underlay port's MTU instead. */
+	p->max_frame = UINT16_MAX;
+	p->mp = sw->shared_mp;
 	return 0;
 }
 
@@ -449,7 +594,11 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	p->tag = a->tag;
 	p->trunks_all = !a->has_trunks;
 	memcpy(p->trunks, a->trunks, sizeof(p->trunks));
-	if (strcmp(a->type, "dpdk") != 0) {
+	if (strcmp(a->type, "vxlan") == 0) {
+		ret = create_tunnel(sw, p, r);
+		if (ret != 0)
+			goto err_free;
+	} else if (strcmp(a->type, "dpdk") != 0) {
 		ret = create_vhost(sw, p, r);
 		if (ret != 0)
 			goto err_free;
@@ -480,6 +629,8 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 	next->by_ofport[p->ofport] = (uint8_t)(slot + 1);
 	next->n_ports++;
 	publish_map(sw, next);
+	if (p->tnl != NULL)
+		vs_underlay_ports_changed(); /* the tunnel table gains it */
 	for (i = 0; i < p->n_rxq; i++)
 		PORT_LOG(INFO, "%s: rx queue %u on PMD %u", p->name, i, p->rxq_pmd[i]);
 	return 0;
@@ -487,7 +638,7 @@ vs_port_add(struct vs_switch *sw, const struct vs_port_args *a, struct vs_reply 
 err_detach:
 	if (p->vhu != NULL)
 		vhu_port_destroy(p->vhu);
-	else
+	else if (p->tnl == NULL)
 		detach_device(p->port_id, p->probed);
 	if (p->own_mp)
 		rte_mempool_free(p->mp);
@@ -523,11 +674,13 @@ vs_port_del(struct vs_switch *sw, struct vs_port *p, struct vs_reply *r)
 	next->slots[p->slot] = NULL;
 	next->by_ofport[p->ofport] = 0;
 	next->n_ports--;
+	/* Its addresses, routes, neighbours and tunnel go first (grace period inside). */
+	vs_underlay_port_removing(p);
 	/* After this no PMD polls or sends to the port (reload + grace period). */
 	publish_map(sw, next);
 	if (p->vhu != NULL)
 		vhu_port_destroy(p->vhu);
-	else
+	else if (p->tnl == NULL)
 		detach_device(p->port_id, p->probed);
 	vs_mac_flush_port(sw->mac, p->ofport);
 	if (p->own_mp) {

@@ -26,6 +26,7 @@
 #include "vs_common.h"
 #include "vs_flow.h"
 #include "vs_reply.h"
+#include "vs_tunnel.h"
 
 struct vhu_port;
 
@@ -67,8 +68,9 @@ struct vs_port_args {
 	uint16_t ofport;  /**< requested, 0 = lowest free */
 	uint16_t tag;     /**< access VLAN, 0 = trunk */
 	bool has_trunks;
-	uint64_t trunks[64]; /**< VLANs carried by a trunk, bitmap */
-	char text[1024];     /**< the arguments as given, for config save */
+	uint64_t trunks[64];   /**< VLANs carried by a trunk, bitmap */
+	char text[1024];       /**< the arguments as given, for config save */
+	struct vs_tnl_cfg tnl; /**< vxlan: the tunnel options */
 };
 
 struct vs_port {
@@ -89,11 +91,14 @@ struct vs_port {
 	uint8_t rxq_pmd[VS_QUEUE_MAX]; /**< PMD index polling each rx queue */
 	struct rte_mempool *mp;        /**< rx pool (own or shared) */
 	struct vhu_port *vhu;          /**< vhost-user port, or NULL for an ethdev */
+	const struct vs_tnl_cfg *tnl;  /**< vxlan port (&args.tnl), or NULL */
 	bool own_mp;
 	/* Locks of shared tx queues, one per queue, taken per burst. */
 	rte_spinlock_t txq_lock[VS_QUEUE_MAX];
 	/* Per-PMD counters. */
 	struct vs_port_stats pmd_stats[VS_PMD_MAX];
+	/* Per-PMD tunnel (vxlan port) and underlay (addressed port) counters. */
+	struct vs_tnl_stats tnl_stats[VS_PMD_MAX];
 };
 
 /** One published set of ports. */

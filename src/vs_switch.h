@@ -7,8 +7,11 @@
  * their own 'struct vs_pmd' and their own counter slots.
  *
  * Reload handshake (ports and rx queue assignment):
- *   control: publish new port map (release) → reload_seq++ (release) →
- *            wait until every pmd->reload_ack == reload_seq (acquire).
+ *   control: publish new port map (release) → reload_seq++ (release RMW) →
+ *            wait until every pmd->reload_ack >= that value (acquire).
+ *   vhost:   reload_seq++ (release RMW), no wait (vs_switch_request_reload()).
+ *            Both increments are RMWs, so neither is lost and an ack of a later
+ *            value also acknowledges the earlier one.
  *   PMD:     sees reload_seq change (acquire) → reloads its poll list from
  *            the port map → stores reload_ack = seq (release).
  * The control thread waits, but a PMD never does: it acknowledges at its
@@ -122,6 +125,7 @@ struct vs_rxq {
 /** Per-output tx buffer. */
 struct vs_txbuf {
 	uint16_t n;
+	uint16_t qid;       /**< tx queue this PMD uses on the port (set at reload) */
 	uint64_t first_tsc; /**< when the oldest buffered packet arrived */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 };
@@ -201,7 +205,8 @@ struct vs_switch {
 	struct rte_mempool *shared_mp;
 	uint16_t n_pmds;
 	struct vs_pmd *pmds[VS_PMD_MAX];
-	uint64_t reload_seq;       /**< control writes (release), PMDs read (acquire) */
+	/** Control and vhost-events threads increment (release RMW), PMDs read (acquire). */
+	uint64_t reload_seq;
 	bool stop;                 /**< control writes (release), PMDs read (acquire) */
 	uint32_t pmd_sleep_max_us; /**< PMDs read relaxed */
 	/* Flow cache settings, fixed at start-up unless noted. */
@@ -227,6 +232,13 @@ void vs_switch_sync_rules(void *sw);
 
 /** Control side of the reload handshake.  @return 0 or -ETIMEDOUT. */
 int vs_switch_reload_pmds(struct vs_switch *sw);
+
+/**
+ * Asks every PMD to reload at its next iteration and returns at once (the vhost-user
+ * callbacks' hook, vhu_reload_fn: a queue enabled or disabled, a guest up or down).  Any
+ * thread; 'sw' is a struct vs_switch.
+ */
+void vs_switch_request_reload(void *sw);
 
 /**
  * The slow path: looks the packet up in the rule tables from table 0, runs

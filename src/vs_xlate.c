@@ -233,6 +233,8 @@ emit(struct xlate *x, struct vs_port *port, enum vlan_op op, uint16_t vid)
 		return;
 	}
 	materialize(x);
+	if (unlikely(port->tnl != NULL) && vs_tunnel_needs_md(port->tnl))
+		vs_tunnel_stamp(x->m, x->key); /* tun_dst/tun_id as of this output */
 	x->pending.port = port;
 	x->pending.op = op;
 	x->pending.vid = vid;

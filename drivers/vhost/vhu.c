@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -48,6 +49,8 @@ struct vhu_dir {
 	uint64_t packets; /* Single writer (relaxed store), relaxed readers. */
 	uint64_t bytes;   /* Same. */
 	uint64_t drops;   /* Same (tx only). */
+	uint64_t retries; /* Same (tx only). */
+	uint64_t bursts;  /* Same: calls that moved packets. */
 	/* Ring enabled: release store by vring_state_changed (vhost-events thread), acquire
 	 * load by the PMD and by vhu_port_get_info(). */
 	uint8_t enabled;
@@ -65,6 +68,7 @@ struct vhu_port {
 	 * waits for a grace period before the vid may be freed by librte_vhost. */
 	int vid;
 	uint16_t n_qp;          /* Valid while 'vid' >= 0; written before its release. */
+	uint64_t features;      /* Same: negotiated virtio features. */
 	int tx_retries;         /* Immutable. */
 	struct rte_mempool *mp; /* Valid while 'vid' >= 0; written before its release. */
 	/* Bumped (release) by every callback that changes what the PMDs poll. */
@@ -79,11 +83,17 @@ struct vhu_port {
 	struct rte_rcu_qsbr *qsbr;
 	vhu_synchronize_fn *synchronize;
 	void *synchronize_arg;
+	vhu_reload_fn *request_reload;
+	void *request_reload_arg;
 
 	/* vhost-events thread only (relaxed for readers). */
 	int numa_node;
 	uint64_t n_connects;
 	uint64_t n_disconnects;
+
+	/* Any PMD (guest_notified runs inside enqueue/dequeue): relaxed fetch-add, at most once
+	 * per librte_vhost call, next to an eventfd write that costs far more. */
+	uint64_t n_guest_notifications;
 
 	/* Registry link, under vhu_registry_lock. */
 	LIST_ENTRY(vhu_port) node;
@@ -93,6 +103,13 @@ struct vhu_port {
 
 static pthread_mutex_t vhu_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static LIST_HEAD(, vhu_port) vhu_registry = LIST_HEAD_INITIALIZER(vhu_registry);
+
+/* Port of each published vid, for guest_notified, which runs on the PMDs and may not take the
+ * registry lock.  Release store by new_device before the vid is published; destroy_device
+ * clears it after its grace period, when no PMD can be inside a call on that vid.  librte_vhost
+ * numbers devices below its RTE_MAX_VHOST_DEVICE (1024). */
+#define VHU_MAX_VID 1024
+static struct vhu_port *vhu_by_vid[VHU_MAX_VID];
 
 /* Finds the port of device 'vid'.  The pointer stays valid after the unlock: the port is
  * unlinked only after rte_vhost_driver_unregister(), which waits for running callbacks. */
@@ -119,6 +136,9 @@ request_reload__(struct vhu_port *port)
 	/* Release: pairs with the acquire in vhu_port_reload_seq(), so a PMD that sees the new
 	 * value also sees the ring state or vid stored before it. */
 	__atomic_add_fetch(&port->reload_seq, 1, __ATOMIC_RELEASE);
+	/* Never waits (contract of vhu_reload_fn): safe under the virtqueue locks. */
+	if (port->request_reload != NULL)
+		port->request_reload(port->request_reload_arg);
 }
 
 static void
@@ -150,6 +170,8 @@ vhu_new_device(int vid)
 		        numa);
 		return -1;
 	}
+	if (rte_vhost_get_negotiated_features(vid, &port->features) != 0)
+		port->features = 0;
 	n_rings = rte_vhost_get_vring_num(vid);
 	/* The PMDs poll: the guest need not kick us on its tx rings. */
 	for (i = 0; i < n_rings; i++)
@@ -158,6 +180,9 @@ vhu_new_device(int vid)
 	port->n_qp = RTE_MIN(n_rings / 2, VHU_MAX_QUEUE_PAIRS);
 	port->numa_node = numa;
 	__atomic_store_n(&port->n_connects, port->n_connects + 1, __ATOMIC_RELAXED);
+	if (vid < VHU_MAX_VID)
+		/* Release: pairs with the acquire in vhu_guest_notified(). */
+		__atomic_store_n(&vhu_by_vid[vid], port, __ATOMIC_RELEASE);
 	/* Release: pairs with the acquire loads in vhu_rx_burst()/vhu_tx_burst(); 'mp' and
 	 * 'n_qp' above are visible to a PMD that sees the vid. */
 	__atomic_store_n(&port->vid, vid, __ATOMIC_RELEASE);
@@ -184,6 +209,8 @@ vhu_destroy_device(int vid)
 	 * GET_VRING_BASE, RESET_OWNER, driver unregister) without the virtqueue locks, so a
 	 * PMD blocked on a vq access_lock in rte_vhost_enqueue_burst() gets through. */
 	synchronize__(port);
+	if (vid < VHU_MAX_VID)
+		__atomic_store_n(&vhu_by_vid[vid], NULL, __ATOMIC_RELAXED);
 	for (q = 0; q < VHU_MAX_QUEUE_PAIRS; q++) {
 		__atomic_store_n(&port->queues[q].rx.enabled, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&port->queues[q].tx.enabled, 0, __ATOMIC_RELEASE);
@@ -212,10 +239,26 @@ vhu_vring_state_changed(int vid, uint16_t ring, int enable)
 	return 0;
 }
 
+/* Runs on a PMD inside rte_vhost_enqueue_burst()/dequeue, right after librte_vhost kicked the
+ * guest's call eventfd; only counts. */
+static void
+vhu_guest_notified(int vid)
+{
+	struct vhu_port *port;
+
+	if (vid < 0 || vid >= VHU_MAX_VID)
+		return;
+	/* Acquire: pairs with the release in vhu_new_device(). */
+	port = __atomic_load_n(&vhu_by_vid[vid], __ATOMIC_ACQUIRE);
+	if (port != NULL)
+		__atomic_fetch_add(&port->n_guest_notifications, 1, __ATOMIC_RELAXED);
+}
+
 static const struct rte_vhost_device_ops vhu_ops = {
 	.new_device = vhu_new_device,
 	.destroy_device = vhu_destroy_device,
 	.vring_state_changed = vhu_vring_state_changed,
+	.guest_notified = vhu_guest_notified,
 };
 
 static uint64_t
@@ -246,6 +289,7 @@ vhu_rx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16
 		return 0;
 	n_rx = rte_vhost_dequeue_burst(vid, VHU_RING_GUEST_TX(qid), port->mp, pkts, n);
 	if (n_rx != 0) {
+		__atomic_store_n(&dir->bursts, dir->bursts + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->packets, dir->packets + n_rx, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->bytes, dir->bytes + sum_bytes__(pkts, n_rx),
 		                 __ATOMIC_RELAXED);
@@ -266,16 +310,24 @@ vhu_tx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkts, uint16
 	/* Acquire on 'enabled': pairs with the release in vhu_vring_state_changed(). */
 	if (vid >= 0 && qid < port->n_qp && __atomic_load_n(&dir->enabled, __ATOMIC_ACQUIRE)) {
 		/* One enqueue call notifies the guest at most once, and only if it enqueued
-		 * something; a retry happens only when the ring was full. */
+		 * something and the guest did not suppress it.  A retry happens only when the ring
+		 * filled up after some progress (as OVS does): a call that took nothing ends the
+		 * burst, so a stalled guest costs one call per burst, never tx_retries. */
 		for (;;) {
 			k = rte_vhost_enqueue_burst(vid, VHU_RING_GUEST_RX(qid), pkts + n_tx,
 			                            n - n_tx);
 			n_tx += k;
-			if (n_tx == n || retries-- <= 0)
+			if (n_tx == n || k == 0 || retries <= 0)
 				break;
+			retries--;
 		}
+		if (retries != port->tx_retries)
+			__atomic_store_n(&dir->retries,
+			                 dir->retries + (uint64_t)(port->tx_retries - retries),
+			                 __ATOMIC_RELAXED);
 	}
 	if (n_tx != 0) {
+		__atomic_store_n(&dir->bursts, dir->bursts + 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->packets, dir->packets + n_tx, __ATOMIC_RELAXED);
 		__atomic_store_n(&dir->bytes, dir->bytes + sum_bytes__(pkts, n_tx),
 		                 __ATOMIC_RELAXED);
@@ -316,6 +368,10 @@ vhu_port_get_info(const struct vhu_port *port, struct vhu_port_info *info)
 	}
 	info->n_connects = __atomic_load_n(&port->n_connects, __ATOMIC_RELAXED);
 	info->n_disconnects = __atomic_load_n(&port->n_disconnects, __ATOMIC_RELAXED);
+	info->n_guest_notifications =
+			__atomic_load_n(&port->n_guest_notifications, __ATOMIC_RELAXED);
+	info->mp = vid >= 0 ? port->mp : NULL;
+	info->features = vid >= 0 ? port->features : 0;
 	return 0;
 }
 
@@ -332,7 +388,38 @@ vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_s
 	stats->tx_packets = __atomic_load_n(&q->tx.packets, __ATOMIC_RELAXED);
 	stats->tx_bytes = __atomic_load_n(&q->tx.bytes, __ATOMIC_RELAXED);
 	stats->tx_drops = __atomic_load_n(&q->tx.drops, __ATOMIC_RELAXED);
+	stats->tx_retries = __atomic_load_n(&q->tx.retries, __ATOMIC_RELAXED);
+	stats->rx_bursts = __atomic_load_n(&q->rx.bursts, __ATOMIC_RELAXED);
+	stats->tx_bursts = __atomic_load_n(&q->tx.bursts, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* virtio features worth showing for a vhost-user guest: (bit, name). */
+static const struct {
+	unsigned int bit;
+	const char *name;
+} vhu_feature_names[] = {
+	{ VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf" },
+	{ VIRTIO_RING_F_INDIRECT_DESC, "indirect_desc" },
+	{ VIRTIO_RING_F_EVENT_IDX, "event_idx" },
+	{ VIRTIO_NET_F_MQ, "mq" },
+	{ VIRTIO_F_VERSION_1, "version_1" },
+	{ VIRTIO_F_RING_PACKED, "packed" },
+	{ VIRTIO_NET_F_CSUM, "csum" },
+	{ VIRTIO_NET_F_HOST_TSO4, "host_tso4" },
+};
+
+const char *
+vhu_features_str(uint64_t features, char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(vhu_feature_names) && off < size; i++)
+		if (features >> vhu_feature_names[i].bit & 1)
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "",
+			                        vhu_feature_names[i].name);
+	return buf;
 }
 
 const char *
@@ -427,6 +514,8 @@ port_alloc__(const struct vhu_port_opts *opts)
 	port->qsbr = opts->qsbr;
 	port->synchronize = opts->synchronize;
 	port->synchronize_arg = opts->synchronize_arg;
+	port->request_reload = opts->request_reload;
+	port->request_reload_arg = opts->request_reload_arg;
 	port->numa_node = SOCKET_ID_ANY;
 	return port;
 }

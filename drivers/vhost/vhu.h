@@ -14,8 +14,10 @@
  *  - vhost-events thread (librte_vhost's): the device callbacks.  new_device prepares the
  *    port (queue count, mempool of the guest memory's NUMA socket), then publishes the vid
  *    with a release store.  vring_state_changed runs with the device's virtqueue locks held:
- *    it records the ring's state with a release store and bumps the reload sequence; it never
- *    waits.  destroy_device unpublishes the vid, waits for a grace period (so that no PMD is
+ *    it records the ring's state with a release store, bumps the reload sequence and calls
+ *    vhu_port_opts.request_reload (which must not wait either); it never waits.  new_device
+ *    and destroy_device call it too.  guest_notified runs on a PMD (inside enqueue/dequeue)
+ *    and only counts.  destroy_device unpublishes the vid, waits for a grace period (so that no PMD is
  *    still inside vhu_rx_burst()/vhu_tx_burst() with the old vid) and returns.
  *  - PMD threads: vhu_rx_burst(), vhu_tx_burst(), vhu_port_reload_seq().  A PMD must be an
  *    online reader of the RCU variable (or whatever the synchronize callback waits for) for
@@ -23,13 +25,15 @@
  *    (port, qid, direction) is used by one thread at a time: the counters are single-writer.
  *    A caller that shares a tx queue between PMDs serialises the calls itself (as OVS does
  *    with its tx queue lock); librte_vhost's own per-vring lock keeps the ring safe anyway.
- *  - The PMDs poll vhu_port_reload_seq() and re-read vhu_port_get_info() when it moved, to
- *    follow queues enabled or disabled at run time.
+ *  - To follow queues enabled or disabled at run time, the PMDs re-read vhu_port_get_info()
+ *    when asked through request_reload (sluice: the switch's reload sequence), or when
+ *    vhu_port_reload_seq() moved.  rx/tx check the ring state themselves, so a late reload
+ *    costs an empty poll or counted drops, never a use of a ring that is gone.
  *
  * A PMD iteration, in short (the RCU variable is the one given in vhu_port_opts.qsbr):
  *
  *	rte_rcu_qsbr_quiescent(qsbr, pmd->rcu_id);
- *	if (vhu_port_reload_seq(port) != pmd->seen_seq)      -- rare: re-read the queue masks
+ *	if (reload requested or vhu_port_reload_seq() moved)  -- rare: re-read the queue masks
  *		pmd_reload(pmd);                              -- vhu_port_get_info()
  *	n = vhu_rx_burst(port, qid, pkts, VS_BURST_MAX);      -- mbufs now ours
  *	...
@@ -40,6 +44,7 @@
 #define VHU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -65,6 +70,13 @@ typedef struct rte_mempool *vhu_mempool_fn(void *arg, int socket_id);
 /** Waits until every reader that may have seen the old vid has passed a quiescent state. */
 typedef void vhu_synchronize_fn(void *arg);
 
+/**
+ * Asks the PMDs to re-read the port (vhu_port_get_info()) at their next iteration.  Called on
+ * the vhost-events thread, from vring_state_changed with the device's virtqueue locks held:
+ * it must return at once and never wait for a PMD.
+ */
+typedef void vhu_reload_fn(void *arg);
+
 /** Socket role. */
 enum vhu_mode {
 	VHU_MODE_CLIENT, /**< sluice connects, QEMU serves; librte_vhost reconnects. */
@@ -86,6 +98,10 @@ struct vhu_port_opts {
 	struct rte_rcu_qsbr *qsbr;
 	vhu_synchronize_fn *synchronize; /**< ... a callback, used when 'qsbr' is NULL. */
 	void *synchronize_arg;           /**< Argument of 'synchronize'. */
+	/** Called after every change of what the PMDs should poll (device up or down, a ring
+	 * enabled or disabled), after vhu_port_reload_seq() moved; NULL = none. */
+	vhu_reload_fn *request_reload;
+	void *request_reload_arg; /**< Argument of 'request_reload'. */
 	/** Extra enqueue attempts per burst while the ring is full (each may notify the guest);
 	 * negative selects VHU_TX_RETRIES_DEFAULT, 0 gives at most one notification per burst. */
 	int tx_retries;
@@ -104,6 +120,14 @@ struct vhu_port_info {
 	uint32_t txq_enabled;   /**< Bit q: the guest's rx ring of pair q (our tx) is enabled. */
 	uint64_t n_connects;    /**< new_device calls so far. */
 	uint64_t n_disconnects; /**< destroy_device calls so far. */
+	/** Interrupts injected into the guest (eventfd kicks by librte_vhost) so far.  Only a
+	 * call that moved packets may kick, once: this stays at or below the sum of rx_bursts,
+	 * tx_bursts and tx_retries over the queues (0 for a guest that polls). */
+	uint64_t n_guest_notifications;
+	/** virtio features the guest negotiated (1 << VIRTIO_NET_F_MRG_RXBUF, ...), 0 when down. */
+	uint64_t features;
+	/** Mempool of the mbufs received from the guest (chosen at new_device), or NULL. */
+	const struct rte_mempool *mp;
 };
 
 /** Per-queue-pair counters; each is written by one thread, read with relaxed loads. */
@@ -113,6 +137,9 @@ struct vhu_queue_stats {
 	uint64_t tx_packets; /**< Enqueued to the guest. */
 	uint64_t tx_bytes;   /**< Their pkt_len sum. */
 	uint64_t tx_drops;   /**< Not enqueued: ring full after retries, queue or link down. */
+	uint64_t tx_retries; /**< Extra enqueue calls made because the ring was full. */
+	uint64_t rx_bursts;  /**< Dequeue calls that returned packets. */
+	uint64_t tx_bursts;  /**< vhu_tx_burst() calls that enqueued packets. */
 };
 
 /**
@@ -144,9 +171,10 @@ uint16_t vhu_rx_burst(struct vhu_port *port, uint16_t qid, struct rte_mbuf **pkt
 /**
  * Copies up to 'n' (≤ VHU_BURST_MAX) packets into the guest's rx ring of queue pair 'qid'.
  * The caller frees every packet (librte_vhost copies).  The guest is notified at most once per
- * enqueue call, and not at all when it suppresses notifications; a full ring is retried at
- * most tx_retries times, and what is left is counted in tx_drops, as is everything when the
- * link or the queue is down.
+ * enqueue call, and not at all when it suppresses notifications.  A ring that filled up after
+ * taking part of the burst is retried at most tx_retries times (counted in tx_retries); a call
+ * that takes nothing ends the burst.  What is left is counted in tx_drops, as is everything
+ * when the link or the queue is down.
  *
  * @return Packets copied, from pkts[0].
  */
@@ -163,6 +191,13 @@ int vhu_port_get_info(const struct vhu_port *port, struct vhu_port_info *info);
 
 /** Reads the counters of queue pair 'qid'.  @return 0, or -EINVAL. */
 int vhu_port_stats_get(const struct vhu_port *port, uint16_t qid, struct vhu_queue_stats *stats);
+
+/**
+ * Names the virtio features in 'features' that matter for a switch port (mrg_rxbuf,
+ * indirect_desc, event_idx, mq, version_1, packed, csum, host_tso4), space-separated.
+ * @return 'buf' (empty string when none).
+ */
+const char *vhu_features_str(uint64_t features, char *buf, size_t size);
 
 /** The socket path given at creation. */
 const char *vhu_port_path(const struct vhu_port *port);

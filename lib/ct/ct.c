@@ -781,9 +781,7 @@ exec_existing(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct
 		return false;
 	}
 	if (pi->icmp_err) {
-		/* Related: the connection's state is not advanced. */
-		c->n_packets[!dir]++;
-		c->n_bytes[!dir] += pkt->pkt_len;
+		/* Related: the connection is neither advanced nor counted (as nf_conntrack). */
 		conn_meta(c, o, res);
 		rte_spinlock_unlock(&c->lock);
 		res->ct_state = (uint8_t)(PM_CS_TRACKED | PM_CS_RELATED |
@@ -805,10 +803,23 @@ exec_existing(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct
 		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
 		return true;
 	}
-	c->expiry = now + (uint64_t)conn_timeout(tbl, c) * 1000;
-	c->n_packets[dir]++;
-	c->n_bytes[dir] += pkt->pkt_len;
+	/* Ignored segments pass without refreshing the timeout or counting (ct.h). */
+	if (v.reason != CT_R_TCP_IGNORED) {
+		c->expiry = now + (uint64_t)conn_timeout(tbl, c) * 1000;
+		c->n_packets[dir]++;
+		c->n_bytes[dir] += pkt->pkt_len;
+	}
 	conn_meta(c, o, res);
+	if (v.v == CT_V_DELETE) {
+		/* TCP RST before any reply: valid, then the connection is gone. */
+		c->dead = 1;
+		rte_spinlock_unlock(&c->lock);
+		conn_unlink(tbl, c);
+		res->ct_state = state_bits(dir == CT_DIR_ORIG ? CT_V_NEW : CT_V_EST, dir);
+		/* Readable until the retire hook's grace period; freed already without one. */
+		res->conn = tbl->retire != NULL ? c : NULL;
+		return true;
+	}
 	rte_spinlock_unlock(&c->lock);
 	res->ct_state = state_bits(v.v, dir);
 	res->conn = c;

@@ -41,13 +41,14 @@
  *   other protocols as UDP (OVS maps other first/multiple/bidir to the UDP
  *   first/single/multiple timeouts).
  *
+ * Verdicts, states and counters are checked against the Linux kernel's
+ * nf_conntrack by tests/ct_kernel; the differences that remain are listed
+ * with their reasons in docs/ct-differential.md.
+ *
  * Not yet (XXX(#4)): fragment reassembly (fragments get CT_R_FRAG, +inv, for
- * the caller to drop and count); NAT; nf_conntrack's
- * shorter timeouts after repeated retransmissions or with unacknowledged
- * data, and its RFC 5961 challenge-ACK handling; a SYN in TIME_WAIT or
- * CLOSE always reopens (Linux also checks who closed); ICMP errors relate
- * in either direction; IPv6 extension headers inside an ICMPv6 error are
- * not walked; clang -Wthread-safety annotations (DPDK 22.11's rte_spinlock
+ * the caller to drop and count); NAT; nf_conntrack's shorter timeouts after
+ * repeated retransmissions, with unacknowledged data or for picked-up
+ * connections; clang -Wthread-safety annotations (DPDK 22.11's rte_spinlock
  * has none).
  */
 #ifndef CT_H
@@ -78,7 +79,7 @@ enum ct_dir {
  */
 #define CT_REASONS(X)                                                                              \
 	X(OK, "ok")                            /* tracked normally */                              \
-	X(TCP_IGNORED, "tcp_ignored")          /* table says ignore: accepted, state kept */       \
+	X(TCP_IGNORED, "tcp_ignored")          /* accepted, connection not refreshed */            \
 	X(TCP_TRUNC, "tcp_truncated")          /* TCP header or options cut short */               \
 	X(TCP_BAD_FLAGS, "tcp_bad_flags")      /* flag combination no TCP sends */                 \
 	X(TCP_BAD_TRANS, "tcp_bad_transition") /* state table says invalid */                      \
@@ -90,8 +91,8 @@ enum ct_dir {
 	X(TCP_RST_SEQ, "tcp_rst_seq")          /* RST below what the peer acknowledged */          \
 	X(ICMP_TRUNC, "icmp_truncated")        /* ICMP header or embedded header cut short */      \
 	X(ICMP_BAD_TYPE, "icmp_bad_type")      /* reply without request, unknown type */           \
-	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* error whose embedded tuple is not tracked */     \
-	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short */                          \
+	X(ICMP_NO_CONN, "icmp_error_no_conn")  /* quotes no tracked packet of its destination */   \
+	X(L4_TRUNC, "l4_truncated")            /* UDP header cut short or malformed */             \
 	X(NOT_IP, "not_ip")                    /* neither IPv4 nor IPv6 */                         \
 	X(FRAG, "fragment")                    /* IP fragment: no reassembly yet, dropped */       \
 	X(LIMIT_GLOBAL, "limit_global")        /* global connection limit reached */               \
@@ -115,6 +116,7 @@ enum ct_v {
 	CT_V_EST,    /**< reply seen, or reply direction (+est) */
 	CT_V_INV,    /**< invalid: state untouched (+inv) */
 	CT_V_REOPEN, /**< TCP SYN reusing a closed tuple: delete, track as new */
+	CT_V_DELETE, /**< valid, then delete the connection (TCP RST before any reply) */
 };
 
 struct ct_verdict {
@@ -209,6 +211,7 @@ struct ct_tcp_seg {
 	uint8_t wscale;       /**< window scale option, or CT_TCP_WSCALE_NONE */
 	uint8_t sack_perm;    /**< SACK-permitted option present */
 	uint8_t n_sack;       /**< number of SACK blocks */
+	uint8_t has_opts;     /**< the header has options (data offset above 5) */
 };
 
 /** Per-direction flags in struct ct_tcp_peer. */
@@ -217,6 +220,13 @@ struct ct_tcp_seg {
 #define CT_TCP_PF_LIBERAL 0x04u /**< no window checks (mid-stream pickup) */
 #define CT_TCP_PF_MAXACK  0x08u /**< td_maxack is set */
 #define CT_TCP_PF_UNACKED 0x10u /**< sent data not yet acknowledged */
+#define CT_TCP_PF_CLOSE_INIT 0x20u /**< sent the FIN that began the close */
+
+/** Connection flags in struct ct_tcp_state (nf_conntrack keeps these in ct->status and
+ *  proto.tcp.last_flags). */
+#define CT_TCP_SF_SIMOPEN   0x01u /**< went through SYN_SENT2 (simultaneous open) */
+#define CT_TCP_SF_ASSURED   0x02u /**< reached ESTABLISHED with both directions seen */
+#define CT_TCP_SF_CHALLENGE 0x04u /**< SYN ignored in LAST_ACK: a challenge ACK may follow */
 
 /** What the tracker knows of one direction (the sender of that direction). */
 struct ct_tcp_peer {
@@ -242,6 +252,7 @@ struct ct_tcp_state {
 	uint8_t last_class;  /**< flag class + 1 of the last valid or ignored segment, 0: none */
 	uint8_t last_wscale; /**< options of the last ignored SYN (for the resync below) */
 	uint8_t last_pflags; /**< CT_TCP_PF_WSCALE / CT_TCP_PF_SACK of that SYN */
+	uint8_t sflags;      /**< CT_TCP_SF_* */
 };
 
 /** TCP tracker options. */
@@ -254,8 +265,9 @@ struct ct_tcp_cfg {
  * Parses the TCP header at 'tcp_hdr' into 'seg'.
  *
  * @param len  bytes from the TCP header to the end of the IP payload.
- * @return 0, or -EINVAL when the header or its options are cut short or the
- *         data offset is below 5 ('seg' then undefined).
+ * @return 0, or -EINVAL when the header is cut short or its data offset is
+ *         below 5 or beyond 'len' ('seg' then undefined).  A malformed option
+ *         list only ends the options, as in nf_conntrack.
  */
 int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *seg);
 
@@ -266,11 +278,19 @@ int ct_tcp_parse_seg(const uint8_t *tcp_hdr, uint32_t len, struct ct_tcp_seg *se
  * connection, as nf_conntrack does, since the window scale is unknown).
  *
  * Invalid segments (CT_V_INV) leave 'st' unchanged.  CT_V_REOPEN: a SYN in
- * TIME_WAIT or CLOSE; the caller drops the connection and tracks the segment
- * on a zeroed state.  As nf_conntrack, a SYN the table ignores (original
+ * TIME_WAIT or CLOSE after a FIN, or after an RST from the SYN's own side;
+ * the caller drops the connection and tracks the segment on a zeroed state
+ * (any other SYN there is ignored, as nf_conntrack does).  CT_V_DELETE: an
+ * RST before any reply; the caller counts it, then drops the connection.
+ * A valid verdict with reason CT_R_TCP_IGNORED (segments the table ignores,
+ * data below the window or ACKs too far behind it, data a little over the
+ * window, a SYN retransmitted before any reply) must not refresh the
+ * connection's timeout or counters: nf_conntrack accepts those without
+ * nf_ct_refresh_acct().  As nf_conntrack, a SYN the table ignores (original
  * direction, connection past SYN_SENT) is remembered, and a SYN/ACK that
  * acknowledges it resynchronises the connection to SYN_RECV (the peers
- * restarted the connection while we kept the old one).  Pure: reads no clock, touches only 'st'.
+ * restarted the connection while we kept the old one).  Pure: reads no
+ * clock, touches only 'st'.  Differences from Linux: docs/ct-differential.md.
  *
  * @param dir  enum ct_dir of the segment relative to the connection.
  */
@@ -331,7 +351,7 @@ uint32_t ct_icmp_timeout(const struct ct_simple_state *st, const struct ct_timeo
  * Padding-free, compared as words.
  */
 struct ct_key {
-	uint8_t src[16];
+	_Alignas(uint64_t) uint8_t src[16]; /**< aligned: keys are hashed and compared as words */
 	uint8_t dst[16];
 	uint16_t sport;
 	uint16_t dport;
@@ -341,6 +361,7 @@ struct ct_key {
 };
 
 _Static_assert(sizeof(struct ct_key) == 40, "ct_key must be 5 words without padding");
+_Static_assert(_Alignof(struct ct_key) == 8, "ct_key is read as words");
 
 /** Stores the reverse direction of 'k' in 'r' (may not alias). */
 void ct_key_reverse(const struct ct_key *k, struct ct_key *r);
@@ -523,7 +544,9 @@ struct ct_result {
 	uint8_t reason;       /**< enum ct_reason */
 	uint32_t mark;        /**< connection's mark after the action, 0 without one */
 	uint8_t label[16];    /**< connection's label */
-	struct ct_conn *conn; /**< NULL when untracked or not committed */
+	struct ct_conn *conn; /**< NULL when untracked or not committed; for a connection this
+	                       *   packet deleted (TCP RST before any reply), readable until
+	                       *   the retire hook's grace period, NULL without a hook */
 };
 
 /**

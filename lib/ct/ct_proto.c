@@ -239,6 +239,51 @@ key_ports(struct ct_key *key, const uint8_t *l4, uint32_t len, bool *is_err, boo
 	}
 }
 
+/*
+ * Skips the extension headers of the IPv6 packet quoted in an ICMPv6 error,
+ * as nf_conntrack does (ipv6_skip_exthdr()): hop-by-hop, routing,
+ * destination options, AH, and a fragment header of a first fragment.
+ * Returns the offset of the L4 header and stores its protocol in '*proto',
+ * or 0 when the chain is cut short, too long, or the packet is a later
+ * fragment (which carries no L4 header).
+ */
+static uint32_t
+ipv6_skip_ext(const uint8_t *ip, uint32_t iplen, uint8_t *proto)
+{
+	uint32_t off = 40, i;
+	uint8_t nh = ip[6];
+
+	for (i = 0; i < 8; i++) {
+		uint32_t hl;
+
+		switch (nh) {
+		case 0:  /* hop-by-hop */
+		case 43: /* routing */
+		case 60: /* destination options */
+			if (iplen < off + 8)
+				return 0;
+			hl = ((uint32_t)ip[off + 1] + 1) * 8;
+			break;
+		case 51: /* AH */
+			if (iplen < off + 8)
+				return 0;
+			hl = ((uint32_t)ip[off + 1] + 2) * 4;
+			break;
+		case 44: /* fragment */
+			if (iplen < off + 8 || ((ip[off + 2] << 8 | ip[off + 3]) & 0xfff8) != 0)
+				return 0;
+			hl = 8;
+			break;
+		default:
+			*proto = nh;
+			return off;
+		}
+		nh = ip[off];
+		off += hl;
+	}
+	return 0;
+}
+
 /* Key of the packet embedded in an ICMP error ('p': ICMP header, 'len' bytes). */
 static enum ct_reason
 key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
@@ -255,15 +300,17 @@ key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
 		hlen = (uint32_t)(ip[0] & 0xf) * 4;
 		if (hlen < 20 || hlen > iplen)
 			return CT_R_ICMP_TRUNC;
+		if (((ip[6] << 8 | ip[7]) & 0x1fff) != 0)
+			return CT_R_ICMP_TRUNC; /* a later fragment: no L4 header */
 		key->proto = ip[9];
 		memcpy(key->src, ip + 12, 4);
 		memcpy(key->dst, ip + 16, 4);
 	} else {
-		/* Extension headers in the embedded packet are not walked. */
 		if (iplen < 40 || (ip[0] >> 4) != 6)
 			return CT_R_ICMP_TRUNC;
-		hlen = 40;
-		key->proto = ip[6];
+		hlen = ipv6_skip_ext(ip, iplen, &key->proto);
+		if (hlen == 0 || hlen > iplen)
+			return CT_R_ICMP_TRUNC;
 		memcpy(key->src, ip + 8, 16);
 		memcpy(key->dst, ip + 24, 16);
 	}
@@ -285,6 +332,7 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 {
 	const struct pm_key *pk = pkt->key;
 	pm_word_t *w = (pm_word_t *)key;
+	uint16_t sport = pk->tp_src, dport = pk->tp_dst;
 	uint64_t s0, s1, d0, d1;
 
 	if (af == 4) {
@@ -301,11 +349,27 @@ key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct 
 	w[1] = s1;
 	w[2] = d0;
 	w[3] = d1;
-	w[4] = (uint64_t)pk->tp_src | (uint64_t)pk->tp_dst << 16 | (uint64_t)zone << 32 |
+	/* lib/flowcache parses no UDP-Lite ports: read them here. */
+	if (pk->nw_proto == 136 && pkt->l4_len >= 4) {
+		memcpy(&sport, pkt->l4, 2);
+		memcpy(&dport, pkt->l4 + 2, 2);
+	}
+	w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
 	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
 	/* Checked after the key is written: callers read the key even on failure. */
 	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
 		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
+	if (pk->nw_proto == 17 || pk->nw_proto == 136) {
+		/* As nf_conntrack's udp_error()/udplite_error(): a UDP length (UDP-Lite:
+		 * checksum coverage, 0 meaning all) below the header or beyond the IP
+		 * payload is a malformed packet, and so is UDP-Lite without a checksum. */
+		uint32_t ulen = (uint32_t)pkt->l4[4] << 8 | pkt->l4[5];
+
+		if ((ulen < 8 || ulen > pkt->l4_len) && !(pk->nw_proto == 136 && ulen == 0))
+			return CT_R_L4_TRUNC;
+		if (pk->nw_proto == 136 && (pkt->l4[6] | pkt->l4[7]) == 0)
+			return CT_R_L4_TRUNC;
+	}
 	return CT_R_OK;
 }
 
@@ -345,7 +409,15 @@ ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool
 	if (pk->nw_frag & PM_FRAG_ANY)
 		return CT_R_FRAG; /* XXX(#4): no reassembly yet; the caller drops these */
 	r = key_ports(key, pkt->l4, pkt->l4_len, icmp_err, false);
-	if (r == CT_R_OK && *icmp_err)
+	if (r == CT_R_OK && *icmp_err) {
 		r = key_embedded(key, pkt->l4, pkt->l4_len);
+		/* An error goes back to the sender of the packet it quotes: one addressed
+		 * elsewhere relates to nothing (nf_conntrack_inet_error() checks the same). */
+		if (r == CT_R_OK &&
+		    memcmp(key->src,
+		           af == 4 ? (const void *)&pk->nw_dst : (const void *)pk->ipv6_dst,
+		           af == 4 ? 4 : 16) != 0)
+			r = CT_R_ICMP_NO_CONN;
+	}
 	return r;
 }

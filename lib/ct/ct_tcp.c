@@ -168,6 +168,7 @@ ct_tcp_parse_seg(const uint8_t *h, uint32_t len, struct ct_tcp_seg *seg)
 	seg->win = (uint16_t)(h[14] << 8 | h[15]);
 	seg->payload_len = len - hlen;
 	seg->wscale = CT_TCP_WSCALE_NONE;
+	seg->has_opts = hlen > 20;
 
 	for (i = 20; i < hlen;) {
 		uint8_t kind = h[i], olen;
@@ -178,11 +179,13 @@ ct_tcp_parse_seg(const uint8_t *h, uint32_t len, struct ct_tcp_seg *seg)
 			i++;
 			continue;
 		}
+		/* A malformed list ends the options, what was read stays (nf_conntrack's
+		 * tcp_options() and tcp_sack() stop there too; the segment is tracked). */
 		if (i + 1 >= hlen)
-			return -EINVAL;
+			break;
 		olen = h[i + 1];
 		if (olen < 2 || i + olen > hlen)
-			return -EINVAL;
+			break;
 		if (kind == 3 && olen == 3) {
 			seg->wscale = h[i + 2] > CT_TCP_WSCALE_MAX ? CT_TCP_WSCALE_MAX : h[i + 2];
 		} else if (kind == 4 && olen == 2) {
@@ -213,11 +216,18 @@ seg_end(const struct ct_tcp_seg *seg)
 	       !!(seg->flags & CT_TCP_FIN);
 }
 
-/* Records the options of a SYN or SYN/ACK in its sender. */
+/*
+ * Records the options of a SYN or SYN/ACK in its sender.  As nf_conntrack's
+ * tcp_options(), a header without options leaves the sender's flags and
+ * scale as they were, and one with options starts them over (keeping only
+ * the liberal flag).
+ */
 static void
 peer_syn_options(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 {
-	p->flags &= (uint8_t) ~(CT_TCP_PF_WSCALE | CT_TCP_PF_SACK);
+	if (!seg->has_opts && seg->wscale == CT_TCP_WSCALE_NONE && !seg->sack_perm)
+		return;
+	p->flags &= CT_TCP_PF_LIBERAL;
 	p->scale = 0;
 	if (seg->wscale != CT_TCP_WSCALE_NONE) {
 		p->flags |= CT_TCP_PF_WSCALE;
@@ -236,7 +246,6 @@ peer_init_syn(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 	p->td_end = end;
 	p->td_maxend = end;
 	p->td_maxwin = seg->win ? seg->win : 1;
-	p->flags &= (uint8_t)~CT_TCP_PF_MAXACK;
 	peer_syn_options(p, seg);
 }
 
@@ -247,59 +256,121 @@ max_ack_window(const struct ct_tcp_peer *sender)
 	return sender->td_maxwin > 66000 ? sender->td_maxwin : 66000;
 }
 
+/* The segment being tracked and what goes with it (keeps helpers at few parameters). */
+struct tcp_in {
+	const struct ct_tcp_seg *seg;
+	const struct ct_tcp_cfg *cfg;
+	int dir;            /* enum ct_dir of the segment */
+	enum tcp_class cls; /* its flag class */
+};
+
 /* Window edges of one segment, worked on copies of both peers until accepted. */
 struct tcp_win {
 	struct ct_tcp_peer snd, rcv; /* sender and receiver of the segment */
 	uint32_t seq, ack, sack, end, win;
 };
 
+/* Outcome of the window check (nf_conntrack's enum nf_ct_tcp_action). */
+enum win_res {
+	WIN_ACCEPT,  /* in the window: windows moved, state machine goes on */
+	WIN_IGNORE,  /* let through, but moves nothing and refreshes nothing */
+	WIN_INVALID, /* +inv, state unchanged */
+};
+
 /*
- * Sets up the sender's window data when this is the first segment of its
- * direction (SYN/ACK, simultaneous-open SYN, reply side of a picked-up
- * connection) or a SYN with a new ISN.  Returns true when nothing is left to
- * check (a simultaneous-open SYN without ACK).
+ * (Re)starts the sender's window data from its SYN or SYN/ACK.  Whether both
+ * sides scale (RFC 7323: only when both sent the option) is known when the
+ * reply direction answers, so only a reply-direction SYN decides it.
+ */
+static void
+win_init_sender(struct tcp_win *w, int dir, const struct ct_tcp_seg *seg)
+{
+	peer_init_syn(&w->snd, seg);
+	if (dir == CT_DIR_REPLY &&
+	    !((w->snd.flags & CT_TCP_PF_WSCALE) && (w->rcv.flags & CT_TCP_PF_WSCALE)))
+		w->snd.scale = w->rcv.scale = 0;
+}
+
+/*
+ * Sets up the sender when this is the first segment of its direction, or a
+ * SYN with a new ISN during the handshake.  Returns true when nothing is
+ * left to check (a SYN without ACK that starts its direction).
  */
 static bool
 win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 {
 	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
 
-	if (w->snd.td_maxwin == 0 && !syn) {
-		uint32_t swin = w->win << w->snd.scale;
+	if (w->snd.td_maxwin == 0) {
+		uint32_t swin;
 
+		if (syn) {
+			/* SYN/ACK answering the SYN, or the reply's SYN in simultaneous open. */
+			win_init_sender(w, dir, seg);
+			return !ackf;
+		}
+		/* Mid-stream: this direction's history is lost, start from this segment. */
+		swin = w->win << w->snd.scale;
 		w->snd.td_end = w->end;
 		w->snd.td_maxwin = swin ? swin : 1;
 		w->snd.td_maxend = w->end + w->snd.td_maxwin;
 		if (w->rcv.td_maxwin == 0)
-			w->rcv.td_end = w->rcv.td_maxend = w->ack;
+			w->rcv.td_end = w->rcv.td_maxend = w->sack;
+		else if (w->sack == w->rcv.td_end + 1)
+			w->rcv.td_end++; /* likely the answer to a keepalive probe */
 		return false;
 	}
-	if (w->snd.td_maxwin != 0 && !(syn &&
-	                               ((old == CT_TCP_SYN_SENT && dir == CT_DIR_ORIG) ||
-	                                (old == CT_TCP_SYN_RECV && dir == CT_DIR_REPLY)) &&
-	                               seq_after(w->end, w->snd.td_end)))
-		return false;
-	/* First SYN of this direction, or a new ISN: the sender (re)started. */
-	peer_init_syn(&w->snd, seg);
-	/* RFC 7323: scaling only when both sides sent the option. */
-	if (!((w->snd.flags & CT_TCP_PF_WSCALE) && (w->rcv.flags & CT_TCP_PF_WSCALE)))
-		w->snd.scale = w->rcv.scale = 0;
-	return !ackf;
+	if (syn && seq_after(w->end, w->snd.td_end) &&
+	    (old == CT_TCP_SYN_SENT || old == CT_TCP_SYN_RECV)) {
+		/* RFC 793: a restarted TCP only needs higher sequence numbers. */
+		win_init_sender(w, dir, seg);
+		return dir == CT_DIR_REPLY && !ackf;
+	}
+	return false;
 }
 
-/* The van Rooij checks.  Returns CT_R_OK or the first bound the segment breaks. */
-static enum ct_reason
-win_check(const struct tcp_win *w)
+/*
+ * The van Rooij bounds, checked in nf_conntrack's order and with its outcomes:
+ * SEQ over the receiver's window is invalid unless it overruns it by less
+ * than the receiver's largest window while everything else is fine (some
+ * stacks do; the sender's end is then kept so that the ACK for it is not
+ * over the bound); an ACK for data never sent is invalid; data entirely
+ * below the window (an old retransmission) and an ACK too far behind are let
+ * through without moving anything.  Sets '*why' to the bound broken.
+ */
+static enum win_res
+win_check(struct tcp_win *w, enum ct_reason *why)
 {
-	if (!seq_before(w->seq, w->snd.td_maxend + 1))
-		return CT_R_TCP_SEQ_ABOVE;
-	if (w->rcv.td_maxwin && !seq_after(w->end, w->snd.td_end - w->rcv.td_maxwin - 1))
-		return CT_R_TCP_SEQ_BELOW;
-	if (!seq_before(w->sack, w->rcv.td_end + 1))
-		return CT_R_TCP_ACK_ABOVE;
-	if (!seq_after(w->sack, w->rcv.td_end - max_ack_window(&w->snd) - 1))
-		return CT_R_TCP_ACK_BELOW;
-	return CT_R_OK;
+	bool ack_ok = seq_after(w->sack, w->rcv.td_end - max_ack_window(&w->snd) - 1);
+	bool in_rcv_win = w->rcv.td_maxwin == 0 ||
+	                  seq_after(w->end, w->snd.td_end - w->rcv.td_maxwin - 1);
+
+	if (!seq_before(w->seq, w->snd.td_maxend + 1)) {
+		uint32_t overshot = w->end - w->snd.td_maxend + 1;
+
+		*why = CT_R_TCP_SEQ_ABOVE;
+		if (w->rcv.td_maxwin != 0 && in_rcv_win && ack_ok && overshot <= w->rcv.td_maxwin &&
+		    seq_before(w->sack, w->rcv.td_end + 1)) {
+			w->snd.td_end = w->end;
+			w->snd.flags |= CT_TCP_PF_UNACKED;
+			return WIN_IGNORE;
+		}
+		return WIN_INVALID;
+	}
+	if (!seq_before(w->sack, w->rcv.td_end + 1)) {
+		*why = CT_R_TCP_ACK_ABOVE;
+		return WIN_INVALID;
+	}
+	if (!in_rcv_win) {
+		*why = CT_R_TCP_SEQ_BELOW;
+		return WIN_IGNORE;
+	}
+	if (!ack_ok) {
+		*why = CT_R_TCP_ACK_BELOW;
+		return WIN_IGNORE;
+	}
+	*why = CT_R_OK;
+	return WIN_ACCEPT;
 }
 
 /* Moves the windows by an accepted segment. */
@@ -353,53 +424,61 @@ note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
 }
 
 /*
- * Checks that 'seg' from 'dir' falls within the windows and, if so, moves
- * them.  Returns CT_R_OK or the reason it does not (state then unchanged).
- * 'old' is the connection's state before the segment.  Liberal connections
- * (or cfg->be_liberal) accept out-of-window segments and still move the
- * windows, so that a picked-up connection learns its edges.
+ * Checks the segment against the windows and moves them when it is in
+ * them.  'old' is the connection's state before the segment.  On
+ * WIN_INVALID, '*why' says which bound and 'st' is unchanged.  A liberal
+ * connection (mid-stream pickup) or cfg->be_liberal accepts whatever the
+ * bounds say, but only an in-window segment moves the windows.
  */
-static enum ct_reason
-tcp_in_window(struct ct_tcp_state *st, int dir, uint8_t old, enum tcp_class cls,
-              const struct ct_tcp_seg *seg, const struct ct_tcp_cfg *cfg)
+static enum win_res
+tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
 {
+	const struct ct_tcp_seg *seg = in->seg;
+	int dir = in->dir;
 	struct tcp_win w = {
 		.snd = st->peer[dir],
 		.rcv = st->peer[!dir],
 		.seq = seg->seq,
 		.ack = seg->ack,
+		.sack = seg->ack,
 		.end = seg_end(seg),
 		.win = seg->win,
 	};
-	bool ackf = seg->flags & CT_TCP_ACK;
-	enum ct_reason r;
+	bool ackf = seg->flags & CT_TCP_ACK, rst = seg->flags & CT_TCP_RST;
+	enum win_res res;
 
+	*why = CT_R_OK;
+	/* SACK blocks count only toward a receiver that allowed them. */
+	if ((w.rcv.flags & CT_TCP_PF_SACK) && seg->n_sack && seq_after(seg->sack_right, w.sack))
+		w.sack = seg->sack_right;
 	if (win_setup(&w, dir, old, seg))
 		goto accept;
-	if (!ackf)
-		w.ack = w.rcv.td_end;
-	else if ((seg->flags & CT_TCP_RST) && w.ack == 0)
-		w.ack = w.rcv.td_end; /* some stacks send RST|ACK with ACK 0 */
-	w.sack = w.ack;
-	if (ackf && seg->n_sack && seq_after(seg->sack_right, w.sack))
-		w.sack = seg->sack_right; /* data above the ACK was received: it was sent */
-
-	/* A segment without data is checked by its ACK only; RSTs always by SEQ except
-	 * a zero SEQ answering a SYN. */
-	if (w.seq == w.end &&
-	    (!(seg->flags & CT_TCP_RST) || (w.seq == 0 && old == CT_TCP_SYN_SENT)))
+	/* No ACK: pretend it acknowledges everything.  Some stacks send RST|ACK with ACK 0. */
+	if (!ackf || (rst && w.ack == 0))
+		w.ack = w.sack = w.rcv.td_end;
+	/* An RST answering a SYN may carry SEQ 0. */
+	if (rst && w.seq == 0 && old == CT_TCP_SYN_SENT)
 		w.seq = w.end = w.snd.td_end;
 
-	r = win_check(&w);
-	if (r != CT_R_OK && !(w.snd.flags & CT_TCP_PF_LIBERAL) && !cfg->be_liberal)
-		return r;
-	win_move(&w, seg);
-	if (cls == TC_ACK)
-		note_retrans(st, dir, &w);
+	res = win_check(&w, why);
+	if (res != WIN_ACCEPT && ((w.snd.flags & CT_TCP_PF_LIBERAL) || in->cfg->be_liberal)) {
+		*why = CT_R_OK;
+		goto accept;
+	}
+	if (res == WIN_INVALID)
+		return res;
+	if (res == WIN_ACCEPT) {
+		win_move(&w, seg);
+		if (in->cls == TC_ACK)
+			note_retrans(st, dir, &w);
+	}
+	st->peer[dir] = w.snd;
+	st->peer[!dir] = w.rcv;
+	return res;
 accept:
 	st->peer[dir] = w.snd;
 	st->peer[!dir] = w.rcv;
-	return CT_R_OK;
+	return WIN_ACCEPT;
 }
 
 /* First segment of a connection (state NONE, original direction). */
@@ -432,13 +511,19 @@ tcp_new(struct ct_tcp_state *st, const struct ct_tcp_seg *seg, const struct ct_t
 		return v;
 	}
 	st->state = next;
+	st->last_class = (uint8_t)(tcp_class_of(seg->flags) + 1);
+	st->last_dir = CT_DIR_ORIG;
 	return v;
 }
 
 /* Remembers a segment the table ignored, and the options of an ignored SYN. */
 static void
-tcp_note_ignored(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg)
+tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
 {
+	const struct ct_tcp_seg *seg = in->seg;
+	enum tcp_class cls = in->cls;
+	int dir = in->dir;
+
 	st->last_class = (uint8_t)(cls + 1);
 	st->last_dir = (uint8_t)dir;
 	st->last_seq = seg->seq;
@@ -453,7 +538,14 @@ tcp_note_ignored(struct ct_tcp_state *st, int dir, enum tcp_class cls, const str
 		}
 		if (seg->sack_perm)
 			st->last_pflags |= CT_TCP_PF_SACK;
+		/* RFC 5961: the peer in LAST_ACK may answer with a challenge ACK, which must
+		 * not be taken for the last ACK. */
+		if (old == CT_TCP_LAST_ACK)
+			st->sflags |= CT_TCP_SF_CHALLENGE;
 	}
+	/* A reply ACK to our SYN may be a challenge ACK: an RST with its ACK as SEQ follows. */
+	if (old == CT_TCP_SYN_SENT && cls == TC_ACK && dir == CT_DIR_REPLY)
+		st->last_ack = seg->ack;
 }
 
 /*
@@ -463,30 +555,163 @@ tcp_note_ignored(struct ct_tcp_state *st, int dir, enum tcp_class cls, const str
  * Returns true when 'st' moved to SYN_RECV; on false 'st' is unchanged.
  */
 static bool
-tcp_resync(struct ct_tcp_state *st, int dir, enum tcp_class cls, const struct ct_tcp_seg *seg,
-           const struct ct_tcp_cfg *cfg)
+tcp_resync(struct ct_tcp_state *st, const struct tcp_in *in)
 {
+	int dir = in->dir;
 	struct ct_tcp_state tmp;
 	struct ct_tcp_peer *p;
+	enum ct_reason why;
 
-	if (cls != TC_SYNACK || st->last_class != TC_SYN + 1 || st->last_dir == dir ||
-	    seg->ack != st->last_end)
+	if (in->cls != TC_SYNACK || st->last_class != TC_SYN + 1 || st->last_dir == dir ||
+	    in->seg->ack != st->last_end)
 		return false;
 	tmp = *st;
 	p = &tmp.peer[st->last_dir];
+	/* The SYN/ACK's side starts over but stays liberal if it was (picked up). */
 	memset(&tmp.peer[dir], 0, sizeof(tmp.peer[dir]));
+	tmp.peer[dir].flags = st->peer[dir].flags & CT_TCP_PF_LIBERAL;
 	memset(p, 0, sizeof(*p));
 	p->td_end = p->td_maxend = st->last_end;
 	p->td_maxwin = st->last_win ? st->last_win : 1;
 	p->scale = st->last_wscale;
 	p->flags = st->last_pflags;
-	if (tcp_in_window(&tmp, dir, CT_TCP_SYN_SENT, cls, seg, cfg) != CT_R_OK)
+	tmp.sflags &= (uint8_t)~CT_TCP_SF_CHALLENGE;
+	if (tcp_in_window(&tmp, in, CT_TCP_SYN_SENT, &why) != WIN_ACCEPT)
 		return false;
 	tmp.state = CT_TCP_SYN_RECV;
-	tmp.last_class = (uint8_t)(cls + 1);
+	tmp.last_class = (uint8_t)(in->cls + 1);
 	tmp.last_dir = (uint8_t)dir;
 	*st = tmp;
 	return true;
+}
+
+/* Early-drop states of nf_conntrack: the tuple may already be reused, RSTs are not checked. */
+static bool
+tcp_closing(uint8_t s)
+{
+	return s == CT_TCP_FIN_WAIT || s == CT_TCP_CLOSE_WAIT || s == CT_TCP_LAST_ACK ||
+	       s == CT_TCP_TIME_WAIT || s == CT_TCP_CLOSE;
+}
+
+/*
+ * An RST the table moves to CLOSE.  Returns CT_R_TCP_RST_SEQ for an RST below
+ * what its receiver acknowledged (old or forged), else CT_R_OK.  Sets
+ * '*skip' when the window check is skipped (closing connections; an RST
+ * answering a segment we let through while out of sync), and keeps the
+ * state ('*next' = old) for an in-window RST of an established connection
+ * whose SEQ is not exactly the expected one: RFC 5961 stacks answer those
+ * with a challenge ACK rather than reset.
+ */
+static enum ct_reason
+tcp_rst_check(const struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, bool *skip)
+{
+	const struct ct_tcp_seg *seg = in->seg;
+	int dir = in->dir;
+	const struct ct_tcp_peer *rcv = &st->peer[!dir];
+	uint8_t old = st->state;
+	bool est = old == CT_TCP_ESTABLISHED && (st->sflags & CT_TCP_SF_ASSURED);
+
+	if (tcp_closing(old)) {
+		*skip = true;
+		return CT_R_OK;
+	}
+	if ((rcv->flags & CT_TCP_PF_MAXACK) && st->last_class != TC_SYN + 1) {
+		if (seg->seq == 0 && !est)
+			return CT_R_OK; /* most likely the answer to a SYN we let through */
+		if (seq_before(seg->seq, rcv->td_maxack))
+			return CT_R_TCP_RST_SEQ;
+		if (!est || seg->seq == rcv->td_maxack)
+			return CT_R_OK;
+		/* The RST that follows the sender's own last data segment. */
+		if (st->last_class == TC_ACK + 1 && st->last_dir == dir && seg->seq == st->last_end)
+			return CT_R_OK;
+		*next = old;
+	}
+	if (((st->seen_reply && st->last_class == TC_SYN + 1) ||
+	     (!(st->sflags & CT_TCP_SF_ASSURED) && st->last_class == TC_ACK + 1)) &&
+	    seg->ack == st->last_end) {
+		*skip = true; /* answers a SYN or ACK we let through: it may ACK what we ignored */
+		return CT_R_OK;
+	}
+	if (old == CT_TCP_SYN_SENT && st->last_class == TC_ACK + 1 &&
+	    st->last_dir == CT_DIR_REPLY && seg->seq == st->last_ack)
+		*skip = true; /* answers a challenge ACK we let through */
+	return CT_R_OK;
+}
+
+/* The table said ignore: resynchronise on a SYN/ACK for an ignored SYN, or remember it. */
+static struct ct_verdict
+tcp_ignore(struct ct_tcp_state *st, const struct tcp_in *in)
+{
+	struct ct_verdict v = { CT_V_EST, CT_R_OK };
+
+	if (!tcp_resync(st, in)) {
+		tcp_note_ignored(st, in, st->state);
+		v.reason = CT_R_TCP_IGNORED;
+	}
+	return v;
+}
+
+/*
+ * Special cases of the table's answer 'next' (nf_conntrack_tcp_packet()).
+ * Returns CT_V_EST to go on with the window check (possibly with '*next'
+ * changed or '*skip' set), or the final verdict: CT_V_INV, CT_V_REOPEN, or
+ * CT_V_NEW standing for "valid, stop here" with v.reason set.
+ */
+static struct ct_verdict
+tcp_transition(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, bool *skip)
+{
+	enum tcp_class cls = in->cls;
+	int dir = in->dir;
+	struct ct_verdict go = { CT_V_EST, CT_R_OK }, v = { CT_V_INV, CT_R_TCP_BAD_TRANS };
+	uint8_t old = st->state;
+
+	switch (*next) {
+	case sSS:
+		if (old < CT_TCP_TIME_WAIT)
+			return go;
+		/* RFC 1122 4.2.2.13: a new SYN may reopen a closed tuple.  nf_conntrack
+		 * reopens only after a FIN (either side) or an RST from the SYN's side; any
+		 * other SYN is ignored like one in an open connection. */
+		if (((st->peer[0].flags | st->peer[1].flags) & CT_TCP_PF_CLOSE_INIT) ||
+		    (st->last_dir == dir && st->last_class == TC_RST + 1)) {
+			v.v = CT_V_REOPEN;
+			v.reason = CT_R_OK;
+			return v;
+		}
+		/* fall through */
+	case sIG:
+		v = tcp_ignore(st, in);
+		v.v = CT_V_NEW; /* stop here */
+		return v;
+	case sIV:
+		return v;
+	case sTW:
+		/* After a SYN ignored in LAST_ACK, the other side's ACK is a challenge ACK
+		 * (RFC 5961), not the last ACK. */
+		if (old == CT_TCP_LAST_ACK && cls == TC_ACK && st->last_dir != dir &&
+		    st->last_class == TC_SYN + 1 && (st->sflags & CT_TCP_SF_CHALLENGE)) {
+			st->sflags &= (uint8_t)~CT_TCP_SF_CHALLENGE;
+			v.v = CT_V_NEW;
+			v.reason = CT_R_TCP_IGNORED;
+			return v;
+		}
+		return go;
+	case sSR:
+		/* The table cannot tell the last ACK of a simultaneous open. */
+		if (dir == CT_DIR_REPLY && cls == TC_ACK && (st->sflags & CT_TCP_SF_SIMOPEN))
+			*next = sES;
+		return go;
+	case sCL:
+		if (cls == TC_RST) {
+			v.reason = tcp_rst_check(st, in, next, skip);
+			if (v.reason != CT_R_OK)
+				return v;
+		}
+		return go;
+	default:
+		return go;
+	}
 }
 
 struct ct_verdict
@@ -496,8 +721,11 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 	struct ct_verdict v = { CT_V_INV, CT_R_OK };
 	enum tcp_class cls = tcp_class_of(seg->flags);
 	uint8_t old = st->state, next;
+	bool skip = false, replied;
+	struct tcp_in in;
 
 	dir = !!dir;
+	in = (struct tcp_in){ .seg = seg, .cfg = cfg, .dir = dir, .cls = cls };
 	if (!tcp_flags_valid(seg->flags)) {
 		v.reason = CT_R_TCP_BAD_FLAGS;
 		return v;
@@ -515,48 +743,51 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 	}
 
 	next = tcp_next[dir][cls][old];
-	switch (next) {
-	case sSS:
-		if (old >= CT_TCP_TIME_WAIT) {
-			/* RFC 1122 4.2.2.13: a new SYN may reuse a tuple in TIME_WAIT. */
-			v.v = CT_V_REOPEN;
+	v = tcp_transition(st, &in, &next, &skip);
+	if (v.v == CT_V_INV || v.v == CT_V_REOPEN)
+		return v;
+	if (v.v == CT_V_NEW)
+		goto valid;
+	if (!skip) {
+		enum win_res res = tcp_in_window(st, &in, old, &v.reason);
+
+		if (res == WIN_INVALID) {
+			v.v = CT_V_INV;
 			return v;
 		}
-		break;
-	case sIG:
-		if (tcp_resync(st, dir, cls, seg, cfg)) {
-			v.reason = CT_R_OK;
+		if (res == WIN_IGNORE) {
+			v.reason = CT_R_TCP_IGNORED;
 			goto valid;
 		}
-		tcp_note_ignored(st, dir, cls, seg);
-		v.reason = CT_R_TCP_IGNORED;
-		goto valid;
-	case sIV:
-		v.reason = CT_R_TCP_BAD_TRANS;
-		return v;
-	case sCL:
-		/* An RST below what the receiver already acknowledged is old (or forged). */
-		if (cls == TC_RST && (st->peer[!dir].flags & CT_TCP_PF_MAXACK) &&
-		    seq_before(seg->seq, st->peer[!dir].td_maxack)) {
-			v.reason = CT_R_TCP_RST_SEQ;
-			return v;
-		}
-		break;
-	default:
-		break;
 	}
-
-	v.reason = tcp_in_window(st, dir, old, cls, seg, cfg);
-	if (v.reason != CT_R_OK)
-		return v;
+	v.reason = CT_R_OK;
 	st->state = next;
 	st->last_class = (uint8_t)(cls + 1);
 	st->last_dir = (uint8_t)dir;
+	if (old != next && next == CT_TCP_FIN_WAIT)
+		st->peer[dir].flags |= CT_TCP_PF_CLOSE_INIT;
+	if (next == CT_TCP_SYN_SENT2)
+		st->sflags |= CT_TCP_SF_SIMOPEN;
+	if (!st->seen_reply) {
+		/* Only an RST came back, or the originator gave up: nothing was established
+		 * and nf_conntrack drops the connection at once. */
+		if (cls == TC_RST) {
+			v.v = CT_V_DELETE;
+			return v;
+		}
+		/* A retransmitted SYN must not keep a stale tuple alive. */
+		if (cls == TC_SYN && old == CT_TCP_SYN_SENT)
+			v.reason = CT_R_TCP_IGNORED;
+	} else if (!(st->sflags & CT_TCP_SF_ASSURED) && next == CT_TCP_ESTABLISHED &&
+	           (old == CT_TCP_SYN_RECV || old == CT_TCP_ESTABLISHED)) {
+		st->sflags |= CT_TCP_SF_ASSURED;
+	}
 
 valid:
+	replied = st->seen_reply;
 	if (dir == CT_DIR_REPLY)
 		st->seen_reply = 1;
-	v.v = (dir == CT_DIR_ORIG && !st->seen_reply) ? CT_V_NEW : CT_V_EST;
+	v.v = (dir == CT_DIR_ORIG && !replied) ? CT_V_NEW : CT_V_EST;
 	return v;
 }
 
@@ -576,5 +807,9 @@ ct_tcp_timeout(const struct ct_tcp_state *st, const struct ct_timeouts *t)
 		[CT_TCP_SYN_SENT2] = CT_TMO_TCP_SYN_SENT2,
 	};
 
+	/* After an accepted RST the CLOSE timeout applies, also when an inexact RST left
+	 * the connection ESTABLISHED (nf_conntrack does the same). */
+	if (st->last_class == TC_RST + 1)
+		return t->sec[CT_TMO_TCP_CLOSE];
 	return t->sec[st->state < CT_TCP_N_STATES ? tmo_of[st->state] : CT_TMO_TCP_CLOSE];
 }

@@ -36,21 +36,13 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include "test_vhost_tp.h"
 #include "vhu.h"
 
 #define TESTPMD   "dpdk-testpmd"
 #define N_QP      2
 #define BURST     32
-#define WAIT_MS   15000
 #define TX_BURSTS 200
-
-/* The guest side: one testpmd process. */
-struct tp {
-	pid_t pid;
-	FILE *in;      /* Its stdin (interactive commands). */
-	char log[128]; /* Its stdout and stderr. */
-	unsigned int n_start;
-};
 
 /* The "PMD": polls both queue pairs of 'port' until 'stop'. */
 struct poller {
@@ -68,27 +60,10 @@ static struct rte_rcu_qsbr *qsbr;
 static char sock_path[108];
 static char tmpdir[64];
 static int tp_seq;
-static struct tp g_tp;          /* The one guest; killed by test_teardown() if a test fails. */
+static struct vtp g_tp;         /* The one guest; killed by test_teardown() if a test fails. */
 static struct vhu_port *g_port; /* Destroyed by test_teardown() if a test fails. */
 static struct poller g_poller;
 static bool g_polling; /* Poller running: stopped by test_teardown(). */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* ---------------------------------------------------------------- the PMD thread */
 
@@ -181,14 +156,14 @@ poller_rx_total(struct poller *p)
 static uint64_t
 poller_drain(struct poller *p)
 {
-	uint64_t last = poller_rx_total(p), t = now_ms(), cur;
+	uint64_t last = poller_rx_total(p), t = vtp_now_ms(), cur;
 
-	while (now_ms() - t < 300) {
-		sleep_ms(20);
+	while (vtp_now_ms() - t < 300) {
+		vtp_sleep_ms(20);
 		cur = poller_rx_total(p);
 		if (cur != last) {
 			last = cur;
-			t = now_ms();
+			t = vtp_now_ms();
 		}
 	}
 	return last;
@@ -197,141 +172,27 @@ poller_drain(struct poller *p)
 static void
 poller_send(struct poller *p, int n_bursts)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = vtp_now_ms();
 
 	__atomic_add_fetch(&p->tx_budget, n_bursts, __ATOMIC_RELEASE);
-	while (__atomic_load_n(&p->tx_budget, __ATOMIC_ACQUIRE) > 0 && now_ms() - t0 < WAIT_MS)
-		sleep_ms(5);
+	while (__atomic_load_n(&p->tx_budget, __ATOMIC_ACQUIRE) > 0 &&
+	       vtp_now_ms() - t0 < VTP_WAIT_MS)
+		vtp_sleep_ms(5);
 	assert_int_equal(__atomic_load_n(&p->tx_budget, __ATOMIC_ACQUIRE), 0);
 }
 
 /* ---------------------------------------------------------------- testpmd */
 
+/* The guest: testpmd in txonly mode until told otherwise, its log in tmpdir. */
 static void
-tp_start(struct tp *tp, bool server)
+tp_start(struct vtp *tp, bool server)
 {
-	char prefix[64], vdev[256];
-	int pipefd[2], fd;
+	static const char *const extra[] = { "--forward-mode=txonly", NULL };
+	char prefix[64], log[128];
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vhu_tp_%d_%d", getpid(), tp_seq);
-	snprintf(tp->log, sizeof(tp->log), "%s/testpmd%d.log", tmpdir, tp_seq++);
-	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=%d%s", sock_path, N_QP,
-	         server ? ",server=1" : "");
-	tp->n_start = 0;
-	assert_int_equal(pipe(pipefd), 0);
-	tp->pid = fork();
-	assert_true(tp->pid >= 0);
-	if (tp->pid == 0) {
-		fd = open(tp->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(pipefd[0], 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(pipefd[1]);
-		/* Line-buffered stdout, so that the stats reach the log while it runs. */
-		execlp("stdbuf", "stdbuf", "-oL", TESTPMD, "-l", "0-1", "--no-pci", "--no-huge",
-		       "-m", "256", "--single-file-segments", "--no-telemetry", prefix, "--vdev",
-		       vdev, "--", "-i", "--nb-cores=1", "--rxq=2", "--txq=2",
-		       "--total-num-mbufs=4096", "--forward-mode=txonly", (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[0]);
-	tp->in = fdopen(pipefd[1], "w");
-	assert_non_null(tp->in);
-}
-
-static void
-tp_cmd(struct tp *tp, const char *cmd)
-{
-	fprintf(tp->in, "%s\n", cmd);
-	fflush(tp->in);
-}
-
-/* Reads the whole log into a static buffer. */
-static const char *
-tp_log(const struct tp *tp)
-{
-	static char buf[1 << 20];
-	size_t n = 0;
-	FILE *f = fopen(tp->log, "r");
-
-	if (f != NULL) {
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static unsigned int
-count_str(const char *hay, const char *needle)
-{
-	unsigned int n = 0;
-
-	while ((hay = strstr(hay, needle)) != NULL) {
-		n++;
-		hay += strlen(needle);
-	}
-	return n;
-}
-
-/* Sends "stop" and returns the accumulated RX/TX-packets it prints. */
-static void
-tp_stop(struct tp *tp, uint64_t *rx, uint64_t *tx)
-{
-	static const char mark[] = "Accumulated forward statistics for all ports";
-	const char *log, *s;
-	uint64_t t0 = now_ms();
-
-	tp->n_start++;
-	tp_cmd(tp, "stop");
-	do {
-		sleep_ms(50);
-		log = tp_log(tp);
-	} while (count_str(log, mark) < tp->n_start && now_ms() - t0 < WAIT_MS);
-	s = strstr(log, mark);
-	for (unsigned int i = 1; s != NULL && i < tp->n_start; i++)
-		s = strstr(s + 1, mark);
-	assert_non_null(s);
-	s = strstr(s, "RX-packets:");
-	assert_non_null(s);
-	*rx = strtoull(s + strlen("RX-packets:"), NULL, 10);
-	s = strstr(s, "TX-packets:");
-	assert_non_null(s);
-	*tx = strtoull(s + strlen("TX-packets:"), NULL, 10);
-}
-
-static void
-tp_kill(struct tp *tp, int sig)
-{
-	int status;
-
-	if (tp->pid <= 0)
-		return;
-	kill(tp->pid, sig);
-	waitpid(tp->pid, &status, 0);
-	tp->pid = 0;
-	if (tp->in != NULL)
-		fclose(tp->in);
-	tp->in = NULL;
-}
-
-static void
-tp_quit(struct tp *tp)
-{
-	uint64_t t0 = now_ms();
-	int status;
-
-	tp_cmd(tp, "quit");
-	while (waitpid(tp->pid, &status, WNOHANG) == 0) {
-		if (now_ms() - t0 > WAIT_MS) {
-			tp_kill(tp, SIGKILL);
-			fail_msg("testpmd did not quit");
-		}
-		sleep_ms(20);
-	}
-	tp->pid = 0;
-	fclose(tp->in);
-	tp->in = NULL;
+	snprintf(prefix, sizeof(prefix), "vhu_tp_%d_%d", getpid(), tp_seq);
+	snprintf(log, sizeof(log), "%s/testpmd%d.log", tmpdir, tp_seq++);
+	vtp_start(tp, sock_path, server, prefix, log, extra);
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -340,7 +201,7 @@ static void
 wait_link(struct vhu_port *port, bool up, uint64_t n_connects)
 {
 	struct vhu_port_info info;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = vtp_now_ms();
 
 	for (;;) {
 		assert_int_equal(vhu_port_get_info(port, &info), 0);
@@ -349,11 +210,11 @@ wait_link(struct vhu_port *port, bool up, uint64_t n_connects)
 			break;
 		if (!up && !info.link_up && info.n_disconnects >= n_connects)
 			break;
-		if (now_ms() - t0 > WAIT_MS)
+		if (vtp_now_ms() - t0 > VTP_WAIT_MS)
 			fail_msg("link %s not reached: up=%d qp=%u rxq=%#x txq=%#x",
 			         up ? "up" : "down", info.link_up, info.n_queue_pairs,
 			         info.rxq_enabled, info.txq_enabled);
-		sleep_ms(20);
+		vtp_sleep_ms(20);
 	}
 	if (up)
 		assert_int_equal(info.n_queue_pairs, N_QP);
@@ -406,7 +267,7 @@ port_totals(struct vhu_port *port, struct vhu_queue_stats *sum)
 
 /* Guest → vhost: testpmd txonly for 'ms'; every packet it sent arrives, on both queues. */
 static void
-check_guest_to_vhost(struct tp *tp, struct poller *p, struct vhu_port *port, unsigned int ms)
+check_guest_to_vhost(struct vtp *tp, struct poller *p, struct vhu_port *port, unsigned int ms)
 {
 	uint64_t before = poller_drain(p), rx0[N_QP], tp_rx, tp_tx, got;
 	struct vhu_queue_stats st;
@@ -414,10 +275,19 @@ check_guest_to_vhost(struct tp *tp, struct poller *p, struct vhu_port *port, uns
 
 	for (q = 0; q < N_QP; q++)
 		rx0[q] = __atomic_load_n(&p->n_rx[q], __ATOMIC_RELAXED);
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(ms);
-	tp_stop(tp, &tp_rx, &tp_tx);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(ms);
+	/* testpmd may be slow to get going on a busy machine: until packets flow. */
+	for (uint64_t t0 = vtp_now_ms();
+	     poller_rx_total(p) < before + 1000 && vtp_now_ms() - t0 < VTP_WAIT_MS;)
+		vtp_sleep_ms(10);
+	vtp_stop(tp, &tp_rx, &tp_tx);
+	/* The count is known: wait for it (the poller may be off its core for a while on a
+	 * shared machine), then for quiet, which would show extra packets. */
+	for (uint64_t t0 = vtp_now_ms();
+	     poller_rx_total(p) < before + tp_tx && vtp_now_ms() - t0 < VTP_WAIT_MS;)
+		vtp_sleep_ms(20);
 	got = poller_drain(p) - before;
 	print_message("  guest->vhost: testpmd TX-packets %" PRIu64 ", vhu_rx_burst %" PRIu64 "\n",
 	              tp_tx, got);
@@ -432,19 +302,21 @@ check_guest_to_vhost(struct tp *tp, struct poller *p, struct vhu_port *port, uns
 
 /* Vhost → guest: TX_BURSTS bursts over both queues; testpmd rxonly counts what we enqueued. */
 static void
-check_vhost_to_guest(struct tp *tp, struct poller *p, struct vhu_port *port)
+check_vhost_to_guest(struct vtp *tp, struct poller *p, struct vhu_port *port)
 {
 	struct vhu_queue_stats s0, s1;
 	uint64_t tp_rx, tp_tx, sent0 = __atomic_load_n(&p->n_tx_sent, __ATOMIC_RELAXED);
 
 	port_totals(port, &s0);
-	tp_cmd(tp, "set fwd rxonly");
-	tp_cmd(tp, "start");
-	sleep_ms(300);
+	vtp_cmd(tp, "set fwd rxonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(300);
 	poller_send(p, TX_BURSTS);
-	sleep_ms(300);
-	tp_stop(tp, &tp_rx, &tp_tx);
+	vtp_sleep_ms(300);
+	vtp_stop(tp, &tp_rx, &tp_tx);
 	port_totals(port, &s1);
+	if (tp_rx < s1.tx_packets - s0.tx_packets) /* testpmd was slow: drain its rings */
+		tp_rx += vtp_rx_until(tp, s1.tx_packets - s0.tx_packets - tp_rx);
 	print_message("  vhost->guest: offered %d, tx %" PRIu64 " drops %" PRIu64
 	              ", testpmd RX-packets %" PRIu64 "\n",
 	              TX_BURSTS * BURST, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
@@ -457,19 +329,62 @@ check_vhost_to_guest(struct tp *tp, struct poller *p, struct vhu_port *port)
 	assert_int_equal(tp_rx, s1.tx_packets - s0.tx_packets);
 }
 
+/*
+ * A guest that stopped taking packets (testpmd not forwarding, its rx ring full): every
+ * vhu_tx_burst() returns instead of spinning, each burst costs at most one extra enqueue call
+ * (a call that takes nothing ends the retries), and every packet is either in the ring or
+ * counted as a drop.  The guest then reads exactly what was enqueued.  A polling guest
+ * suppresses interrupts, so none is injected.
+ */
+static void
+check_stalled_guest(struct vtp *tp, struct poller *p, struct vhu_port *port)
+{
+	struct vhu_queue_stats s0, s1, q;
+	uint64_t tp_rx, retries0 = 0, retries1 = 0;
+	struct vhu_port_info info;
+	uint16_t i;
+
+	port_totals(port, &s0);
+	for (i = 0; i < N_QP; i++) {
+		assert_int_equal(vhu_port_stats_get(port, i, &q), 0);
+		retries0 += q.tx_retries;
+	}
+	poller_send(p, TX_BURSTS); /* returns only if no burst got stuck */
+	port_totals(port, &s1);
+	for (i = 0; i < N_QP; i++) {
+		assert_int_equal(vhu_port_stats_get(port, i, &q), 0);
+		retries1 += q.tx_retries;
+	}
+	print_message("  stalled guest: offered %d, tx %" PRIu64 " drops %" PRIu64
+	              " retries %" PRIu64 "\n",
+	              TX_BURSTS * BURST, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
+	              retries1 - retries0);
+	assert_int_equal(s1.tx_packets - s0.tx_packets + s1.tx_drops - s0.tx_drops,
+	                 TX_BURSTS * BURST);
+	assert_true(s1.tx_drops - s0.tx_drops > 0);
+	assert_true(retries1 - retries0 <= TX_BURSTS);
+	tp_rx = vtp_rx_until(tp, s1.tx_packets - s0.tx_packets);
+	assert_int_equal(tp_rx, s1.tx_packets - s0.tx_packets);
+	assert_int_equal(vhu_port_get_info(port, &info), 0);
+	assert_int_equal(info.n_guest_notifications, 0);
+}
+
 /* Kills the guest in the middle of its traffic, restarts it, and checks both directions. */
 static void
-check_reconnect(struct tp *tp, struct poller *p, struct vhu_port *port, bool tp_server)
+check_reconnect(struct vtp *tp, struct poller *p, struct vhu_port *port, bool tp_server)
 {
 	uint64_t rx_before;
 
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(300);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(300);
 	rx_before = poller_rx_total(p);
 	__atomic_add_fetch(&p->tx_budget, 1000000, __ATOMIC_RELEASE); /* both ways busy */
-	sleep_ms(200);
-	tp_kill(tp, SIGKILL);
+	/* Kill it while packets are moving (on a loaded machine testpmd may take a while). */
+	for (uint64_t t0 = vtp_now_ms();
+	     poller_rx_total(p) < rx_before + 1000 && vtp_now_ms() - t0 < VTP_WAIT_MS;)
+		vtp_sleep_ms(10);
+	vtp_kill(tp, SIGKILL);
 	wait_link(port, false, 1);
 	__atomic_store_n(&p->tx_budget, 0, __ATOMIC_RELEASE);
 	assert_true(poller_rx_total(p) > rx_before);
@@ -489,7 +404,7 @@ check_reconnect(struct tp *tp, struct poller *p, struct vhu_port *port, bool tp_
 static void
 test_vhost_client_mode(void **state)
 {
-	struct tp *tp = &g_tp;
+	struct vtp *tp = &g_tp;
 	struct poller *p = &g_poller;
 	struct vhu_port *port;
 	unsigned int in_use0 = rte_mempool_in_use_count(mp);
@@ -507,7 +422,7 @@ test_vhost_client_mode(void **state)
 	check_guest_to_vhost(tp, p, port, 500);
 	check_vhost_to_guest(tp, p, port);
 	check_reconnect(tp, p, port, true);
-	tp_quit(tp);
+	vtp_quit(tp);
 	wait_link(port, false, 2);
 	poller_stop(p);
 	assert_int_equal(rte_mempool_in_use_count(mp), in_use0);
@@ -520,7 +435,7 @@ test_vhost_client_mode(void **state)
 static void
 test_vhost_server_mode(void **state)
 {
-	struct tp *tp = &g_tp;
+	struct vtp *tp = &g_tp;
 	struct poller *p = &g_poller;
 	struct vhu_port *port;
 	struct vhu_port_info info;
@@ -533,11 +448,12 @@ test_vhost_server_mode(void **state)
 	poller_start(p, port);
 	check_guest_to_vhost(tp, p, port, 500);
 	check_vhost_to_guest(tp, p, port);
+	check_stalled_guest(tp, p, port);
 	check_reconnect(tp, p, port, false);
 	/* Port removal with the guest connected and sending: stop polling, then destroy. */
-	tp_cmd(tp, "set fwd txonly");
-	tp_cmd(tp, "start");
-	sleep_ms(200);
+	vtp_cmd(tp, "set fwd txonly");
+	vtp_cmd(tp, "start");
+	vtp_sleep_ms(200);
 	poller_stop(p);
 	assert_int_equal(vhu_port_get_info(port, &info), 0);
 	assert_true(info.link_up);
@@ -546,7 +462,7 @@ test_vhost_server_mode(void **state)
 	/* One grace period per destroy_device: the kill, and the destroy. */
 	assert_int_equal(__atomic_load_n(&n_sync, __ATOMIC_RELAXED), 2);
 	assert_int_equal(access(sock_path, F_OK), -1); /* server socket removed */
-	tp_kill(tp, SIGKILL);
+	vtp_kill(tp, SIGKILL);
 	assert_int_equal(rte_mempool_in_use_count(mp), in_use0);
 }
 
@@ -630,7 +546,7 @@ test_teardown(void **state)
 	(void)state;
 	if (g_polling)
 		poller_stop(&g_poller);
-	tp_kill(&g_tp, SIGKILL);
+	vtp_kill(&g_tp, SIGKILL);
 	vhu_port_destroy(g_port);
 	g_port = NULL;
 	unlink(sock_path);

@@ -791,6 +791,165 @@ test_ct_icmp_echo_and_error(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* ICMPv6 error from B to A quoting A -> B TCP 4000 -> 80 behind extension headers 'ext'. */
+static void
+mk_icmp6_err(struct tpkt *p, const uint8_t *ext, uint32_t ext_len, uint8_t first_nh)
+{
+	uint8_t *ip;
+
+	memset(p, 0, sizeof(*p));
+	p->key.dl_type = BE16(0x86dd);
+	p->key.nw_proto = 58;
+	p->key.ipv6_src[0] = 0x20;
+	p->key.ipv6_src[15] = 2; /* B */
+	p->key.ipv6_dst[0] = 0x20;
+	p->key.ipv6_dst[15] = 1; /* A */
+	p->key.tp_src = BE16(1);
+	p->key.tp_dst = BE16(4);
+	p->l4[0] = 1; /* destination unreachable */
+	p->l4[1] = 4; /* port unreachable */
+	ip = p->l4 + 8;
+	ip[0] = 0x60;
+	ip[6] = first_nh;
+	ip[8] = 0x20;
+	ip[23] = 1; /* A */
+	ip[24] = 0x20;
+	ip[39] = 2; /* B */
+	memcpy(ip + 40, ext, ext_len);
+	put16(ip + 40 + ext_len, 4000);
+	put16(ip + 40 + ext_len + 2, 80);
+	p->l4_len = 8 + 40 + ext_len + 8;
+}
+
+/* The quoted packet's extension headers are walked, as nf_conntrack's ipv6_skip_exthdr(). */
+static void
+test_ct_icmp6_error_ext_headers(void **state)
+{
+	/* hop-by-hop (8 bytes) -> destination options (16 bytes) -> TCP */
+	static const uint8_t hbh_dst[24] = { 60, 0, 1, 4, 0, 0, 0, 0, 6, 1, 1, 12 };
+	/* fragment header, offset 0 (first fragment) -> TCP; then offset 1 (later one) */
+	static const uint8_t frag0[8] = { 6, 0, 0x00, 0x01, 0, 0, 0, 7 };
+	static const uint8_t frag1[8] = { 6, 0, 0x00, 0x08, 0, 0, 0, 7 };
+	struct ct_pkt pk;
+	struct ct_key k;
+	struct tpkt p;
+	bool err;
+
+	(void)state;
+	mk_icmp6_err(&p, hbh_dst, sizeof(hbh_dst), 0);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_true(err);
+	assert_int_equal(k.proto, 6);
+	assert_int_equal(k.sport, BE16(4000));
+	assert_int_equal(k.dport, BE16(80));
+	assert_int_equal(k.src[15], 1);
+
+	mk_icmp6_err(&p, frag0, sizeof(frag0), 44);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_int_equal(k.dport, BE16(80));
+
+	mk_icmp6_err(&p, frag1, sizeof(frag1), 44);
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_ICMP_TRUNC);
+
+	/* Cut inside the extension header chain. */
+	mk_icmp6_err(&p, hbh_dst, sizeof(hbh_dst), 0);
+	p.l4_len = 8 + 40 + 12;
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_ICMP_TRUNC);
+}
+
+/* UDP-Lite: ports from the header (lib/flowcache leaves them 0), a checksum is required. */
+static void
+test_ct_udplite(void **state)
+{
+	struct ct_pkt pk;
+	struct ct_key k;
+	struct tpkt p;
+	bool err;
+
+	(void)state;
+	mk_udp(&p, IP_A, 3000, IP_B, 53);
+	p.key.nw_proto = 136;
+	p.key.tp_src = p.key.tp_dst = 0;
+	put16(p.l4 + 4, 8);      /* checksum coverage: the header */
+	put16(p.l4 + 6, 0x1234); /* checksum (not verified) */
+	pk = as_pkt(&p);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	assert_int_equal(k.sport, BE16(3000));
+	assert_int_equal(k.dport, BE16(53));
+	put16(p.l4 + 4, 0); /* 0: the whole datagram */
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	put16(p.l4 + 6, 0); /* no checksum */
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_L4_TRUNC);
+}
+
+/* What nf_conntrack does and lib/ct now does too (docs/ct-differential.md). */
+static void
+test_ct_kernel_accounting(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt udp, err, wrong, syn, synack, ack, old, rst;
+	struct ct_conn_info info;
+	struct ct_result r;
+	uint64_t expiry;
+
+	(void)state;
+	/* A related ICMP error is neither counted nor a reply; one sent to the quoted
+	 * packet's destination relates to nothing. */
+	mk_udp(&udp, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &udp, 0, &r), TRK | NEW);
+	mk_icmp_unreach(&err, IP_B, IP_A, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &err, 0, &r), TRK | REL | RPL);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.n_packets[0], 1);
+	assert_int_equal(info.n_packets[1], 0);
+	assert_int_equal(info.proto_state, CT_UDP_FIRST);
+	mk_icmp_unreach(&wrong, IP_A, IP_B, IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_ICMP_NO_CONN);
+	/* A UDP length beyond the payload or below the header is malformed (udp_error()). */
+	mk_udp(&wrong, IP_A, 2223, IP_B, 53);
+	put16(wrong.l4 + 4, (uint16_t)(wrong.l4_len + 1));
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	assert_int_equal(r.reason, CT_R_L4_TRUNC);
+	put16(wrong.l4 + 4, 7);
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | INV);
+	put16(wrong.l4 + 4, 8); /* shorter than the IP payload: trailing bytes are fine */
+	assert_int_equal(run1(t, &commit0, &wrong, 0, &r), TRK | NEW);
+	assert_int_equal(ct_count(t), 2);
+
+	/* A segment below the window passes (+est) without counting or refreshing. */
+	mk_tcp(&syn, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+	mk_tcp(&synack, IP_B, 80, IP_A, 3333,
+	       (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 5000, 1001, 0 });
+	mk_tcp(&ack, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 1001, 5001, 0 });
+	mk_tcp(&old, IP_A, 3333, IP_B, 80, (struct tcpf){ CT_TCP_ACK, 1001 - 100000, 5001, 10 });
+	assert_int_equal(run1(t, &commit0, &syn, 1000, NULL), TRK | NEW);
+	assert_int_equal(run1(t, &commit0, &synack, 1000, NULL), TRK | EST | RPL);
+	assert_int_equal(run1(t, &commit0, &ack, 1000, &r), TRK | EST);
+	ct_conn_get_info(r.conn, &info);
+	expiry = info.expiry;
+	assert_int_equal(run1(t, &commit0, &old, 5000, &r), TRK | EST);
+	assert_int_equal(r.reason, CT_R_TCP_IGNORED);
+	ct_conn_get_info(r.conn, &info);
+	assert_int_equal(info.expiry, expiry);
+	assert_int_equal(info.n_packets[0], 2);
+
+	/* An RST answering a SYN removes the connection at once. */
+	mk_tcp(&syn, IP_A, 4444, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+	mk_tcp(&rst, IP_B, 80, IP_A, 4444, (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 0, 1001, 0 });
+	assert_int_equal(run1(t, &commit0, &syn, 1000, NULL), TRK | NEW);
+	assert_int_equal(ct_count(t), 4);
+	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | EST | RPL);
+	assert_null(r.conn);
+	assert_int_equal(ct_count(t), 3);
+	assert_int_equal(run1(t, &commit0, &rst, 1000, &r), TRK | INV);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_mark_label(void **state)
 {
@@ -1049,6 +1208,22 @@ test_ct_retire_hook(void **state)
 	assert_int_equal(n_retired, 1);
 	assert_ptr_equal(retired[0], r.conn);
 	ct_conn_free(t, retired[0]);
+
+	/* An RST before any reply deletes the connection; with a retire hook the result
+	 * still points at it (readable until the grace period). */
+	{
+		struct tpkt syn, rst;
+
+		mk_tcp(&syn, IP_A, 4444, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 1000, 0, 0 });
+		mk_tcp(&rst, IP_B, 80, IP_A, 4444,
+		       (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 0, 1001, 0 });
+		run1(t, &commit0, &syn, 0, &r);
+		assert_int_equal(run1(t, &commit0, &rst, 0, &r), TRK | EST | RPL);
+		assert_int_equal(n_retired, 2);
+		assert_ptr_equal(retired[1], r.conn);
+		assert_int_equal(ct_count(t), 0);
+		ct_conn_free(t, retired[1]);
+	}
 	ct_tbl_destroy(t);
 }
 
@@ -1217,6 +1392,9 @@ main(void)
 		cmocka_unit_test(test_ct_concurrent_create_both_ends),
 		cmocka_unit_test(test_ct_retire_hook),
 		cmocka_unit_test(test_ct_create_params),
+		cmocka_unit_test(test_ct_kernel_accounting),
+		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
+		cmocka_unit_test(test_ct_udplite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
