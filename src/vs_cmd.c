@@ -643,11 +643,12 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 		                ", \"upcall_drops\": %" PRIu64 ", \"megaflows\": %u"
 		                ", \"megaflows_installed\": %" PRIu64
 		                ", \"megaflows_evicted\": %" PRIu64
-		                ", \"megaflows_expired\": %" PRIu64 ", \"detail\": %s",
+		                ", \"megaflows_expired\": %" PRIu64 ", \"ct_groups\": %" PRIu64
+		                ", \"detail\": %s",
 		                s->n_emc_hits, s->n_mf_hits, s->n_last_hits, s->n_unparsed,
 		                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
 		                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
-		                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired,
+		                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired, s->n_ct_groups,
 		                pmd->detail ? "true" : "false");
 		vs_reply_printf(r, ", \"stage_cycles_per_packet\": {");
 		for (d = 0; d < VS_STAGE_N; d++)
@@ -674,11 +675,11 @@ print_pmd_stats(struct vs_reply *r, struct vs_pmd *pmd, bool first)
 	                " of them unparsed; avg subtables probed per hit %.2f)\n"
 	                "  upcalls: %" PRIu64 " (rate-limited drops %" PRIu64
 	                ")\n  megaflows: %u (installed %" PRIu64 ", evicted %" PRIu64
-	                ", expired %" PRIu64 ")\n",
+	                ", expired %" PRIu64 ")\n  ct groups: %" PRIu64 "\n",
 	                s->n_emc_hits, s->n_mf_hits, s->n_last_hits, s->n_unparsed,
 	                s->n_mf_hits ? (double)s->n_mf_probes / (double)s->n_mf_hits : 0.0,
 	                s->n_upcalls, s->n_upcall_drops, fc_cls_count(pmd->dp.cls),
-	                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired);
+	                s->n_mf_installed, s->n_mf_evicted, s->n_mf_expired, s->n_ct_groups);
 	if (pmd->detail) {
 		uint64_t staged = 0;
 

@@ -23,6 +23,7 @@
 
 #include "vs_ct.h"
 #include "vs_daemon.h"
+#include "vs_dpif.h"
 #include "vs_switch.h"
 
 _Static_assert(VS_BURST_MAX <= CT_BURST_MAX, "a pass must fit one ct_execute_burst()");
@@ -515,11 +516,218 @@ conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
 	return true;
 }
 
+/*
+ * Several packets of one connection in one group.
+ *
+ * The groups exist for one case: packet k's ct() in a later pass (a commit,
+ * pass 2) must come before packet k+1's first ct() when both are of one
+ * connection.  When every packet of connection C in the group satisfies
+ * (1)-(3) below, running them in one group gives each of them the verdict it
+ * would get one packet per group:
+ *
+ *  (1) its first pass is decided by the first-pass last-hit megaflow (the
+ *      hint), whose list runs one ct(zone=Z, table=T) first and no other
+ *      ct(), resubmit or goto_table: its only first-pass ct() is the batched
+ *      one, which run_ct_first() runs in arrival order (and an upcall or a
+ *      non-batched ct() of C never runs in the group, since such a packet
+ *      fails (1) and ends the group);
+ *  (2) C exists and stays established: ct_pkt_stays_established() holds for
+ *      the first packet of C (read before the group runs), and every packet
+ *      of C is a TCP segment without SYN, FIN or RST or a UDP/other packet
+ *      of the same tuple, not a fragment.  So each first-pass ct() of C gives
+ *      +trk+est (+rpl) or +trk+inv, and leaves C established for the next;
+ *  (3) the rules never run ct() in a recirculated pass for a packet in those
+ *      states: est_passes_ct_free() below.  (Megaflows are flushed when the
+ *      rules change, before the PMD uses the new snapshot, so the cached
+ *      second passes follow the same rules.)
+ *
+ * By (1) the first-pass ct() calls of C run in arrival order, one per packet.
+ * By (2) each gives +est or +inv, so by (3) no later pass of any of them runs
+ * ct(): with one packet per group, packet k + 1's first ct() would see C as
+ * packet k's first ct() left it, and that is what it sees here too.  Packets
+ * of other connections in the group do not touch C (the grouping is by
+ * connection, and ICMP errors are barriers).  A concurrent "ct flush" of C, or its expiry within
+ * VS_CT_STABLE_MARGIN_MS by another PMD's clock, could still make a later
+ * packet of C +new where one packet per group would have seen it committed
+ * again by an earlier one; both are races with another thread, whose order
+ * relative to this burst is not defined anyway.
+ */
+#define VS_CT_STABLE_MARGIN_MS 1000
+
+/* Per-PMD cache of est_passes_ct_free() by rules version; each on its own line. */
+struct est_cache_entry {
+	uint64_t version; /**< rules version it was computed for */
+	bool valid;
+	bool ct_free; /**< est_passes_ct_free() of that version */
+} __rte_cache_aligned;
+
+static struct est_cache_entry est_cache[VS_PMD_MAX];
+
+/* True when 'r' may match a packet in one of the states +trk+est, +trk+est+rpl, +trk+inv. */
+static bool
+rule_matches_est_or_inv(const struct vs_rule *r)
+{
+	static const uint8_t states[] = {
+		PM_CS_TRACKED | PM_CS_ESTABLISHED,
+		PM_CS_TRACKED | PM_CS_ESTABLISHED | PM_CS_REPLY_DIR,
+		PM_CS_TRACKED | PM_CS_INVALID,
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(states); i++)
+		if ((states[i] & r->spec.mask.ct_state) == r->spec.key.ct_state)
+			return true;
+	return false;
+}
+
+/*
+ * (3) above: no rule of a table that a recirculated pass can reach (a
+ * ct(table=T) target, or a resubmit/goto_table target of a rule in such a
+ * table) has a ct() or ct_clear action and may match +trk+est or +trk+inv.
+ */
+static bool
+est_passes_ct_free(const struct vs_ruleset *rs)
+{
+	bool reach[VS_N_TABLES] = { false }, grew = true;
+	uint32_t t, i, a;
+
+	for (t = 0; t < VS_N_TABLES; t++)
+		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
+			const struct vs_flow_spec *sp = &rs->tables[t]->rules[i]->spec;
+
+			for (a = 0; a < sp->n_actions; a++)
+				if (sp->actions[a].type == VS_ACT_CT &&
+				    sp->actions[a].ct->table < VS_N_TABLES)
+					reach[sp->actions[a].ct->table] = true;
+		}
+	while (grew) {
+		grew = false;
+		for (t = 0; t < VS_N_TABLES; t++) {
+			for (i = 0; reach[t] && rs->tables[t] != NULL && i < rs->tables[t]->n_rules;
+			     i++) {
+				const struct vs_flow_spec *sp = &rs->tables[t]->rules[i]->spec;
+
+				for (a = 0; a < sp->n_actions; a++) {
+					const struct vs_action *ac = &sp->actions[a];
+					uint32_t to = ac->arg == VS_RESUBMIT_CUR_TABLE ? t :
+					                                                 ac->arg;
+
+					if (ac->type != VS_ACT_RESUBMIT &&
+					    ac->type != VS_ACT_GOTO_TABLE)
+						continue;
+					if (to < VS_N_TABLES && !reach[to])
+						reach[to] = grew = true;
+				}
+			}
+		}
+	}
+	for (t = 0; t < VS_N_TABLES; t++)
+		for (i = 0; reach[t] && rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
+			const struct vs_rule *r = rs->tables[t]->rules[i];
+
+			for (a = 0; a < r->spec.n_actions; a++)
+				if ((r->spec.actions[a].type == VS_ACT_CT ||
+				     r->spec.actions[a].type == VS_ACT_CT_CLEAR) &&
+				    rule_matches_est_or_inv(r))
+					return false;
+		}
+	return true;
+}
+
+static bool
+est_ct_free(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
+{
+	struct est_cache_entry *e = &est_cache[pmd->idx];
+
+	if (unlikely(!e->valid || e->version != rs->version)) {
+		e->ct_free = est_passes_ct_free(rs);
+		e->version = rs->version;
+		e->valid = true;
+	}
+	return e->ct_free;
+}
+
+/* Same connection tuple (either direction), no fragment, no SYN/FIN/RST. */
+static bool
+same_tuple_plain(const struct pm_key *a, const struct pm_key *b)
+{
+	if (b->nw_frag != 0 || (b->tcp_flags & RTE_BE16(0x0007)) != 0 || a->dl_type != b->dl_type ||
+	    a->nw_proto != b->nw_proto)
+		return false;
+	if (a->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		if (a->nw_src == b->nw_src && a->nw_dst == b->nw_dst && a->tp_src == b->tp_src &&
+		    a->tp_dst == b->tp_dst)
+			return true;
+		return a->nw_src == b->nw_dst && a->nw_dst == b->nw_src && a->tp_src == b->tp_dst &&
+		       a->tp_dst == b->tp_src;
+	}
+	if (memcmp(a->ipv6_src, b->ipv6_src, 16) == 0 &&
+	    memcmp(a->ipv6_dst, b->ipv6_dst, 16) == 0 && a->tp_src == b->tp_src &&
+	    a->tp_dst == b->tp_dst)
+		return true;
+	return memcmp(a->ipv6_src, b->ipv6_dst, 16) == 0 &&
+	       memcmp(a->ipv6_dst, b->ipv6_src, 16) == 0 && a->tp_src == b->tp_dst &&
+	       a->tp_dst == b->tp_src;
+}
+
+static inline bool
+hint_covers(const struct vs_ct_group_hint *h, const struct pm_key *k)
+{
+	return vs_dp_flow_match(h->flow, k);
+}
+
+/* May packet 'i' join a group that holds packet 'f', the first of its connection? */
+static bool
+may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_group_hint *hint,
+          struct rte_mbuf *const pkts[], const struct pm_key *keys, uint16_t f, uint16_t i,
+          int8_t *stable, uint64_t *covered)
+{
+	/* Cheap checks first: a hash collision between two connections ends here. */
+	if (*stable < 0 || !same_tuple_plain(&keys[f], &keys[i]) || !hint_covers(hint, &keys[i]))
+		return false;
+	*covered |= UINT64_C(1) << i;
+	if (*stable == 0) {
+		struct ct_tbl *tbl = table_of(pmd);
+		struct ct_pkt cp;
+
+		*stable = -1;
+		if (tbl != NULL && est_ct_free(pmd, rs) &&
+		    ((*covered >> f & 1) || hint_covers(hint, &keys[f]))) {
+			*covered |= UINT64_C(1) << f;
+			ct_pkt_of(pkts[f], &keys[f], &cp);
+			if (ct_pkt_stays_established(tbl, &cp, hint->zone, pmd->now_ms,
+			                             VS_CT_STABLE_MARGIN_MS))
+				*stable = 1;
+		}
+	}
+	return *stable > 0;
+}
+
+/*
+ * Whether packet i + 1 is of the connection (conflict hash h) of packet i, the first
+ * repeat of a connection in the group.  may_share()'s connection check is a lookup that
+ * no prefetch hides; it pays when the connection goes on repeating (a bulk flow), not
+ * for the two directions of a connection side by side among many others, where ending
+ * the group costs less.
+ */
+static inline bool
+run_follows(const struct pm_key *keys, uint16_t i, uint16_t n, uint32_t h)
+{
+	uint32_t h2;
+	bool barrier;
+
+	return i + 1 < n && conflict_hash(&keys[i + 1], &h2, &barrier) && !barrier && h2 == h;
+}
+
 uint16_t
-vs_ct_batch_len(const struct pm_key *keys, uint16_t n)
+vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
+                const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
+                const struct pm_key *keys, uint16_t n, uint64_t *covered)
 {
 	uint64_t seen[4] = { 0 }; /* 256-bit filter over the hashes: scan only on a hit */
 	uint32_t hashes[VS_BURST_MAX];
+	uint16_t firsts[VS_BURST_MAX]; /* first packet of each hash */
+	int8_t stable[VS_BURST_MAX];   /* may_share() of that packet: 0 unknown, 1, -1 */
 	uint16_t i, j, n_h = 0;
 
 	for (i = 0; i < n; i++) {
@@ -533,11 +741,22 @@ vs_ct_batch_len(const struct pm_key *keys, uint16_t n)
 			return i == 0 ? 1 : i;
 		m = h * 0x85ebca6bu; /* top bits depend on every bit of h */
 		bit = UINT64_C(1) << (m >> 26 & 63);
-		if (seen[m >> 24 & 3] & bit)
+		if (seen[m >> 24 & 3] & bit) {
 			for (j = 0; j < n_h; j++)
 				if (hashes[j] == h)
+					break;
+			if (j < n_h) {
+				if (hint == NULL ||
+				    (stable[j] == 0 && !run_follows(keys, i, n, h)) ||
+				    !may_share(pmd, rs, hint, pkts, keys, firsts[j], i, &stable[j],
+				               covered))
 					return i;
+				continue;
+			}
+		}
 		seen[m >> 24 & 3] |= bit;
+		firsts[n_h] = i;
+		stable[n_h] = 0;
 		hashes[n_h++] = h;
 	}
 	return n;

@@ -25,6 +25,8 @@
 #include "vs_reply.h"
 
 struct vs_pmd;
+struct vs_ruleset;
+struct vs_dp_flow;
 
 /** QSBR thread id of the control thread while it reads connections. */
 #define VS_CT_CTL_THREAD VS_PMD_MAX
@@ -63,14 +65,26 @@ void vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
 /** Sets the ct fields of 'key' from a ct() result (for the recirculated pass). */
 void vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone);
 
+/** What vs_ct_batch_len() may assume about the first pass of a burst. */
+struct vs_ct_group_hint {
+	const struct vs_dp_flow *flow; /**< the first-pass last-hit megaflow */
+	uint16_t zone; /**< its list: ct(zone=Z, table=T), then no ct(), resubmit, goto_table */
+};
+
 /**
- * Length of the longest prefix of keys[0, n) in which no two packets can
- * belong to one connection (both directions and ICMP errors considered;
- * hash collisions only shorten it).  Packets of such a prefix may be run
- * pass by pass together: no packet's later ct() can change what an earlier
- * ct() of another packet saw.  At least 1 when n > 0.
+ * Length of the longest prefix of keys[0, n) that may run pass by pass
+ * together: no packet's later ct() can change what an earlier ct() of another
+ * packet saw.  Packets of different connections (both directions and ICMP
+ * errors considered; hash collisions only shorten it) always may; several
+ * packets of one connection only when, with 'hint' (NULL: never), each of
+ * them is a plain packet of an established connection decided by the hint
+ * megaflow and the rules run no ct() after it (see the comment above the
+ * definition for the argument).  At least 1 when n > 0.  Sets in '*covered'
+ * (bit i: keys[i]) some of the packets the hint's megaflow was found to match.
  */
-uint16_t vs_ct_batch_len(const struct pm_key *keys, uint16_t n);
+uint16_t vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
+                         const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
+                         const struct pm_key *keys, uint16_t n, uint64_t *covered);
 
 /** PMD housekeeping: PMD 0 sweeps expired connections on a fixed budget. */
 void vs_ct_housekeeping(struct vs_pmd *pmd);

@@ -148,6 +148,7 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	struct pm_key mask = rec->wc;
 	struct fc_mf *mf;
 	size_t size;
+	uint32_t w;
 
 	if (rec->overflow)
 		return NULL;
@@ -175,6 +176,13 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 	for (f->n_words = PM_KEY_WORDS; f->n_words > 0; f->n_words--)
 		if (((const pm_word_t *)&mask)[f->n_words - 1] != 0)
 			break;
+	f->n_nz = 0;
+	for (w = 0; w < f->n_words && f->n_nz <= VS_DP_NZ_MAX; w++)
+		if (((const pm_word_t *)&mask)[w] != 0) {
+			if (f->n_nz < VS_DP_NZ_MAX)
+				f->nz[f->n_nz] = (uint8_t)w;
+			f->n_nz++;
+		}
 	if (rec->n_actions == 1 && rec->actions[0].type == VS_ACT_OUTPUT) {
 		const struct vs_port *p = vs_portmap_get(pmd->map, rec->actions[0].arg);
 
@@ -349,11 +357,13 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 /*
  * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
  * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
- * are queued in pmd->recirc[pmd->rq] for the next pass.
+ * are queued in pmd->recirc[pmd->rq] for the next pass.  The bits of
+ * 'known_last' are packets already found to match the pass's last-hit
+ * megaflow (vs_ct_batch_len() compared them with it, just before).
  */
 static void
 process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
-             struct pm_key *keys, uint16_t n)
+             struct pm_key *keys, uint16_t n, uint64_t known_last)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
@@ -385,8 +395,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	 */
 	for (i = 0; i < n; i++) {
 		keyp[i] = &keys[i];
-		if (last != NULL &&
-		    pm_key_match_masked(keyp[i], &last->key, &last->mask, last->n_words)) {
+		if (last != NULL && ((known_last >> i & 1) || vs_dp_flow_match(last, keyp[i]))) {
 			mfs[i] = last->mf;
 			last_hit |= 1ull << i;
 		}
@@ -504,8 +513,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			     b &= b - 1) {
 				uint16_t j = (uint16_t)__builtin_ctzll(b);
 
-				if (pm_key_match_masked(&keys[j], &nf->key, &nf->mask,
-				                        nf->n_words)) {
+				if (vs_dp_flow_match(nf, &keys[j])) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
 					pmd->stats.n_mf_hits++;
@@ -551,10 +559,36 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		/* The pass fills the other queue (empty: each pass empties its own). */
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
-		process_pass(pmd, rs, q->pkts, q->keys, q->n);
+		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0);
 		q->n = 0;
 	}
 	pmd->recirc_pass = 0;
+}
+
+/*
+ * The first-pass last-hit megaflow as a grouping hint, when its list is one
+ * ct() in a fixed zone followed by actions that run no ct() and reach no
+ * other table: a packet it covers makes exactly one first-pass ct() call, the
+ * batched one in run_ct_first() (see vs_ct_batch_len()).
+ */
+static bool
+group_hint(const struct vs_dpif *dp, struct vs_ct_group_hint *h)
+{
+	const struct vs_dp_flow *f = dp->last;
+	uint16_t a;
+
+	if (f == NULL || !f->ct_first || f->actions[0].ct->zone_from_reg)
+		return false;
+	for (a = 1; a < f->n_actions; a++) {
+		uint16_t t = f->actions[a].type;
+
+		if (t == VS_ACT_CT || t == VS_ACT_CT_CLEAR || t == VS_ACT_RESUBMIT ||
+		    t == VS_ACT_GOTO_TABLE)
+			return false;
+	}
+	h->flow = f;
+	h->zone = f->actions[0].ct->zone;
+	return true;
 }
 
 void
@@ -564,7 +598,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 
 	if (likely(!vs_ct_active())) {
 		/* No connection table, so no ct() flow and no recirculation. */
-		process_pass(pmd, rs, pkts, pmd->keys, n);
+		process_pass(pmd, rs, pkts, pmd->keys, n, 0);
 		return;
 	}
 	/*
@@ -576,8 +610,15 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 * next starts.  Packets of different connections keep their batching.
 	 */
 	for (s = 0; s < n; s += len) {
-		len = vs_ct_batch_len(pmd->keys + s, (uint16_t)(n - s));
-		process_pass(pmd, rs, pkts + s, pmd->keys + s, len);
+		struct vs_ct_group_hint hint;
+		uint64_t covered = 0;
+
+		len = vs_ct_batch_len(pmd, rs, group_hint(&pmd->dp, &hint) ? &hint : NULL, pkts + s,
+		                      pmd->keys + s, (uint16_t)(n - s), &covered);
+		pmd->stats.n_ct_groups++;
+		/* The hint is dp->last, the first pass's last-hit megaflow: 'covered' packets hit.
+		 */
+		process_pass(pmd, rs, pkts + s, pmd->keys + s, len, covered);
 		run_recirculations(pmd, rs);
 	}
 }

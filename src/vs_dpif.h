@@ -28,6 +28,9 @@ struct vs_rule;
 /** Megaflows per PMD at most (the limit is settable up to this). */
 #define VS_MF_MAX (1u << 20)
 
+/** Nonzero mask words a megaflow lists for its sparse compare. */
+#define VS_DP_NZ_MAX 12
+
 /** A megaflow's cached decision (the 'data' of a struct fc_mf). */
 struct vs_dp_flow {
 	struct fc_mf *mf;
@@ -43,11 +46,22 @@ struct vs_dp_flow {
 	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
 	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
 	uint32_t n_words;       /**< key words the mask touches */
+	uint8_t n_nz;           /**< nonzero mask words, or > VS_DP_NZ_MAX: use n_words */
+	uint8_t nz[VS_DP_NZ_MAX]; /**< their indices, for vs_dp_flow_match() */
 	struct pm_key key;      /**< masked key, for the last-hit check */
 	struct pm_key mask;
 	const struct vs_rule *rules[16]; /**< rules this flow stands for */
 	struct vs_action actions[];
 };
+
+/** Whether 'key' matches megaflow 'f' (its masked key), comparing only the mask's words. */
+static inline bool
+vs_dp_flow_match(const struct vs_dp_flow *f, const struct pm_key *key)
+{
+	if (f->n_nz > VS_DP_NZ_MAX)
+		return pm_key_match_masked(key, &f->key, &f->mask, f->n_words);
+	return pm_key_match_sparse(key, &f->key, &f->mask, f->nz, f->n_nz);
+}
 
 enum vs_dpif_req_type {
 	VS_DPIF_REQ_FLUSH,

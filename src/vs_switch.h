@@ -147,6 +147,7 @@ struct vs_pmd_stats {
 	uint64_t n_mf_probes;    /**< subtables probed for those hits */
 	uint64_t n_upcalls;      /**< packets sent up to the rule tables */
 	uint64_t n_upcall_drops; /**< misses dropped by the upcall rate limit */
+	uint64_t n_ct_groups;    /**< groups bursts ran as, for arrival order (vs_ct_batch_len()) */
 	uint64_t n_mf_installed;
 	uint64_t n_mf_install_failed;
 	uint64_t n_mf_evicted;             /**< removed to stay under the megaflow limit */

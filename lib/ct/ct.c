@@ -162,9 +162,14 @@ ct_zone_count(const struct ct_tbl *tbl, uint16_t zone)
 /* ---------------------------------------------------------------------- */
 /* Lookup.                                                                */
 
-/* Searches one bucket; lock-free. */
+/*
+ * Searches one bucket for 'key' (whose reverse is 'rkey'); lock-free.  A slot of
+ * the reply direction matches when 'rkey' equals the connection's original key
+ * (see struct ct_conn), so a lookup reads only the connection's first line.
+ */
 static struct ct_conn *
-bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key, uint8_t *dir)
+bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key,
+            const struct ct_key *rkey, uint8_t *dir)
 {
 	unsigned int e;
 
@@ -180,7 +185,7 @@ bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key, u
 		if (s == 0)
 			continue;
 		c = (struct ct_conn *)(s & ~(uintptr_t)1);
-		if (key_eq(&c->key[s & 1], key)) {
+		if (key_eq(&c->key_orig, (s & 1) ? rkey : key)) {
 			*dir = (uint8_t)(s & 1);
 			return c;
 		}
@@ -189,25 +194,29 @@ bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key, u
 }
 
 static struct ct_conn *
-lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, uint32_t hash, uint8_t *dir)
+lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, const struct ct_key *rkey,
+              uint32_t hash, uint8_t *dir)
 {
 	uint16_t sig = hash_sig(hash);
 	uint32_t idx = hash & tbl->mask, i;
 	const struct ct_bucket *home = &tbl->buckets[idx];
-	struct ct_conn *c = bucket_find(home, sig, key, dir);
+	struct ct_conn *c = bucket_find(home, sig, key, rkey, dir);
 
 	if (c != NULL || __atomic_load_n(&home->n_displaced, __ATOMIC_RELAXED) == 0)
 		return c;
 	for (i = 1; i < CT_PROBE_MAX; i++) {
-		c = bucket_find(&tbl->buckets[(idx + i) & tbl->mask], sig, key, dir);
+		c = bucket_find(&tbl->buckets[(idx + i) & tbl->mask], sig, key, rkey, dir);
 		if (c != NULL)
 			return c;
 	}
 	return NULL;
 }
 
-/* Prefetches the connection of the first slot of the home bucket whose signature matches. */
-static inline void
+/*
+ * Prefetches the connection of the first slot of the home bucket whose signature matches,
+ * and returns it as a candidate (tagged pointer, 0 when none) for cand_match().
+ */
+static inline uintptr_t
 prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
 {
 	const struct ct_bucket *b = &tbl->buckets[hash & tbl->mask];
@@ -221,13 +230,27 @@ prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
 			const struct ct_conn *c = (const struct ct_conn *)(s & ~(uintptr_t)1);
 
 			if (s != 0) {
-				rte_prefetch0(&c->key[s & 1]);
-				rte_prefetch0(&c->lock);
+				/* The three lines a packet reads (struct ct_conn). */
+				rte_prefetch0(&c->key_orig);
 				rte_prefetch0(&c->p);
+				rte_prefetch0(&c->n_packets);
 			}
-			return;
+			return s;
 		}
 	}
+	return 0;
+}
+
+/* The connection of candidate 's' when its key is 'key' (reverse 'rkey'), else NULL. */
+static inline struct ct_conn *
+cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
+{
+	struct ct_conn *c = (struct ct_conn *)(s & ~(uintptr_t)1);
+
+	if (s == 0 || !key_eq(&c->key_orig, (s & 1) ? rkey : key))
+		return NULL;
+	*dir = (uint8_t)(s & 1);
+	return c;
 }
 
 uint64_t
@@ -245,8 +268,10 @@ ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key 
 	}
 	for (map = keys_map; map; map &= map - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(map);
+		struct ct_key rkey;
 
-		conns[i] = lookup_hashed(tbl, keys[i], hashes[i], &dirs[i]);
+		ct_key_reverse(keys[i], &rkey);
+		conns[i] = lookup_hashed(tbl, keys[i], &rkey, hashes[i], &dirs[i]);
 		if (conns[i] != NULL)
 			hits |= UINT64_C(1) << i;
 	}
@@ -383,8 +408,8 @@ conn_insert(struct ct_tbl *tbl, struct ct_conn *c)
 	rte_spinlock_lock(&first->lock);
 	if (second != first)
 		rte_spinlock_lock(&second->lock);
-	if (lookup_hashed(tbl, &c->key[0], c->hash[0], &dir) != NULL ||
-	    lookup_hashed(tbl, &c->key[1], c->hash[1], &dir) != NULL) {
+	if (lookup_hashed(tbl, &c->key_orig, &c->key_reply, c->hash[0], &dir) != NULL ||
+	    lookup_hashed(tbl, &c->key_reply, &c->key_orig, c->hash[1], &dir) != NULL) {
 		r = CT_R_N;
 	} else if (!place_key(tbl, c, 0, h1)) {
 		r = CT_R_TABLE_FULL;
@@ -415,14 +440,15 @@ conn_unlink(struct ct_tbl *tbl, struct ct_conn *c)
 {
 	remove_key(tbl, c, 0);
 	remove_key(tbl, c, 1);
-	count_release(tbl, c->key[0].zone);
+	count_release(tbl, c->key_orig.zone);
 	conn_retire(tbl, c);
 }
 
 void
 ct_conn_get_info(struct ct_conn *conn, struct ct_conn_info *info)
 {
-	memcpy(info->key, conn->key, sizeof(info->key));
+	info->key[CT_DIR_ORIG] = conn->key_orig;
+	info->key[CT_DIR_REPLY] = conn->key_reply;
 	rte_spinlock_lock(&conn->lock);
 	info->expiry = conn->expiry;
 	info->mark = conn->mark;
@@ -576,7 +602,7 @@ ct_timeouts_set(struct ct_tbl *tbl, int zone, const struct ct_timeouts *t)
 const struct ct_key *
 ct_conn_key(const struct ct_conn *conn)
 {
-	return &conn->key[CT_DIR_ORIG];
+	return &conn->key_orig;
 }
 
 struct ct_conn *
@@ -617,6 +643,8 @@ ct_conn_kill(struct ct_tbl *tbl, struct ct_conn *conn)
 /* What a packet carries besides its key. */
 struct pkt_info {
 	struct ct_key key;
+	struct ct_key rkey; /* ct_key_reverse(key) */
+	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
 	uint32_t hash;
 	enum ct_reason reason; /* CT_R_OK when trackable */
 	bool icmp_err;
@@ -630,6 +658,7 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi)
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
 	pi->hash = ct_key_hash(&pi->key);
+	ct_key_reverse(&pi->key, &pi->rkey);
 	pi->icmp_reply = false;
 	switch (pi->key.proto) {
 	case 6:
@@ -685,8 +714,8 @@ static uint32_t
 conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
 {
 	/* Relaxed: pairs with the relaxed store in ct_timeouts_set(); either policy is fine. */
-	const struct ct_timeouts *t =
-			&tbl->pol[__atomic_load_n(&tbl->zone_pol[c->key[0].zone], __ATOMIC_RELAXED)];
+	const struct ct_timeouts *t = &tbl->pol[__atomic_load_n(&tbl->zone_pol[c->key_orig.zone],
+	                                                        __ATOMIC_RELAXED)];
 
 	switch (c->kind) {
 	case CT_KIND_TCP:
@@ -842,10 +871,10 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 		return true;
 	}
 	memset(c, 0, sizeof(*c));
-	c->key[0] = pi->key;
-	ct_key_reverse(&pi->key, &c->key[1]);
+	c->key_orig = pi->key;
+	c->key_reply = pi->rkey;
 	c->hash[0] = pi->hash;
-	c->hash[1] = ct_key_hash(&c->key[1]);
+	c->hash[1] = ct_key_hash(&c->key_reply);
 	c->kind = pi->kind;
 	rte_spinlock_init(&c->lock);
 	c->p = tmp.p;
@@ -871,6 +900,32 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	return true;
 }
 
+bool
+ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone, uint64_t now,
+                         uint64_t margin_ms)
+{
+	struct pkt_info pi;
+	struct ct_conn *c;
+	uint8_t dir;
+	bool ok;
+
+	pkt_prepare(pkt, zone, &pi);
+	if (pi.reason != CT_R_OK || pi.icmp_err || pi.kind == CT_KIND_ICMP)
+		return false;
+	/* Only SYN (reopen), FIN and RST move an established connection on. */
+	if (pi.kind == CT_KIND_TCP && (pi.seg.flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0)
+		return false;
+	c = lookup_hashed(tbl, &pi.key, &pi.rkey, pi.hash, &dir);
+	if (c == NULL)
+		return false;
+	rte_spinlock_lock(&c->lock);
+	ok = !c->dead && c->expiry > now + margin_ms &&
+	     (c->kind == CT_KIND_TCP ? c->p.tcp.state == CT_TCP_ESTABLISHED && c->p.tcp.seen_reply :
+	                               c->p.simple.state == CT_UDP_MULTIPLE);
+	rte_spinlock_unlock(&c->lock);
+	return ok;
+}
+
 void
 ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
                  uint16_t n, uint64_t now, struct ct_result *res)
@@ -879,6 +934,7 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
 	struct pkt_info pi[CT_BURST_MAX];
+	uint64_t changes;
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
@@ -890,12 +946,20 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
 	 * misses overlap instead of one per packet in pass 3. */
 	for (i = 0; i < n; i++)
-		if (pi[i].reason == CT_R_OK)
-			prefetch_candidate(tbl, pi[i].hash);
-	/* Pass 3: in arrival order, full lookup then tracking.  The lookup runs here, not in
-	 * pass 2, so that each packet sees what the packets before it created or deleted. */
+		pi[i].cand = pi[i].reason == CT_R_OK ? prefetch_candidate(tbl, pi[i].hash) : 0;
+	/*
+	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the
+	 * packets before it created or deleted, so the pass-2 candidate stands for a lookup
+	 * only while this call has linked or unlinked nothing ('changes' unchanged); then
+	 * a candidate whose key matches is what a lookup would find, as of pass 2 (a
+	 * connection deleted since by another thread is 'dead', and exec_existing() makes
+	 * the packet look up again).  Otherwise, and when the candidate does not match
+	 * (a signature collision, a displaced entry, none), the bucket is searched again.
+	 */
+	changes = stats->n_created + stats->n_expired + stats->n_reopened;
 	for (i = 0; i < n; i++) {
 		struct ct_result *r = &res[i];
+		bool fresh = changes == stats->n_created + stats->n_expired + stats->n_reopened;
 		int tries;
 
 		memset(r, 0, sizeof(*r));
@@ -907,8 +971,13 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 			continue;
 		}
 		for (tries = 0; tries < 4; tries++) {
-			uint8_t dir;
-			struct ct_conn *c = lookup_hashed(tbl, &pi[i].key, pi[i].hash, &dir);
+			uint8_t dir = 0;
+			struct ct_conn *c = tries == 0 && fresh ? cand_match(pi[i].cand, &pi[i].key,
+			                                                     &pi[i].rkey, &dir) :
+			                                          NULL;
+
+			if (c == NULL)
+				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
 
 			if (c != NULL) {
 				if (exec_existing(&x, c, dir, &pi[i], &pkts[i], r))

@@ -563,4 +563,17 @@ struct ct_result {
 void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
                       const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res);
 
+/**
+ * True when ct() on 'pkt' in 'zone' can only give +trk+est (+rpl) or +trk+inv and
+ * leaves the connection established: its connection exists, is established in
+ * both directions (TCP ESTABLISHED with a reply seen; UDP and other protocols
+ * with packets both ways), does not expire before now + margin_ms, and 'pkt'
+ * is not an ICMP packet nor a TCP segment with SYN, FIN or RST.  The caller
+ * uses it to batch several packets of one connection (src/vs_ct.c); it holds
+ * as long as no other thread deletes the connection (ct flush) meanwhile.
+ * Lock-free lookup, then the connection's lock.
+ */
+bool ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone,
+                              uint64_t now, uint64_t margin_ms);
+
 #endif /* CT_H */

@@ -54,25 +54,47 @@ enum ct_kind {
 	CT_KIND_OTHER,
 };
 
+/*
+ * Field order follows what a packet of an existing connection touches (lookup,
+ * tracking, counters, mark and label), so that it reads three of the four
+ * cache lines: line 0 holds the original key and the words every update
+ * takes (lock, expiry, mark), line 1 the protocol state, line 2 the counters
+ * and label.  The reply key sits alone in line 3: lookups compare a reply
+ * packet's reversed key with key_orig instead (ct_key_reverse() is an
+ * involution and key_reply is ct_key_reverse(key_orig)), so only insertion
+ * and dumps read it.
+ */
 struct ct_conn {
-	/* Immutable after insert: read by lock-free lookups. */
-	struct ct_key key[2]; /**< [enum ct_dir] */
-	uint32_t hash[2];     /**< ct_key_hash() of each key */
-	uint8_t kind;         /**< enum ct_kind */
+	/* Line 0.  key_orig: immutable after insert, read by lock-free lookups. */
+	struct ct_key key_orig; /**< key of CT_DIR_ORIG */
+	rte_spinlock_t lock;    /**< guards the mutable fields below */
+	uint8_t kind;           /**< enum ct_kind; immutable after insert */
+	uint8_t dead;           /**< unlinked; set once under lock */
+	uint32_t mark;          /**< ct_mark */
+	uint64_t expiry;        /**< ms; the sweeper expires it when <= now */
 
-	/* Mutable, guarded by 'lock'. */
-	rte_spinlock_t lock;
-	uint8_t dead;          /**< unlinked; set once under lock */
-	uint64_t expiry;       /**< ms; the sweeper expires it when <= now */
-	uint32_t mark;         /**< ct_mark */
-	uint8_t label[16];     /**< ct_label */
-	uint64_t n_packets[2]; /**< per direction */
-	uint64_t n_bytes[2];
+	/* Line 1.  Mutable, guarded by 'lock'. */
 	union {
 		struct ct_tcp_state tcp;
 		struct ct_simple_state simple;
 	} p;
+
+	/* Line 2.  Mutable, guarded by 'lock', except hash (immutable). */
+	uint64_t n_packets[2]; /**< per direction */
+	uint64_t n_bytes[2];
+	uint8_t label[16]; /**< ct_label */
+	uint32_t hash[2];  /**< ct_key_hash() of each key; immutable after insert */
+
+	/* Line 3.  Immutable after insert; not read by lookups. */
+	struct ct_key key_reply; /**< key of CT_DIR_REPLY */
 } __rte_cache_aligned;
+
+/* Key of direction 'dir' of 'c'. */
+static inline const struct ct_key *
+ct_conn_key_dir(const struct ct_conn *c, int dir)
+{
+	return dir == CT_DIR_ORIG ? &c->key_orig : &c->key_reply;
+}
 
 struct ct_bucket {
 	uint16_t sigs[CT_BUCKET_ENTRIES];   /**< 0: free; read lock-free */

@@ -128,6 +128,26 @@ pm_key_match_masked(const struct pm_key *a, const struct pm_key *b, const struct
 	return diff == 0;
 }
 
+/**
+ * pm_key_match_masked() over the words idx[0, n) only: for masks with few
+ * nonzero words spread over the key (a megaflow on dl_type, nw_proto and the
+ * ct fields at the end), which the dense form would walk word by word.
+ */
+static inline int
+pm_key_match_sparse(const struct pm_key *a, const struct pm_key *b, const struct pm_key *mask,
+                    const uint8_t *idx, unsigned int n)
+{
+	const pm_word_t *pa = (const pm_word_t *)a;
+	const pm_word_t *pb = (const pm_word_t *)b;
+	const pm_word_t *pm = (const pm_word_t *)mask;
+	uint64_t diff = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		diff |= (pa[idx[i]] ^ pb[idx[i]]) & pm[idx[i]];
+	return diff == 0;
+}
+
 /** Stores 'src' & 'mask' into 'dst' (may alias 'src'). */
 static inline void
 pm_key_apply_mask(struct pm_key *dst, const struct pm_key *src, const struct pm_key *mask)

@@ -18,6 +18,7 @@
  * deletes it once the packet is through, so each packet is its own burst.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -609,6 +610,89 @@ test_ct_firewall_burst_groupings(void **state)
 	}
 }
 
+/* One TCP connection: handshake, 20 data segments each acknowledged (and one out of the
+ * window), FIN close. */
+static void
+one_conn_sequence(struct seq *s)
+{
+	int k;
+
+	s->n = 0;
+	tcp(s, V_OUT(S_TRK | S_NEW), true, 3000, 80, PB_TCP_SYN, 100, 0, 0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_SYN | PB_TCP_ACK, 500, 101, 0);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_ACK, 101, 501, 0);
+	for (k = 0; k < 20; k++) {
+		if (k == 10) /* out of the window, in the middle of a shared group: +inv */
+			tcp(s, V_REJ(S_TRK | S_INV), false, 3000, 80, PB_TCP_ACK, 501 + 2000000000u,
+			    201, 10);
+		tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_PSH | PB_TCP_ACK,
+		    101 + 10u * (uint32_t)k, 501, 10);
+		tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_ACK, 501,
+		    111 + 10u * (uint32_t)k, 0);
+	}
+	tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_FIN | PB_TCP_ACK, 301, 501, 0);
+	tcp(s, V_OUT(S_TRK | S_EST | S_RPL), false, 3000, 80, PB_TCP_FIN | PB_TCP_ACK, 501, 302, 0);
+	tcp(s, V_OUT(S_TRK | S_EST), true, 3000, 80, PB_TCP_ACK, 302, 502, 0);
+}
+
+/*
+ * A burst of one connection's packets (a single bulk flow) runs in a few
+ * groups, not one per packet, once the connection is established and the
+ * first pass is a cached ct() in a fixed zone whose later passes run no ct()
+ * for +est: the same verdicts and connection as one packet per burst, cold
+ * and warm, and "ct_groups" counts how the warm burst was split.
+ */
+static void
+test_ct_one_connection_shares_groups(void **state)
+{
+	static struct seq s;
+	static int verdicts[MAX_RUNS][MAX_SEQ];
+	static char dumps[MAX_RUNS][8192];
+	struct th_daemon d;
+	int64_t groups[MAX_RUNS];
+	int run, i;
+
+	(void)state;
+	one_conn_sequence(&s);
+	/* Zone 0 fixed (the other table-0 rules take it from reg1, which is 0 here too). */
+	start_fw(&d, "ct_onec", "flow add table=0,priority=30,tcp actions=ct(table=1)\n");
+	for (run = 0; run < MAX_RUNS; run++) {
+		assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+		if (run == 0 || run == 2)
+			assert_int_equal(th_ctl(&d, &o, "megaflow flush"), 0);
+		assert_int_equal(th_ctl(&d, &o, "pmd stats clear"), 0);
+		if (run < 2) {
+			inject(&d, &s, 0, s.n, run);
+		} else {
+			for (i = 0; i < s.n; i++)
+				inject(&d, &s, i, i + 1, run);
+		}
+		assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+		groups[run] = th_json_num(o.buf, NULL, "ct_groups");
+		dump_sorted(&d, dumps[run], sizeof(dumps[run]));
+	}
+	assert_int_equal(th_stop(&d), 0);
+	read_verdicts(&d, verdicts);
+	for (run = 0; run < MAX_RUNS; run++) {
+		check_verdicts(&s, run, verdicts[run]);
+		assert_string_equal(dumps[run], dumps[2]);
+	}
+	assert_non_null(strstr(dumps[2], "state=TIME_WAIT"));
+	/* One packet per burst: one group each. */
+	assert_int_equal(groups[2], s.n);
+	assert_int_equal(groups[3], s.n);
+	/*
+	 * Warm, all at once (bursts of 32 and 15): SYN, SYN-ACK and the
+	 * handshake's ACK alone (the connection is not established before them),
+	 * the data up to the burst's end, the data of the second burst, then
+	 * each FIN and the last ACK alone: 8 groups.
+	 */
+	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n", groups[0],
+	        groups[1], s.n);
+	assert_int_equal(groups[1], 8);
+	assert_true(groups[0] < s.n);
+}
+
 /* A UDP packet in zone 5 (frames from 02:00:00:00:00:05). */
 static struct pkt *
 udp_z5(struct seq *s, int expect, bool a_to_b, uint16_t aport, uint16_t bport)
@@ -1097,6 +1181,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ct_firewall_burst_groupings),
+		cmocka_unit_test(test_ct_one_connection_shares_groups),
 		cmocka_unit_test(test_ct_limits_and_expiry),
 		cmocka_unit_test(test_ct_mark_label_match_and_commands),
 		cmocka_unit_test(test_ct_two_pmds_share_the_table),

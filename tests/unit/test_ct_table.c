@@ -602,6 +602,63 @@ test_ct_same_burst_syn_synack(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* Plain packets of an established connection, and nothing else, stay established. */
+static void
+test_ct_stays_established(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_ctx st = { .tbl = t };
+	struct tpkt p[16], syn, rst, udp_req, udp_rep, ping;
+	struct ct_result r[16];
+	struct ct_pkt pk;
+	int i;
+
+	(void)state;
+	tcp_conversation(p);
+	/* Before anything, and after SYN only: no established connection. */
+	pk = as_pkt(&p[3]);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	run(&st, &commit0, p, 1, 0, r);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	/* SYN-ACK: SYN_RECV; the handshake's ACK makes it ESTABLISHED. */
+	run(&st, &commit0, p + 1, 1, 0, r);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	run(&st, &commit0, p + 2, 1, 0, r);
+	assert_true(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	pk = as_pkt(&p[4]); /* the reply direction */
+	assert_true(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	/* Another zone, SYN, FIN, RST: no. */
+	assert_false(ct_pkt_stays_established(t, &pk, 7, 0, 1000));
+	pk = as_pkt(&p[6]);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	mk_tcp(&syn, IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 100, 0, 0 });
+	pk = as_pkt(&syn);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	mk_tcp(&rst, IP_B, 80, IP_A, 4000, (struct tcpf){ CT_TCP_RST | CT_TCP_ACK, 901, 101, 0 });
+	pk = as_pkt(&rst);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	/* Expiring within the margin: no. */
+	pk = as_pkt(&p[3]);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 86400u * 1000 - 500, 1000));
+	/* Its verdicts while it holds: +est (or +inv), never +new. */
+	run(&st, &commit0, p + 3, 3, 0, r);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(r[i].ct_state & NEW, 0);
+	/* UDP: only once both directions were seen; ICMP never. */
+	mk_udp(&udp_req, IP_A, 1111, IP_B, 53);
+	mk_udp(&udp_rep, IP_B, 53, IP_A, 1111);
+	run(&st, &commit0, &udp_req, 1, 0, r);
+	pk = as_pkt(&udp_req);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	run(&st, &commit0, &udp_rep, 1, 0, r);
+	assert_true(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	mk_icmp_echo(&ping, IP_A, IP_B, 8, 7);
+	run(&st, &commit0, &ping, 1, 0, r);
+	pk = as_pkt(&ping);
+	assert_false(ct_pkt_stays_established(t, &pk, 0, 0, 1000));
+	ct_tbl_destroy(t);
+}
+
 /* Every grouping of the conversation into bursts gives the same verdicts. */
 static void
 test_ct_burst_grouping_invariant(void **state)
@@ -1322,6 +1379,7 @@ main(void)
 		cmocka_unit_test(test_ct_sweep_budget),
 		cmocka_unit_test(test_ct_expired_before_sweep),
 		cmocka_unit_test(test_ct_same_burst_syn_synack),
+		cmocka_unit_test(test_ct_stays_established),
 		cmocka_unit_test(test_ct_burst_grouping_invariant),
 		cmocka_unit_test(test_ct_invalid_first_not_committed),
 		cmocka_unit_test(test_ct_time_wait_reuse),
