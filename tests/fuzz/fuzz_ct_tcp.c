@@ -152,6 +152,11 @@ check_verdict(const struct ct_tcp_state *before, const struct ct_tcp_state *st, 
 		FUZZ_CHECK(before->state == CT_TCP_TIME_WAIT || before->state == CT_TCP_CLOSE);
 		FUZZ_CHECK(seg->flags & CT_TCP_SYN);
 		break;
+	case CT_V_DELETE:
+		/* An RST before any reply (nf_conntrack deletes the entry). */
+		FUZZ_CHECK(seg->flags & CT_TCP_RST);
+		FUZZ_CHECK(!before->seen_reply || dir == CT_DIR_REPLY);
+		break;
 	default:
 		FUZZ_CHECK(!"verdict out of range");
 	}
