@@ -8,7 +8,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Environment: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_JOBS (targets run at
+# Environment: FUZZ_SEED (libFuzzer -seed, random when unset), FUZZ_BUILD_DIR
+# (default build-fuzz), FUZZ_JOBS (targets run at
 # once, default 1; the build uses at most 2 jobs).
 set -eu
 

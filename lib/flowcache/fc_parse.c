@@ -277,6 +277,9 @@ parse_ipv6_ext__(struct pm_key *key, const uint8_t *ip, uint32_t end, uint32_t e
 			/* As OVS: any fragment header, even offset 0 and no M, is a fragment. */
 			frag = PM_FRAG_ANY;
 			off += FC_IPV6_EXT_MIN;
+			/* A chain longer than mbuf l3_len can hold is refused, here too. */
+			if (unlikely(off > FC_L3_LEN_MAX))
+				break;
 			if (rd16__(h + 2) & FC_BE_IPV6_OFFSET) {
 				key->nw_proto = h[0];
 				key->nw_frag = PM_FRAG_ANY | PM_FRAG_LATER;

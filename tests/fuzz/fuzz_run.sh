@@ -46,7 +46,7 @@ mkdir -p "$seeds"
 rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*
 rc=0
 # -rss_limit_mb: the MAC and control targets allocate at most a few MiB per input.
-"$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+"$fuzzer" ${FUZZ_SEED:+-seed=$FUZZ_SEED} -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 	-print_final_stats=1 -artifact_prefix="$work/" \
 	"$work/corpus" "$seeds" >"$log" 2>&1 || rc=$?
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -908,6 +908,25 @@ bad_ext_over_l3_len(uint8_t *buf)
 	return make_ext_chain(buf, PB_IPPROTO_DSTOPTS, 2, 31); /* 40 + 2 * 256 > 511 */
 }
 
+/*
+ * Options up to byte 504 of L3, then a later fragment: its header ends at 512,
+ * one past what mbuf l3_len holds (fuzz_parse found the length spilling into
+ * l4_len; regression ipv6-frag-l3-len-overflow).
+ */
+static size_t
+bad_frag_over_l3_len(uint8_t *buf)
+{
+	struct pb_flow f;
+
+	ipv6_flow(&f);
+	f.n_ext = 2;
+	f.ext[0].type = PB_IPPROTO_DSTOPTS;
+	f.ext[0].len8 = 57; /* 40 + 58 * 8 = 504 */
+	f.ext[1].type = PB_IPPROTO_FRAGMENT;
+	f.ext[1].frag_off = 100;
+	return build(&f, buf, 0);
+}
+
 static size_t
 bad_arp_trunc(uint8_t *buf)
 {
@@ -981,6 +1000,8 @@ static const struct bad_case bad_cases[] = {
 	  SET_NW | SET_ADDR6 | SET_TP, 14, 40 + 8 * 8, 8 },
 	{ "ipv6 ext beyond l3_len", bad_ext_over_l3_len, 0, FC_PR_IPV6_EXT, PB_ETH_IPV6, SET_ADDR6,
 	  14, 0, 0 },
+	{ "ipv6 later fragment beyond l3_len", bad_frag_over_l3_len, 0, FC_PR_IPV6_EXT, PB_ETH_IPV6,
+	  SET_ADDR6, 14, 0, 0 },
 	{ "arp truncated", bad_arp_trunc, 0, FC_PR_ARP_TRUNC, PB_ETH_ARP, 0, 14, 0, 0 },
 	{ "arp not ethernet/ipv4", bad_arp_not_ipv4, 0, FC_PR_ARP_TRUNC, PB_ETH_ARP, 0, 14, 0, 0 },
 	{ "unknown ethertype", ok_unknown_type, 0, FC_PR_N, 0x88b5, 0, 14, 0, 0 },
