@@ -17,6 +17,7 @@
 
 #include <rte_log.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_flow.h"
 #include "vs_underlay.h"
@@ -41,12 +42,15 @@ struct cfg_ul {
 };
 
 #define CFG_UL_MAX 1024
+#define CFG_CT_MAX 256
 
 struct cfg_model {
 	struct cfg_port ports[VS_PORT_MAX];
 	unsigned int n_ports;
 	struct cfg_ul ul[CFG_UL_MAX];
 	unsigned int n_ul;
+	struct cfg_ul ct[CFG_CT_MAX]; /* "ct ..." lines, validated, applied in order */
+	unsigned int n_ct;
 	struct vs_ofproto *flows;
 	bool has_sleep;
 	uint32_t sleep_us;
@@ -205,6 +209,48 @@ apply_ul(const struct cfg_model *m, const char *path, struct vs_reply *r)
 	return ret;
 }
 
+/* A "ct" line: checked now, kept to be applied with the model. */
+static int
+model_ct_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
+{
+	struct cfg_ul *c;
+	int ret;
+
+	ret = vs_ct_config_check(argc - 1, argv + 1, r);
+	if (ret != 0)
+		return ret;
+	if (m->n_ct == CFG_CT_MAX)
+		return vs_reply_error(r, -ENOSPC, "too many ct lines (%u)", CFG_CT_MAX);
+	c = &m->ct[m->n_ct];
+	if (vs_join_words(argc, argv, c->text, sizeof(c->text)) != 0)
+		return vs_reply_error(r, -E2BIG, "line too long");
+	c->line = line;
+	m->n_ct++;
+	return 0;
+}
+
+/* Applies the model's ct lines in file order (each was validated when read). */
+static int
+apply_ct(const struct cfg_model *m, const char *path, struct vs_reply *r)
+{
+	char text[sizeof(m->ct[0].text)], *argv[64];
+	unsigned int i;
+	int argc, ret;
+
+	for (i = 0; i < m->n_ct; i++) {
+		snprintf(text, sizeof(text), "%s", m->ct[i].text);
+		argc = vs_split_words(text, argv, (int)VS_ARRAY_SIZE(argv));
+		if (argc < 1)
+			continue;
+		ret = vs_ct_cmd(argc - 1, argv + 1, r);
+		if (ret != 0) {
+			at_line(r, path, m->ct[i].line);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int
 model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
 {
@@ -260,6 +306,8 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	if (strcmp(argv[0], "ip") == 0 || strcmp(argv[0], "route") == 0 ||
 	    strcmp(argv[0], "neigh") == 0)
 		return model_ul_line(m, argc, argv, line, r);
+	if (strcmp(argv[0], "ct") == 0)
+		return model_ct_line(m, argc, argv, line, r);
 	if (argc == 3 && strcmp(argv[0], "pmd") == 0 && strcmp(argv[1], "sleep") == 0) {
 		char *end;
 		unsigned long us = strtoul(argv[2], &end, 10);
@@ -284,7 +332,8 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	}
 	return vs_reply_error(r, -EINVAL,
 	                      "'%s%s%s' is not a config command (port add, flow add, "
-	                      "flow del, pmd sleep, log set, ip addr add, route add, neigh add)",
+	                      "flow del, pmd sleep, log set, ip addr add, route add, neigh add, "
+	                      "ct set, ct limit set, ct timeout set)",
 	                      argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 }
 
@@ -418,8 +467,10 @@ vs_config_load(const char *path, struct vs_reply *r)
 	for (i = 0; i < m->n_ports; i++)
 		if (model_ul_needs(m, m->ports[i].args.name))
 			ul_after = i + 1;
-	/* Flows first: a port's first packets must meet the configured rules. */
+	/* Flows and ct settings first: a port's first packets must meet them. */
 	ret = apply_flows(m, r);
+	if (ret == 0)
+		ret = apply_ct(m, path, r);
 	if (ret == 0 && ul_after == 0)
 		ret = apply_ul(m, path, r);
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
@@ -540,6 +591,8 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		return ret;
 	}
 	free_specs(old_specs, n_old);
+	/* Validated when read; settings the file does not name are left as they are. */
+	ret = apply_ct(m, path, r);
 	vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
 	CFG_LOG(INFO, "reloaded %s: %u ports removed, %u added", path, n_removed, n_added);
 	if (ret == 0 && r->json)
@@ -578,6 +631,7 @@ vs_config_save(const char *path, struct vs_reply *r)
 		fprintf(f, "port add %s\n", p->args.text);
 	}
 	vs_underlay_save(f);
+	vs_ct_save(f);
 	/* A fresh switch starts with the 'normal' rule: remove it, then write all. */
 	fprintf(f, "flow del\n");
 	for (t = 0; t < VS_N_TABLES; t++)
