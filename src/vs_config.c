@@ -141,6 +141,19 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 }
 
 /* Plays one config line into the model. */
+/* Keeps a line (its words joined) in slot *n of 'lines' (of 'max'), for the apply step. */
+static int
+model_keep_line(struct cfg_ul *lines, unsigned int *n, unsigned int max, const char *what,
+                int argc, char **argv, unsigned int line, struct vs_reply *r)
+{
+	if (*n == max)
+		return vs_reply_error(r, -ENOSPC, "too many %s lines (%u)", what, max);
+	if (vs_join_words(argc, argv, lines[*n].text, sizeof(lines[*n].text)) != 0)
+		return vs_reply_error(r, -E2BIG, "line too long");
+	lines[(*n)++].line = line;
+	return 0;
+}
+
 /*
  * Underlay lines are checked here for their form and their port; the
  * underlay validates the rest when the config is applied, all or nothing.
@@ -152,7 +165,6 @@ model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, str
 	            (strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "address") == 0) &&
 	            strcmp(argv[2], "add") == 0) ||
 	           (strcmp(argv[0], "ip") != 0 && argc >= 2 && strcmp(argv[1], "add") == 0);
-	struct cfg_ul *u;
 	int i;
 
 	if (!add)
@@ -163,14 +175,7 @@ model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, str
 		if (strcmp(argv[i], "dev") == 0 && model_port(m, argv[i + 1]) == NULL)
 			return vs_reply_error(r, -ENOENT, "no port '%s' in this config",
 			                      argv[i + 1]);
-	if (m->n_ul == CFG_UL_MAX)
-		return vs_reply_error(r, -ENOSPC, "too many underlay lines (%u)", CFG_UL_MAX);
-	u = &m->ul[m->n_ul];
-	if (vs_join_words(argc, argv, u->text, sizeof(u->text)) != 0)
-		return vs_reply_error(r, -E2BIG, "line too long");
-	u->line = line;
-	m->n_ul++;
-	return 0;
+	return model_keep_line(m->ul, &m->n_ul, CFG_UL_MAX, "underlay", argc, argv, line, r);
 }
 
 static void at_line(struct vs_reply *r, const char *path, unsigned int line);
@@ -213,20 +218,11 @@ apply_ul(const struct cfg_model *m, const char *path, struct vs_reply *r)
 static int
 model_ct_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
 {
-	struct cfg_ul *c;
-	int ret;
+	int ret = vs_ct_config_check(argc - 1, argv + 1, r);
 
-	ret = vs_ct_config_check(argc - 1, argv + 1, r);
 	if (ret != 0)
 		return ret;
-	if (m->n_ct == CFG_CT_MAX)
-		return vs_reply_error(r, -ENOSPC, "too many ct lines (%u)", CFG_CT_MAX);
-	c = &m->ct[m->n_ct];
-	if (vs_join_words(argc, argv, c->text, sizeof(c->text)) != 0)
-		return vs_reply_error(r, -E2BIG, "line too long");
-	c->line = line;
-	m->n_ct++;
-	return 0;
+	return model_keep_line(m->ct, &m->n_ct, CFG_CT_MAX, "ct", argc, argv, line, r);
 }
 
 /* Applies the model's ct lines in file order (each was validated when read). */
