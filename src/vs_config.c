@@ -143,8 +143,8 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 /* Plays one config line into the model. */
 /* Keeps a line (its words joined) in slot *n of 'lines' (of 'max'), for the apply step. */
 static int
-model_keep_line(struct cfg_ul *lines, unsigned int *n, unsigned int max, const char *what,
-                int argc, char **argv, unsigned int line, struct vs_reply *r)
+model_keep_line(struct cfg_ul *lines, unsigned int *n, unsigned int max, const char *what, int argc,
+                char **argv, unsigned int line, struct vs_reply *r)
 {
 	if (*n == max)
 		return vs_reply_error(r, -ENOSPC, "too many %s lines (%u)", what, max);
