@@ -419,8 +419,9 @@ loopgen_go() { # $1 log, then a readiness test: wait for the prompt and the swit
 # The vhost scenarios couple two busy threads on the 2 cores (generator on 0, switch on 1):
 # whenever either is preempted the other polls empty rings, so a co-runner on either core
 # shows in the switch's figures, per-core normalisation or not.  Before each of their
-# measurements wait (at most VHOST_QUIET_WAIT s, default 30) for a second in which the rest of
-# the machine used less than VHOST_QUIET_CORES (default 0.3) cores; say so when it never came.
+# measurements wait (at most VHOST_QUIET_WAIT s, default 30, 5 with --quick) for a second in
+# which the rest of the machine used less than VHOST_QUIET_CORES (default 0.3) cores; say so
+# when it never came.
 cpu_busy_jiffies() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
 vhost_wait_quiet() { # $1 label
 	local t0=$SECONDS b0 a0 b1 a1 cores
@@ -428,7 +429,7 @@ vhost_wait_quiet() { # $1 label
 		read -r b0 a0 < <(cpu_busy_jiffies); sleep 1; read -r b1 a1 < <(cpu_busy_jiffies)
 		cores=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) -v n="$(nproc)" 'BEGIN {printf "%.2f", a ? b / a * n : 0}')
 		awk -v c="$cores" -v m="${VHOST_QUIET_CORES:-0.3}" 'BEGIN {exit !(c < m)}' && return 0
-		if [ $((SECONDS - t0)) -ge "${VHOST_QUIET_WAIT:-30}" ]; then
+		if [ $((SECONDS - t0)) -ge "${VHOST_QUIET_WAIT:-$((QUICK ? 5 : 30))}" ]; then
 			note "$1: the machine stayed busy (other work: $cores cores in the last second)"
 			return 0
 		fi
