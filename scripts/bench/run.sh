@@ -24,7 +24,7 @@
 #                         testpmd feeder (as l2-1m), with memory per connection
 #   ct-setup              connection setup rate (udp_200k, every packet a new committed conn)
 #   ct-setup-2pmd         the same with two PMDs (two rx queues, half the tuples each):
-#                         per-PMD rate and contention counters (sluice only)
+#                         per-PMD rate and contention counters
 #   vxlan-encap vxlan-decap   10k flows, VNI 100
 #   ctvx-10k ctvx-tcp-10k ctvx-10k-512 ctvx-10k-1518   the seed pipeline ct + vxlan-encap
 #                         (1518: sink mtu=1600)
@@ -703,7 +703,7 @@ ovs_flows() { # kind -> the OpenFlow rules of the integration bridge (OVS_BR), o
 	ctvh)    ct_rules 2 ;;
 	vhloop)  echo "in_port=1,actions=output:2"; echo "in_port=2,actions=output:1" ;;
 	masks)   masks_rules 1 2 ;;
-	ct|ctnew) ct_rules 2 ;;
+	ct|ctnew|ctnew2) ct_rules 2 ;;
 	encap)   echo "in_port=1,actions=output:10" ;;
 	ctvx)    ct_rules 10 ;;
 	decap)   echo "in_port=10,actions=output:3" ;;
@@ -711,14 +711,11 @@ ovs_flows() { # kind -> the OpenFlow rules of the integration bridge (OVS_BR), o
 }
 
 run_ovs() { # scenario kind input round sink_mtu
-	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB
+	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB pmdmask=0x2
+	[ "$kind" = ctnew2 ] && pmdmask=0x3   # ct-setup-2pmd: PMDs on cores 1 and 0
 	local gpfx="" gpid="" sinks=sink gens=gen tun=0
 	case $kind in encap|decap|ctvx) tun=1 ;; esac
 	[ -n "$OVS_MISSING" ] && { json_missing "$sc" ovs "$r" missing "${OVS_MISSING#missing: }"; return; }
-	if [ "$kind" = ctnew2 ]; then
-		json_missing "$sc" ovs "$r" missing "not implemented for OVS: two PMDs (pmd-cpu-mask=0x3) with a two-queue net_pcap port and per-PMD pmd-stats-show parsing in lib/ctnew.py; ct-setup has OVS's one-PMD rate"
-		return
-	fi
 	case $kind in l2vh|ctvh) need=$(( need + $(feed_mb "$pc") )) ;; esac
 	[ $kind = vhloop ] && need=$(( need + 300 ))
 	why=$(hp_check "$need"); [ -n "$why" ] && { json_missing "$sc" ovs "$r" missing "${why#missing: }"; return; }
@@ -738,7 +735,7 @@ run_ovs() { # scenario kind input round sink_mtu
 	for i in $(seq 1 50); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
 	"${V[@]}" --no-wait init
 	"${V[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask="$pmdmask" \
 		other_config:dpdk-socket-mem="$OVS_SOCKET_MEM" other_config:dpdk-extra="--no-pci --file-prefix=$pfx"
 	TAPS+=(ovs-netdev "$OVS_BR")      # created by the netdev datapath, persistent: ours (checked)
 	[ $tun = 1 ] && TAPS+=("$OVS_PHY")
@@ -746,6 +743,13 @@ run_ovs() { # scenario kind input round sink_mtu
 		--log-file="$d/ovs-vswitchd.log" < /dev/null > "$d/ovs-vswitchd.out" 2>&1 &
 	vpid=$!; started "$vpid"
 	local ok=1 sinkbr=$OVS_BR genbr=$OVS_BR mtuopt=() gendev="net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1"
+	local genopt=()
+	if [ "$kind" = ctnew2 ]; then
+		# as sluice's: two rx queues, one half of the tuples each, queue 0 pinned to the
+		# PMD on core 1 and queue 1 to the one on core 0
+		gendev="net_pcap0,rx_pcap=$PC/udp_200k_h0.pcap,rx_pcap=$PC/udp_200k_h1.pcap,infinite_rx=1"
+		genopt=(options:n_rxq=2 "other_config:pmd-rxq-affinity=0:1,1:0")
+	fi
 	[ "$mtu" != - ] && mtuopt=(mtu_request="$mtu")
 	[ $tun = 1 ] && sinkbr=$OVS_PHY
 	[ $kind = decap ] && genbr=$OVS_PHY
@@ -786,7 +790,7 @@ run_ovs() { # scenario kind input round sink_mtu
 	  case $kind in
 	  l2vh|ctvh|vhloop) ;;
 	  *) "${V[@]}" add-port $genbr gen -- set Interface gen type=dpdk \
-		"options:dpdk-devargs=$gendev" ofport_request=1 || exit 1 ;;
+		"options:dpdk-devargs=$gendev" ofport_request=1 "${genopt[@]}" || exit 1 ;;
 	  esac
 	) > "$d/setup.log" 2>&1 || ok=0
 	if [ $ok = 1 ] && { [ "$kind" = l2vh ] || [ "$kind" = ctvh ]; }; then
@@ -821,8 +825,8 @@ run_ovs() { # scenario kind input round sink_mtu
 		local ctopt=()
 		case $kind in ct|ctvh) ctopt=(--ct --ovs-bridge "$OVS_BR") ;; esac
 		[ "$kind" = ctvh ] && ctopt+=(--warm-packets "${NPK[$pc]}")
-		if [ $kind = ctnew ]; then
-			ctnew_ovs "$sc" "$r" "$vpid" "$dbpid" "$d"
+		if [ "$kind" = ctnew ] || [ "$kind" = ctnew2 ]; then
+			ctnew_ovs "$sc" "$r" "$vpid" "$dbpid" "$d" "$kind"
 		else
 			"${MEASURE[@]}" --system ovs --pid "$vpid" --extra-pid "$dbpid" --scenario "$sc" --round "$r" \
 				--sink-ports $sinks --gen-ports $gens "${ctopt[@]}" \
@@ -835,7 +839,8 @@ run_ovs() { # scenario kind input round sink_mtu
 				"$("${A[@]}" dpctl/ct-get-nconns 2>/dev/null | tr -dc 0-9)" >> "$CTMEM" \
 				|| note "$sc ovs round $r: no memory-per-connection record"
 		fi
-		case $kind in ct|ctvh|ctnew) "${A[@]}" dpctl/ct-stats-show > "$d/ctstats.txt" 2>&1 ;; esac
+		case $kind in ct|ctvh|ctnew|ctnew2) "${A[@]}" dpctl/ct-stats-show > "$d/ctstats.txt" 2>&1 ;; esac
+		[ "$kind" = ctnew2 ] && "${A[@]}" dpif-netdev/pmd-rxq-show > "$d/pmd-rxq.txt" 2>&1
 		{ "${OF[@]}" dump-flows $OVS_BR; [ $tun = 1 ] && "${OF[@]}" dump-flows $OVS_PHY;
 		  "${A[@]}" dpctl/dump-flows; "${A[@]}" dpctl/show -s;
 		  "${A[@]}" dpif-netdev/pmd-stats-show; ip -o link show $OVS_BR; } > "$d/end.txt" 2>&1
@@ -873,11 +878,12 @@ ctnew_sluice() { # scenario round pid ctl logprefix kind
 	# ct-setup-2pmd: the port exactly as sluice_steps added it (two queues, a half each)
 	[ "$6" = ctnew2 ] && { gen=$(sluice_steps ctnew2 udp_200k - - | grep '^port add gen'); pmds=2; }
 	"${CTNEW[@]}" --system sluice --pid "$3" --scenario "$1" --round "$2" --windows "$(ctnew_windows)" \
-		--sluicectl "$SLUICECTL" --ctl "$4" --pmds $pmds --gen-cmd "$gen" \
+		--sluicectl "$SLUICECTL" --ctl "$4" --pmds "$pmds" --gen-cmd "$gen" \
 		>> "$RAW" || log "sluice $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
 }
-ctnew_ovs() { # scenario round vswitchd-pid ovsdb-pid dir
-	"${CTNEW[@]}" --system ovs --pid "$3" --extra-pid "$4" --scenario "$1" --round "$2" \
+ctnew_ovs() { # scenario round vswitchd-pid ovsdb-pid dir kind
+	local pmds=1; [ "$6" = ctnew2 ] && pmds=2
+	"${CTNEW[@]}" --system ovs --pid "$3" --extra-pid "$4" --scenario "$1" --round "$2" --pmds "$pmds" \
 		--windows "$(ctnew_windows)" --appctl-target "$5/vswitchd.ctl" \
 		>> "$RAW" || log "ovs $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
 }

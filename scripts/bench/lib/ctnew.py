@@ -14,12 +14,13 @@ Every counted packet must have created one connection: delta conns == delta sink
   sluice: pause/resume = `port del gen` / `port add gen ...` (the pcap restarts at packet 0:
           fine, the table was flushed), flush = `ct flush`, count = `ct stats --json`,
           cycles = `pmd stats --json` busy_cycles.
-With --pmds 2 (sluice, scenario ct-setup-2pmd) the generator port has two rx queues, one
+With --pmds 2 (scenario ct-setup-2pmd) the generator port has two rx queues, one
 half of the tuples each, one queue per PMD: a window is valid when, besides the above, no
 PMD took more than its half; each PMD's rate is its packets (= its new connections) over its
-busy cycles x its own on-CPU share, and the contention counters (`ct stats`: pool lock
-waits and lost growth races, the drop reasons no_memory / table_full / limit_*) are read
-before the first and after the last window.
+busy cycles x its own on-CPU share, and the contention counters are read before the first
+and after the last window: sluice `ct stats` (pool lock waits and lost growth races, the drop
+reasons no_memory / table_full / limit_*), OVS `coverage/show` conntrack counters (it has no
+contention counter).
 Mconn/s per core = delta conns / (PMD busy cycles / TSC Hz): the PMD's busy (processing)
 cycles, not its on-CPU time, because the PMD idles while the generator is paused or (sluice)
 being re-added inside the window.  Window 0 calibrates T (aiming at FILL x 200,000 packets)
@@ -87,16 +88,41 @@ class Ovs:
         return tx
 
     def busy(self):
-        on = False
+        return sum(p["busy_cycles"] for p in self.per_pmd())
+
+    def per_pmd(self):
+        """Each PMD's packets received and processing cycles (pmd-stats-show sections
+        'pmd thread numa_id N core_id C:'; the 'main thread' section is not a PMD)."""
+        out, cur = [], None
         for line in run(self.A + ["dpif-netdev/pmd-stats-show"]).splitlines():
-            if line.startswith("pmd thread"):
-                on = True
-            elif line.startswith("main thread"):
-                on = False
-            m = re.match(r"\s*processing cycles:\s*(\d+)", line)
-            if on and m:
-                return int(m.group(1))
-        raise Fail("no processing cycles in pmd-stats-show")
+            m = re.match(r"pmd thread numa_id \d+ core_id (\d+):", line)
+            if m:
+                cur = {"pmd": int(m.group(1)), "lcore": int(m.group(1)), "packets": 0,
+                       "busy_cycles": 0}
+                out.append(cur)
+                continue
+            if line.startswith("main thread"):
+                cur = None
+            m = re.match(r"\s*(packets received|processing cycles):\s*(\d+)", line)
+            if cur is not None and m:
+                cur["packets" if m.group(1) == "packets received" else "busy_cycles"] = \
+                    int(m.group(2))
+        if not out:
+            raise Fail("no pmd thread in pmd-stats-show")
+        return sorted(out, key=lambda p: p["pmd"])
+
+    def pmd_thread(self, q):
+        return r"pmd-c%02d/.*" % q["lcore"]
+
+    def ct_stats(self):
+        """OVS has no contention counter of its own; its coverage counters of conntrack
+        (e.g. conntrack_full) stand in, as drop reasons would in sluice."""
+        cov = {}
+        for line in run(self.A + ["coverage/show"]).splitlines():
+            m = re.match(r"(conntrack\S*)\s+.*total:\s*(\d+)", line)
+            if m:
+                cov[m.group(1)] = int(m.group(2))
+        return {"reasons": cov}
 
 
 class Sluice:
@@ -143,6 +169,9 @@ class Sluice:
     def per_pmd(self):
         return sorted(run(self.C + ["--json", "pmd", "stats"], js=True), key=lambda p: p["pmd"])
 
+    def pmd_thread(self, q):
+        return r"(rte|lcore)-worker-%d" % q["lcore"]
+
     def ct_stats(self):
         st = run(self.C + ["--json", "ct", "stats"], js=True)
         return st[0] if isinstance(st, list) else st
@@ -157,10 +186,13 @@ def contention(c0, c1):
     that a contended or exhausted table would show."""
     out = {}
     for k in CONTENTION:
-        out[k] = (c1[k] - c0[k]) if k in c1 and k in c0 else "not exposed by this sluice"
+        if k in c1 and k in c0:
+            out[k] = c1[k] - c0[k]
+        elif "count" in c1:     # a sluice `ct stats` without them (OVS has no such counter)
+            out[k] = "not exposed by this sluice"
     r0, r1 = c0.get("reasons", {}), c1.get("reasons", {})
-    for k in CT_REASONS:
-        if k in r1:
+    for k in r1:
+        if k in CT_REASONS or k.startswith("conntrack"):
             out[k] = r1[k] - r0.get(k, 0)
     return out
 
@@ -181,7 +213,7 @@ def main():
     ap.add_argument("--sluicectl")
     ap.add_argument("--ctl")
     ap.add_argument("--gen-cmd")
-    ap.add_argument("--pmds", type=int, default=1, help="PMD threads (sluice only)")
+    ap.add_argument("--pmds", type=int, default=1, help="PMD threads")
     a = ap.parse_args()
     sw = (Ovs if a.system == "ovs" else Sluice)(a)
     out = {"scenario": a.scenario, "system": a.system, "round": a.round}
@@ -214,8 +246,9 @@ def main():
             sw.clear()
             x0 = sw.sink()
             tid = measure.find_tid(a.pid, sw.thread)[0]
-            tids = [measure.find_tid(a.pid, r"(rte|lcore)-worker-%d" % (i + 1))[0]
-                    for i in range(a.pmds)] if a.pmds > 1 else [tid]
+            # each PMD's thread, in per_pmd() order (OVS re-creates them on reconfiguration)
+            tids = [measure.find_tid(a.pid, sw.pmd_thread(q))[0]
+                    for q in sw.per_pmd()] if a.pmds > 1 else [tid]
             rs0 = [measure.schedstat(a.pid, t)[0] for t in tids]
             r0, ts0 = measure.schedstat(a.pid, tid)[0], time.monotonic_ns()
             t0 = time.monotonic()

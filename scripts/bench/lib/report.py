@@ -400,35 +400,39 @@ def ct_sections(p, recs, summ, ctmem):
         p("")
         p("## ct-setup-2pmd: per-PMD setup rate and contention")
         p("")
-        p("Two PMDs on this 2-core machine: lcore 1 on CPU 1, lcore 2 on CPU 0 beside the "
-          "control thread, the benchmark's own `sluicectl` calls and the other engineers' "
-          "processes; each PMD polls one rx queue of the generator port (udp_200k's two "
-          "halves, disjoint tuples). Rate of a PMD = its packets (each one a new connection "
+        p("Two PMDs on this 2-core machine, one on CPU 1 and one on CPU 0 beside the "
+          "control threads, the benchmark's own `sluicectl` / `ovs-appctl` calls and the other "
+          "engineers' processes (sluice: lcores 1 and 2 = `--lcores 0@0,1@1,2@0`; OVS: "
+          "`pmd-cpu-mask=0x3`, rx queue 0 pinned to core 1 and 1 to core 0); each PMD polls one "
+          "rx queue of the generator port (udp_200k's two halves, disjoint tuples). Rate of a PMD = its packets (each one a new connection "
           "in a valid window) ÷ (its busy cycles × its thread's on-CPU share ÷ TSC Hz), "
-          "median over the valid windows. Contention counters from `ct stats`, in the "
-          "windows and (in brackets) since sluiced started, warm-up included, where both "
-          "PMDs filled the table together (`pool_lock_waits`: the connection pool's growth lock "
+          "median over the valid windows. Contention counters, in the windows and (in "
+          "brackets) since the switch started, warm-up included, where both PMDs filled the "
+          "table together: OVS has none of its own (its `coverage/show` conntrack counters are "
+          "listed); sluice `ct stats` (`pool_lock_waits`: the connection pool's growth lock "
           "found held; `pool_grow_races`: growth found already done by the other PMD; "
           "`no_memory`, `table_full`, `limit_*` drops). No scaling claim: two PMDs on two "
           "shared cores measure contention, not scaling.")
         p("")
-        p("| round | PMD (lcore) | Mconn/s per core | cycles per connection | cpu_share "
-          "| connections in valid windows | contention counters: windows (since start) |")
-        p("|---|---|---|---|---|---|---|")
+        p("| system | round | PMD (lcore / core) | Mconn/s per core | cycles per connection "
+          "| cpu_share | connections in valid windows | contention counters: windows (since start) |")
+        p("|---|---|---|---|---|---|---|---|")
         for r in two:
             tot = r.get("contention_since_start", {})
             cont = ", ".join("%s %s (%s)" % (k, v, tot.get(k, "–"))
                              for k, v in r.get("contention", {}).items()) or "–"
             for q in r["per_pmd"]:
-                p("| %d | %d (%d) | %.2f (%.2f–%.2f) | %s | %.2f | %d | %s |" % (
-                    r["round"], q["pmd"], q["lcore"], q["mconn_s"], q["mconn_s_min"],
+                p("| %s | %d | %d (%d) | %.2f (%.2f–%.2f) | %s | %.2f | %d | %s |" % (
+                    r["system"], r["round"], q["pmd"], q["lcore"], q["mconn_s"], q["mconn_s_min"],
                     q["mconn_s_max"], "%.0f" % q["cyc_conn"] if q["cyc_conn"] else "–",
                     q["cpu_share"], q["conns"], cont))
-        one = summ.get(("ct-setup", "sluice"))
-        if one and one["mpps_core"]:
-            p("")
-            p("For comparison, one PMD (ct-setup, this run): %s Mconn/s per core, %s "
-              "cycles per connection." % (fmt(one["mpps_core"], 2), fmt(one["cyc_pkt"], 0)))
+        for sy in ("sluice", "ovs"):
+            one = summ.get(("ct-setup", sy))
+            if one and one["mpps_core"]:
+                p("")
+                p("For comparison, %s with one PMD (ct-setup, this run): %s Mconn/s per core, "
+                  "%s cycles per connection." % (sy, fmt(one["mpps_core"], 2),
+                                                 fmt(one["cyc_pkt"], 0)))
 
 
 def main():
