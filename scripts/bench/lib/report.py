@@ -225,6 +225,71 @@ def cyc_text(summ, sc):
     return " / ".join("%.0f" % c["median"] if c else "–" for c in v)
 
 
+CT_INPUTS = (("tcp", "TCP both ways (+est)"), ("udp", "UDP one way (+new, commit)"),
+             ("udprr", "UDP request/response (+est)"))
+CT_CONNS = (("1", 1), ("10k", 10000), ("1m", 1000000))
+
+
+def ct_plot(plt, summ, d, names, colors, mach, when):
+    """ct Mpps per core against connections (1, 10k: net_pcap; 1M: vhost-user feeder, a
+    separate marker, hollow = the PMD's capacity where the feeder was the limit), one panel
+    per input.  None when no ct scenario of that set ran."""
+    have = [("ct-%s-%s" % (i, c), sy) for i, _ in CT_INPUTS for c, _ in CT_CONNS
+            for sy in ("floor", "sluice", "ovs")]
+    if not any((sc, sy) in summ and summ[(sc, sy)]["mpps_core"] for sc, sy in have):
+        return None
+    f = "ct-mpps-vs-conns.png"
+    fig, axs = plt.subplots(1, 3, figsize=(13, 4.6), sharey=False)
+    for ax, (inp, title) in zip(axs, CT_INPUTS):
+        for sy in ("sluice", "ovs", "floor"):
+            pts = [(n, summ[("ct-%s-%s" % (inp, c), sy)]["mpps_core"]) for c, n in CT_CONNS[:2]
+                   if ("ct-%s-%s" % (inp, c), sy) in summ and
+                   summ[("ct-%s-%s" % (inp, c), sy)]["mpps_core"]]
+            if pts:
+                ax.errorbar([x for x, _ in pts], [v["median"] for _, v in pts],
+                            yerr=[[v["median"] - v["min"] for _, v in pts],
+                                  [v["max"] - v["median"] for _, v in pts]],
+                            marker="o", capsize=3, color=colors[sy], label=names[sy])
+                for x, v in pts:
+                    ax.annotate("%.1f" % v["median"], (x, v["median"]),
+                                textcoords="offset points", xytext=(4, 4), fontsize=7)
+            vh = summ.get(("ct-%s-1m" % inp, sy))
+            if vh and vh["mpps_core"]:
+                y = vh["mpps_core"]["median"]
+                ax.plot([1e6], [y], marker="D", linestyle="none", color=colors[sy],
+                        label=None if pts else names[sy])
+                ax.annotate("%.1f" % y, (1e6, y), textcoords="offset points", xytext=(4, -10),
+                            fontsize=7)
+                if vh["busy_share"] and vh["busy_share"]["median"] < 0.98 and vh["capacity_mpps"]:
+                    c = vh["capacity_mpps"]["median"]
+                    ax.plot([1e6], [c], marker="D", linestyle="none", markerfacecolor="none",
+                            color=colors[sy])
+                    ax.annotate("cap. %.1f" % c, (1e6, c), textcoords="offset points",
+                                xytext=(4, 4), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlim(0.3, 5e6)
+        ax.set_xticks([1, 10000, 1000000])
+        ax.set_xticklabels(["1", "10k", "1M ◆\n(vhost-user feeder)"])
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("connections")
+        ax.grid(True, alpha=0.3)
+    axs[0].set_ylabel("Mpps per forwarding core (on-CPU, log scale)")
+    from matplotlib.lines import Line2D
+    fig.legend([Line2D([], [], color=colors[sy], marker="o") for sy in ("sluice", "ovs", "floor")],
+               [names[sy] for sy in ("sluice", "ovs", "floor")], loc="upper right", fontsize=8)
+    fig.suptitle("sluice conntrack benchmark: Mpps per core vs connections\n%s\n%s"
+                 % (mach, when), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, f), dpi=110)
+    plt.close(fig)
+    return (f, "ct Mpps per core (on-CPU normalised, median and min–max; log scale) against "
+            "connections for the three ct inputs; 1 and 10k: net_pcap replay in the switch, "
+            "1M (diamonds, not joined): fed over vhost-user by a testpmd feeder, another input "
+            "path; a hollow diamond is the PMD's capacity where the feeder was the limit; "
+            "machine: %s; %s." % (mach, when))
+
+
 def plots(summ, meta, d):
     """Two PNGs; returns [(file name, caption)]."""
     mach = "%s, %d vCPUs, TSC %.0f MHz, shared" % (meta["cpu_model"], meta["nproc"], meta["tsc_mhz"])
@@ -320,7 +385,9 @@ def plots(summ, meta, d):
         fig.tight_layout()
         fig.savefig(os.path.join(d, f2), dpi=110)
         plt.close(fig)
-        return [(f1, cap1), (f2, cap2)]
+        out = [(f1, cap1), (f2, cap2)]
+        ct = ct_plot(plt, summ, d, names, colors, mach, when)
+        return out + ([ct] if ct else [])
     if shutil.which("gnuplot"):
         dat = os.path.join(d, ".l2-flows.dat")
         with open(dat, "w") as fh:
