@@ -230,7 +230,8 @@ if [ -z "$ONLY" ] || echo "l2-1m/x" | grep -Eq -- "${ONLY%/*}"; then
 fi
 # ct-*-1m: the same kind of feeder, holding up to tcp_1m's 5M frames (~2.6 GB), beside the
 # switch: OVS's ~1.3 GB, or sluice's ~0.3 GB plus its connection table at 1M connections
-# (CT1M_MB, measured ~0.4 GB: the report's memory-per-connection table); the larger of the two
+# (CT1M_MB: the heap grew 333 MB to 1M connections, 349 B each, in the 08:00 run; the
+# report's memory-per-connection table); the larger of the two
 CT1M_SEL=0
 for sc in ct-tcp-1m ct-udp-1m ct-udprr-1m; do
 	for sy in floor sluice ovs; do
