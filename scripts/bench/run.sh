@@ -546,9 +546,10 @@ stop_gen() { # $1 pid (feeder or loop generator) $2 prefix
 	[ -n "${LIVE[$1]:-}" ] && { echo "quit" >&6; } 2>/dev/null
 	{ exec 6>&-; } 2>/dev/null
 	stop_pid "$1"
-	if [ "$1" = "${LOOP_PID:-}" ]; then
+	if [ "$1" = "${LOOP_PID:-}" ]; then   # once: a later feeder could get the same PID
 		local lost; lost=$(loop_lost "$W/log/$2.log")
 		[ -z "$lost" ] || note "vhost loop $2: $lost"
+		LOOP_PID=
 	fi
 	clean_prefix "$2"
 }
