@@ -930,6 +930,14 @@ void
 ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
                  uint16_t n, uint64_t now, struct ct_result *res)
 {
+	(void)ct_execute_burst_ordered(ctx, opts, pkts, n, now, res, NULL);
+}
+
+uint16_t
+ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                         const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res,
+                         const struct ct_order *ord)
+{
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
 	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
@@ -962,6 +970,11 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		bool fresh = changes == stats->n_created + stats->n_expired + stats->n_reopened;
 		int tries;
 
+		/* An earlier packet may still need a later ct() on what this one
+		 * would see: stop here, the caller tracks the rest afterwards. */
+		if (ord != NULL && ord->after[i] != NULL &&
+		    !(ord->safe >> (ord->after[i]->ct_state & 63) & 1))
+			return i;
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {
 			r->reason = (uint8_t)pi[i].reason;
@@ -989,4 +1002,5 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		}
 		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
 	}
+	return n;
 }

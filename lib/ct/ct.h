@@ -564,6 +564,34 @@ void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
                       const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res);
 
 /**
+ * An ordering constraint for ct_execute_burst_ordered(): packet i may be
+ * tracked only once the packet whose result after[i] points at (an earlier
+ * packet, of this call or of one made before) ended in a ct_state listed in
+ * 'safe'.  The caller uses it to run several packets of one connection in one
+ * call when it cannot know beforehand whether an earlier one will need a later
+ * ct() (a commit in a recirculated pass, src/vs_ct.c) before the next one may
+ * be tracked.
+ */
+struct ct_order {
+	const struct ct_result *const *after; /**< [n]: a result to wait for, or NULL */
+	uint64_t safe;                        /**< bit s set: ct_state s lets the next go */
+};
+
+/**
+ * ct_execute_burst() that stops before the first packet i whose after[i] is
+ * not NULL and whose ct_state is not in 'safe'.  Packets from there on are
+ * not tracked, counted or looked at again (res[ret, n) is not written); the
+ * caller runs them in a later call.
+ *
+ * @param ord  NULL: no constraint (as ct_execute_burst()).
+ * @return the number of packets tracked, res[0, ret); at least 1 when n > 0
+ *         and after[0] is NULL or safe.
+ */
+uint16_t ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                                  const struct ct_pkt *pkts, uint16_t n, uint64_t now,
+                                  struct ct_result *res, const struct ct_order *ord);
+
+/**
  * True when ct() on 'pkt' in 'zone' can only give +trk+est (+rpl) or +trk+inv and
  * leaves the connection established: its connection exists, is established in
  * both directions (TCP ESTABLISHED with a reply seen; UDP and other protocols

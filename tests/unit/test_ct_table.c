@@ -659,6 +659,68 @@ test_ct_stays_established(void **state)
 	ct_tbl_destroy(t);
 }
 
+/*
+ * ct_execute_burst_ordered(): a packet whose predecessor ended in a state outside 'safe'
+ * is not tracked (nor counted), and neither is anything after it; the caller runs them
+ * in a later call and gets what one call per packet gives.
+ */
+static void
+test_ct_ordered_stops_at_unsafe(void **state)
+{
+	const uint64_t est = UINT64_C(1) << (TRK | EST) | UINT64_C(1) << (TRK | EST | RPL);
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_ctx st = { .tbl = t };
+	const struct ct_result *after[16] = { NULL };
+	struct ct_order ord = { .after = after, .safe = est };
+	struct ct_pkt pk[16];
+	struct tpkt p[16];
+	struct ct_result r[16];
+	uint64_t n_ok;
+	int n = tcp_conversation(p), i;
+	uint16_t done, k;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		pk[i] = as_pkt(&p[i]);
+		if (i > 0)
+			after[i] = &r[i - 1]; /* one connection: each waits for the one before */
+	}
+	/* The SYN gives +new, not safe: the SYN/ACK and the rest wait. */
+	memset(r, 0xa5, sizeof(r));
+	done = ct_execute_burst_ordered(&st, &commit0, pk, (uint16_t)n, 0, r, &ord);
+	assert_int_equal(done, 1);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_int_equal(r[1].ct_state, 0xa5); /* not written */
+	n_ok = st.stats.n_reason[CT_R_OK];
+	assert_int_equal(n_ok, 1);
+	/* The rest, from the SYN/ACK on (it waits for nothing now): +est and +inv are safe,
+	 * so it runs to the end, with the verdicts of one packet per call. */
+	after[1] = NULL;
+	for (k = 1; k < n; k += done) {
+		done = ct_execute_burst_ordered(
+				&st, &commit0, pk + k, (uint16_t)(n - k), 0, r + k,
+				&(struct ct_order){ .after = after + k,
+		                                    .safe = est | UINT64_C(1) << (TRK | INV) });
+		assert_true(done >= 1);
+	}
+	assert_int_equal(k, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(r[i].ct_state, conversation_states[i]);
+	/* Without +inv in 'safe', the packet after the out-of-window one (5) waits. */
+	ct_tbl_destroy(t);
+	t = mktbl(0, 64);
+	st = (struct ct_ctx){ .tbl = t };
+	after[1] = NULL;
+	done = ct_execute_burst_ordered(&st, &commit0, pk, 1, 0, r, NULL);
+	assert_int_equal(done, 1);
+	done = ct_execute_burst_ordered(&st, &commit0, pk + 1, (uint16_t)(n - 1), 0, r + 1,
+	                                &(struct ct_order){ .after = after + 1, .safe = est });
+	assert_int_equal(done, 5); /* packets 1-5 */
+	assert_int_equal(r[5].ct_state, TRK | INV);
+	assert_int_equal(st.stats.n_reason[CT_R_OK] + st.stats.n_reason[CT_R_TCP_SEQ_ABOVE], 6);
+	ct_tbl_destroy(t);
+}
+
 /* Every grouping of the conversation into bursts gives the same verdicts. */
 static void
 test_ct_burst_grouping_invariant(void **state)
@@ -1395,6 +1457,7 @@ main(void)
 		cmocka_unit_test(test_ct_kernel_accounting),
 		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
 		cmocka_unit_test(test_ct_udplite),
+		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
