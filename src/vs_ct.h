@@ -79,6 +79,22 @@ struct vs_ct_batch {
 uint16_t vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b,
                              struct ct_result res[], uint16_t zones[]);
 
+/** Whether a packet goes on after a ct() that gave 'r' (else it is dropped, vs_xlate.c). */
+static inline bool
+vs_ct_verdict_keeps(const struct ct_result *r)
+{
+	switch (r->reason) {
+	case CT_R_FRAG:
+	case CT_R_LIMIT_GLOBAL:
+	case CT_R_LIMIT_ZONE:
+	case CT_R_NO_MEM:
+	case CT_R_TABLE_FULL:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /** Sets the ct fields of 'key' from a ct() result (for the recirculated pass). */
 void vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone);
 
