@@ -191,6 +191,14 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 			f->simple_output = (uint16_t)rec->actions[0].arg;
 	}
 	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
+	if (rec->n_actions == 2 && f->ct_first && rec->actions[0].ct->table == VS_CT_NO_TABLE &&
+	    rec->actions[1].type == VS_ACT_OUTPUT) {
+		const struct vs_port *p = vs_portmap_get(pmd->map, rec->actions[1].arg);
+
+		/* As simple_output: a flow-based tunnel needs the executor. */
+		if (p == NULL || p->tnl == NULL || !vs_tunnel_needs_md(p->tnl))
+			f->ct_output = (uint16_t)rec->actions[1].arg;
+	}
 	f->meta_only = f->simple_output != 0 && meta_only__(f);
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
@@ -340,6 +348,9 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 	struct ct_result res[VS_BURST_MAX];
 	uint8_t pos[VS_BURST_MAX]; /* pass index -> batch index, for deps */
 	uint16_t zones[VS_BURST_MAX], j, done;
+	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of ct_output packets to out_port */
+	struct vs_port *out_port = NULL;
+	uint16_t n_out = 0;
 	struct vs_dp_flow *run_f = NULL;
 	uint64_t run_bytes = 0;
 	uint32_t run_n = 0;
@@ -366,6 +377,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
 	for (j = 0; j < done; j++) {
 		struct vs_dp_flow *f = mfs[idx[j]]->data;
+		struct rte_mbuf *m = b.pkts[j];
 
 		if (f != run_f) {
 			if (run_f != NULL)
@@ -375,10 +387,32 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 			run_bytes = 0;
 		}
 		run_n++;
-		run_bytes += b.pkts[j]->pkt_len; /* before the packet leaves */
-		vs_xlate_execute_ct(pmd, pmd->map, b.pkts[j], &keys[idx[j]], f->actions,
-		                    f->n_actions, f->reason, &res[j], zones[j]);
+		run_bytes += m->pkt_len; /* before the packet leaves */
+		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
+		    f->ct_output != keys[idx[j]].in_port) {
+			/* ct(commit),output:P: what the executor would do, without it;
+			 * a run of packets for one port is queued in one call. */
+			struct vs_port *p = vs_portmap_get(pmd->map, f->ct_output);
+
+			if (likely(p != NULL)) {
+				if (p != out_port && n_out != 0) {
+					vs_pmd_tx_burst(pmd, out_port, out, n_out);
+					n_out = 0;
+				}
+				out_port = p;
+				out[n_out++] = m;
+				continue;
+			}
+		}
+		if (n_out != 0) { /* keep each port's packets in arrival order */
+			vs_pmd_tx_burst(pmd, out_port, out, n_out);
+			n_out = 0;
+		}
+		vs_xlate_execute_ct(pmd, pmd->map, m, &keys[idx[j]], f->actions, f->n_actions,
+		                    f->reason, &res[j], zones[j]);
 	}
+	if (n_out != 0)
+		vs_pmd_tx_burst(pmd, out_port, out, n_out);
 	if (run_f != NULL)
 		count_hits(pmd, run_f, run_n, run_bytes);
 	return done;

@@ -44,6 +44,7 @@ struct vs_dp_flow {
 	int reason;             /**< enum vs_drop when the list outputs nothing */
 	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
 	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
+	uint16_t ct_output;     /**< the list is "ct(no table=),output:P": P, else 0 */
 	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
 	uint32_t n_words;       /**< key words the mask touches */
 	uint8_t n_nz;           /**< nonzero mask words, or > VS_DP_NZ_MAX: use n_words */

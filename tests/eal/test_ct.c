@@ -1312,6 +1312,82 @@ test_ct_commands_under_traffic(void **state)
 	assert_int_equal(th_stop(&d), 0);
 }
 
+/* Feeds the pcap at 'path' ('n' frames) through a new port, then deletes it. */
+static void
+feed_pcap(struct th_daemon *d, const char *path, int n)
+{
+	static int k;
+
+	assert_int_equal(th_ctl(d, &o, "port add f%d dpdk net_pcap%d,rx_pcap=%s", k, 300 + k, path),
+	                 0);
+	snprintf(o.buf, sizeof(o.buf), "f%d", k);
+	assert_int_equal(th_wait_rx(d, o.buf, n, 20), 0);
+	assert_int_equal(th_ctl(d, &o, "port del f%d", k), 0);
+	k++;
+}
+
+/*
+ * The benchmark's rules, whose second passes are "ct(commit),output:out" and
+ * "output:out" and whose first is ct(table=1) alone (the lists the datapath
+ * runs without the action executor), with a zone limit that makes some
+ * commits fail (those packets take the executor and are dropped) in the same
+ * bursts: 32 requests from A (10 committed and sent, 22 over the limit), 32
+ * replies (the 10 of committed connections are +est and sent, the others are
+ * new and over the limit), the requests again (10 +est, 22 new and over the
+ * limit again).  Every count adds up
+ * and every mbuf comes back.
+ */
+static void
+test_ct_commit_output_and_limit(void **state)
+{
+	static char baseline[1 << 16];
+	struct th_daemon d;
+	char dir[256], config[2048], req[320], rep[320], out[320];
+	const char *p;
+	int n;
+
+	(void)state;
+	th_scratch("ct_cout", dir, sizeof(dir));
+	snprintf(req, sizeof(req), "%s/req.pcap", dir);
+	snprintf(rep, sizeof(rep), "%s/rep.pcap", dir);
+	snprintf(out, sizeof(out), "%s/out.pcap", dir);
+	write_udp_pcap(req, 32, 41000, true);
+	write_udp_pcap(rep, 32, 41000, false);
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_pcap1,tx_pcap=%s\n"
+	         "flow del\n"
+	         "flow add table=0,priority=10,ip,ct_state=-trk actions=ct(table=1)\n"
+	         "flow add table=1,priority=10,ip,ct_state=+trk+new actions=ct(commit),output:out\n"
+	         "flow add table=1,priority=10,ip,ct_state=+trk+est actions=output:out\n"
+	         "flow add table=1,priority=1 actions=drop\n",
+	         out);
+	assert_int_equal(th_start(&d, "ct_cout", config, NULL, NULL), 0);
+	assert_int_equal(th_ctl(&d, &o, "ct limit set zone=0,limit=10"), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	feed_pcap(&d, req, 32);
+	feed_pcap(&d, rep, 32);
+	feed_pcap(&d, req, 32);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 10);
+	assert_int_equal(th_json_num(o.buf, NULL, "created"), 10);
+	assert_int_equal(th_json_num(o.buf, NULL, "limit_zone"), 3 * 22);
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "ct_limit"), 3 * 22);
+	assert_int_equal(th_ctl(&d, &o, "ct dump"), 0);
+	/* The 10 committed connections, each with its three packets, and no other. */
+	for (n = 0, p = o.buf; (p = strstr(p, ",packets=3,bytes=180\n")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 10);
+	assert_non_null(strstr(o.buf, "sport=41000,dport=53)"));
+	assert_null(strstr(o.buf, "sport=41010,"));
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+	n = th_read_pcap(out, frames, MAX_FRAMES);
+	assert_int_equal(n, 10 + 10 + 10);
+}
+
 int
 main(void)
 {
@@ -1323,6 +1399,7 @@ main(void)
 		cmocka_unit_test(test_ct_mark_label_match_and_commands),
 		cmocka_unit_test(test_ct_two_pmds_share_the_table),
 		cmocka_unit_test(test_ct_commands_under_traffic),
+		cmocka_unit_test(test_ct_commit_output_and_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
