@@ -395,6 +395,7 @@ vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 
 	b.n = 1;
 	b.ordered = false;
+	b.hinted = false;
 	b.pkts[0] = m;
 	b.keys[0] = key;
 	b.acts[0] = a;
@@ -421,6 +422,8 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	for (i = 0; i < n; i++)
 		ct_pkt_of(b->pkts[i], b->keys[i], &cps[i]);
 	ord.safe = b->safe;
+	ord.after = NULL;
+	ord.conns = NULL;
 	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
 	for (start = 0; start < n; start = i) {
 		opts_of(acts[start], b->keys[start], &o);
@@ -437,9 +440,13 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 			}
 			zones[i] = o.zone;
 		}
-		ord.after = &b->after[start];
+		if (b->ordered)
+			ord.after = &b->after[start];
+		if (b->hinted)
+			ord.conns = &b->conns[start];
 		done = ct_execute_burst_ordered(&pmd->ct, &o, &cps[start], (uint16_t)(i - start),
-		                                pmd->now_ms, &res[start], b->ordered ? &ord : NULL);
+		                                pmd->now_ms, &res[start],
+		                                b->ordered || b->hinted ? &ord : NULL);
 		if (unlikely(done < i - start)) {
 			i = (uint16_t)(start + done);
 			break;

@@ -65,6 +65,8 @@ struct vs_ct_batch {
 	const struct pm_key *keys[VS_BURST_MAX];
 	const struct vs_act_ct *acts[VS_BURST_MAX];
 	const struct ct_result *after[VS_BURST_MAX]; /**< result to wait for, or NULL */
+	bool hinted;                                 /**< 'conns' is set */
+	struct ct_conn *conns[VS_BURST_MAX];         /**< lookup hints (struct ct_order), or NULL */
 };
 
 /**
@@ -73,7 +75,8 @@ struct vs_ct_batch {
  * zone, so that their lookups overlap.  Packets of different connections may
  * come in any order (vs_ct_batch_len()); with b->ordered, packet i waits for
  * the result b->after[i] as struct ct_order says, and the call stops before
- * the first packet that may not go on yet.
+ * the first packet that may not go on yet.  With b->hinted, b->conns[i] is
+ * tried before a lookup (struct ct_order).
  * @return the number of packets run, res[0, ret) and zones[0, ret) set.
  */
 uint16_t vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b,

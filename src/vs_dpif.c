@@ -358,12 +358,15 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 	b.n = n;
 	b.ordered = deps != NULL && deps->any;
 	b.safe = b.ordered ? deps->safe : 0;
+	b.hinted = pmd->dp.pass_conns != NULL;
 	for (j = 0; j < n; j++) {
 		const struct vs_dp_flow *f = mfs[idx[j]]->data;
 
 		b.pkts[j] = pkts[idx[j]];
 		b.keys[j] = &keys[idx[j]];
 		b.acts[j] = f->actions[0].ct;
+		if (b.hinted)
+			b.conns[j] = pmd->dp.pass_conns[idx[j]];
 		if (b.ordered) {
 			uint8_t p = deps->prev[idx[j]];
 
@@ -640,12 +643,14 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		struct vs_recirc *q = &pmd->recirc[pmd->rq];
 
 		/* The pass fills the other queue (empty: each pass empties its own). */
+		pmd->dp.pass_conns = pmd->dp.rc_conns[pmd->rq];
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
 		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0, NULL);
 		q->n = 0;
 	}
 	pmd->recirc_pass = 0;
+	pmd->dp.pass_conns = NULL;
 }
 
 /*

@@ -610,6 +610,7 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	 * the other one); finish() adds the mbuf. */
 	x->recirc = true;
 	x->rslot = q->n++;
+	x->pmd->dp.rc_conns[x->pmd->rq][x->rslot] = res->conn; /* a hint for the next ct() */
 	rkey = &q->keys[x->rslot];
 	*rkey = *x->key;
 	vs_ct_set_key(rkey, res, zone);
@@ -972,6 +973,7 @@ ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 	if (ct->table == VS_CT_NO_TABLE || pmd->recirc_pass >= VS_RECIRC_MAX ||
 	    q->n == VS_BURST_MAX || !vs_ct_verdict_keeps(res))
 		return false;
+	pmd->dp.rc_conns[pmd->rq][q->n] = res->conn; /* a hint for the next ct() */
 	rkey = &q->keys[q->n];
 	*rkey = *key;
 	vs_ct_set_key(rkey, res, zone);

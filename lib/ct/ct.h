@@ -564,26 +564,34 @@ void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
                       const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res);
 
 /**
- * An ordering constraint for ct_execute_burst_ordered(): packet i may be
- * tracked only once the packet whose result after[i] points at (an earlier
- * packet, of this call or of one made before) ended in a ct_state listed in
- * 'safe'.  The caller uses it to run several packets of one connection in one
- * call when it cannot know beforehand whether an earlier one will need a later
- * ct() (a commit in a recirculated pass, src/vs_ct.c) before the next one may
- * be tracked.
+ * Extras for ct_execute_burst_ordered(), each optional (NULL).
+ *
+ * Ordering: packet i may be tracked only once the packet whose result
+ * after[i] points at (an earlier packet, of this call or of one made before)
+ * ended in a ct_state listed in 'safe'.  The caller uses it to run several
+ * packets of one connection in one call when it cannot know beforehand
+ * whether an earlier one will need a later ct() (a commit in a recirculated
+ * pass, src/vs_ct.c) before the next one may be tracked.
+ *
+ * Hints: conns[i] is a connection an earlier ct() of packet i found (its
+ * ct_result.conn), still readable (the retire hook's grace period has not
+ * passed since), or NULL.  When its key is packet i's (zone included) and it
+ * is still live, it is the connection a lookup would find, so the lookup is
+ * skipped; otherwise the packet is looked up as usual.
  */
 struct ct_order {
-	const struct ct_result *const *after; /**< [n]: a result to wait for, or NULL */
+	const struct ct_result *const *after; /**< NULL, or [n]: a result to wait for, or NULL */
 	uint64_t safe;                        /**< bit s set: ct_state s lets the next go */
+	struct ct_conn *const *conns;         /**< NULL, or [n]: a hint, or NULL */
 };
 
 /**
- * ct_execute_burst() that stops before the first packet i whose after[i] is
- * not NULL and whose ct_state is not in 'safe'.  Packets from there on are
- * not tracked, counted or looked at again (res[ret, n) is not written); the
- * caller runs them in a later call.
+ * ct_execute_burst() with the extras of 'ord': it stops before the first
+ * packet i whose after[i] is not NULL and whose ct_state is not in 'safe'.
+ * Packets from there on are not tracked, counted or looked at again
+ * (res[ret, n) is not written); the caller runs them in a later call.
  *
- * @param ord  NULL: no constraint (as ct_execute_burst()).
+ * @param ord  NULL: no extras (as ct_execute_burst()).
  * @return the number of packets tracked, res[0, ret); at least 1 when n > 0
  *         and after[0] is NULL or safe.
  */

@@ -1251,6 +1251,68 @@ t_retire(void *arg, struct ct_tbl *tbl, struct ct_conn *c)
 	retired[n_retired++] = c;
 }
 
+/* Runs one packet through ct_execute_burst_ordered() with lookup hint 'hint'. */
+static uint8_t
+run1_hint(struct ct_tbl *t, const struct ct_exec_opts *o, const struct tpkt *p,
+          struct ct_conn *hint, struct ct_result *r)
+{
+	struct ct_ctx x = { .tbl = t };
+	struct ct_pkt pk = as_pkt(p);
+	struct ct_order ord = { .conns = &hint };
+
+	assert_int_equal(ct_execute_burst_ordered(&x, o, &pk, 1, 0, r, &ord), 1);
+	return r->ct_state;
+}
+
+/*
+ * Lookup hints (struct ct_order): the right connection is used in both directions; a hint
+ * of another connection, of another zone, or of a deleted one (still readable: retire hook)
+ * gives what a lookup gives.
+ */
+static void
+test_ct_hints(void **state)
+{
+	struct ct_tbl_params p = {
+		.alloc = t_alloc, .free = t_free, .retire = t_retire, .n_buckets = 64
+	};
+	const struct ct_exec_opts zone7 = { .zone = 7, .commit = true };
+	struct ct_tbl *t = ct_tbl_create(&p);
+	struct tpkt req, rep, other;
+	struct ct_result r, ro;
+	struct ct_conn *c;
+
+	(void)state;
+	assert_non_null(t);
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	mk_udp(&other, IP_A, 2222, IP_B, 53);
+	run1(t, &commit0, &req, 0, &r);
+	c = r.conn;
+	run1(t, &commit0, &other, 0, &ro);
+	assert_ptr_not_equal(ro.conn, c);
+	/* The right hint, reply direction, then the original one. */
+	assert_int_equal(run1_hint(t, &commit0, &rep, c, &r), TRK | EST | RPL);
+	assert_ptr_equal(r.conn, c);
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | EST);
+	assert_ptr_equal(r.conn, c);
+	/* Another connection's: looked up, found. */
+	assert_int_equal(run1_hint(t, &commit0, &req, ro.conn, &r), TRK | EST);
+	assert_ptr_equal(r.conn, c);
+	/* Zone 7: the zone-0 connection is not its own, so a new one. */
+	assert_int_equal(run1_hint(t, &zone7, &req, c, &r), TRK | NEW);
+	assert_ptr_not_equal(r.conn, c);
+	assert_int_equal(ct_count(t), 3);
+	/* Deleted (still readable): looked up, not found, committed again. */
+	n_retired = 0;
+	assert_true(ct_conn_kill(t, c));
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_ptr_not_equal(r.conn, c);
+	assert_int_equal(ct_count(t), 3);
+	assert_int_equal(n_retired, 1);
+	ct_conn_free(t, retired[0]);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_retire_hook(void **state)
 {
@@ -1458,6 +1520,7 @@ main(void)
 		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
 		cmocka_unit_test(test_ct_udplite),
 		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
+		cmocka_unit_test(test_ct_hints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
