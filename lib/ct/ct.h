@@ -609,9 +609,10 @@ uint16_t ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts 
  * leaves the connection established: its connection exists, is established in
  * both directions (TCP ESTABLISHED with a reply seen; UDP and other protocols
  * with packets both ways), does not expire before now + margin_ms, and 'pkt'
- * is not an ICMP packet nor a TCP segment with SYN, FIN or RST.  The caller
- * uses it to batch several packets of one connection (src/vs_ct.c); it holds
- * as long as no other thread deletes the connection (ct flush) meanwhile.
+ * is not an ICMP packet nor a TCP segment with SYN, FIN or RST.  It holds as
+ * long as no other thread deletes the connection (ct flush) meanwhile.  (src/
+ * no longer asks in advance: it batches several packets of one connection
+ * and lets ct_execute_burst_ordered() check each one's predecessor.)
  * Lock-free lookup, then the connection's lock.
  */
 bool ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone,
