@@ -400,30 +400,42 @@ void
 vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
               const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone)
 {
-	vs_ct_execute_burst(pmd, &m, &key, &a, 1, res, zone);
+	struct vs_ct_batch b;
+
+	b.n = 1;
+	b.ordered = false;
+	b.hinted = false;
+	b.pkts[0] = m;
+	b.keys[0] = key;
+	b.acts[0] = a;
+	vs_ct_execute_burst(pmd, &b, res, zone);
 }
 
-void
-vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
-                    const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
-                    uint16_t n, struct ct_result res[], uint16_t zones[])
+uint16_t
+vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_result res[],
+                    uint16_t zones[])
 {
 	uint64_t t0 = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED) ? rte_rdtsc() : 0;
+	const struct vs_act_ct *const *acts = b->acts;
 	struct ct_pkt cps[VS_BURST_MAX];
 	struct ct_exec_opts o;
-	uint16_t i, start;
+	struct ct_order ord;
+	uint16_t i, start, n = b->n, done;
 
 	RTE_ASSERT(n <= VS_BURST_MAX);
 	if (unlikely(table_of(pmd) == NULL)) {
 		for (i = 0; i < n; i++)
 			no_table(&res[i]);
-		return;
+		return n;
 	}
 	for (i = 0; i < n; i++)
-		ct_pkt_of(pkts[i], keys[i], &cps[i]);
-	/* One ct_execute_burst() per run of packets with the same action and zone. */
+		ct_pkt_of(b->pkts[i], b->keys[i], &cps[i]);
+	ord.safe = b->safe;
+	ord.after = NULL;
+	ord.conns = NULL;
+	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
 	for (start = 0; start < n; start = i) {
-		opts_of(acts[start], keys[start], &o);
+		opts_of(acts[start], b->keys[start], &o);
 		zones[start] = o.zone;
 		for (i = start + 1; i < n; i++) {
 			if (acts[i] != acts[start])
@@ -431,17 +443,27 @@ vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
 			if (acts[i]->zone_from_reg) {
 				struct ct_exec_opts oi;
 
-				opts_of(acts[i], keys[i], &oi);
+				opts_of(acts[i], b->keys[i], &oi);
 				if (oi.zone != o.zone)
 					break;
 			}
 			zones[i] = o.zone;
 		}
-		ct_execute_burst(&pmd->ct, &o, &cps[start], (uint16_t)(i - start), pmd->now_ms,
-		                 &res[start]);
+		if (b->ordered)
+			ord.after = &b->after[start];
+		if (b->hinted)
+			ord.conns = &b->conns[start];
+		done = ct_execute_burst_ordered(&pmd->ct, &o, &cps[start], (uint16_t)(i - start),
+		                                pmd->now_ms, &res[start],
+		                                b->ordered || b->hinted ? &ord : NULL);
+		if (unlikely(done < i - start)) {
+			i = (uint16_t)(start + done);
+			break;
+		}
 	}
 	if (t0 != 0) /* not pmd->detail again: it may have flipped meanwhile */
 		pmd->stats.stage_cycles[VS_STAGE_CT] += rte_rdtsc() - t0;
+	return i;
 }
 
 void
@@ -530,75 +552,61 @@ conflict_hash(const struct pm_key *k, uint32_t *h, bool *barrier)
  *
  * The groups exist for one case: packet k's ct() in a later pass (a commit,
  * pass 2) must come before packet k+1's first ct() when both are of one
- * connection.  When every packet of connection C in the group satisfies
- * (1)-(3) below, running them in one group gives each of them the verdict it
- * would get one packet per group:
+ * connection.  A later packet j of connection C joins the group of an earlier
+ * packet k of C (the one just before it) when:
  *
- *  (1) its first pass is decided by the first-pass last-hit megaflow (the
+ *  (1) both first passes are decided by the first-pass last-hit megaflow (the
  *      hint), whose list runs one ct(zone=Z, table=T) first and no other
- *      ct(), resubmit or goto_table: its only first-pass ct() is the batched
- *      one, which run_ct_first() runs in arrival order (and an upcall or a
+ *      ct(), resubmit or goto_table: their only first-pass ct() is the batched
+ *      one, which run_ct_first() runs in arrival order (an upcall or a
  *      non-batched ct() of C never runs in the group, since such a packet
  *      fails (1) and ends the group);
- *  (2) C exists and stays established: ct_pkt_stays_established() holds for
- *      the first packet of C (read before the group runs), and every packet
- *      of C is a TCP segment without SYN, FIN or RST or a UDP/other packet
- *      of the same tuple, not a fragment.  So each first-pass ct() of C gives
- *      +trk+est (+rpl) or +trk+inv, and leaves C established for the next;
- *  (3) the rules never run ct() in a recirculated pass for a packet in those
- *      states: est_passes_ct_free() below.  (Megaflows are flushed when the
- *      rules change, before the PMD uses the new snapshot, so the cached
- *      second passes follow the same rules.)
+ *  (2) k's first ct() ends in a ct_state for which no rule a recirculated
+ *      pass can reach runs ct() or ct_clear (safe_states__() below; megaflows
+ *      are flushed when the rules change, before the PMD uses the new
+ *      snapshot, so the cached later passes follow the same rules).
  *
- * By (1) the first-pass ct() calls of C run in arrival order, one per packet.
- * By (2) each gives +est or +inv, so by (3) no later pass of any of them runs
- * ct(): with one packet per group, packet k + 1's first ct() would see C as
- * packet k's first ct() left it, and that is what it sees here too.  Packets
- * of other connections in the group do not touch C (the grouping is by
- * connection, and ICMP errors are barriers).  A concurrent "ct flush" of C, or its expiry within
- * VS_CT_STABLE_MARGIN_MS by another PMD's clock, could still make a later
- * packet of C +new where one packet per group would have seen it committed
- * again by an earlier one; both are races with another thread, whose order
- * relative to this burst is not defined anyway.
+ * (1) is known before the group runs, (2) only once k's ct() has run: the
+ * group is formed on (1), and the batched ct() checks (2) just before it
+ * tracks j (ct_execute_burst_ordered()).  When (2) fails, j and the batched
+ * packets after it are not run, and vs_dpif_process() starts the next group
+ * with them.  When it holds, k's last ct() is its first one, which came
+ * before j's first ct(), as with one packet per group; by induction over the
+ * packets of C, each checked against the one before it, that holds for all
+ * of them.  Packets of other connections do not touch C (the grouping is by
+ * connection, both directions; ICMP errors are barriers; a hash collision
+ * only adds a check).  Nothing is assumed about C's state: a SYN, FIN, RST or
+ * out-of-window segment of C in the group is tracked in its place like any
+ * other, and whether C expires or is flushed meanwhile changes nothing.
  */
-#define VS_CT_STABLE_MARGIN_MS 1000
 
-/* Per-PMD cache of est_passes_ct_free() by rules version; each on its own line. */
-struct est_cache_entry {
+/* ct_states of an established connection, both directions (bit s: state s). */
+#define EST_STATES                                                                                 \
+	(UINT64_C(1) << (PM_CS_TRACKED | PM_CS_ESTABLISHED) |                                      \
+	 UINT64_C(1) << (PM_CS_TRACKED | PM_CS_ESTABLISHED | PM_CS_REPLY_DIR))
+
+/* Per-PMD cache of safe_states__() by rules version; each on its own line. */
+struct safe_cache_entry {
 	uint64_t version; /**< rules version it was computed for */
 	bool valid;
-	bool ct_free; /**< est_passes_ct_free() of that version */
+	uint64_t safe; /**< safe_states__() of that version */
 } __rte_cache_aligned;
 
-static struct est_cache_entry est_cache[VS_PMD_MAX];
-
-/* True when 'r' may match a packet in one of the states +trk+est, +trk+est+rpl, +trk+inv. */
-static bool
-rule_matches_est_or_inv(const struct vs_rule *r)
-{
-	static const uint8_t states[] = {
-		PM_CS_TRACKED | PM_CS_ESTABLISHED,
-		PM_CS_TRACKED | PM_CS_ESTABLISHED | PM_CS_REPLY_DIR,
-		PM_CS_TRACKED | PM_CS_INVALID,
-	};
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(states); i++)
-		if ((states[i] & r->spec.mask.ct_state) == r->spec.key.ct_state)
-			return true;
-	return false;
-}
+static struct safe_cache_entry safe_cache[VS_PMD_MAX];
 
 /*
- * (3) above: no rule of a table that a recirculated pass can reach (a
+ * (2) above: the ct_states s (bit s) that no rule with a ct() or ct_clear
+ * action may match in a table that a recirculated pass can reach (a
  * ct(table=T) target, or a resubmit/goto_table target of a rule in such a
- * table) has a ct() or ct_clear action and may match +trk+est or +trk+inv.
+ * table).  ct_state cannot be set by an action, so a packet in such a state
+ * runs no ct() after its first pass.
  */
-static bool
-est_passes_ct_free(const struct vs_ruleset *rs)
+static uint64_t
+safe_states__(const struct vs_ruleset *rs)
 {
 	bool reach[VS_N_TABLES] = { false }, grew = true;
-	uint32_t t, i, a;
+	uint64_t safe = UINT64_MAX;
+	uint32_t t, i, a, s;
 
 	for (t = 0; t < VS_N_TABLES; t++)
 		for (i = 0; rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
@@ -634,116 +642,55 @@ est_passes_ct_free(const struct vs_ruleset *rs)
 		for (i = 0; reach[t] && rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
 			const struct vs_rule *r = rs->tables[t]->rules[i];
 
-			for (a = 0; a < r->spec.n_actions; a++)
-				if ((r->spec.actions[a].type == VS_ACT_CT ||
-				     r->spec.actions[a].type == VS_ACT_CT_CLEAR) &&
-				    rule_matches_est_or_inv(r))
-					return false;
+			for (a = 0; a < r->spec.n_actions; a++) {
+				if (r->spec.actions[a].type != VS_ACT_CT &&
+				    r->spec.actions[a].type != VS_ACT_CT_CLEAR)
+					continue;
+				for (s = 0; s < 64; s++)
+					if ((s & r->spec.mask.ct_state) == r->spec.key.ct_state)
+						safe &= ~(UINT64_C(1) << s);
+				break;
+			}
 		}
-	return true;
+	return safe;
 }
 
-static bool
-est_ct_free(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
+static uint64_t
+safe_states(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
 {
-	struct est_cache_entry *e = &est_cache[pmd->idx];
+	struct safe_cache_entry *e = &safe_cache[pmd->idx];
 
 	if (unlikely(!e->valid || e->version != rs->version)) {
-		e->ct_free = est_passes_ct_free(rs);
+		e->safe = safe_states__(rs);
 		e->version = rs->version;
 		e->valid = true;
 	}
-	return e->ct_free;
-}
-
-/* Same connection tuple (either direction), no fragment, no SYN/FIN/RST. */
-static bool
-same_tuple_plain(const struct pm_key *a, const struct pm_key *b)
-{
-	if (b->nw_frag != 0 || (b->tcp_flags & RTE_BE16(0x0007)) != 0 || a->dl_type != b->dl_type ||
-	    a->nw_proto != b->nw_proto)
-		return false;
-	if (a->dl_type == RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
-		if (a->nw_src == b->nw_src && a->nw_dst == b->nw_dst && a->tp_src == b->tp_src &&
-		    a->tp_dst == b->tp_dst)
-			return true;
-		return a->nw_src == b->nw_dst && a->nw_dst == b->nw_src && a->tp_src == b->tp_dst &&
-		       a->tp_dst == b->tp_src;
-	}
-	if (memcmp(a->ipv6_src, b->ipv6_src, 16) == 0 &&
-	    memcmp(a->ipv6_dst, b->ipv6_dst, 16) == 0 && a->tp_src == b->tp_src &&
-	    a->tp_dst == b->tp_dst)
-		return true;
-	return memcmp(a->ipv6_src, b->ipv6_dst, 16) == 0 &&
-	       memcmp(a->ipv6_dst, b->ipv6_src, 16) == 0 && a->tp_src == b->tp_dst &&
-	       a->tp_dst == b->tp_src;
-}
-
-static inline bool
-hint_covers(const struct vs_ct_group_hint *h, const struct pm_key *k)
-{
-	return vs_dp_flow_match(h->flow, k);
-}
-
-/* May packet 'i' join a group that holds packet 'f', the first of its connection? */
-static bool
-may_share(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_ct_group_hint *hint,
-          struct rte_mbuf *const pkts[], const struct pm_key *keys, uint16_t f, uint16_t i,
-          int8_t *stable, uint64_t *covered)
-{
-	/* Cheap checks first: a hash collision between two connections ends here. */
-	if (*stable < 0 || !same_tuple_plain(&keys[f], &keys[i]) || !hint_covers(hint, &keys[i]))
-		return false;
-	*covered |= UINT64_C(1) << i;
-	if (*stable == 0) {
-		struct ct_tbl *tbl = table_of(pmd);
-		struct ct_pkt cp;
-
-		*stable = -1;
-		if (tbl != NULL && est_ct_free(pmd, rs) &&
-		    ((*covered >> f & 1) || hint_covers(hint, &keys[f]))) {
-			*covered |= UINT64_C(1) << f;
-			ct_pkt_of(pkts[f], &keys[f], &cp);
-			if (ct_pkt_stays_established(tbl, &cp, hint->zone, pmd->now_ms,
-			                             VS_CT_STABLE_MARGIN_MS))
-				*stable = 1;
-		}
-	}
-	return *stable > 0;
-}
-
-/*
- * Whether packet i + 1 is of the connection (conflict hash h) of packet i, the first
- * repeat of a connection in the group.  may_share()'s connection check is a lookup that
- * no prefetch hides; it pays when the connection goes on repeating (a bulk flow), not
- * for the two directions of a connection side by side among many others, where ending
- * the group costs less.
- */
-static inline bool
-run_follows(const struct pm_key *keys, uint16_t i, uint16_t n, uint32_t h)
-{
-	uint32_t h2;
-	bool barrier;
-
-	return i + 1 < n && conflict_hash(&keys[i + 1], &h2, &barrier) && !barrier && h2 == h;
+	return e->safe;
 }
 
 uint16_t
 vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
-                const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
-                const struct pm_key *keys, uint16_t n, uint64_t *covered)
+                const struct vs_ct_group_hint *hint, const struct pm_key *keys, uint16_t n,
+                uint64_t *covered, struct vs_ct_deps *deps)
 {
 	uint64_t seen[4] = { 0 }; /* 256-bit filter over the hashes: scan only on a hit */
 	uint32_t hashes[VS_BURST_MAX];
-	uint16_t firsts[VS_BURST_MAX]; /* first packet of each hash */
-	int8_t stable[VS_BURST_MAX];   /* may_share() of that packet: 0 unknown, 1, -1 */
+	uint8_t lasts[VS_BURST_MAX];   /* latest packet of each hash */
+	int8_t first_ok[VS_BURST_MAX]; /* (1) for the first packet of each hash: 0 unknown, 1, -1 */
 	uint16_t i, j, n_h = 0;
 
+	/* Only when an established connection's packets are safe: the usual case, and
+	 * otherwise a group that runs on would be cut at its first repeat anyway. */
+	deps->safe = hint != NULL ? safe_states(pmd, rs) : 0;
+	if ((deps->safe & EST_STATES) != EST_STATES)
+		hint = NULL;
+	deps->any = false;
 	for (i = 0; i < n; i++) {
 		uint64_t bit;
 		bool barrier;
 		uint32_t h, m;
 
+		deps->prev[i] = VS_CT_NO_DEP;
 		if (!conflict_hash(&keys[i], &h, &barrier))
 			continue;
 		if (barrier)
@@ -755,17 +702,26 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 				if (hashes[j] == h)
 					break;
 			if (j < n_h) {
-				if (hint == NULL ||
-				    (stable[j] == 0 && !run_follows(keys, i, n, h)) ||
-				    !may_share(pmd, rs, hint, pkts, keys, firsts[j], i, &stable[j],
-				               covered))
+				/* (1) for both; (2) is checked when the group runs. */
+				if (hint == NULL || !vs_dp_flow_match(hint->flow, &keys[i]))
 					return i;
+				if (first_ok[j] == 0) {
+					bool ok = vs_dp_flow_match(hint->flow, &keys[lasts[j]]);
+
+					first_ok[j] = ok ? 1 : -1;
+				}
+				if (first_ok[j] < 0)
+					return i;
+				*covered |= UINT64_C(1) << i | UINT64_C(1) << lasts[j];
+				deps->prev[i] = lasts[j];
+				deps->any = true;
+				lasts[j] = (uint8_t)i;
 				continue;
 			}
 		}
 		seen[m >> 24 & 3] |= bit;
-		firsts[n_h] = i;
-		stable[n_h] = 0;
+		lasts[n_h] = (uint8_t)i;
+		first_ok[n_h] = 0;
 		hashes[n_h++] = h;
 	}
 	return n;

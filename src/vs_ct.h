@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include "ct.h"
+#include "vs_common.h"
 #include "vs_flow.h"
 #include "vs_reply.h"
 
@@ -53,15 +54,50 @@ bool vs_ct_active(void);
 void vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
                    const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone);
 
+/** vs_ct_deps.prev of a packet with no earlier packet of its connection in the group. */
+#define VS_CT_NO_DEP UINT8_MAX
+
+/** Packets for vs_ct_execute_burst(), in arrival order: parallel arrays of n entries. */
+struct vs_ct_batch {
+	uint16_t n;    /**< at most VS_BURST_MAX */
+	bool ordered;  /**< 'after' and 'safe' apply (struct ct_order); else no constraint */
+	uint64_t safe; /**< ct_states after which a waiting packet may be tracked */
+	struct rte_mbuf *pkts[VS_BURST_MAX];
+	const struct pm_key *keys[VS_BURST_MAX];
+	const struct vs_act_ct *acts[VS_BURST_MAX];
+	const struct ct_result *after[VS_BURST_MAX]; /**< result to wait for, or NULL */
+	bool hinted;                                 /**< 'conns' is set */
+	struct ct_conn *conns[VS_BURST_MAX];         /**< lookup hints (struct ct_order), or NULL */
+};
+
 /**
- * Runs ct() actions acts[i] on pkts[i] (keys[i]) for i in [0, n), n <=
- * VS_BURST_MAX, as one ct_execute_burst() per run of packets with the same
- * action and zone, so that their lookups overlap.  The packets must be of
- * different connections (vs_ct_batch_len()): their order does not matter.
+ * Runs ct() actions b->acts[i] on b->pkts[i] (b->keys[i]) in arrival order, as
+ * one ct_execute_burst_ordered() per run of packets with the same action and
+ * zone, so that their lookups overlap.  Packets of different connections may
+ * come in any order (vs_ct_batch_len()); with b->ordered, packet i waits for
+ * the result b->after[i] as struct ct_order says, and the call stops before
+ * the first packet that may not go on yet.  With b->hinted, b->conns[i] is
+ * tried before a lookup (struct ct_order).
+ * @return the number of packets run, res[0, ret) and zones[0, ret) set.
  */
-void vs_ct_execute_burst(struct vs_pmd *pmd, struct rte_mbuf *const pkts[],
-                         const struct pm_key *const keys[], const struct vs_act_ct *const acts[],
-                         uint16_t n, struct ct_result res[], uint16_t zones[]);
+uint16_t vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b,
+                             struct ct_result res[], uint16_t zones[]);
+
+/** Whether a packet goes on after a ct() that gave 'r' (else it is dropped, vs_xlate.c). */
+static inline bool
+vs_ct_verdict_keeps(const struct ct_result *r)
+{
+	switch (r->reason) {
+	case CT_R_FRAG:
+	case CT_R_LIMIT_GLOBAL:
+	case CT_R_LIMIT_ZONE:
+	case CT_R_NO_MEM:
+	case CT_R_TABLE_FULL:
+		return false;
+	default:
+		return true;
+	}
+}
 
 /** Sets the ct fields of 'key' from a ct() result (for the recirculated pass). */
 void vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone);
@@ -72,20 +108,30 @@ struct vs_ct_group_hint {
 	uint16_t zone; /**< its list: ct(zone=Z, table=T), then no ct(), resubmit, goto_table */
 };
 
+/** How the packets of a group depend on each other (vs_ct_batch_len()). */
+struct vs_ct_deps {
+	bool any;      /**< some prev[] is set */
+	uint64_t safe; /**< ct_states (bit s: state s) after which the rules run no later ct() */
+	uint8_t prev[VS_BURST_MAX]; /**< the group's previous packet of the same connection,
+	                             *   or VS_CT_NO_DEP */
+};
+
 /**
  * Length of the longest prefix of keys[0, n) that may run pass by pass
- * together: no packet's later ct() can change what an earlier ct() of another
- * packet saw.  Packets of different connections (both directions and ICMP
- * errors considered; hash collisions only shorten it) always may; several
- * packets of one connection only when, with 'hint' (NULL: never), each of
- * them is a plain packet of an established connection decided by the hint
- * megaflow and the rules run no ct() after it (see the comment above the
- * definition for the argument).  At least 1 when n > 0.  Sets in '*covered'
- * (bit i: keys[i]) some of the packets the hint's megaflow was found to match.
+ * together, as far as can be told before conntrack runs: packets of
+ * different connections (both directions and ICMP errors considered; hash
+ * collisions only shorten it) always may; several packets of one connection
+ * only when 'hint' (NULL: never) decides the first pass of each of them and
+ * the rules run no later ct() for an established connection.  Such a packet
+ * gets in deps->prev the one before it, and its first-pass ct() must wait
+ * until that one's state is known to be in deps->safe (see the comment above
+ * the definition for the argument).  At least 1 when n > 0.  Sets in
+ * '*covered' (bit i: keys[i]) some of the packets the hint's megaflow was
+ * found to match.
  */
 uint16_t vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
-                         const struct vs_ct_group_hint *hint, struct rte_mbuf *const pkts[],
-                         const struct pm_key *keys, uint16_t n, uint64_t *covered);
+                         const struct vs_ct_group_hint *hint, const struct pm_key *keys, uint16_t n,
+                         uint64_t *covered, struct vs_ct_deps *deps);
 
 /** PMD housekeeping: PMD 0 sweeps expired connections on a fixed budget. */
 void vs_ct_housekeeping(struct vs_pmd *pmd);

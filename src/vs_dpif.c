@@ -194,6 +194,14 @@ install(struct vs_pmd *pmd, const struct pm_key *key, const struct vs_xlate_rec 
 			f->simple_output = (uint16_t)rec->actions[0].arg;
 	}
 	f->ct_first = rec->n_actions > 0 && rec->actions[0].type == VS_ACT_CT;
+	if (rec->n_actions == 2 && f->ct_first && rec->actions[0].ct->table == VS_CT_NO_TABLE &&
+	    rec->actions[1].type == VS_ACT_OUTPUT) {
+		const struct vs_port *p = vs_portmap_get(pmd->map, rec->actions[1].arg);
+
+		/* As simple_output: a flow-based tunnel needs the executor. */
+		if (p == NULL || p->tnl == NULL || !vs_tunnel_needs_md(p->tnl))
+			f->ct_output = (uint16_t)rec->actions[1].arg;
+	}
 	f->meta_only = f->simple_output != 0 && meta_only__(f);
 	mf = fc_cls_insert(dp->cls, key, &mask, f);
 	if (mf == NULL || mf->data != f) {
@@ -346,34 +354,93 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
 /*
  * Runs the cached lists that start with ct() of the packets idx[0, n): the
  * conntrack lookups of the whole set in one go (they overlap their cache
- * misses), then each list's remaining actions.  The packets of a pass are of
- * different connections (vs_ct_batch_len()), so running their ct() after the
- * other packets of the pass changes no verdict.
+ * misses), then each list's remaining actions, and credits the megaflows.
+ * The packets of a pass are of different connections, or several of one
+ * connection whose first-pass ct() calls must wait as 'deps' says
+ * (vs_ct_batch_len(); NULL: none), so running their ct() after the other
+ * packets of the pass changes no verdict.
+ * @return how many of them ran, idx[0, ret): the others wait for a later group.
  */
-static void
+static uint16_t
 run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
-             struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n)
+             struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n,
+             const struct vs_ct_deps *deps)
 {
-	struct rte_mbuf *m[VS_BURST_MAX];
-	const struct pm_key *k[VS_BURST_MAX];
-	const struct vs_act_ct *a[VS_BURST_MAX];
+	struct vs_ct_batch b;
 	struct ct_result res[VS_BURST_MAX];
-	uint16_t zones[VS_BURST_MAX], j;
+	uint8_t pos[VS_BURST_MAX]; /* pass index -> batch index, for deps */
+	uint16_t zones[VS_BURST_MAX], j, done;
+	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of ct_output packets to out_port */
+	struct vs_port *out_port = NULL;
+	uint16_t n_out = 0;
+	struct vs_dp_flow *run_f = NULL;
+	uint64_t run_bytes = 0;
+	uint32_t run_n = 0;
 
+	b.n = n;
+	b.ordered = deps != NULL && deps->any;
+	b.safe = b.ordered ? deps->safe : 0;
+	b.hinted = pmd->dp.pass_conns != NULL;
 	for (j = 0; j < n; j++) {
 		const struct vs_dp_flow *f = mfs[idx[j]]->data;
 
-		m[j] = pkts[idx[j]];
-		k[j] = &keys[idx[j]];
-		a[j] = f->actions[0].ct;
+		b.pkts[j] = pkts[idx[j]];
+		b.keys[j] = &keys[idx[j]];
+		b.acts[j] = f->actions[0].ct;
+		if (b.hinted)
+			b.conns[j] = pmd->dp.pass_conns[idx[j]];
+		if (b.ordered) {
+			uint8_t p = deps->prev[idx[j]];
+
+			/* A packet waits only for one of its group's first-pass ct() hits,
+			 * which are all in this batch (vs_ct_batch_len()). */
+			RTE_ASSERT(p == VS_CT_NO_DEP || p < idx[j]);
+			pos[idx[j]] = (uint8_t)j;
+			b.after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
+		}
 	}
-	vs_ct_execute_burst(pmd, m, k, a, n, res, zones);
-	for (j = 0; j < n; j++) {
-		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+	done = vs_ct_execute_burst(pmd, &b, res, zones);
+	for (j = 0; j < done; j++) {
+		struct vs_dp_flow *f = mfs[idx[j]]->data;
+		struct rte_mbuf *m = b.pkts[j];
 
-		vs_xlate_execute_ct(pmd, pmd->map, m[j], &keys[idx[j]], f->actions, f->n_actions,
+		if (f != run_f) {
+			if (run_f != NULL)
+				count_hits(pmd, run_f, run_n, run_bytes);
+			run_f = f;
+			run_n = 0;
+			run_bytes = 0;
+		}
+		run_n++;
+		run_bytes += m->pkt_len; /* before the packet leaves */
+		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
+		    f->ct_output != keys[idx[j]].in_port) {
+			/* ct(commit),output:P: what the executor would do, without it;
+			 * a run of packets for one port is queued in one call. */
+			struct vs_port *p = vs_portmap_get(pmd->map, f->ct_output);
+
+			if (likely(p != NULL)) {
+				if (p != out_port && n_out != 0) {
+					vs_pmd_tx_burst(pmd, out_port, out, n_out);
+					n_out = 0;
+				}
+				out_port = p;
+				out[n_out++] = m;
+				continue;
+			}
+		}
+		if (n_out != 0) { /* keep each port's packets in arrival order */
+			vs_pmd_tx_burst(pmd, out_port, out, n_out);
+			n_out = 0;
+		}
+		vs_xlate_execute_ct(pmd, pmd->map, m, &keys[idx[j]], f->actions, f->n_actions,
 		                    f->reason, &res[j], zones[j]);
 	}
+	if (n_out != 0)
+		vs_pmd_tx_burst(pmd, out_port, out, n_out);
+	if (run_f != NULL)
+		count_hits(pmd, run_f, run_n, run_bytes);
+	return done;
 }
 
 /*
@@ -381,17 +448,22 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
  * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
  * are queued in pmd->recirc[pmd->rq] for the next pass.  The bits of
  * 'known_last' are packets already found to match the pass's last-hit
- * megaflow (vs_ct_batch_len() compared them with it, just before).
+ * megaflow (vs_ct_batch_len() compared them with it, just before); 'deps'
+ * says which first-pass ct() calls wait for which (NULL: none).
+ * @return the packets (bit i: pkts[i]) whose first-pass ct() had to wait for
+ *         a later pass of an earlier packet: nothing was done with them (not
+ *         even counted), the caller runs them again in the next group.
  */
-static void
+static uint64_t
 process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
-             struct pm_key *keys, uint16_t n, uint64_t known_last)
+             struct pm_key *keys, uint16_t n, uint64_t known_last, const struct vs_ct_deps *deps)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
 	uint32_t hashes[VS_BURST_MAX];
 	struct fc_mf *mfs[VS_BURST_MAX];
 	uint64_t all = n == 64 ? UINT64_MAX : (1ull << n) - 1, hit = 0, mf_hit = 0, miss;
+	uint64_t late_hit = 0, left = 0; /* hits on a megaflow this pass installed; waiting */
 	/* One read: "pmd stats detail on" may flip it in the middle of a pass. */
 	const bool detail = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED);
 	uint64_t t0 = detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
@@ -424,7 +496,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	}
 	if (last_hit == all && last->simple_output != 0 && !detail &&
 	    whole_burst_out(pmd, last, pkts, keys, n))
-		return;
+		return 0;
 	all &= ~last_hit;
 	/*
 	 * The EMC pays only when several subtables would be probed: with one
@@ -474,6 +546,10 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		if (!(miss >> i & 1)) {
 			struct vs_dp_flow *f = mfs[i]->data;
 
+			if (f->ct_first) {
+				ct_idx[n_ct++] = (uint8_t)i; /* run_ct_first() below counts it */
+				continue;
+			}
 			if (f != run_f) {
 				if (run_f != NULL)
 					count_hits(pmd, run_f, run_n, run_bytes);
@@ -483,10 +559,6 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			}
 			run_n++;
 			run_bytes += m->pkt_len;
-			if (f->ct_first) {
-				ct_idx[n_ct++] = (uint8_t)i; /* run_ct_first() below */
-				continue;
-			}
 			if (f->simple_output != 0) {
 				/* A lone output: no action interpreter, and a run of
 				 * packets for one port is queued in one call. */
@@ -543,6 +615,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 				if (vs_dp_flow_match(nf, &keys[j])) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
+					late_hit |= 1ull << j;
 					pmd->stats.n_mf_hits++;
 				}
 			}
@@ -562,8 +635,20 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	if (n_out != 0)
 		vs_pmd_tx_burst(pmd, out_port, out, n_out);
 	/* Before evictions: the megaflows of these packets must still exist. */
-	if (n_ct != 0)
-		run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct);
+	if (n_ct != 0) {
+		uint16_t done = run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct, deps);
+
+		if (unlikely(done < n_ct)) {
+			/* Not run: their classification does not count either (it is
+			 * repeated with the next group; the probe count is not undone). */
+			for (i = done; i < n_ct; i++)
+				left |= 1ull << ct_idx[i];
+			pmd->stats.n_emc_hits -= (uint64_t)__builtin_popcountll(left & hit);
+			pmd->stats.n_mf_hits -= (uint64_t)__builtin_popcountll(
+					left & (mf_hit | last_hit | late_hit));
+			pmd->stats.n_last_hits -= (uint64_t)__builtin_popcountll(left & last_hit);
+		}
+	}
 	if (dp->n_evict != 0) {
 		vs_dpif_evict(pmd, dp->n_evict);
 		dp->n_evict = 0;
@@ -572,6 +657,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		pmd->stats.stage_cycles[VS_STAGE_ACTIONS] +=
 				rte_rdtsc() - t0 - (pmd->stats.stage_cycles[VS_STAGE_TX] - tx0) -
 				(pmd->stats.stage_cycles[VS_STAGE_CT] - ct0);
+	return left;
 }
 
 /* Runs the passes of the packets ct(table=T) recirculated, until none is left. */
@@ -584,12 +670,14 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		struct vs_recirc *q = &pmd->recirc[pmd->rq];
 
 		/* The pass fills the other queue (empty: each pass empties its own). */
+		pmd->dp.pass_conns = pmd->dp.rc_conns[pmd->rq];
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
-		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0);
+		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0, NULL);
 		q->n = 0;
 	}
 	pmd->recirc_pass = 0;
+	pmd->dp.pass_conns = NULL;
 }
 
 /*
@@ -625,7 +713,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 
 	if (likely(!vs_ct_active())) {
 		/* No connection table, so no ct() flow and no recirculation. */
-		process_pass(pmd, rs, pkts, pmd->keys, n, 0);
+		process_pass(pmd, rs, pkts, pmd->keys, n, 0, NULL);
 		return;
 	}
 	/*
@@ -633,20 +721,41 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 	 * come before packet k+1's ct() in its first when both concern one
 	 * connection (a SYN committed in pass 2, its SYN-ACK right behind it).
 	 * So the burst runs as consecutive groups in which no two packets can
-	 * share a connection; each group goes through all its passes before the
-	 * next starts.  Packets of different connections keep their batching.
+	 * share a connection, or only packets whose ct() calls wait for each
+	 * other as vs_ct_batch_len() says; each group goes through all its passes
+	 * before the next starts.  Packets of different connections keep their
+	 * batching.
 	 */
-	for (s = 0; s < n; s += len) {
+	for (s = 0; s < n;) {
 		struct vs_ct_group_hint hint;
-		uint64_t covered = 0;
+		struct vs_ct_deps deps;
+		uint64_t covered = 0, left;
+		uint16_t dst;
 
-		len = vs_ct_batch_len(pmd, rs, group_hint(&pmd->dp, &hint) ? &hint : NULL, pkts + s,
-		                      pmd->keys + s, (uint16_t)(n - s), &covered);
+		len = vs_ct_batch_len(pmd, rs, group_hint(&pmd->dp, &hint) ? &hint : NULL,
+		                      pmd->keys + s, (uint16_t)(n - s), &covered, &deps);
 		pmd->stats.n_ct_groups++;
-		/* The hint is dp->last, the first pass's last-hit megaflow: 'covered' packets hit.
-		 */
-		process_pass(pmd, rs, pkts + s, pmd->keys + s, len, covered);
+		/* The hint is dp->last, the first pass's last-hit: 'covered' packets hit it. */
+		left = process_pass(pmd, rs, pkts + s, pmd->keys + s, len, covered, &deps);
 		run_recirculations(pmd, rs);
+		if (likely(left == 0)) {
+			s = (uint16_t)(s + len);
+			continue;
+		}
+		/* The packets that had to wait (untouched) make the next group, in arrival
+		 * order, in the last slots of this one.  At least the first packet of the
+		 * group ran (it waits for nobody), so the burst shrinks. */
+		dst = (uint16_t)(s + len);
+		while (left != 0) {
+			uint16_t i = (uint16_t)(63 - __builtin_clzll(left));
+
+			left &= ~(1ull << i);
+			if (--dst != s + i) {
+				pkts[dst] = pkts[s + i];
+				pmd->keys[dst] = pmd->keys[s + i];
+			}
+		}
+		s = dst;
 	}
 }
 

@@ -14,9 +14,11 @@
 
 #include "fc.h"
 #include "fc_cache.h"
+#include "vs_common.h"
 #include "vs_flow.h"
 #include "vs_reply.h"
 
+struct ct_conn;
 struct vs_pmd;
 struct vs_switch;
 struct vs_ruleset;
@@ -44,6 +46,7 @@ struct vs_dp_flow {
 	int reason;             /**< enum vs_drop when the list outputs nothing */
 	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
 	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
+	uint16_t ct_output;     /**< the list is "ct(no table=),output:P": P, else 0 */
 	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
 	uint32_t n_words;       /**< key words the mask touches */
 	uint8_t n_nz;           /**< nonzero mask words, or > VS_DP_NZ_MAX: use n_words */
@@ -91,6 +94,11 @@ struct vs_dpif {
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;
 	uint64_t upcall_tsc;
+	/* ct() lookup hints across recirculation (struct ct_order): for each packet queued in
+	 * pmd->recirc[q], the connection its ct(table=) found, or NULL.  Read while that
+	 * queue's pass runs, in the same PMD iteration (no quiescent state in between). */
+	struct ct_conn *rc_conns[2][VS_BURST_MAX];
+	struct ct_conn *const *pass_conns; /**< the pass being run: rc_conns[q], or NULL */
 	struct vs_dpif_req *req; /**< control writes (release), PMD clears (release) */
 };
 

@@ -578,6 +578,7 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	struct vs_recirc *q;
 	struct pm_key *rkey;
 
+	/* The reasons vs_ct_verdict_keeps() lists. */
 	switch (res->reason) {
 	case CT_R_FRAG:
 		x->reason = VS_DROP_CT_FRAG;
@@ -609,6 +610,7 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	 * the other one); finish() adds the mbuf. */
 	x->recirc = true;
 	x->rslot = q->n++;
+	x->pmd->dp.rc_conns[x->pmd->rq][x->rslot] = res->conn; /* a hint for the next ct() */
 	rkey = &q->keys[x->rslot];
 	*rkey = *x->key;
 	vs_ct_set_key(rkey, res, zone);
@@ -955,10 +957,36 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
 	finish(&x);
 }
 
-void
-vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
-                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
-                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
+/*
+ * The usual first pass of a tracked packet: a list that is ct(table=T) alone, a verdict that
+ * keeps the packet, and room to recirculate.  What ct_apply() and finish() do then (queue the
+ * key with its ct fields and the mbuf for the next pass), without setting up a translation.
+ * @return false when the general path must run.
+ */
+static inline bool
+ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
+               const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
+{
+	struct vs_recirc *q = &pmd->recirc[pmd->rq];
+	struct pm_key *rkey;
+
+	if (ct->table == VS_CT_NO_TABLE || pmd->recirc_pass >= VS_RECIRC_MAX ||
+	    q->n == VS_BURST_MAX || !vs_ct_verdict_keeps(res))
+		return false;
+	pmd->dp.rc_conns[pmd->rq][q->n] = res->conn; /* a hint for the next ct() */
+	rkey = &q->keys[q->n];
+	*rkey = *key;
+	vs_ct_set_key(rkey, res, zone);
+	rkey->recirc_id = (uint32_t)ct->table + 1;
+	q->pkts[q->n++] = m;
+	return true;
+}
+
+/* vs_xlate_execute_ct(), the general way. */
+static void
+execute_ct__(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+             struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason,
+             const struct ct_result *res, uint16_t zone)
 {
 	struct xlate x = {
 		.pmd = pmd,
@@ -973,6 +1001,16 @@ vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte
 	if (!x.stop)
 		run_actions(&x, acts + 1, (uint16_t)(n_acts - 1), 0);
 	finish(&x);
+}
+
+void
+vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
+{
+	if (n_acts == 1 && ct_recirc_only(pmd, m, key, acts[0].ct, res, zone))
+		return;
+	execute_ct__(pmd, map, m, key, acts, n_acts, reason, res, zone);
 }
 
 void

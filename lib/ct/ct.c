@@ -212,6 +212,15 @@ lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, const struct c
 	return NULL;
 }
 
+/* The three lines of a connection a packet reads (struct ct_conn). */
+static inline void
+prefetch_conn(const struct ct_conn *c)
+{
+	rte_prefetch0(&c->key_orig);
+	rte_prefetch0(&c->p);
+	rte_prefetch0(&c->n_packets);
+}
+
 /*
  * Prefetches the connection of the first slot of the home bucket whose signature matches,
  * and returns it as a candidate (tagged pointer, 0 when none) for cand_match().
@@ -229,12 +238,8 @@ prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
 			uintptr_t s = __atomic_load_n(&b->slots[e], __ATOMIC_ACQUIRE);
 			const struct ct_conn *c = (const struct ct_conn *)(s & ~(uintptr_t)1);
 
-			if (s != 0) {
-				/* The three lines a packet reads (struct ct_conn). */
-				rte_prefetch0(&c->key_orig);
-				rte_prefetch0(&c->p);
-				rte_prefetch0(&c->n_packets);
-			}
+			if (s != 0)
+				prefetch_conn(c);
 			return s;
 		}
 	}
@@ -251,6 +256,24 @@ cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uin
 		return NULL;
 	*dir = (uint8_t)(s & 1);
 	return c;
+}
+
+/*
+ * Hint 'c' (struct ct_order) when its key is 'key' in either direction, else NULL.  A live
+ * connection is the one a lookup finds (one per key); exec_existing() checks 'dead'.
+ */
+static inline struct ct_conn *
+hint_match(struct ct_conn *c, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
+{
+	if (key_eq(&c->key_orig, key)) {
+		*dir = CT_DIR_ORIG;
+		return c;
+	}
+	if (key_eq(&c->key_orig, rkey)) {
+		*dir = CT_DIR_REPLY;
+		return c;
+	}
+	return NULL;
 }
 
 uint64_t
@@ -945,23 +968,39 @@ void
 ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
                  uint16_t n, uint64_t now, struct ct_result *res)
 {
+	(void)ct_execute_burst_ordered(ctx, opts, pkts, n, now, res, NULL);
+}
+
+uint16_t
+ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                         const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res,
+                         const struct ct_order *ord)
+{
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
 	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
+	struct ct_conn *const *hints = ord != NULL ? ord->conns : NULL;
+	const struct ct_result *const *after = ord != NULL ? ord->after : NULL;
 	struct pkt_info pi[CT_BURST_MAX];
 	uint64_t changes;
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
-	/* Pass 1: keys, hashes, prefetch the home buckets. */
+	/* Pass 1: keys, hashes, prefetch the home buckets (a hinted packet's connection
+	 * instead: its bucket is read only if the hint fails). */
 	for (i = 0; i < n; i++) {
 		pkt_prepare(&pkts[i], opts->zone, &pi[i]);
-		rte_prefetch0(&tbl->buckets[pi[i].hash & tbl->mask]);
+		if (hints != NULL && hints[i] != NULL)
+			prefetch_conn(hints[i]);
+		else
+			rte_prefetch0(&tbl->buckets[pi[i].hash & tbl->mask]);
 	}
 	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
 	 * misses overlap instead of one per packet in pass 3. */
 	for (i = 0; i < n; i++)
-		pi[i].cand = pi[i].reason == CT_R_OK ? prefetch_candidate(tbl, pi[i].hash) : 0;
+		pi[i].cand = pi[i].reason == CT_R_OK && (hints == NULL || hints[i] == NULL) ?
+		                             prefetch_candidate(tbl, pi[i].hash) :
+		                             0;
 	/*
 	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the
 	 * packets before it created or deleted, so the pass-2 candidate stands for a lookup
@@ -977,6 +1016,11 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		bool fresh = changes == stats->n_created + stats->n_expired + stats->n_reopened;
 		int tries;
 
+		/* An earlier packet may still need a later ct() on what this one
+		 * would see: stop here, the caller tracks the rest afterwards. */
+		if (after != NULL && after[i] != NULL &&
+		    !(ord->safe >> (after[i]->ct_state & 63) & 1))
+			return i;
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {
 			r->reason = (uint8_t)pi[i].reason;
@@ -987,9 +1031,12 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		}
 		for (tries = 0; tries < 4; tries++) {
 			uint8_t dir = 0;
-			struct ct_conn *c = tries == 0 && fresh ? cand_match(pi[i].cand, &pi[i].key,
-			                                                     &pi[i].rkey, &dir) :
-			                                          NULL;
+			struct ct_conn *c = NULL;
+
+			if (tries == 0 && hints != NULL && hints[i] != NULL)
+				c = hint_match(hints[i], &pi[i].key, &pi[i].rkey, &dir);
+			else if (tries == 0 && fresh)
+				c = cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir);
 
 			if (c == NULL)
 				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
@@ -1004,4 +1051,5 @@ ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const stru
 		}
 		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
 	}
+	return n;
 }

@@ -569,13 +569,50 @@ void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
                       const struct ct_pkt *pkts, uint16_t n, uint64_t now, struct ct_result *res);
 
 /**
+ * Extras for ct_execute_burst_ordered(), each optional (NULL).
+ *
+ * Ordering: packet i may be tracked only once the packet whose result
+ * after[i] points at (an earlier packet, of this call or of one made before)
+ * ended in a ct_state listed in 'safe'.  The caller uses it to run several
+ * packets of one connection in one call when it cannot know beforehand
+ * whether an earlier one will need a later ct() (a commit in a recirculated
+ * pass, src/vs_ct.c) before the next one may be tracked.
+ *
+ * Hints: conns[i] is a connection an earlier ct() of packet i found (its
+ * ct_result.conn), still readable (the retire hook's grace period has not
+ * passed since), or NULL.  When its key is packet i's (zone included) and it
+ * is still live, it is the connection a lookup would find, so the lookup is
+ * skipped; otherwise the packet is looked up as usual.
+ */
+struct ct_order {
+	const struct ct_result *const *after; /**< NULL, or [n]: a result to wait for, or NULL */
+	uint64_t safe;                        /**< bit s set: ct_state s lets the next go */
+	struct ct_conn *const *conns;         /**< NULL, or [n]: a hint, or NULL */
+};
+
+/**
+ * ct_execute_burst() with the extras of 'ord': it stops before the first
+ * packet i whose after[i] is not NULL and whose ct_state is not in 'safe'.
+ * Packets from there on are not tracked, counted or looked at again
+ * (res[ret, n) is not written); the caller runs them in a later call.
+ *
+ * @param ord  NULL: no extras (as ct_execute_burst()).
+ * @return the number of packets tracked, res[0, ret); at least 1 when n > 0
+ *         and after[0] is NULL or safe.
+ */
+uint16_t ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                                  const struct ct_pkt *pkts, uint16_t n, uint64_t now,
+                                  struct ct_result *res, const struct ct_order *ord);
+
+/**
  * True when ct() on 'pkt' in 'zone' can only give +trk+est (+rpl) or +trk+inv and
  * leaves the connection established: its connection exists, is established in
  * both directions (TCP ESTABLISHED with a reply seen; UDP and other protocols
  * with packets both ways), does not expire before now + margin_ms, and 'pkt'
- * is not an ICMP packet nor a TCP segment with SYN, FIN or RST.  The caller
- * uses it to batch several packets of one connection (src/vs_ct.c); it holds
- * as long as no other thread deletes the connection (ct flush) meanwhile.
+ * is not an ICMP packet nor a TCP segment with SYN, FIN or RST.  It holds as
+ * long as no other thread deletes the connection (ct flush) meanwhile.  (src/
+ * no longer asks in advance: it batches several packets of one connection
+ * and lets ct_execute_burst_ordered() check each one's predecessor.)
  * Lock-free lookup, then the connection's lock.
  */
 bool ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone,

@@ -697,6 +697,68 @@ test_ct_stays_established(void **state)
 	ct_tbl_destroy(t);
 }
 
+/*
+ * ct_execute_burst_ordered(): a packet whose predecessor ended in a state outside 'safe'
+ * is not tracked (nor counted), and neither is anything after it; the caller runs them
+ * in a later call and gets what one call per packet gives.
+ */
+static void
+test_ct_ordered_stops_at_unsafe(void **state)
+{
+	const uint64_t est = UINT64_C(1) << (TRK | EST) | UINT64_C(1) << (TRK | EST | RPL);
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_ctx st = { .tbl = t };
+	const struct ct_result *after[16] = { NULL };
+	struct ct_order ord = { .after = after, .safe = est };
+	struct ct_pkt pk[16];
+	struct tpkt p[16];
+	struct ct_result r[16];
+	uint64_t n_ok;
+	int n = tcp_conversation(p), i;
+	uint16_t done, k;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		pk[i] = as_pkt(&p[i]);
+		if (i > 0)
+			after[i] = &r[i - 1]; /* one connection: each waits for the one before */
+	}
+	/* The SYN gives +new, not safe: the SYN/ACK and the rest wait. */
+	memset(r, 0xa5, sizeof(r));
+	done = ct_execute_burst_ordered(&st, &commit0, pk, (uint16_t)n, 0, r, &ord);
+	assert_int_equal(done, 1);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_int_equal(r[1].ct_state, 0xa5); /* not written */
+	n_ok = st.stats.n_reason[CT_R_OK];
+	assert_int_equal(n_ok, 1);
+	/* The rest, from the SYN/ACK on (it waits for nothing now): +est and +inv are safe,
+	 * so it runs to the end, with the verdicts of one packet per call. */
+	after[1] = NULL;
+	for (k = 1; k < n; k += done) {
+		done = ct_execute_burst_ordered(
+				&st, &commit0, pk + k, (uint16_t)(n - k), 0, r + k,
+				&(struct ct_order){ .after = after + k,
+		                                    .safe = est | UINT64_C(1) << (TRK | INV) });
+		assert_true(done >= 1);
+	}
+	assert_int_equal(k, n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(r[i].ct_state, conversation_states[i]);
+	/* Without +inv in 'safe', the packet after the out-of-window one (5) waits. */
+	ct_tbl_destroy(t);
+	t = mktbl(0, 64);
+	st = (struct ct_ctx){ .tbl = t };
+	after[1] = NULL;
+	done = ct_execute_burst_ordered(&st, &commit0, pk, 1, 0, r, NULL);
+	assert_int_equal(done, 1);
+	done = ct_execute_burst_ordered(&st, &commit0, pk + 1, (uint16_t)(n - 1), 0, r + 1,
+	                                &(struct ct_order){ .after = after + 1, .safe = est });
+	assert_int_equal(done, 5); /* packets 1-5 */
+	assert_int_equal(r[5].ct_state, TRK | INV);
+	assert_int_equal(st.stats.n_reason[CT_R_OK] + st.stats.n_reason[CT_R_TCP_SEQ_ABOVE], 6);
+	ct_tbl_destroy(t);
+}
+
 /* Every grouping of the conversation into bursts gives the same verdicts. */
 static void
 test_ct_burst_grouping_invariant(void **state)
@@ -1227,6 +1289,68 @@ t_retire(void *arg, struct ct_tbl *tbl, struct ct_conn *c)
 	retired[n_retired++] = c;
 }
 
+/* Runs one packet through ct_execute_burst_ordered() with lookup hint 'hint'. */
+static uint8_t
+run1_hint(struct ct_tbl *t, const struct ct_exec_opts *o, const struct tpkt *p,
+          struct ct_conn *hint, struct ct_result *r)
+{
+	struct ct_ctx x = { .tbl = t };
+	struct ct_pkt pk = as_pkt(p);
+	struct ct_order ord = { .conns = &hint };
+
+	assert_int_equal(ct_execute_burst_ordered(&x, o, &pk, 1, 0, r, &ord), 1);
+	return r->ct_state;
+}
+
+/*
+ * Lookup hints (struct ct_order): the right connection is used in both directions; a hint
+ * of another connection, of another zone, or of a deleted one (still readable: retire hook)
+ * gives what a lookup gives.
+ */
+static void
+test_ct_hints(void **state)
+{
+	struct ct_tbl_params p = {
+		.alloc = t_alloc, .free = t_free, .retire = t_retire, .n_buckets = 64
+	};
+	const struct ct_exec_opts zone7 = { .zone = 7, .commit = true };
+	struct ct_tbl *t = ct_tbl_create(&p);
+	struct tpkt req, rep, other;
+	struct ct_result r, ro;
+	struct ct_conn *c;
+
+	(void)state;
+	assert_non_null(t);
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	mk_udp(&other, IP_A, 2222, IP_B, 53);
+	run1(t, &commit0, &req, 0, &r);
+	c = r.conn;
+	run1(t, &commit0, &other, 0, &ro);
+	assert_ptr_not_equal(ro.conn, c);
+	/* The right hint, reply direction, then the original one. */
+	assert_int_equal(run1_hint(t, &commit0, &rep, c, &r), TRK | EST | RPL);
+	assert_ptr_equal(r.conn, c);
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | EST);
+	assert_ptr_equal(r.conn, c);
+	/* Another connection's: looked up, found. */
+	assert_int_equal(run1_hint(t, &commit0, &req, ro.conn, &r), TRK | EST);
+	assert_ptr_equal(r.conn, c);
+	/* Zone 7: the zone-0 connection is not its own, so a new one. */
+	assert_int_equal(run1_hint(t, &zone7, &req, c, &r), TRK | NEW);
+	assert_ptr_not_equal(r.conn, c);
+	assert_int_equal(ct_count(t), 3);
+	/* Deleted (still readable): looked up, not found, committed again. */
+	n_retired = 0;
+	assert_true(ct_conn_kill(t, c));
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_ptr_not_equal(r.conn, c);
+	assert_int_equal(ct_count(t), 3);
+	assert_int_equal(n_retired, 1);
+	ct_conn_free(t, retired[0]);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_retire_hook(void **state)
 {
@@ -1434,6 +1558,8 @@ main(void)
 		cmocka_unit_test(test_ct_kernel_accounting),
 		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
 		cmocka_unit_test(test_ct_udplite),
+		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
+		cmocka_unit_test(test_ct_hints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
