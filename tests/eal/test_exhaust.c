@@ -3,6 +3,10 @@
  * Exhaustion and faults through the real sluiced (issue 8, "Exhaustion" and
  * "Faults"), with established traffic measured while the pressure lasts and
  * after it stops:
+ *  - the conntrack table full (a connection limit) under a flood of new
+ *    connections: refused ones counted as ct_limit, the established ones
+ *    forwarding at a measured rate and losing nothing, recovery by expiry and
+ *    by flush;
  *  - the megaflow limit reached by a flood of new flows (evictions counted),
  *    then the upcall rate limit (drops counted), while an established flow
  *    keeps forwarding; recovery once the flood port goes; every packet in is
@@ -625,11 +629,10 @@ test_exhaust_sigkill_restart(void **state)
 {
 	char dir[256], path[400], config[1024], log[65536];
 	struct th_daemon d;
-	uint64_t t0;
+	uint64_t t0, t_fwd;
 	int64_t tx = 0;
 	FILE *f;
 	size_t n;
-	int i;
 
 	(void)state;
 	th_scratch("exhaust-kill", dir, sizeof(dir));
@@ -648,14 +651,14 @@ test_exhaust_sigkill_restart(void **state)
 
 	t0 = now_ms();
 	assert_int_equal(th_start(&d, "exhaust-kill", config, NULL, NULL), 0);
-	for (i = 0; i < 300 && tx == 0; i++) {
-		tx = port_num(&d, "o1", "tx_packets");
-		if (tx == 0)
-			sleep_ms(10);
-	}
-	assert_true(tx > 0);
+	while ((tx = port_num(&d, "o1", "tx_packets")) == 0 && now_ms() - t0 < 10000)
+		sleep_ms(10);
+	t_fwd = now_ms() - t0;
 	print_message("forwarding again %llu ms after the restart began\n",
-	              (unsigned long long)(now_ms() - t0));
+	              (unsigned long long)t_fwd);
+	/* About a second here (EAL start-up, the config); 10 s for a busy machine. */
+	assert_true(tx > 0);
+	assert_true(t_fwd < 10000);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "ports"), 2);
 	assert_int_equal(th_stop(&d), 0);
@@ -751,7 +754,9 @@ test_exhaust_link_down_up(void **state)
 	tx2 = port_num(&d, "t0", "tx_packets");
 	print_message("link down: %lld sent before, none while down; %lld after it came up\n",
 	              (long long)tx1, (long long)(tx2 - tx1));
-	assert_true(tx2 > tx1);
+	/* Sending again at a rate, in the 300 ms since the link came up (or less: the
+	 * link state is polled). */
+	assert_true(tx2 - tx1 >= EST_MIN_PKTS_PER_S / 10);
 
 	assert_int_equal(th_ctl_status(&d, "port del gen"), 0);
 	/* What the kernel sent out of the tap before IPv6 was off on it (neighbour
