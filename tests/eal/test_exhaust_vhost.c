@@ -8,6 +8,9 @@
  *    drops per queue and as the port's tx_queue_full, keeps no mbuf, and the
  *    other ports keep forwarding at a measured rate; the guest takes packets
  *    again once it reads its ring.
+ *  - The guest killed in mid-traffic and started again: while it is gone,
+ *    what is sent to it is dropped and counted and the other ports keep
+ *    forwarding; the time until the new guest receives is measured and bounded.
  *  - sluiced killed with SIGKILL and started again with the same config while
  *    the guest (virtio_user server=1, so sluice reconnects to it) keeps
  *    running and forwarding: the stale control socket is removed, and the time
@@ -105,6 +108,15 @@ vm_snap(struct th_daemon *d, struct vm_snap *s)
 	s->tx_queue_full = th_json_num(o.buf, NULL, "tx_queue_full");
 	assert_true(s->tx_packets >= 0 && s->tx_drops >= 0 && s->tx_retries >= 0 &&
 	            s->tx_bursts >= 0 && s->tx_queue_full >= 0);
+}
+
+static int64_t
+vq_tx_packets(struct th_daemon *d)
+{
+	struct vm_snap s;
+
+	vm_snap(d, &s);
+	return s.tx_packets;
 }
 
 static int64_t
@@ -295,6 +307,118 @@ test_exhaust_vhost_slow_guest(void **state)
 }
 
 /*
+ * The guest killed (SIGKILL) while "gen" sends to it and "gen2" to a sink
+ * beside it, then started again.  While it is gone: the link is down, what
+ * is sent to it is dropped and counted, gen's mbufs do not pile up, and gen2
+ * forwards at a measured rate.  The time from the new guest's start until it
+ * receives again is measured and bounded; every packet in is accounted.
+ */
+static void
+test_exhaust_vhost_guest_killed(void **state)
+{
+	struct th_daemon *d = &g_d;
+	struct vtp *tp = &g_tp;
+	char dir[256], sock[300], path[320], prefix[64], log[320], config[1024];
+	char baseline[8192];
+	struct vm_snap s0, s1;
+	int64_t o0, o1, in_use, n_rx;
+	uint64_t t0, t_rx, rx, tx;
+
+	(void)state;
+	th_scratch("exv_guest", dir, sizeof(dir));
+	snprintf(sock, sizeof(sock), "%s/vm.sock", dir);
+	snprintf(path, sizeof(path), "%s/gen.pcap", dir);
+	write_gen(path, 64, 1000);
+	snprintf(path, sizeof(path), "%s/gen2.pcap", dir);
+	write_gen(path, 64, 2000);
+	snprintf(config, sizeof(config),
+	         "port add vm vhost-user %s rxq=2\n"
+	         "port add out2 dpdk net_null0,no-rx=1\n"
+	         "flow del\n"
+	         "flow add in_port=10 actions=output:vm\n"
+	         "flow add in_port=11 actions=output:out2\n"
+	         "flow add in_port=vm actions=drop\n",
+	         sock);
+	assert_int_equal(th_start(d, "exv_guest", config, pmd_cpu0, NULL), 0);
+	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
+	copy_str(baseline, sizeof(baseline), o.buf);
+	snprintf(prefix, sizeof(prefix), "exv_tp_%d_2", getpid());
+	snprintf(log, sizeof(log), "%s/testpmd0.log", dir);
+	vtp_start(tp, sock, false, prefix, log, NULL);
+	wait_guest(d, "vm", 1);
+	vtp_cmd(tp, "set fwd rxonly");
+	vtp_cmd(tp, "start");
+	assert_int_equal(th_ctl_status(d,
+	                               "port add gen dpdk net_pcap0,rx_pcap=%s/gen.pcap,"
+	                               "infinite_rx=1 n_mbufs=1024 ofport=10",
+	                               dir),
+	                 0);
+	assert_int_equal(th_ctl_status(d,
+	                               "port add gen2 dpdk net_pcap1,rx_pcap=%s/gen2.pcap,"
+	                               "infinite_rx=1 n_mbufs=1024 ofport=11",
+	                               dir),
+	                 0);
+	wait_moving(d, "vm", "tx_packets", 10000);
+
+	/* Killed in mid-traffic. */
+	vtp_kill(tp, SIGKILL);
+	t0 = vtp_now_ms();
+	while (vhost_stat(d, "vm", "disconnects") < 1) {
+		if (vtp_now_ms() - t0 > VTP_WAIT_MS)
+			fail_msg("vm: no disconnect seen");
+		vtp_sleep_ms(20);
+	}
+	assert_non_null(strstr(o.buf, "\"vhost\": {\"link\": \"down\""));
+	vm_snap(d, &s0);
+	o0 = port_num(d, "out2", "tx_packets");
+	vtp_sleep_ms(1000);
+	vm_snap(d, &s1);
+	o1 = port_num(d, "out2", "tx_packets");
+	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
+	in_use = th_json_num(o.buf, "\"name\": \"vs_mp_10\"", "in_use");
+	print_message("guest gone for %" PRIu64 " ms: %" PRId64 " sent to it, %" PRId64
+	              " dropped (%" PRId64 " tx_queue_full); the other port forwarded %" PRId64
+	              "; gen's pool %" PRId64 " in use\n",
+	              s1.ms - s0.ms, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
+	              s1.tx_queue_full - s0.tx_queue_full, o1 - o0, in_use);
+	assert_int_equal(s1.tx_packets, s0.tx_packets);
+	assert_true(s1.tx_queue_full - s0.tx_queue_full >= MIN_PKTS_PER_S);
+	assert_true(o1 - o0 >= MIN_PKTS_PER_S);
+	assert_true(in_use >= 64 && in_use <= 64 + 4 * 32);
+
+	/* A new guest: the time until it receives again. */
+	snprintf(prefix, sizeof(prefix), "exv_tp_%d_3", getpid());
+	snprintf(log, sizeof(log), "%s/testpmd1.log", dir);
+	t0 = vtp_now_ms();
+	vtp_start(tp, sock, false, prefix, log, NULL);
+	vtp_cmd(tp, "set fwd rxonly");
+	vtp_cmd(tp, "start");
+	while (vq_tx_packets(d) == s1.tx_packets && vtp_now_ms() - t0 < RESTART_MAX_MS)
+		vtp_sleep_ms(10);
+	t_rx = vtp_now_ms() - t0;
+	print_message("guest restarted: receiving again %" PRIu64 " ms after its start\n", t_rx);
+	assert_true(t_rx < RESTART_MAX_MS);
+	assert_int_equal(vhost_stat(d, "vm", "connects"), 2);
+	vm_snap(d, &s0);
+	vtp_sleep_ms(500);
+	vm_snap(d, &s1);
+	assert_true(s1.tx_packets - s0.tx_packets >= MIN_PKTS_PER_S / 2);
+	vtp_stop(tp, &rx, &tx);
+	assert_true(rx > 0);
+
+	/* Every packet in was sent to a guest, dropped on its way to one, or sent on out2. */
+	assert_int_equal(th_ctl_status(d, "port del gen"), 0);
+	assert_int_equal(th_ctl_status(d, "port del gen2"), 0);
+	vm_snap(d, &s1);
+	n_rx = pmd_num(d, "packets");
+	assert_int_equal(s1.tx_packets + s1.tx_queue_full + port_num(d, "out2", "tx_packets"),
+	                 n_rx);
+	assert_int_equal(th_wait_mempools(d, baseline, 10), 0);
+	vtp_kill(tp, SIGKILL);
+	assert_int_equal(th_stop(d), 0);
+}
+
+/*
  * sluiced SIGKILLed under traffic and started again with the same config,
  * twice; the guest (virtio_user server=1, so the new sluiced connects to it)
  * keeps running and sending (testpmd txonly) the whole time.  Each time the
@@ -396,6 +520,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_exhaust_vhost_slow_guest, teardown),
+		cmocka_unit_test_teardown(test_exhaust_vhost_guest_killed, teardown),
 		cmocka_unit_test_teardown(test_exhaust_vhost_sigkill_restart, teardown),
 	};
 	char cmd[128];
