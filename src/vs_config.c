@@ -17,6 +17,7 @@
 
 #include <rte_log.h>
 
+#include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_flow.h"
 #include "vs_underlay.h"
@@ -41,12 +42,15 @@ struct cfg_ul {
 };
 
 #define CFG_UL_MAX 1024
+#define CFG_CT_MAX 256
 
 struct cfg_model {
 	struct cfg_port ports[VS_PORT_MAX];
 	unsigned int n_ports;
 	struct cfg_ul ul[CFG_UL_MAX];
 	unsigned int n_ul;
+	struct cfg_ul ct[CFG_CT_MAX]; /* "ct ..." lines, validated, applied in order */
+	unsigned int n_ct;
 	struct vs_ofproto *flows;
 	bool has_sleep;
 	uint32_t sleep_us;
@@ -137,6 +141,19 @@ model_assign_ofport(struct cfg_model *m, struct vs_port_args *a, struct vs_reply
 }
 
 /* Plays one config line into the model. */
+/* Keeps a line (its words joined) in slot *n of 'lines' (of 'max'), for the apply step. */
+static int
+model_keep_line(struct cfg_ul *lines, unsigned int *n, unsigned int max, const char *what, int argc,
+                char **argv, unsigned int line, struct vs_reply *r)
+{
+	if (*n == max)
+		return vs_reply_error(r, -ENOSPC, "too many %s lines (%u)", what, max);
+	if (vs_join_words(argc, argv, lines[*n].text, sizeof(lines[*n].text)) != 0)
+		return vs_reply_error(r, -E2BIG, "line too long");
+	lines[(*n)++].line = line;
+	return 0;
+}
+
 /*
  * Underlay lines are checked here for their form and their port; the
  * underlay validates the rest when the config is applied, all or nothing.
@@ -148,7 +165,6 @@ model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, str
 	            (strcmp(argv[1], "addr") == 0 || strcmp(argv[1], "address") == 0) &&
 	            strcmp(argv[2], "add") == 0) ||
 	           (strcmp(argv[0], "ip") != 0 && argc >= 2 && strcmp(argv[1], "add") == 0);
-	struct cfg_ul *u;
 	int i;
 
 	if (!add)
@@ -159,14 +175,7 @@ model_ul_line(struct cfg_model *m, int argc, char **argv, unsigned int line, str
 		if (strcmp(argv[i], "dev") == 0 && model_port(m, argv[i + 1]) == NULL)
 			return vs_reply_error(r, -ENOENT, "no port '%s' in this config",
 			                      argv[i + 1]);
-	if (m->n_ul == CFG_UL_MAX)
-		return vs_reply_error(r, -ENOSPC, "too many underlay lines (%u)", CFG_UL_MAX);
-	u = &m->ul[m->n_ul];
-	if (vs_join_words(argc, argv, u->text, sizeof(u->text)) != 0)
-		return vs_reply_error(r, -E2BIG, "line too long");
-	u->line = line;
-	m->n_ul++;
-	return 0;
+	return model_keep_line(m->ul, &m->n_ul, CFG_UL_MAX, "underlay", argc, argv, line, r);
 }
 
 static void at_line(struct vs_reply *r, const char *path, unsigned int line);
@@ -203,6 +212,39 @@ apply_ul(const struct cfg_model *m, const char *path, struct vs_reply *r)
 	if (ret != 0 && bad < m->n_ul)
 		at_line(r, path, m->ul[bad].line);
 	return ret;
+}
+
+/* A "ct" line: checked now, kept to be applied with the model. */
+static int
+model_ct_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct vs_reply *r)
+{
+	int ret = vs_ct_config_check(argc - 1, argv + 1, r);
+
+	if (ret != 0)
+		return ret;
+	return model_keep_line(m->ct, &m->n_ct, CFG_CT_MAX, "ct", argc, argv, line, r);
+}
+
+/* Applies the model's ct lines in file order (each was validated when read). */
+static int
+apply_ct(const struct cfg_model *m, const char *path, struct vs_reply *r)
+{
+	char text[sizeof(m->ct[0].text)], *argv[64];
+	unsigned int i;
+	int argc, ret;
+
+	for (i = 0; i < m->n_ct; i++) {
+		snprintf(text, sizeof(text), "%s", m->ct[i].text);
+		argc = vs_split_words(text, argv, (int)VS_ARRAY_SIZE(argv));
+		if (argc < 1)
+			continue;
+		ret = vs_ct_cmd(argc - 1, argv + 1, r);
+		if (ret != 0) {
+			at_line(r, path, m->ct[i].line);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -260,6 +302,8 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	if (strcmp(argv[0], "ip") == 0 || strcmp(argv[0], "route") == 0 ||
 	    strcmp(argv[0], "neigh") == 0)
 		return model_ul_line(m, argc, argv, line, r);
+	if (strcmp(argv[0], "ct") == 0)
+		return model_ct_line(m, argc, argv, line, r);
 	if (argc == 3 && strcmp(argv[0], "pmd") == 0 && strcmp(argv[1], "sleep") == 0) {
 		char *end;
 		unsigned long us = strtoul(argv[2], &end, 10);
@@ -284,7 +328,8 @@ model_line(struct cfg_model *m, int argc, char **argv, unsigned int line, struct
 	}
 	return vs_reply_error(r, -EINVAL,
 	                      "'%s%s%s' is not a config command (port add, flow add, "
-	                      "flow del, pmd sleep, log set, ip addr add, route add, neigh add)",
+	                      "flow del, pmd sleep, log set, ip addr add, route add, neigh add, "
+	                      "ct set, ct limit set, ct timeout set)",
 	                      argc ? argv[0] : "", argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 }
 
@@ -418,8 +463,10 @@ vs_config_load(const char *path, struct vs_reply *r)
 	for (i = 0; i < m->n_ports; i++)
 		if (model_ul_needs(m, m->ports[i].args.name))
 			ul_after = i + 1;
-	/* Flows first: a port's first packets must meet the configured rules. */
+	/* Flows and ct settings first: a port's first packets must meet them. */
 	ret = apply_flows(m, r);
+	if (ret == 0)
+		ret = apply_ct(m, path, r);
 	if (ret == 0 && ul_after == 0)
 		ret = apply_ul(m, path, r);
 	for (i = 0; i < m->n_ports && ret == 0; i++) {
@@ -540,6 +587,8 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		return ret;
 	}
 	free_specs(old_specs, n_old);
+	/* Validated when read; settings the file does not name are left as they are. */
+	ret = apply_ct(m, path, r);
 	vs_d.sw.pmd_sleep_max_us = m->has_sleep ? m->sleep_us : vs_d.cli_sleep_us;
 	CFG_LOG(INFO, "reloaded %s: %u ports removed, %u added", path, n_removed, n_added);
 	if (ret == 0 && r->json)
@@ -578,6 +627,7 @@ vs_config_save(const char *path, struct vs_reply *r)
 		fprintf(f, "port add %s\n", p->args.text);
 	}
 	vs_underlay_save(f);
+	vs_ct_save(f);
 	/* A fresh switch starts with the 'normal' rule: remove it, then write all. */
 	fprintf(f, "flow del\n");
 	for (t = 0; t < VS_N_TABLES; t++)

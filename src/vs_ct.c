@@ -35,11 +35,12 @@ static struct {
 	struct ct_tbl *tbl;         /**< published with release, NULL until first use */
 	struct rte_rcu_qsbr_dq *dq; /**< retired connections */
 	uint32_t max_conns;         /**< limit for the table to be created */
+	struct ct_tcp_cfg tcp;      /**< TCP options for the table to be created ("ct set") */
 	uint64_t n_flushed;         /**< connections deleted by "ct flush" (control only) */
 	uint64_t n_retire_failed;   /**< never freed: the defer queue was full (leaked) */
 	/* Last "ct stats": for the per-second rates. */
 	uint64_t last_ms, last_created, last_expired;
-} g = { .max_conns = CT_DEFAULT_MAX_CONNS };
+} g = { .max_conns = CT_DEFAULT_MAX_CONNS, .tcp = { .loose = true } };
 
 /* ------------------------------------------------------------------ */
 /* Connection memory. */
@@ -251,7 +252,6 @@ vs_ct_ensure_table(struct vs_reply *r)
 		.alloc = ct_alloc,
 		.free = ct_free,
 		.retire = ct_retire,
-		.tcp = { .loose = true },
 	};
 	struct rte_rcu_qsbr_dq_parameters dqp = {
 		.name = "vs_ct_dq",
@@ -267,6 +267,7 @@ vs_ct_ensure_table(struct vs_reply *r)
 	if (g.tbl != NULL)
 		return 0;
 	p.max_conns = g.max_conns;
+	p.tcp = g.tcp;
 	/* Buckets for at least the default: raising the limit later needs no rebuild. */
 	p.n_buckets = 0;
 	if (p.max_conns < CT_DEFAULT_MAX_CONNS) {
@@ -1215,8 +1216,9 @@ cmd_stats(int argc, struct vs_reply *r)
 	return 0;
 }
 
+/* "ct limit": 'apply' false only validates "set" (a config file being read). */
 static int
-cmd_limit(int argc, char **argv, struct vs_reply *r)
+cmd_limit(int argc, char **argv, bool apply, struct vs_reply *r)
 {
 	struct {
 		uint16_t zone;
@@ -1227,7 +1229,7 @@ cmd_limit(int argc, char **argv, struct vs_reply *r)
 	uint64_t dflt = 0, v;
 	int ret;
 
-	if (argc >= 1 && !strcmp(argv[0], "show") && argc == 1) {
+	if (argc >= 1 && !strcmp(argv[0], "show") && argc == 1 && apply) {
 		struct ct_tbl *tbl = g.tbl;
 		bool first = true;
 		uint32_t z;
@@ -1295,15 +1297,17 @@ cmd_limit(int argc, char **argv, struct vs_reply *r)
 		zl[n_zl].zone = (uint16_t)z;
 		zl[n_zl++].limit = (uint32_t)l;
 	}
+	if (has_default && g.tbl != NULL && dflt > ct_capacity(g.tbl))
+		return vs_reply_error(r, -EINVAL,
+		                      "default=%" PRIu64 " exceeds the table's capacity %u "
+		                      "(fixed when the table was created)",
+		                      dflt, ct_capacity(g.tbl));
+	if (!apply)
+		return 0;
 	if (n_zl > 0 && vs_ct_ensure_table(r) != 0)
 		return r->status;
 	if (has_default) {
 		v = dflt;
-		if (g.tbl != NULL && v > ct_capacity(g.tbl))
-			return vs_reply_error(r, -EINVAL,
-			                      "default=%" PRIu64 " exceeds the table's capacity %u "
-			                      "(fixed when the table was created)",
-			                      v, ct_capacity(g.tbl));
 		if (g.tbl != NULL)
 			ct_max_conns_set(g.tbl, (uint32_t)v);
 		g.max_conns = (uint32_t)v;
@@ -1313,8 +1317,9 @@ cmd_limit(int argc, char **argv, struct vs_reply *r)
 	return 0;
 }
 
+/* "ct timeout": 'apply' false only validates "set" (a config file being read). */
 static int
-cmd_timeout(int argc, char **argv, struct vs_reply *r)
+cmd_timeout(int argc, char **argv, bool apply, struct vs_reply *r)
 {
 	struct ct_timeouts t;
 	int zone = -1, i, first_arg = 1;
@@ -1331,9 +1336,14 @@ cmd_timeout(int argc, char **argv, struct vs_reply *r)
 		zone = (int)v;
 		first_arg = 2;
 	}
-	if (vs_ct_ensure_table(r) != 0)
+	if (!apply && strcmp(argv[0], "set") != 0)
+		return vs_reply_error(r, -EINVAL, "only 'ct timeout set' belongs in a config file");
+	if (!apply)
+		ct_timeouts_default(&t); /* values are only checked */
+	else if (vs_ct_ensure_table(r) != 0)
 		return r->status;
-	ct_timeouts_get(g.tbl, zone, &t);
+	else
+		ct_timeouts_get(g.tbl, zone, &t);
 	if (!strcmp(argv[0], "show")) {
 		if (argc > first_arg)
 			return vs_reply_error(r, -EINVAL, "usage: ct timeout show [zone=Z]");
@@ -1369,10 +1379,149 @@ cmd_timeout(int argc, char **argv, struct vs_reply *r)
 			                      eq + 1, name);
 		t.sec[k] = (uint32_t)v;
 	}
+	if (!apply)
+		return 0;
 	if (ct_timeouts_set(g.tbl, zone, &t) != 0)
 		return vs_reply_error(r, -ENOSPC, "too many zones with their own timeouts (max %u)",
 		                      CT_TMO_POLICIES_MAX - 1);
 	return 0;
+}
+
+/* Parses "on", "off", "1", "0", "true", "false". */
+static bool
+parse_bool(const char *s, bool *v)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "true"))
+		*v = true;
+	else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "false"))
+		*v = false;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * "ct set tcp_loose=on|off tcp_be_liberal=on|off": the TCP tracker options,
+ * named after the nf_conntrack sysctls they mirror.  Everything is validated
+ * before anything changes.
+ */
+static int
+cmd_set(int argc, char **argv, bool apply, struct vs_reply *r)
+{
+	struct ct_tcp_cfg c = g.tcp;
+	int i;
+
+	if (argc < 1)
+		return vs_reply_error(r, -EINVAL,
+		                      "usage: ct set [tcp_loose=on|off] [tcp_be_liberal=on|off]");
+	for (i = 0; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+		bool *dst = NULL;
+
+		if (eq != NULL && (size_t)(eq - argv[i]) == 9 && !strncmp(argv[i], "tcp_loose", 9))
+			dst = &c.loose;
+		else if (eq != NULL && (size_t)(eq - argv[i]) == 14 &&
+		         !strncmp(argv[i], "tcp_be_liberal", 14))
+			dst = &c.be_liberal;
+		if (dst == NULL)
+			return vs_reply_error(r, -EINVAL,
+			                      "unknown ct setting '%s' (tcp_loose=on|off, "
+			                      "tcp_be_liberal=on|off)",
+			                      argv[i]);
+		if (!parse_bool(eq + 1, dst))
+			return vs_reply_error(r, -EINVAL, "bad value '%s' for %.*s (on or off)",
+			                      eq + 1, (int)(eq - argv[i]), argv[i]);
+	}
+	if (!apply)
+		return 0;
+	g.tcp = c;
+	if (g.tbl != NULL)
+		ct_tcp_cfg_set(g.tbl, &c);
+	return 0;
+}
+
+/* "ct show": the settings of "ct set" and the global limit. */
+static int
+cmd_show(int argc, struct vs_reply *r)
+{
+	if (argc != 0)
+		return vs_reply_error(r, -EINVAL, "usage: ct show");
+	vs_reply_printf(r,
+	                r->json ? "{\"tcp_loose\": %s, \"tcp_be_liberal\": %s, \"limit\": %u}\n" :
+	                          "tcp_loose=%s tcp_be_liberal=%s limit=%u\n",
+	                r->json ? (g.tcp.loose ? "true" : "false") : (g.tcp.loose ? "on" : "off"),
+	                r->json ? (g.tcp.be_liberal ? "true" : "false") :
+	                          (g.tcp.be_liberal ? "on" : "off"),
+	                g.tbl != NULL ? ct_max_conns(g.tbl) : g.max_conns);
+	return 0;
+}
+
+int
+vs_ct_config_check(int argc, char **argv, struct vs_reply *r)
+{
+	const char *c = argc > 0 ? argv[0] : "";
+
+	if (!strcmp(c, "limit") && argc >= 2 && !strcmp(argv[1], "set"))
+		return cmd_limit(argc - 1, argv + 1, false, r);
+	if (!strcmp(c, "timeout") && argc >= 2 && !strcmp(argv[1], "set"))
+		return cmd_timeout(argc - 1, argv + 1, false, r);
+	if (!strcmp(c, "set"))
+		return cmd_set(argc - 1, argv + 1, false, r);
+	return vs_reply_error(r, -EINVAL,
+	                      "only 'ct set', 'ct limit set' and 'ct timeout set' belong in a "
+	                      "config file");
+}
+
+/* Writes "ct timeout set [zone=Z]" with the values of 't' that differ from 'base'. */
+static void
+save_timeouts(FILE *f, int zone, const struct ct_timeouts *t, const struct ct_timeouts *base)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < CT_TMO_N; i++) {
+		if (t->sec[i] == base->sec[i])
+			continue;
+		if (!any) {
+			fprintf(f, "ct timeout set");
+			if (zone >= 0)
+				fprintf(f, " zone=%d", zone);
+			any = true;
+		}
+		fprintf(f, " %s=%u", ct_tmo_name(i), t->sec[i]);
+	}
+	if (any)
+		fprintf(f, "\n");
+}
+
+void
+vs_ct_save(FILE *f)
+{
+	struct ct_timeouts dflt, glob, zt;
+	uint32_t max = g.tbl != NULL ? ct_max_conns(g.tbl) : g.max_conns, z;
+
+	if (g.tcp.loose != true || g.tcp.be_liberal != false)
+		fprintf(f, "ct set tcp_loose=%s tcp_be_liberal=%s\n", g.tcp.loose ? "on" : "off",
+		        g.tcp.be_liberal ? "on" : "off");
+	if (max != CT_DEFAULT_MAX_CONNS)
+		fprintf(f, "ct limit set default=%u\n", max);
+	if (g.tbl == NULL)
+		return;
+	for (z = 0; z <= UINT16_MAX; z++)
+		if (ct_zone_limit(g.tbl, (uint16_t)z) != 0)
+			fprintf(f, "ct limit set zone=%u,limit=%u\n", z,
+			        ct_zone_limit(g.tbl, (uint16_t)z));
+	ct_timeouts_default(&dflt);
+	ct_timeouts_get(g.tbl, -1, &glob);
+	save_timeouts(f, -1, &glob, &dflt);
+	/* A zone's own timeouts are written whole: they replace the global ones. */
+	for (z = 0; z <= UINT16_MAX; z++) {
+		if (!ct_zone_has_timeouts(g.tbl, (uint16_t)z))
+			continue;
+		ct_timeouts_get(g.tbl, (int)z, &zt);
+		memset(&dflt, 0, sizeof(dflt));
+		save_timeouts(f, (int)z, &zt, &dflt);
+	}
 }
 
 int
@@ -1387,10 +1536,14 @@ vs_ct_cmd(int argc, char **argv, struct vs_reply *r)
 	if (!strcmp(c, "stats"))
 		return cmd_stats(argc - 1, r);
 	if (!strcmp(c, "limit"))
-		return cmd_limit(argc - 1, argv + 1, r);
+		return cmd_limit(argc - 1, argv + 1, true, r);
 	if (!strcmp(c, "timeout"))
-		return cmd_timeout(argc - 1, argv + 1, r);
+		return cmd_timeout(argc - 1, argv + 1, true, r);
+	if (!strcmp(c, "set"))
+		return cmd_set(argc - 1, argv + 1, true, r);
+	if (!strcmp(c, "show"))
+		return cmd_show(argc - 1, r);
 	return vs_reply_error(r, -EINVAL,
 	                      "usage: ct dump [zone=N] | ct flush [zone=N] [TUPLE] | ct stats | "
-	                      "ct limit set|show | ct timeout set|show");
+	                      "ct limit set|show | ct timeout set|show | ct set | ct show");
 }

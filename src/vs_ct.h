@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_mbuf.h>
 
@@ -91,6 +92,16 @@ void vs_ct_housekeeping(struct vs_pmd *pmd);
 
 /** The "ct" command (argv[0] is the word after "ct"). */
 int vs_ct_cmd(int argc, char **argv, struct vs_reply *r);
+
+/**
+ * Validates a config file's "ct" line (argv[0] is the word after "ct"): "ct
+ * set", "ct limit set" or "ct timeout set", changing nothing.  vs_ct_cmd()
+ * applies it.
+ */
+int vs_ct_config_check(int argc, char **argv, struct vs_reply *r);
+
+/** Writes the ct settings that differ from the defaults as config lines. */
+void vs_ct_save(FILE *f);
 
 /** Frees the table at shutdown (PMDs stopped). */
 void vs_ct_fini(void);

@@ -510,8 +510,11 @@ client_read__(struct vs_ctl *ctl, struct vs_ctl_client *c, uint64_t now)
 	}
 }
 
-/* Closes the reading clients whose peers have hung up with nothing unread  Called when the table is full, so that clients that came and
- * went since the last poll() do not make a new one look like the 65th. */
+/*
+ * Closes the reading clients whose peers have hung up with nothing unread.
+ * Called when the table is full, so that clients that came and went since
+ * the last poll() do not make a new one look like the 65th.
+ */
 static void
 reap_hung_up__(struct vs_ctl *ctl)
 {

@@ -515,6 +515,21 @@ ct_max_conns_set(struct ct_tbl *tbl, uint32_t max)
 	return 0;
 }
 
+void
+ct_tcp_cfg_set(struct ct_tbl *tbl, const struct ct_tcp_cfg *cfg)
+{
+	/* Relaxed, one flag at a time: a packet in flight sees the old or the new value. */
+	__atomic_store_n(&tbl->tcp.loose, cfg->loose, __ATOMIC_RELAXED);
+	__atomic_store_n(&tbl->tcp.be_liberal, cfg->be_liberal, __ATOMIC_RELAXED);
+}
+
+void
+ct_tcp_cfg_get(const struct ct_tbl *tbl, struct ct_tcp_cfg *cfg)
+{
+	cfg->loose = __atomic_load_n(&tbl->tcp.loose, __ATOMIC_RELAXED);
+	cfg->be_liberal = __atomic_load_n(&tbl->tcp.be_liberal, __ATOMIC_RELAXED);
+}
+
 uint32_t
 ct_zone_limit(const struct ct_tbl *tbl, uint16_t zone)
 {

@@ -442,6 +442,11 @@ uint32_t ct_capacity(const struct ct_tbl *tbl);
  */
 int ct_max_conns_set(struct ct_tbl *tbl, uint32_t max);
 
+/** Sets the TCP tracker options.  Control path; packets see them soon (relaxed). */
+void ct_tcp_cfg_set(struct ct_tbl *tbl, const struct ct_tcp_cfg *cfg);
+/** TCP tracker options in force. */
+void ct_tcp_cfg_get(const struct ct_tbl *tbl, struct ct_tcp_cfg *cfg);
+
 /**
  * Sets the timeouts of 'zone', or the global ones when 'zone' < 0.  A zone
  * without its own uses the global ones.  Control path, one caller at a time;

@@ -346,7 +346,8 @@ test_flowcache_port_fast_path(void **state)
 		else
 			assert_int_equal(th_json_num(o.buf, NULL, "unparsed_hits"), 0);
 		if (!cases[c].out)
-			assert_int_equal(th_json_num(o.buf, NULL, "output_to_in_port"), 2000 - n_runt);
+			assert_int_equal(th_json_num(o.buf, NULL, "output_to_in_port"),
+			                 2000 - n_runt);
 		assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
 		snprintf(expect, sizeof(expect), "n_packets=%d, n_bytes=%d,", 2000 - n_runt,
 		         (2000 - n_runt) * 60);

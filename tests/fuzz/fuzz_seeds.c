@@ -218,7 +218,10 @@ gen_flows(void)
 	}
 	off += (size_t)snprintf(file + off, sizeof(file) - off,
 	                        "flow add \"tcp,tp_dst=22 actions=drop\"\n"
-	                        "\tflow  del  ip,nw_src=10.0.0.1\r\npmd sleep 100\n");
+	                        "\tflow  del  ip,nw_src=10.0.0.1\r\npmd sleep 100\n"
+	                        "ct set tcp_loose=off tcp_be_liberal=on\n"
+	                        "ct limit set default=5000 zone=9,limit=7\n"
+	                        "ct timeout set zone=3 udp_first=7 tcp_established=600\n");
 	write_seed("config_line", i, file, off);
 }
 
