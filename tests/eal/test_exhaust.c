@@ -118,7 +118,8 @@ write_tuples_pcap(const char *path, int n, int n_flows, size_t frame_len,
 static void
 write_udp_pcap(const char *path, int n, int n_flows, size_t frame_len)
 {
-	const struct udp_tuples t = { .src_ip4 = 0x0a010000, .dst_ip4 = 0x0a000002,
+	const struct udp_tuples t = { .src_ip4 = 0x0a010000,
+		                      .dst_ip4 = 0x0a000002,
 		                      .sport0 = 1000 };
 
 	write_tuples_pcap(path, n, n_flows, frame_len, &t);
@@ -350,7 +351,8 @@ wait_ct_count(struct th_daemon *d, int64_t n, int timeout_s)
 
 	while (ct_num(d, "count") != n) {
 		if (now_ms() - t0 > (uint64_t)timeout_s * 1000)
-			fail_msg("conntrack never came to %lld connections: %s", (long long)n, o.buf);
+			fail_msg("conntrack never came to %lld connections: %s", (long long)n,
+			         o.buf);
 		sleep_ms(50);
 	}
 }
@@ -410,15 +412,17 @@ static void
 test_exhaust_ct_table_full(void **state)
 {
 	/* Requests from 10.1.0.0/24 to 10.2.0.1:53, the flood from 10.3.0.0/16. */
-	static const struct udp_tuples est = { .src_ip4 = 0x0a010000, .dst_ip4 = 0x0a020001,
+	static const struct udp_tuples est = { .src_ip4 = 0x0a010000,
+		                               .dst_ip4 = 0x0a020001,
 		                               .sport0 = 1000 };
-	static const struct udp_tuples est_reply = { .src_ip4 = 0x0a010000,
-		                                     .dst_ip4 = 0x0a020001,
-		                                     .sport0 = 1000,
-		                                     .reply = true };
-	static const struct udp_tuples flood = { .src_ip4 = 0x0a030000, .dst_ip4 = 0x0a020001,
+	static const struct udp_tuples est_reply = {
+		.src_ip4 = 0x0a010000, .dst_ip4 = 0x0a020001, .sport0 = 1000, .reply = true
+	};
+	static const struct udp_tuples flood = { .src_ip4 = 0x0a030000,
+		                                 .dst_ip4 = 0x0a020001,
 		                                 .sport0 = 2000 };
-	static const struct udp_tuples late = { .src_ip4 = 0x0a031000, .dst_ip4 = 0x0a020001,
+	static const struct udp_tuples late = { .src_ip4 = 0x0a031000,
+		                                .dst_ip4 = 0x0a020001,
 		                                .sport0 = 3000 };
 	static const char *const app[] = { "--mbufs", "4096", NULL };
 	char dir[256], path[400], config[2048];
@@ -493,8 +497,8 @@ test_exhaust_ct_table_full(void **state)
 	assert_int_equal(ct_num(&d, "count"), 24);
 	assert_true(th_json_num(o.buf, NULL, "limit_global") > 0);
 	assert_true(est_tx >= EST_MIN_PKTS_PER_S);
-	assert_true(lim >= EST_MIN_PKTS_PER_S); /* the flood is refused, and counted */
-	assert_true(est_gap(&d) <= EST_IN_FLIGHT); /* and the established lost nothing: */
+	assert_true(lim >= EST_MIN_PKTS_PER_S);        /* the flood is refused, and counted */
+	assert_true(est_gap(&d) <= EST_IN_FLIGHT);     /* and the established lost nothing: */
 	assert_int_equal(pmd_num(&d, "no_output"), 0); /* no reply met a lost connection */
 
 	/* The flood stops; its 16 connections expire, the established 8 stay. */
@@ -508,8 +512,9 @@ test_exhaust_ct_table_full(void **state)
 	              (long long)(lim1 - lim0), (long long)flood_tx,
 	              (unsigned long long)(now_ms() - t0));
 	/* New connections are accepted again: all 8 late tuples leave, nothing refused. */
-	assert_int_equal(th_ctl_status(&d, "port add late dpdk net_pcap3,rx_pcap=%s/late.pcap", dir),
-	                 0);
+	assert_int_equal(
+			th_ctl_status(&d, "port add late dpdk net_pcap3,rx_pcap=%s/late.pcap", dir),
+			0);
 	assert_int_equal(th_wait_rx(&d, "late", 8, 20), 0);
 	assert_int_equal(th_ctl_status(&d, "port del late"), 0);
 	assert_int_equal(port_num(&d, "flood_out", "tx_packets") - flood_tx, 8);

@@ -237,9 +237,19 @@ static int
 group_setup(void **state)
 {
 	char prefix[64];
-	char *argv[] = { "test_exhaust_ring", "-l", "0-1", "--no-huge", "--no-pci", "-m", "256",
-		         "--no-shconf", "--no-telemetry", "--log-level", "*:warning",
-		         "--file-prefix", prefix };
+	char *argv[] = { "test_exhaust_ring",
+		         "-l",
+		         "0-1",
+		         "--no-huge",
+		         "--no-pci",
+		         "-m",
+		         "256",
+		         "--no-shconf",
+		         "--no-telemetry",
+		         "--log-level",
+		         "*:warning",
+		         "--file-prefix",
+		         prefix };
 	struct pb_flow f;
 
 	(void)state;
@@ -343,8 +353,8 @@ settle(unsigned int sink, struct feed *fd)
 	for (;;) {
 		consume(sink, fd, UINT32_MAX);
 		cur = pmd_stat("packets");
-		if (rte_ring_count(rports[P_GEN].rx) == 0 && rte_ring_count(rports[P_EST].rx) == 0 &&
-		    cur == last)
+		if (rte_ring_count(rports[P_GEN].rx) == 0 &&
+		    rte_ring_count(rports[P_EST].rx) == 0 && cur == last)
 			break;
 		last = cur;
 		assert_true(now_ms() - t0 < 10000);
@@ -375,17 +385,17 @@ check_accounts(const char *sink, const struct feed *fd, int64_t sink_tx0, int64_
 	int64_t est_tx = port_stat("est_out", "tx_packets") - est_tx0;
 
 	print_message("  fed gen %" PRIu64 " (%" PRIu64 " found no buffer), est %" PRIu64
-	              "; %s sent %" PRId64 ", dropped %" PRId64 " (tx_queue_full), consumed %" PRIu64
-	              "; est_out sent %" PRId64 "\n",
+	              "; %s sent %" PRId64 ", dropped %" PRId64
+	              " (tx_queue_full), consumed %" PRIu64 "; est_out sent %" PRId64 "\n",
 	              fd->in[P_GEN], fd->nombuf[P_GEN], fd->in[P_EST], sink, sink_tx, full,
 	              fd->consumed, est_tx);
 	assert_int_equal(sink_tx + full, (int64_t)fd->in[P_GEN]);
 	assert_int_equal(sink_tx, (int64_t)fd->consumed);
 	assert_int_equal(est_tx, (int64_t)fd->in[P_EST]);
-	assert_int_equal(pool_in_use("vs_mp_1"), th_json_num(baseline, "{\"name\": \"vs_mp_1\"",
-	                                                    "in_use"));
-	assert_int_equal(pool_in_use("vs_mp_2"), th_json_num(baseline, "{\"name\": \"vs_mp_2\"",
-	                                                    "in_use"));
+	assert_int_equal(pool_in_use("vs_mp_1"),
+	                 th_json_num(baseline, "{\"name\": \"vs_mp_1\"", "in_use"));
+	assert_int_equal(pool_in_use("vs_mp_2"),
+	                 th_json_num(baseline, "{\"name\": \"vs_mp_2\"", "in_use"));
 }
 
 /*
@@ -423,9 +433,9 @@ test_exhaust_ring_small_ring_frees(void **state)
 	              "holding %u; gen found no buffer %" PRIu64 " times\n",
 	              s1 - s0, f1 - f0, e1 - e0, in_use, rte_ring_count(rports[P_SINK].tx),
 	              fd.nombuf[P_GEN] - a.nombuf[P_GEN]);
-	assert_int_equal(s1, s0);                     /* the full ring takes nothing */
-	assert_true(f1 - f0 >= MIN_PKTS_PER_S);       /* what it cannot take is counted */
-	assert_true(e1 - e0 >= MIN_PKTS_PER_S);       /* the other flow keeps going */
+	assert_int_equal(s1, s0);                            /* the full ring takes nothing */
+	assert_true(f1 - f0 >= MIN_PKTS_PER_S);              /* what it cannot take is counted */
+	assert_true(e1 - e0 >= MIN_PKTS_PER_S);              /* the other flow keeps going */
 	assert_int_equal(fd.nombuf[P_GEN], a.nombuf[P_GEN]); /* gen's pool never ran dry: */
 	/* in use: the ring's mbufs, the rx ring's and a burst or two in the PMD's hands. */
 	assert_true(in_use <= SINK_RING + RX_RING + 2 * BURST);
@@ -497,9 +507,10 @@ test_exhaust_ring_pool_exhausted(void **state)
 	            GEN_MBUFS);
 	/* And sluice holds none itself: every buffer in use is in a ring or a burst. */
 	assert_true(in_use <= (int64_t)(rte_ring_count(rports[P_BIGSINK].tx) +
-	                                rte_ring_count(rports[P_GEN].rx)) + 2 * BURST);
-	assert_int_equal(f1, f0);                /* nothing dropped inside sluice */
-	assert_true(e1 - e0 >= MIN_PKTS_PER_S);  /* the other flow keeps going */
+	                                rte_ring_count(rports[P_GEN].rx)) +
+	                                      2 * BURST);
+	assert_int_equal(f1, f0);               /* nothing dropped inside sluice */
+	assert_true(e1 - e0 >= MIN_PKTS_PER_S); /* the other flow keeps going */
 
 	/* The consumer resumes: gen's buffers come back, its traffic flows again. */
 	run(P_BIGSINK, true, 100, &fd);

@@ -266,10 +266,10 @@ test_exhaust_vhost_slow_guest(void **state)
 	              " retries; the other port forwarded %" PRId64 "\n",
 	              s1.ms - s0.ms, s1.tx_packets - s0.tx_packets, s1.tx_drops - s0.tx_drops,
 	              s1.tx_queue_full - s0.tx_queue_full, s1.tx_retries - s0.tx_retries, o1 - o0);
-	assert_int_equal(s1.tx_packets, s0.tx_packets); /* the full ring takes nothing, */
+	assert_int_equal(s1.tx_packets, s0.tx_packets);           /* the full ring takes nothing, */
 	assert_true(s1.tx_drops - s0.tx_drops >= MIN_PKTS_PER_S); /* every packet dropped */
 	assert_int_equal(s1.tx_retries, s0.tx_retries); /* with no retry on a stalled ring, */
-	assert_true(o1 - o0 >= MIN_PKTS_PER_S);          /* and the other port keeps going */
+	assert_true(o1 - o0 >= MIN_PKTS_PER_S);         /* and the other port keeps going */
 	/* Dropped packets go back to gen's pool (vs_mp_10): its file and a few bursts. */
 	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
 	in_use = th_json_num(o.buf, "\"name\": \"vs_mp_10\"", "in_use");
@@ -281,8 +281,8 @@ test_exhaust_vhost_slow_guest(void **state)
 	vtp_sleep_ms(1000);
 	vm_snap(d, &s1);
 	vtp_stop(tp, &rx, &tx);
-	print_message("guest reading again: %" PRId64 " sent to it in %" PRIu64
-	              " ms (%" PRId64 " dropped, %" PRId64 " retries in %" PRId64
+	print_message("guest reading again: %" PRId64 " sent to it in %" PRIu64 " ms (%" PRId64
+	              " dropped, %" PRId64 " retries in %" PRId64
 	              " bursts), testpmd received %" PRIu64 "\n",
 	              s1.tx_packets - s0.tx_packets, s1.ms - s0.ms, s1.tx_drops - s0.tx_drops,
 	              s1.tx_retries - s0.tx_retries, s1.tx_bursts - s0.tx_bursts, rx);
