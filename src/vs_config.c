@@ -575,7 +575,8 @@ preprobe_new__(struct cfg_model *m, struct cfg_probed *pp, struct vs_reply *r)
 	for (i = 0; i < m->n_ports; i++) {
 		const struct vs_port_args *a = &m->ports[i].args;
 
-		if (strcmp(a->type, "dpdk") != 0 || vs_port_lookup(vs_d.sw.portmap, a->name) != NULL)
+		if (strcmp(a->type, "dpdk") != 0 ||
+		    vs_port_lookup(vs_d.sw.portmap, a->name) != NULL)
 			continue;
 		dev_name__(a->devargs, name, sizeof(name));
 		if (rte_eth_dev_get_port_by_name(name, &id) == 0)
@@ -647,7 +648,8 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		dev_name__(m->ports[i].args.devargs, name, sizeof(name));
 		for (k = 0; k < pp.n; k++)
 			if (strcmp(pp.names[k], name) == 0)
-				vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name)->probed = true;
+				vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name)->probed =
+						true;
 	}
 	if (ret == 0)
 		ret = apply_ul(m, path, r); /* all or nothing */

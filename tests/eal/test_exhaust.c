@@ -626,8 +626,9 @@ test_exhaust_reload_error_untouched(void **state)
 
 	/* The failed reload probed extra's device (net_pcap2), then removed it: probing it
 	 * again creates a new tx file (attaching to a device still there would not). */
-	assert_int_equal(th_ctl_status(&d, "port add chk dpdk net_pcap2,tx_pcap=%s/x_chk.pcap", dir),
-	                 0);
+	assert_int_equal(
+			th_ctl_status(&d, "port add chk dpdk net_pcap2,tx_pcap=%s/x_chk.pcap", dir),
+			0);
 	snprintf(path2, sizeof(path2), "%s/x_chk.pcap", dir);
 	assert_int_equal(access(path2, F_OK), 0);
 	assert_int_equal(th_ctl_status(&d, "port del chk"), 0);
