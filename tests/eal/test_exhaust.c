@@ -290,7 +290,7 @@ test_exhaust_megaflows_and_upcalls(void **state)
 	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3);
 	assert_int_equal(th_ctl(&d, &o, "flow dump --names"), 0);
 	assert_non_null(strstr(o.buf, "in_port=est actions=output:est_out"));
-	assert_true(tx_rate(&d, "est_out", 300) >= EST_MIN_PKTS_PER_S);
+	assert_true(tx_rate(&d, "est_out", 1000) >= EST_MIN_PKTS_PER_S);
 
 	/* Upcall rate 1000/s: the flood's misses are dropped and counted. */
 	assert_int_equal(th_ctl_status(&d, "megaflow set upcall-rate=1000"), 0);
@@ -527,8 +527,8 @@ test_exhaust_ct_table_full(void **state)
 	/* A flush under traffic: the requests commit their connections again. */
 	assert_int_equal(th_ctl_status(&d, "ct flush"), 0);
 	wait_ct_count(&d, 8, 20);
-	window(&d, "est_out", 500, &est_tx, &lim);
-	assert_true(est_tx >= EST_MIN_PKTS_PER_S / 2);
+	window(&d, "est_out", 1000, &est_tx, &lim);
+	assert_true(est_tx >= EST_MIN_PKTS_PER_S);
 	assert_int_equal(lim, 0);
 
 	/* Every packet in left or was counted: the flood's refused as ct_limit, the replies
@@ -622,7 +622,7 @@ test_exhaust_reload_error_untouched(void **state)
 	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
 	strip_flow_counters(o.buf);
 	assert_string_equal(o.buf, flows);
-	assert_true(tx_rate(&d, "out", 300) >= EST_MIN_PKTS_PER_S);
+	assert_true(tx_rate(&d, "out", 1000) >= EST_MIN_PKTS_PER_S);
 
 	/* The failed reload probed extra's device (net_pcap2), then removed it: probing it
 	 * again creates a new tx file (attaching to a device still there would not). */
@@ -656,7 +656,7 @@ test_exhaust_reload_error_untouched(void **state)
 	                 0);
 	snprintf(path2, sizeof(path2), "%s/x_again.pcap", dir);
 	assert_int_equal(access(path2, F_OK), 0);
-	assert_true(tx_rate(&d, "out", 300) >= EST_MIN_PKTS_PER_S);
+	assert_true(tx_rate(&d, "out", 1000) >= EST_MIN_PKTS_PER_S);
 	assert_int_equal(th_stop(&d), 0);
 }
 
@@ -864,21 +864,22 @@ test_exhaust_link_down_up(void **state)
 	sleep_ms(100);
 	tx0 = port_num(&d, "t0", "tx_packets");
 	full = port_num(&d, "t0", "tx_queue_full");
-	sleep_ms(300);
+	sleep_ms(1000);
 	tx1 = port_num(&d, "t0", "tx_packets");
-	assert_int_equal(tx1, tx0);                              /* nothing leaves a down link */
-	assert_true(port_num(&d, "t0", "tx_queue_full") > full); /* and it is counted */
+	full = port_num(&d, "t0", "tx_queue_full") - full;
+	assert_int_equal(tx1, tx0);              /* nothing leaves a down link */
+	assert_true(full >= EST_MIN_PKTS_PER_S); /* and what it cannot send is counted */
 
 	snprintf(cmd, sizeof(cmd), "ip link set %s up", iface);
 	assert_int_equal(system(cmd), 0);
 	wait_link(&d, "t0", "up");
-	sleep_ms(300);
+	sleep_ms(1000);
 	tx2 = port_num(&d, "t0", "tx_packets");
-	print_message("link down: %lld sent before, none while down; %lld after it came up\n",
-	              (long long)tx1, (long long)(tx2 - tx1));
-	/* Sending again at a rate, in the 300 ms since the link came up (or less: the
-	 * link state is polled). */
-	assert_true(tx2 - tx1 >= EST_MIN_PKTS_PER_S / 10);
+	print_message("link down: %lld sent before, none while down (%lld counted tx_queue_full "
+	              "in 1 s); %lld in the second after it came up\n",
+	              (long long)tx1, (long long)full, (long long)(tx2 - tx1));
+	/* Sending again at a rate (the link state is polled: it may come up later). */
+	assert_true(tx2 - tx1 >= EST_MIN_PKTS_PER_S);
 
 	assert_int_equal(th_ctl_status(&d, "port del gen"), 0);
 	/* What the kernel sent out of the tap before IPv6 was off on it (neighbour

@@ -446,13 +446,13 @@ test_exhaust_ring_small_ring_frees(void **state)
 	b = fd;
 	s0 = port_stat("sink", "tx_packets");
 	f0 = port_stat("sink", "tx_queue_full");
-	run(P_SINK, true, 500, &fd);
+	run(P_SINK, true, 1000, &fd);
 	s1 = port_stat("sink", "tx_packets");
 	f1 = port_stat("sink", "tx_queue_full");
-	print_message("  consumer resumed for 500 ms: sink sent %" PRId64 ", dropped %" PRId64
+	print_message("  consumer resumed for 1 s: sink sent %" PRId64 ", dropped %" PRId64
 	              ", consumed %" PRIu64 "\n",
 	              s1 - s0, f1 - f0, fd.consumed - b.consumed);
-	assert_true(s1 - s0 >= MIN_PKTS_PER_S / 2);
+	assert_true(s1 - s0 >= MIN_PKTS_PER_S);
 
 	/* Fed in so far: all through before the rule goes (else table_miss). */
 	settle(P_SINK, &fd);
@@ -516,12 +516,12 @@ test_exhaust_ring_pool_exhausted(void **state)
 	run(P_BIGSINK, true, 100, &fd);
 	b = fd;
 	s0 = port_stat("bigsink", "tx_packets");
-	run(P_BIGSINK, true, 500, &fd);
+	run(P_BIGSINK, true, 1000, &fd);
 	s1 = port_stat("bigsink", "tx_packets");
-	print_message("  consumer resumed for 500 ms: bigsink sent %" PRId64 ", gen found no "
+	print_message("  consumer resumed for 1 s: bigsink sent %" PRId64 ", gen found no "
 	              "buffer %" PRIu64 " times\n",
 	              s1 - s0, fd.nombuf[P_GEN] - b.nombuf[P_GEN]);
-	assert_true(s1 - s0 >= MIN_PKTS_PER_S / 2);
+	assert_true(s1 - s0 >= MIN_PKTS_PER_S);
 
 	/* Fed in so far: all through before the rule goes (else table_miss). */
 	settle(P_BIGSINK, &fd);

@@ -400,9 +400,9 @@ test_exhaust_vhost_guest_killed(void **state)
 	assert_true(t_rx < RESTART_MAX_MS);
 	assert_int_equal(vhost_stat(d, "vm", "connects"), 2);
 	vm_snap(d, &s0);
-	vtp_sleep_ms(500);
+	vtp_sleep_ms(1000);
 	vm_snap(d, &s1);
-	assert_true(s1.tx_packets - s0.tx_packets >= MIN_PKTS_PER_S / 2);
+	assert_true(s1.tx_packets - s0.tx_packets >= MIN_PKTS_PER_S);
 	vtp_stop(tp, &rx, &tx);
 	assert_true(rx > 0);
 
@@ -486,8 +486,8 @@ test_exhaust_vhost_sigkill_restart(void **state)
 		/* And at a measured rate, not a trickle. */
 		vtp_sleep_ms(200);
 		out = port_num(d, "out", "tx_packets");
-		vtp_sleep_ms(500);
-		rate = (port_num(d, "out", "tx_packets") - out) * 2;
+		vtp_sleep_ms(1000);
+		rate = port_num(d, "out", "tx_packets") - out;
 		print_message("sluiced SIGKILLed and restarted (round %d): answering after %" PRIu64
 		              " ms, forwarding the guest's packets again after %" PRIu64
 		              " ms, then %" PRId64 " pkt/s\n",
