@@ -72,6 +72,9 @@ static struct {
 	uint32_t max_objs;     /**< the ring's size */
 	rte_spinlock_t grow_lock;
 	void *slabs;             /**< list through each slab's first word (grow_lock) */
+	/* Contention on growth, for "ct stats" (relaxed: any thread adds, control reads). */
+	uint64_t n_lock_waits;   /**< grow_lock found held by another thread */
+	uint64_t n_grow_races;   /**< took grow_lock, then found another thread had grown it */
 	void *tbl_mem[POOL_TBL]; /**< the table's own allocations (control thread) */
 	struct pool_cache cache[RTE_MAX_LCORE]; /**< each written by its lcore only */
 } pool = { .grow_lock = RTE_SPINLOCK_INITIALIZER };
@@ -85,9 +88,14 @@ pool_grow(void)
 	unsigned int i;
 	int ret = 0;
 
-	rte_spinlock_lock(&pool.grow_lock);
-	if (rte_ring_count(pool.ring) >= POOL_BULK)
+	if (!rte_spinlock_trylock(&pool.grow_lock)) {
+		__atomic_fetch_add(&pool.n_lock_waits, 1, __ATOMIC_RELAXED);
+		rte_spinlock_lock(&pool.grow_lock);
+	}
+	if (rte_ring_count(pool.ring) >= POOL_BULK) {
+		__atomic_fetch_add(&pool.n_grow_races, 1, __ATOMIC_RELAXED);
 		goto out_unlock; /* another thread grew it */
+	}
 	if (pool.n_objs + POOL_SLAB > pool.max_objs) {
 		ret = -ENOMEM;
 		goto out_unlock;
@@ -1191,11 +1199,14 @@ cmd_stats(int argc, struct vs_reply *r)
 		                ", \"flushed\": %" PRIu64 ", \"created_per_s\": %.1f"
 		                ", \"expired_per_s\": %.1f, \"retire_failed\": %" PRIu64
 		                ", \"conn_objects\": %u, \"conn_memory\": %" PRIu64
+		                ", \"pool_lock_waits\": %" PRIu64 ", \"pool_grow_races\": %" PRIu64
 		                ", \"reasons\": {",
 		                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created,
 		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps,
 		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs,
-		                (uint64_t)n_objs * pool.size);
+		                (uint64_t)n_objs * pool.size,
+		                __atomic_load_n(&pool.n_lock_waits, __ATOMIC_RELAXED),
+		                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED));
 		for (i = 0; i < CT_R_N; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
 			                t.n_reason[i]);
@@ -1206,10 +1217,14 @@ cmd_stats(int argc, struct vs_reply *r)
 	                "connections: %u (max %u)\ncreated: %" PRIu64 " (%.1f/s)\nexpired: %" PRIu64
 	                " (%.1f/s)\nreopened: %" PRIu64 "\nflushed: %" PRIu64
 	                "\nretire failed (leaked): %" PRIu64
-	                "\nconnection memory: %u objects of %zu bytes\npackets by reason:",
+	                "\nconnection memory: %u objects of %zu bytes"
+	                "\npool contention: %" PRIu64 " lock waits, %" PRIu64 " lost growth races"
+	                "\npackets by reason:",
 	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
 	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,
-	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs, pool.size);
+	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs, pool.size,
+	                __atomic_load_n(&pool.n_lock_waits, __ATOMIC_RELAXED),
+	                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED));
 	for (i = 0; i < CT_R_N; i++)
 		vs_reply_printf(r, " %s=%" PRIu64, ct_reason_name(i), t.n_reason[i]);
 	vs_reply_printf(r, "\n(rates since the previous 'ct stats')\n");

@@ -18,8 +18,13 @@
 #   vhost-rx              testpmd txonly -> virtio_user -> switch vhost-user port -> net_null:
 #                         the switch's vhost rx capacity (cycles per packet; the generator
 #                         saturates first)
-#   ct-tcp-10k ct-udp-10k ct-udprr-10k   conntrack established/unidirectional/request-response
+#   ct-tcp-N ct-udp-N ct-udprr-N (N = 1, 10k, 1m)   conntrack established (TCP both ways) /
+#                         unidirectional UDP (+new, commit on an existing entry) /
+#                         UDP request-response (+est); the 1m ones fed over vhost-user by a
+#                         testpmd feeder (as l2-1m), with memory per connection
 #   ct-setup              connection setup rate (udp_200k, every packet a new committed conn)
+#   ct-setup-2pmd         the same with two PMDs (two rx queues, half the tuples each):
+#                         per-PMD rate and contention counters
 #   vxlan-encap vxlan-decap   10k flows, VNI 100
 #   ctvx-10k ctvx-tcp-10k ctvx-10k-512 ctvx-10k-1518   the seed pipeline ct + vxlan-encap
 #                         (1518: sink mtu=1600)
@@ -223,6 +228,23 @@ FEED_MB=720
 if [ -z "$ONLY" ] || echo "l2-1m/x" | grep -Eq -- "${ONLY%/*}"; then
 	HP_NEED_MB=$(( HP_NEED_MB + FEED_MB ))
 fi
+# ct-*-1m: the same kind of feeder, holding up to tcp_1m's 5M frames (~2.6 GB), beside the
+# switch: OVS's ~1.3 GB, or sluice's ~0.3 GB plus its connection table at 1M connections
+# (CT1M_MB: the heap grew 333 MB to 1M connections, 349 B each, in the 08:00 run; the
+# report's memory-per-connection table); the larger of the two
+CT1M_SEL=0
+for sc in ct-tcp-1m ct-udp-1m ct-udprr-1m; do
+	for sy in floor sluice ovs; do
+		{ [ -z "$ONLY" ] || echo "$sc/$sy" | grep -Eq -- "$ONLY"; } && CT1M_SEL=1
+	done
+done
+CT1M_FEED_MB=2640; CT1M_MB=600
+if [ $CT1M_SEL = 1 ]; then
+	sw=$(( 256 + CT1M_MB )); [ $SKIP_OVS = 0 ] && [ $OVS_HP_MB -gt $sw ] && sw=$OVS_HP_MB
+	# + 256 MB of slack: the other engineers' DPDK tests take a few pages meanwhile (a first
+	# run had 3,826 MB left when OVS with tcp_1m's feeder needed 3,888)
+	[ $(( sw + CT1M_FEED_MB + 256 )) -gt "$HP_NEED_MB" ] && HP_NEED_MB=$(( sw + CT1M_FEED_MB + 256 ))
+fi
 HP_NEED=$(( HP_NEED_MB * 1024 / HP_KB ))
 HP_MISSING=""
 if ! mountpoint -q /dev/hugepages; then
@@ -232,6 +254,13 @@ if ! mountpoint -q /dev/hugepages; then
 fi
 hp_free() { awk '/HugePages_Free/{print $2}' /proc/meminfo; }
 HP_TOTAL0=$(awk '/HugePages_Total/{print $2}' /proc/meminfo)
+# the machine's budget: never take hugepages that would leave less than 4 GiB of RAM for
+# everything else (other engineers' builds and tests share this machine)
+MEM_AVAIL_MB=$(awk '/MemAvailable/{print int($2 / 1024)}' /proc/meminfo)
+if [ -z "$HP_MISSING" ] && [ "$(hp_free)" -lt "$HP_NEED" ] && \
+   [ $(( (HP_NEED - $(hp_free)) * HP_KB / 1024 )) -gt $(( MEM_AVAIL_MB - 4096 )) ]; then
+	HP_MISSING="need $HP_NEED_MB MB of free hugepages; raising nr_hugepages by $(( (HP_NEED - $(hp_free)) * HP_KB / 1024 )) MB would leave less than 4 GiB of the $MEM_AVAIL_MB MB available"
+fi
 if [ -z "$HP_MISSING" ] && [ "$(hp_free)" -lt "$HP_NEED" ]; then
 	want=$(( HP_TOTAL0 + HP_NEED - $(hp_free) ))
 	echo "$want" > /proc/sys/vm/nr_hugepages 2>/dev/null
@@ -280,9 +309,10 @@ else
 		PCAP_MISSING[$f]="missing: input $f.pcap: '$GEN $PCX extra' failed, see $W/log/pcaps.log"
 	done
 fi
-# ours: udp_10k_shuf (l2-20masks-shuf), udp_rr_10k (ct-udprr-10k), vxlan_10k (vxlan-decap)
+# ours: udp_10k_shuf (l2-20masks-shuf), udp_rr_10k (ct-udprr-10k), vxlan_10k (vxlan-decap),
+# udp_rr_1 (ct-udprr-1), udp_200k_h0/h1 (ct-setup-2pmd: udp_200k's halves, one per rx queue)
 if ! "$PY" "$HERE/lib/gen_extra.py" "$PC" >> "$W/log/pcaps.log" 2>&1; then
-	for f in udp_10k_shuf udp_rr_10k vxlan_10k; do
+	for f in udp_10k_shuf udp_rr_10k vxlan_10k udp_rr_1 udp_200k_h0 udp_200k_h1; do
 		PCAP_MISSING[$f]="missing: input $f.pcap: lib/gen_extra.py failed, see $W/log/pcaps.log"
 	done
 fi
@@ -300,6 +330,18 @@ for nf in 1k:1000 100k:100000; do
 		PCAP_MISSING[$f]="missing: input $f.pcap: sluice-pcapgen failed, see $W/log/pcaps.log"
 	fi
 done
+# the 1,000,000-connection ct inputs (udp_rr_1m, tcp_1m: 2M and 5M frames; the first run
+# makes them in ~2 min, then they are kept in $PCX), only when a ct-*-1m scenario is selected
+if [ $CT1M_SEL = 1 ]; then
+	log "making the 1M-connection ct inputs in $PCX (kept between runs)"
+	if [ -e "$PCX/udp_1m.pcap" ] && "$PY" "$HERE/lib/gen_extra.py" "$PCX" big >> "$W/log/pcaps.log" 2>&1; then
+		for f in udp_rr_1m tcp_1m; do ln -sf "$PCX/$f.pcap" "$PC/$f.pcap"; done
+	else
+		for f in udp_rr_1m tcp_1m; do
+			PCAP_MISSING[$f]="missing: input $f.pcap: 'lib/gen_extra.py $PCX big' failed, see $W/log/pcaps.log"
+		done
+	fi
+fi
 for f in "${!PCAP_MISSING[@]}"; do log "${PCAP_MISSING[$f]}"; done
 declare -A NPK=()
 for f in "$PC"/*.pcap; do b=$(basename "$f" .pcap); [ -n "${PCAP_MISSING[$b]:-}" ] || NPK[$b]=$(pcap_count "$f"); done
@@ -312,8 +354,10 @@ SCENARIOS=(
 	l2-20masks:masks:udp_10k l2-20masks-shuf:masks:udp_10k_shuf
 	l2-10k-512:l2:udp_10k_512 l2-10k-1518:l2:udp_10k_1518
 	vhloop:vhloop:- vhost-rx:l2vh:-
+	ct-tcp-1:ct:tcp_1conn ct-udp-1:ct:udp_1flow ct-udprr-1:ct:udp_rr_1
 	ct-tcp-10k:ct:tcp_10k ct-udp-10k:ct:udp_10k ct-udprr-10k:ct:udp_rr_10k
-	ct-setup:ctnew:udp_200k
+	ct-tcp-1m:ctvh:tcp_1m ct-udp-1m:ctvh:udp_1m ct-udprr-1m:ctvh:udp_rr_1m
+	ct-setup:ctnew:udp_200k ct-setup-2pmd:ctnew2:udp_200k
 	vxlan-encap:encap:udp_10k vxlan-decap:decap:vxlan_10k
 	ctvx-10k:ctvx:udp_10k ctvx-tcp-10k:ctvx:tcp_10k ctvx-10k-512:ctvx:udp_10k_512
 	ctvx-10k-1518:ctvx:udp_10k_1518:1600
@@ -345,6 +389,7 @@ ct_rules() { # $1 output -> the conntrack rules (issue 4 contract = the peer's, 
 VTEP_L=172.31.1.1; VTEP_R=172.31.1.2; VTEP_R_MAC=02:00:00:00:01:02; VNI=100
 VTEP_L_MAC=02:70:63:61:70:00   # net_pcap0's MAC: vxlan_10k.pcap is addressed to it (decap)
 MASKS=$W/masks.jsonl; : > "$MASKS"
+CTMEM=$W/ctmem.jsonl; : > "$CTMEM"   # memory per connection (ct-*-1m), lib/ctmem.py
 
 TSC_MHZ=$(awk '/^cpu MHz/{print $4; exit}' /proc/cpuinfo)
 grep -q tsc_known_freq /proc/cpuinfo || note "CPU has no tsc_known_freq: TSC MHz taken from /proc/cpuinfo ($TSC_MHZ) may be off"
@@ -360,6 +405,11 @@ measure() {   # in the background + wait, so that a signal stops the run at once
 	unset "LIVE[$p]"
 	return $rc
 }
+sluice_port_rx() { # sluicectl... PORT -> 0 when PORT has received a packet
+	local port=${*: -1}
+	"${@:1:$#-1}" --json port stats 2>/dev/null | "$PY" -c 'import json,sys
+sys.exit(0 if any(p["name"] == sys.argv[1] and p["rx_packets"] > 0 for p in json.load(sys.stdin)) else 1)' "$port"
+}
 wait_for() { # $1 tries (0.2 s each), then a shell test; 0 when it became true
 	local i n=$1; shift
 	for i in $(seq 1 "$n"); do "$@" && return 0; sleep 0.2; done
@@ -374,7 +424,12 @@ wait_for() { # $1 tries (0.2 s each), then a shell test; 0 when it became true
 # out of memory regions (peer pitfall 13).  $1 prefix $2 log $3 virtio devargs tail
 # $4 input: udp_1m, or - for vhost-rx: testpmd txonly (one 60 B UDP flow, as the peer's
 # "vhost" scenario), which measures the switch's vhost rx processing, not a flow count
-feed_mb() { [ "$1" = - ] && echo 300 || echo "$FEED_MB"; }   # the generator's hugepages
+feed_mb() { # the generator's hugepages: vhost-rx's txonly 300 MB; a pcap feeder holds its whole
+	# input in 256 B mbufs (~450 B each with header and mempool overhead), see start_feeder
+	[ "$1" = - ] && { echo 300; return; }
+	local n=${NPK[$1]:-1000000}
+	echo $(( (n + n / 10 + 32768) * 450 / 1048576 + 234 ))
+}
 start_feeder() {
 	local pfx=$1 lg=$2 vdev=$3 n mb mem
 	PREFIXES+=("$pfx")
@@ -386,12 +441,32 @@ start_feeder() {
 		FEED_PID=$!; started "$FEED_PID"
 		return
 	fi
-	n=${NPK[udp_1m]}; mb=$(( n + n / 10 + 32768 )); mem=$(( mb * 450 / 1048576 + 200 ))
+	n=${NPK[$4]}; mb=$(( n + n / 10 + 32768 )); mem=$(( mb * 450 / 1048576 + 200 ))
+	if [ "${5:-}" = retry ]; then
+		# ct-*-1m: lossless.  Plain io drops what the full vhost ring does not take (95-99 %
+		# at ct rates: TX-dropped 540M of 547M), so the switch would see a random subset of
+		# each pass: TCP handshakes with holes (SYN lost, SYN/ACK not).  'set fwd io retry'
+		# exists only at the prompt, so the commands go through a fifo (feeder_go)
+		local fifo=$W/$pfx.fifo
+		rm -f "$fifo"; mkfifo "$fifo"
+		dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m $mem --single-file-segments \
+			--vdev "net_pcap0,rx_pcap=$PC/$4.pcap,infinite_rx=1" --vdev "net_virtio_user0,$vdev" \
+			-- -i --forward-mode=io --nb-cores=1 --txd=4096 --rxd=1024 --mbuf-size=256 \
+			--max-pkt-len=96 --total-num-mbufs=$mb < "$fifo" > "$lg" 2>&1 &
+		FEED_PID=$!; started "$FEED_PID"
+		exec 6> "$fifo"     # stop_gen sends 'quit' through it
+		return
+	fi
 	dpdk-testpmd -l 0-1 --main-lcore 1 --no-pci --file-prefix="$pfx" -m $mem --single-file-segments \
-		--vdev "net_pcap0,rx_pcap=$PC/udp_1m.pcap,infinite_rx=1" --vdev "net_virtio_user0,$vdev" \
+		--vdev "net_pcap0,rx_pcap=$PC/$4.pcap,infinite_rx=1" --vdev "net_virtio_user0,$vdev" \
 		-- --forward-mode=io --nb-cores=1 --txd=4096 --rxd=1024 --mbuf-size=256 --max-pkt-len=96 \
 		--total-num-mbufs=$mb --stats-period 3600 < /dev/null > "$lg" 2>&1 &
 	FEED_PID=$!; started "$FEED_PID"
+}
+feeder_go() { # $1 log: a retry feeder's prompt (after its pcap is loaded and, with server=1,
+	# the switch connected), then io with retry: a burst waits up to 1 s for ring space
+	wait_for 600 grep -q 'testpmd>' "$1" || return 1
+	printf 'set fwd io retry\nset burst tx delay 1 retry 1000000\nstart\n' >&6
 }
 # The vhost loop generator: two net_virtio_user ports, io forwarding, 'start tx_first 16'
 # (16 bursts of 32 per port circulate), forwarding lcore 0, commands through a fifo.
@@ -430,7 +505,11 @@ run_floor() { # scenario kind input round
 	local sc=$1 kind=$2 pc=$3 r=$4 why pfx lg pid rc fmem=256 fmb=32768 vdevs sinks=1 gens=0
 	local gpfx="" gpid=""
 	case $kind in
-	l2vh)
+	ctnew2)
+		# testpmd io with two forwarding lcores needs a third lcore for its main thread
+		json_missing "$sc" floor "$r" missing "no two-PMD floor: testpmd would need two forwarding lcores and a main lcore (3 on this 2-core machine); ct-setup's one-core floor applies"
+		return ;;
+	l2vh|ctvh)
 		# the same feeder as the switches get, into testpmd's net_vhost -> io -> net_null
 		why=$(hp_check $((fmem + 44 + $(feed_mb "$pc")))); [ -n "$why" ] && { json_missing "$sc" floor "$r" missing "${why#missing: }"; return; }
 		N=$((N+1)); pfx=${TAG}_fl$N
@@ -458,12 +537,14 @@ run_floor() { # scenario kind input round
 		< /dev/null > "$lg" 2>&1 &
 	pid=$!; started "$pid"
 	case $kind in
-	l2vh)
+	l2vh|ctvh)
 		gpfx=${pfx}g
 		wait_for 100 test -S "$W/$pfx.gen.sock"
-		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc" \
+			"$([ "$kind" = ctvh ] && echo retry)"
 		gpid=$FEED_PID
-		gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" floor "$r" missing "$GEN_WHY"; stop_gen "$gpid" "$gpfx"; stop_pid "$pid"; clean_prefix "$pfx"; return; } ;;
+		gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" floor "$r" missing "$GEN_WHY"; stop_gen "$gpid" "$gpfx"; stop_pid "$pid"; clean_prefix "$pfx"; return; }
+		[ "$kind" = ctvh ] && { feeder_go "$W/log/$gpfx.log" || note "floor $sc round $r: feeder gave no prompt ($W/log/$gpfx.log)"; } ;;
 	vhloop)
 		gpfx=${pfx}g
 		wait_for 100 test -S "$W/$pfx.vh1.sock"
@@ -472,8 +553,10 @@ run_floor() { # scenario kind input round
 		gpid=$LOOP_PID
 		loopgen_go "$W/log/$gpfx.log" || note "floor $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
 	esac
+	local wopt=()   # ct-*-1m: the window after one whole pass (all connections made)
+	[ "$kind" = ctvh ] && wopt=(--warm-packets "${NPK[$pc]}")
 	"${MEASURE[@]}" --system floor --pid "$pid" --scenario "$sc" --round "$r" \
-		--sink-ports $sinks --gen-ports $gens \
+		--sink-ports $sinks --gen-ports $gens "${wopt[@]}" \
 		--telemetry "/var/run/dpdk/$pfx/dpdk_telemetry.v2" >> "$RAW" \
 		|| log "floor $sc round $r: $(tail -n1 "$RAW" | cut -c1-300) $(tail_reason "$lg")"
 	stop_gen "$gpid" "$gpfx"
@@ -502,15 +585,30 @@ sluice_steps() { # kind input sink_mtu prefix -> the sluicectl commands, one a l
 	l2)     echo "$gen"; echo "flow add in_port=gen,actions=output:sink" ;;
 	l2vh)   echo "port add gen vhost-user $W/$pfx.gen.sock"
 	        echo "flow add in_port=gen,actions=output:sink" ;;
+	ctvh)   # the rules come after the feeder has connected (run_sluice): the memory before
+	        # them is the baseline of the memory per connection (the table is made with them)
+	        # table 1 first: no packet reaches ct() before every rule is in place
+	        echo "port add gen vhost-user $W/$pfx.gen.sock"
+	        ct_rules sink | tac | sed 's/^/flow add /' ;;
+	ctnew2) # two rx queues, one pcap (half the tuples) each, one per PMD; rules first (ct)
+	        ct_rules sink | sed 's/^/flow add /'
+	        echo "port add gen dpdk net_pcap0,rx_pcap=$PC/udp_200k_h0.pcap,rx_pcap=$PC/udp_200k_h1.pcap,infinite_rx=1 rxq=2 n_mbufs=$((n + 4096))" ;;
 	masks)  echo "$gen"; masks_rules gen sink | sed 's/^/flow add /' ;;
-	ct|ctnew) echo "$gen"; ct_rules sink | sed 's/^/flow add /' ;;
+	ct|ctnew)
+		# the rules before the generator (they name no port): otherwise the packets that
+		# arrive while the rules go in one by one decide how a connection starts.  A TCP
+		# connection first seen mid-stream from its B->A side (loose pickup) has its
+		# directions swapped, and every replayed SYN and SYN/ACK is then +inv
+		# (tcp_bad_transition, 2 of tcp_1conn's 67 packets dropped in one round, 0 in the
+		# next); with the rules first the pcap's first SYN creates it, as in OVS, which
+		# never picks up mid-stream
+		ct_rules sink | sed 's/^/flow add /'; echo "$gen" ;;
 	encap|ctvx)
 		echo "ip addr add $VTEP_L/24 dev sink"
 		echo "neigh add $VTEP_R $VTEP_R_MAC dev sink"
 		echo "port add vx0 vxlan local_ip=$VTEP_L remote_ip=$VTEP_R key=$VNI"
-		echo "$gen"
-		if [ $kind = encap ]; then echo "flow add in_port=gen,actions=output:vx0"
-		else ct_rules vx0 | sed 's/^/flow add /'; fi ;;
+		if [ $kind = encap ]; then echo "$gen"; echo "flow add in_port=gen,actions=output:vx0"
+		else ct_rules vx0 | sed 's/^/flow add /'; echo "$gen"; fi ;;   # ct: rules first, as above
 	decap)
 		echo "$gen"
 		echo "ip addr add $VTEP_L/24 dev gen"
@@ -526,9 +624,14 @@ run_sluice() { # scenario kind input round sink_mtu
 	# shared pool (--mbufs 32768) + the generator's pool (npk + 4096), ~2.3 KB each, on demand
 	need=$(( 256 + npk * 23 / 10000 ))
 	case $kind in l2vh) need=$(( 256 + $(feed_mb "$pc") )) ;; vhloop) need=$(( 256 + 300 )) ;; esac
+	[ "$kind" = ctvh ] && need=$(( 256 + $(feed_mb "$pc") + CT1M_MB ))
 	why=$(hp_check $need); [ -n "$why" ] && { json_missing "$sc" sluice "$r" missing "${why#missing: }"; return; }
 	N=$((N+1)); pfx=${TAG}_sl$N; lg=$W/log/$pfx; ctl=$W/$pfx.ctl; PREFIXES+=("$pfx")
-	"$SLUICED" -l 0-1 --no-pci --file-prefix "$pfx" -- --ctl "$ctl" --log-file "$lg.log" \
+	# one PMD on lcore 1 (CPU 1); ct-setup-2pmd: a second PMD, lcore 2, on CPU 0 beside the
+	# control thread (the machine has 2 cores)
+	local lcores=(-l 0-1)
+	[ "$kind" = ctnew2 ] && lcores=(--lcores "0@0,1@1,2@0")
+	"$SLUICED" "${lcores[@]}" --no-pci --file-prefix "$pfx" -- --ctl "$ctl" --log-file "$lg.log" \
 		< /dev/null > "$lg.out" 2>&1 &
 	pid=$!; started "$pid"
 	local C=("$SLUICECTL" --ctl "$ctl")
@@ -543,9 +646,24 @@ run_sluice() { # scenario kind input round sink_mtu
 		json_missing "$sc" sluice "$r" missing "$why"
 		stop_pid "$pid"; clean_prefix "$pfx"; return
 	fi
-	local step out ok=1 steps
+	local step out ok=1 steps fed=0 tel=/var/run/dpdk/$pfx/dpdk_telemetry.v2
 	mapfile -t steps < <(sluice_steps "$kind" "$pc" "$mtu" "$pfx")
 	for step in "${steps[@]}"; do
+		if [ "$kind" = ctvh ] && [ "$fed" = 0 ] && [ "${step#flow add}" != "$step" ]; then
+			# ct-*-1m: the feeder first (its vhost-user port's mempool exists then), the
+			# memory baseline once its packets arrive (table misses, dropped), then the
+			# rules (they create the connection table)
+			fed=1; gpfx=${pfx}g
+			start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc" retry
+			gpid=$FEED_PID
+			if gen_dead "$gpid" "$W/log/$gpfx.log"; then
+				json_missing "$sc" sluice "$r" missing "$GEN_WHY"; ok=0; break
+			fi
+			feeder_go "$W/log/$gpfx.log" || note "sluice $sc round $r: feeder gave no prompt ($W/log/$gpfx.log)"
+			wait_for 300 sluice_port_rx "${C[@]}" gen \
+				|| note "sluice $sc round $r: no packet from the feeder within 60 s before the rules"
+			"$PY" "$HERE/lib/ctmem.py" snap "$pid" "$tel" > "$lg.mem0.json"
+		fi
 		# shellcheck disable=SC2086
 		if ! out=$("${C[@]}" $step 2>&1); then
 			# a stage that has not landed: the command it needs is refused (this is how
@@ -563,6 +681,8 @@ run_sluice() { # scenario kind input round sink_mtu
 			start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.gen.sock,queues=1,queue_size=4096" "$pc"
 			gpid=$FEED_PID
 			gen_dead "$gpid" "$W/log/$gpfx.log" && { json_missing "$sc" sluice "$r" missing "$GEN_WHY"; ok=0; } ;;
+		ctnew2)
+			"${C[@]}" pmd rxq >> "$lg.setup" 2>&1 ;;
 		vhloop)
 			gpfx=${pfx}g; sinks=vhu0,vhu1; gens=vhu0,vhu1
 			start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.vhu0.sock,queues=1,queue_size=1024" \
@@ -573,14 +693,24 @@ run_sluice() { # scenario kind input round sink_mtu
 		"${C[@]}" flow dump --names >> "$lg.setup" 2>&1
 	fi
 	if [ $ok = 1 ]; then
-		if [ $kind = ctnew ]; then
-			ctnew_sluice "$sc" "$r" "$pid" "$ctl" "$lg"
+		local ctopt=()
+		case $kind in ct) ctopt=(--ct) ;; ctvh) ctopt=(--ct --warm-packets "${NPK[$pc]}") ;; esac
+		if [ "$kind" = ctnew ] || [ "$kind" = ctnew2 ]; then
+			ctnew_sluice "$sc" "$r" "$pid" "$ctl" "$lg" "$kind"
 		else
 			"${MEASURE[@]}" --system sluice --pid "$pid" --scenario "$sc" --round "$r" \
-				--sink-ports $sinks --gen-ports $gens \
+				--sink-ports $sinks --gen-ports $gens "${ctopt[@]}" \
 				--sluicectl "$SLUICECTL" --ctl "$ctl" >> "$RAW" \
 				|| log "sluice $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
 		fi
+		if [ "$kind" = ctvh ] && [ -s "$lg.mem0.json" ]; then
+			"$PY" "$HERE/lib/ctmem.py" snap "$pid" "$tel" > "$lg.mem1.json"
+			"${C[@]}" --json ct stats > "$lg.ctstats.json" 2>&1
+			"$PY" "$HERE/lib/ctmem.py" record "$sc" sluice "$r" "$lg.mem0.json" "$lg.mem1.json" \
+				"$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print((d[0] if isinstance(d, list) else d)["count"])' "$lg.ctstats.json")" \
+				"$lg.ctstats.json" >> "$CTMEM" || note "$sc sluice round $r: no memory-per-connection record"
+		fi
+		case $kind in ct|ctvh|ctnew|ctnew2) "${C[@]}" ct stats > "$lg.ctstats.txt" 2>&1 ;; esac
 		{ "${C[@]}" show; "${C[@]}" port stats; "${C[@]}" pmd stats; } > "$lg.end" 2>&1
 		if [ $kind = masks ]; then
 			"${C[@]}" --json megaflow dump > "$lg.megaflows.json" 2>&1
@@ -601,9 +731,10 @@ ovs_flows() { # kind -> the OpenFlow rules of the integration bridge (OVS_BR), o
 	# gen 1, sink 2 (one-bridge kinds), patch-int 3, vxlan0 10, vhu0 1 / vhu1 2
 	case $1 in
 	l2|l2vh) echo "in_port=1,actions=output:2" ;;
+	ctvh)    ct_rules 2 ;;
 	vhloop)  echo "in_port=1,actions=output:2"; echo "in_port=2,actions=output:1" ;;
 	masks)   masks_rules 1 2 ;;
-	ct|ctnew) ct_rules 2 ;;
+	ct|ctnew|ctnew2) ct_rules 2 ;;
 	encap)   echo "in_port=1,actions=output:10" ;;
 	ctvx)    ct_rules 10 ;;
 	decap)   echo "in_port=10,actions=output:3" ;;
@@ -611,11 +742,12 @@ ovs_flows() { # kind -> the OpenFlow rules of the integration bridge (OVS_BR), o
 }
 
 run_ovs() { # scenario kind input round sink_mtu
-	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB
+	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB pmdmask=0x2
+	[ "$kind" = ctnew2 ] && pmdmask=0x3   # ct-setup-2pmd: PMDs on cores 1 and 0
 	local gpfx="" gpid="" sinks=sink gens=gen tun=0
 	case $kind in encap|decap|ctvx) tun=1 ;; esac
 	[ -n "$OVS_MISSING" ] && { json_missing "$sc" ovs "$r" missing "${OVS_MISSING#missing: }"; return; }
-	[ $kind = l2vh ] && need=$(( need + $(feed_mb "$pc") ))
+	case $kind in l2vh|ctvh) need=$(( need + $(feed_mb "$pc") )) ;; esac
 	[ $kind = vhloop ] && need=$(( need + 300 ))
 	why=$(hp_check "$need"); [ -n "$why" ] && { json_missing "$sc" ovs "$r" missing "${why#missing: }"; return; }
 	for i in ovs-netdev $OVS_BR $OVS_PHY; do
@@ -634,7 +766,7 @@ run_ovs() { # scenario kind input round sink_mtu
 	for i in $(seq 1 50); do [ -S "$d/db.sock" ] && break; sleep 0.1; done
 	"${V[@]}" --no-wait init
 	"${V[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
-		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+		other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask="$pmdmask" \
 		other_config:dpdk-socket-mem="$OVS_SOCKET_MEM" other_config:dpdk-extra="--no-pci --file-prefix=$pfx"
 	TAPS+=(ovs-netdev "$OVS_BR")      # created by the netdev datapath, persistent: ours (checked)
 	[ $tun = 1 ] && TAPS+=("$OVS_PHY")
@@ -642,6 +774,13 @@ run_ovs() { # scenario kind input round sink_mtu
 		--log-file="$d/ovs-vswitchd.log" < /dev/null > "$d/ovs-vswitchd.out" 2>&1 &
 	vpid=$!; started "$vpid"
 	local ok=1 sinkbr=$OVS_BR genbr=$OVS_BR mtuopt=() gendev="net_pcap0,rx_pcap=$PC/$pc.pcap,infinite_rx=1"
+	local genopt=()
+	if [ "$kind" = ctnew2 ]; then
+		# as sluice's: two rx queues, one half of the tuples each, queue 0 pinned to the
+		# PMD on core 1 and queue 1 to the one on core 0
+		gendev="net_pcap0,rx_pcap=$PC/udp_200k_h0.pcap,rx_pcap=$PC/udp_200k_h1.pcap,infinite_rx=1"
+		genopt=(options:n_rxq=2 "other_config:pmd-rxq-affinity=0:1,1:0")
+	fi
 	[ "$mtu" != - ] && mtuopt=(mtu_request="$mtu")
 	[ $tun = 1 ] && sinkbr=$OVS_PHY
 	[ $kind = decap ] && genbr=$OVS_PHY
@@ -680,21 +819,27 @@ run_ovs() { # scenario kind input round sink_mtu
 	  ovs_flows $kind > "$d/flows.txt"
 	  "${OF[@]}" add-flows $OVS_BR "$d/flows.txt" || exit 1
 	  case $kind in
-	  l2vh|vhloop) ;;
+	  l2vh|ctvh|vhloop) ;;
 	  *) "${V[@]}" add-port $genbr gen -- set Interface gen type=dpdk \
-		"options:dpdk-devargs=$gendev" ofport_request=1 || exit 1 ;;
+		"options:dpdk-devargs=$gendev" ofport_request=1 "${genopt[@]}" || exit 1 ;;
 	  esac
 	) > "$d/setup.log" 2>&1 || ok=0
-	if [ $ok = 1 ] && [ $kind = l2vh ]; then
+	if [ $ok = 1 ] && { [ "$kind" = l2vh ] || [ "$kind" = ctvh ]; }; then
 		# the feeder serves the socket (server=1) and blocks in its probe until OVS connects
 		# (peer pitfall 19): add the port as soon as the socket exists
 		gpfx=${pfx}g; gens=vhu0
-		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=4096" "$pc"
+		start_feeder "$gpfx" "$W/log/$gpfx.log" "path=$d/vhu0.sock,server=1,queues=1,queue_size=4096" "$pc" \
+			"$([ "$kind" = ctvh ] && echo retry)"
 		gpid=$FEED_PID
 		wait_for 100 test -S "$d/vhu0.sock"
 		if gen_dead "$gpid" "$W/log/$gpfx.log"; then echo "$GEN_WHY" >> "$d/setup.log"; ok=0; fi
+		# ct-*-1m: the memory baseline, rules in place and no connection yet (OVS's
+		# conntrack allocates each connection with malloc: VmRSS grows)
+		[ "$kind" = ctvh ] && "$PY" "$HERE/lib/ctmem.py" snap "$vpid" > "$d/mem0.json"
 		[ $ok = 1 ] && "${V[@]}" add-port $OVS_BR vhu0 -- set Interface vhu0 type=dpdkvhostuserclient \
 			options:vhost-server-path="$d/vhu0.sock" ofport_request=1 >> "$d/setup.log" 2>&1 || ok=0
+		# (server=1: the prompt comes once OVS has connected)
+		[ $ok = 1 ] && [ "$kind" = ctvh ] && { feeder_go "$W/log/$gpfx.log" || note "ovs $sc round $r: feeder gave no prompt ($W/log/$gpfx.log)"; }
 	fi
 	if [ $ok = 1 ] && [ $kind = vhloop ]; then
 		gpfx=${pfx}g; sinks=vhu0,vhu1; gens=vhu0,vhu1
@@ -711,14 +856,25 @@ run_ovs() { # scenario kind input round sink_mtu
 	if [ $ok = 0 ]; then
 		json_missing "$sc" ovs "$r" missing "OVS setup failed: $(tail -n1 "$d/setup.log") $(tail_reason "$d/ovs-vswitchd.log")"
 	else
-		if [ $kind = ctnew ]; then
-			ctnew_ovs "$sc" "$r" "$vpid" "$dbpid" "$d"
+		local ctopt=()
+		case $kind in ct|ctvh) ctopt=(--ct --ovs-bridge "$OVS_BR") ;; esac
+		[ "$kind" = ctvh ] && ctopt+=(--warm-packets "${NPK[$pc]}")
+		if [ "$kind" = ctnew ] || [ "$kind" = ctnew2 ]; then
+			ctnew_ovs "$sc" "$r" "$vpid" "$dbpid" "$d" "$kind"
 		else
 			"${MEASURE[@]}" --system ovs --pid "$vpid" --extra-pid "$dbpid" --scenario "$sc" --round "$r" \
-				--sink-ports $sinks --gen-ports $gens \
+				--sink-ports $sinks --gen-ports $gens "${ctopt[@]}" \
 				--appctl-target "$d/vswitchd.ctl" >> "$RAW" \
 				|| log "ovs $sc round $r: $(tail -n1 "$RAW" | cut -c1-300)"
 		fi
+		if [ "$kind" = ctvh ] && [ -s "$d/mem0.json" ]; then
+			"$PY" "$HERE/lib/ctmem.py" snap "$vpid" > "$d/mem1.json"
+			"$PY" "$HERE/lib/ctmem.py" record "$sc" ovs "$r" "$d/mem0.json" "$d/mem1.json" \
+				"$("${A[@]}" dpctl/ct-get-nconns 2>/dev/null | tr -dc 0-9)" >> "$CTMEM" \
+				|| note "$sc ovs round $r: no memory-per-connection record"
+		fi
+		case $kind in ct|ctvh|ctnew|ctnew2) "${A[@]}" dpctl/ct-stats-show > "$d/ctstats.txt" 2>&1 ;; esac
+		[ "$kind" = ctnew2 ] && "${A[@]}" dpif-netdev/pmd-rxq-show > "$d/pmd-rxq.txt" 2>&1
 		{ "${OF[@]}" dump-flows $OVS_BR; [ $tun = 1 ] && "${OF[@]}" dump-flows $OVS_PHY;
 		  "${A[@]}" dpctl/dump-flows; "${A[@]}" dpctl/show -s;
 		  "${A[@]}" dpif-netdev/pmd-stats-show; ip -o link show $OVS_BR; } > "$d/end.txt" 2>&1
@@ -750,14 +906,18 @@ run_ovs() { # scenario kind input round sink_mtu
 # see lib/ctnew.py; the floor is testpmd io on the same udp_200k input (rx + tx only)
 CTNEW=(measure "$PY" "$HERE/lib/ctnew.py" --tsc-mhz "$TSC_MHZ" --warm "$WARM")
 ctnew_windows() { local w; w=$(awk -v d="$DUR" 'BEGIN{w=int(d*2); if(w<3)w=3; if(w>10)w=10; print w}'); echo "$w"; }
-ctnew_sluice() { # scenario round pid ctl logprefix
+ctnew_sluice() { # scenario round pid ctl logprefix kind
+	local gen="port add gen dpdk net_pcap0,rx_pcap=$PC/udp_200k.pcap,infinite_rx=1 n_mbufs=$(( ${NPK[udp_200k]} + 4096 ))"
+	local pmds=1
+	# ct-setup-2pmd: the port exactly as sluice_steps added it (two queues, a half each)
+	[ "$6" = ctnew2 ] && { gen=$(sluice_steps ctnew2 udp_200k - - | grep '^port add gen'); pmds=2; }
 	"${CTNEW[@]}" --system sluice --pid "$3" --scenario "$1" --round "$2" --windows "$(ctnew_windows)" \
-		--sluicectl "$SLUICECTL" --ctl "$4" \
-		--gen-cmd "port add gen dpdk net_pcap0,rx_pcap=$PC/udp_200k.pcap,infinite_rx=1 n_mbufs=$(( ${NPK[udp_200k]} + 4096 ))" \
+		--sluicectl "$SLUICECTL" --ctl "$4" --pmds "$pmds" --gen-cmd "$gen" \
 		>> "$RAW" || log "sluice $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
 }
-ctnew_ovs() { # scenario round vswitchd-pid ovsdb-pid dir
-	"${CTNEW[@]}" --system ovs --pid "$3" --extra-pid "$4" --scenario "$1" --round "$2" \
+ctnew_ovs() { # scenario round vswitchd-pid ovsdb-pid dir kind
+	local pmds=1; [ "$6" = ctnew2 ] && pmds=2
+	"${CTNEW[@]}" --system ovs --pid "$3" --extra-pid "$4" --scenario "$1" --round "$2" --pmds "$pmds" \
 		--windows "$(ctnew_windows)" --appctl-target "$5/vswitchd.ctl" \
 		>> "$RAW" || log "ovs $1 round $2: $(tail -n1 "$RAW" | cut -c1-300)"
 }
@@ -837,5 +997,5 @@ meta = {
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF
-"$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" --masks "$MASKS" \
+"$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" --masks "$MASKS" --ctmem "$CTMEM" \
 	--md "$OUTDIR/results.md" --json "$OUTDIR/results.json" --png-dir "$OUTDIR"

@@ -499,6 +499,44 @@ test_ct_table_full(void **state)
 	ct_tbl_destroy(t);
 }
 
+/*
+ * Issue 4: the table holds a million connections.  At the default limit
+ * (1,000,000, buckets sized for it) every one of 1,000,000 TCP connections
+ * addressed as the ct-*-1m benchmark addresses them (A = 10.(64 + i>>16).
+ * (i>>8 & 255).(i & 255):1024 + i % 60000, B = 10.2.0.1:80) is committed;
+ * none fails for want of a slot; then the limit refuses the next.
+ */
+static void
+test_ct_holds_a_million(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 0);
+	struct ct_ctx x = { .tbl = t };
+	static struct tpkt p[CT_BURST_MAX];
+	struct ct_result r[CT_BURST_MAX];
+	const struct tcpf syn = { .flags = 0x02, .seq = 1 };
+	uint32_t i, k, n_full = 0;
+
+	(void)state;
+	for (i = 0; i < CT_DEFAULT_MAX_CONNS; i += k) {
+		for (k = 0; k < CT_BURST_MAX && i + k < CT_DEFAULT_MAX_CONNS; k++) {
+			uint32_t c = i + k;
+
+			mk_tcp(&p[k], 0x0a000000u | (64 + (c >> 16)) << 16 | (c & 0xffff),
+			       (uint16_t)(1024 + c % 60000), 0x0a020001u, 80, syn);
+		}
+		run(&x, &commit0, p, (uint16_t)k, 0, r);
+		while (k-- > 0)
+			n_full += r[k].reason == CT_R_TABLE_FULL;
+		k = CT_BURST_MAX;
+	}
+	assert_int_equal(n_full, 0);
+	assert_int_equal(ct_count(t), CT_DEFAULT_MAX_CONNS);
+	mk_tcp(&p[0], 0x0b000001u, 1024, 0x0a020001u, 80, syn);
+	run(&x, &commit0, p, 1, 0, r);
+	assert_int_equal(r[0].reason, CT_R_LIMIT_GLOBAL);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_sweep_budget(void **state)
 {
@@ -1376,6 +1414,7 @@ main(void)
 		cmocka_unit_test(test_ct_global_limit),
 		cmocka_unit_test(test_ct_zone_limit),
 		cmocka_unit_test(test_ct_table_full),
+		cmocka_unit_test(test_ct_holds_a_million),
 		cmocka_unit_test(test_ct_sweep_budget),
 		cmocka_unit_test(test_ct_expired_before_sweep),
 		cmocka_unit_test(test_ct_same_burst_syn_synack),

@@ -186,11 +186,23 @@ class Sluice:
                 return p
         return pmds[0] if pmds else None
 
+    def ct(self):
+        """Packets per ct rule of table 1 (cumulative) and the conntrack counters."""
+        out = {"new": 0, "est": 0, "other": 0, "trk0": 0}
+        for f in self._run("flow", "dump"):
+            out[ct_rule_class(f.get("table"), f.get("match", ""))] += f["n_packets"]
+        st = self._run("ct", "stats")
+        st = st[0] if isinstance(st, list) else st
+        out.update({"conns": st.get("count"), "created": st.get("created"),
+                    "reopened": st.get("reopened"), "reasons": st.get("reasons", {})})
+        return out
+
 
 class Ovs:
     thread = r"pmd.*"
 
     def __init__(self, a):
+        self.bridge = a.ovs_bridge
         self.cmd = ["ovs-appctl", "-t", a.appctl_target, "--timeout=10"]
         self.sinks = (a.sink_ports or "sink").split(",")
         self.gens = (a.gen_ports or "gen").split(",")
@@ -220,6 +232,24 @@ class Ovs:
     def clear(self):
         self._run("dpif-netdev/pmd-stats-clear")
 
+    def ct(self):
+        """Packets per ct rule of table 1 (cumulative, `ovs-ofctl dump-flows`) and the
+        connection count.  ovs-ofctl finds the bridge through OVS_RUNDIR (run.sh exports it)."""
+        out = {"new": 0, "est": 0, "other": 0, "trk0": 0}
+        r = subprocess.run(["ovs-ofctl", "dump-flows", self.bridge], capture_output=True,
+                           text=True, timeout=15)
+        if r.returncode != 0:
+            raise NotReady("ovs-ofctl dump-flows %s: %s" % (self.bridge, r.stderr.strip()[:200]))
+        for line in r.stdout.splitlines():
+            m = re.search(r"n_packets=(\d+)", line)
+            if not m:
+                continue
+            t = re.search(r"table=(\d+)", line)     # table 0 may be left out
+            out[ct_rule_class(int(t.group(1)) if t else 0, line.split("actions=")[0])] += \
+                int(m.group(1))
+        out["conns"] = int(re.sub(r"\D", "", self._run("dpctl/ct-get-nconns")) or 0)
+        return out
+
     def pmd(self):
         txt = self._run("dpif-netdev/pmd-stats-show")
         d, on = {}, False
@@ -246,6 +276,33 @@ class Ovs:
                 "avg_subtable_lookups_per_megaflow_hit":
                     d.get("avg. subtable lookups per megaflow hit"),
                 "failed_upcalls": d.get("miss with failed upcall", 0)}
+
+
+def ct_rule_class(table, match):
+    """Which of the ct rules (run.sh ct_rules) a flow is: table 0 (-trk -> ct), table 1
+    +new (-> commit, out), +est (-> out), or the rest (the table-1 drop rule)."""
+    if table == 0:
+        return "trk0"
+    if "+new" in match:
+        return "new"
+    if "+est" in match:
+        return "est"
+    return "other"
+
+
+def ct_delta(c0, c1):
+    """What the ct rules and conntrack saw in the window, from two ct() snapshots."""
+    d = {k: c1[k] - c0[k] for k in ("new", "est", "other", "trk0")}
+    t1 = d["new"] + d["est"] + d["other"]
+    d["share"] = {k: (d[k] / t1 if t1 else None) for k in ("new", "est", "other")}
+    d["conns_start"], d["conns_end"] = c0.get("conns"), c1.get("conns")
+    for k in ("created", "reopened"):
+        if c0.get(k) is not None and c1.get(k) is not None:
+            d[k + "_in_window"] = c1[k] - c0[k]
+    if c1.get("reasons"):
+        d["reasons_in_window"] = {k: v - c0["reasons"].get(k, 0)
+                                  for k, v in c1["reasons"].items() if v - c0["reasons"].get(k, 0)}
+    return d
 
 
 # ------------------------------------------------------------------ the window
@@ -305,18 +362,29 @@ def measure(a):
         if not os.path.exists("/proc/%d" % a.pid):
             raise NotReady("process %d exited" % a.pid)
         time.sleep(0.25)
+    if a.warm_packets:
+        # a big input (ct-*-1m): the window starts after one whole pass over it, so that
+        # every connection exists and the window sees the steady state, not the table filling
+        g0, deadline = reader.counters()["gen"], time.time() + a.warm_timeout
+        while reader.counters()["gen"] - g0 < a.warm_packets:
+            if time.time() > deadline:
+                raise NotReady("the first pass over the input (%d packets) took more than %d s"
+                               % (a.warm_packets, a.warm_timeout))
+            time.sleep(0.5)
     time.sleep(a.warm)
     tid2 = find_tid(a.pid, reader.thread)   # OVS re-creates its PMD on reconfiguration
     if tid2:
         tid, comm = tid2
     reader.clear()
     pmd0 = reader.pmd()
+    ct0 = reader.ct() if a.ct else None
     p0, c0 = all_procs(), cpu_stat()
     s0 = sample(reader, a.pid, tid)
     time.sleep(a.dur)
     s1 = sample(reader, a.pid, tid)
     p1, c1 = all_procs(), cpu_stat()
     pmd1 = reader.pmd()
+    ct1 = reader.ct() if a.ct else None
     tid_end = find_tid(a.pid, reader.thread)
     last_cpu, allowed = thread_cpu(a.pid, tid)
     mem = {"main": proc_status(a.pid)}
@@ -383,6 +451,10 @@ def measure(a):
     if r.get("cyc_pkt") and busy is not None:
         r["capacity_mpps"] = a.tsc_mhz / r["cyc_pkt"]
         r["saturated"] = busy >= 0.98
+    if a.ct:
+        # the window's packets by ct rule (the rule counters run outside the window too, so
+        # the two reads frame it only roughly: a few ms of packets either side)
+        r["ct"] = ct_delta(ct0, ct1)
     r["mem_kb"] = mem
     r["mem_peak_kb"] = sum(m["VmHWM"] + m["HugetlbPages"] for m in mem.values())
     r["corunners"] = corunners(p0, p1, wall, {a.pid} | set(a.extra_pid))
@@ -417,6 +489,12 @@ def main():
     ap.add_argument("--sluicectl")
     ap.add_argument("--ctl")
     ap.add_argument("--appctl-target")
+    ap.add_argument("--warm-packets", type=int, default=0,
+                    help="before the warm-up, wait until the generator port received this many")
+    ap.add_argument("--warm-timeout", type=float, default=240)
+    ap.add_argument("--ct", action="store_true",
+                    help="read the ct rules' packet counters and conntrack's around the window")
+    ap.add_argument("--ovs-bridge", default="slbench0", help="the bridge with the ct rules")
     ap.add_argument("--sink-ports", help="comma list of ports whose tx counts (default sink; "
                     "floor: port ids, default 1)")
     ap.add_argument("--gen-ports", help="comma list of ports whose rx counts (default gen; "

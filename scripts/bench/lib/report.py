@@ -3,7 +3,7 @@
 per measurement window) into a Markdown report and a JSON file.
 
 usage: report.py --raw RAW.jsonl --meta META.json --md OUT.md --json OUT.json
-                 [--masks MASKS.jsonl] [--png-dir DIR]
+                 [--masks MASKS.jsonl] [--ctmem CTMEM.jsonl] [--png-dir DIR]
 The Markdown is also printed on stdout.  With --png-dir, two plots are written there
 (python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and mpps-by-scenario.png.
 """
@@ -23,6 +23,8 @@ KIND_DESC = {
     "vhloop": "vhost loop (testpmd io ⇄ switch, both directions summed)",
     "ct": "ct (−trk → ct(table=1); +new → ct(commit),out; +est → out)",
     "ctnew": "ct connection setup rate (**Mconn/s**, cycles per connection)",
+    "ctnew2": "ct connection setup rate, **two PMDs** (Mconn/s per core; per PMD below)",
+    "ctvh": "ct (as above), fed over vhost-user",
     "encap": "vxlan encap (VNI 100)",
     "decap": "vxlan decap (VNI 100)",
     "ctvx": "seed pipeline: ct + vxlan encap",
@@ -34,6 +36,9 @@ INPUT_DESC = {
     "udp_10k_shuf": "udp 10k flows, shuffled", "udp_10k_512": "udp 10k flows, 512 B",
     "udp_10k_1518": "udp 10k flows, 1518 B", "tcp_10k": "tcp 10k conns, both directions",
     "udp_rr_10k": "udp 10k flows, request + response", "udp_200k": "udp 200k tuples, each new",
+    "tcp_1conn": "tcp 1 conn, both directions", "udp_rr_1": "udp 1 flow, request + response",
+    "tcp_1m": "tcp 1M conns, both directions (testpmd feeder → vhost-user)",
+    "udp_rr_1m": "udp 1M flows, request + response (testpmd feeder → vhost-user)",
     "vxlan_10k": "vxlan (110 B) carrying udp 10k",
     "-": "2 virtio_user ports, 60 B, tx_first 16×32 each",
 }
@@ -179,8 +184,17 @@ def target(summ, sc):
             lim = f["cyc_pkt"]["median"] + 0.5 * (o["cyc_pkt"]["median"] - f["cyc_pkt"]["median"])
             out["cyc_limit"] = lim
             out["cyc_ok"] = s["cyc_pkt"]["median"] <= lim
-    elif kind == "ct" and s["mpps_core"]:
+    elif kind == "ct" and sc.endswith("-10k") and s["mpps_core"]:
         out["text"] = "≥ 10 Mpps: %s" % ("yes" if s["mpps_core"]["median"] >= 10 else "**no**")
+    elif kind == "ctvh" and s["mpps_core"] and o["mpps_core"]:
+        # issue 4 at 1M connections: >= 2x OVS; both are fed by the same feeder, which can
+        # be the limit: then the PMDs' capacities are compared
+        sv, ov = s["mpps_core"]["median"], o["mpps_core"]["median"]
+        how = "Mpps"
+        if any(x["busy_share"] and x["busy_share"]["median"] < 0.98 for x in (s, o)) and \
+                s["capacity_mpps"] and o["capacity_mpps"]:
+            sv, ov, how = s["capacity_mpps"]["median"], o["capacity_mpps"]["median"], "capacity"
+        out["text"] = "≥ 2× OVS (%s): %s" % (how, "yes" if sv >= 2 * ov else "**no**")
     elif kind in ("ctnew", "encap", "decap", "vhloop") and s["mpps_core"] and o["mpps_core"]:
         k = 1.5 if kind == "vhloop" else 2
         out["text"] = "≥ %g× OVS: %s" % (k, "yes" if s["mpps_core"]["median"] >=
@@ -209,6 +223,71 @@ def target_text(t):
 def cyc_text(summ, sc):
     v = [summ[(sc, x)]["cyc_pkt"] for x in ("floor", "sluice", "ovs")]
     return " / ".join("%.0f" % c["median"] if c else "–" for c in v)
+
+
+CT_INPUTS = (("tcp", "TCP both ways (+est)"), ("udp", "UDP one way (+new, commit)"),
+             ("udprr", "UDP request/response (+est)"))
+CT_CONNS = (("1", 1), ("10k", 10000), ("1m", 1000000))
+
+
+def ct_plot(plt, summ, d, names, colors, mach, when):
+    """ct Mpps per core against connections (1, 10k: net_pcap; 1M: vhost-user feeder, a
+    separate marker, hollow = the PMD's capacity where the feeder was the limit), one panel
+    per input.  None when no ct scenario of that set ran."""
+    have = [("ct-%s-%s" % (i, c), sy) for i, _ in CT_INPUTS for c, _ in CT_CONNS
+            for sy in ("floor", "sluice", "ovs")]
+    if not any((sc, sy) in summ and summ[(sc, sy)]["mpps_core"] for sc, sy in have):
+        return None
+    f = "ct-mpps-vs-conns.png"
+    fig, axs = plt.subplots(1, 3, figsize=(13, 4.6), sharey=False)
+    for ax, (inp, title) in zip(axs, CT_INPUTS):
+        for sy in ("sluice", "ovs", "floor"):
+            pts = [(n, summ[("ct-%s-%s" % (inp, c), sy)]["mpps_core"]) for c, n in CT_CONNS[:2]
+                   if ("ct-%s-%s" % (inp, c), sy) in summ and
+                   summ[("ct-%s-%s" % (inp, c), sy)]["mpps_core"]]
+            if pts:
+                ax.errorbar([x for x, _ in pts], [v["median"] for _, v in pts],
+                            yerr=[[v["median"] - v["min"] for _, v in pts],
+                                  [v["max"] - v["median"] for _, v in pts]],
+                            marker="o", capsize=3, color=colors[sy], label=names[sy])
+                for x, v in pts:
+                    ax.annotate("%.1f" % v["median"], (x, v["median"]),
+                                textcoords="offset points", xytext=(4, 4), fontsize=7)
+            vh = summ.get(("ct-%s-1m" % inp, sy))
+            if vh and vh["mpps_core"]:
+                y = vh["mpps_core"]["median"]
+                ax.plot([1e6], [y], marker="D", linestyle="none", color=colors[sy],
+                        label=None if pts else names[sy])
+                ax.annotate("%.1f" % y, (1e6, y), textcoords="offset points", xytext=(4, -10),
+                            fontsize=7)
+                if vh["busy_share"] and vh["busy_share"]["median"] < 0.98 and vh["capacity_mpps"]:
+                    c = vh["capacity_mpps"]["median"]
+                    ax.plot([1e6], [c], marker="D", linestyle="none", markerfacecolor="none",
+                            color=colors[sy])
+                    ax.annotate("cap. %.1f" % c, (1e6, c), textcoords="offset points",
+                                xytext=(4, 4), fontsize=7)
+        ax.set_xscale("log")
+        ax.set_xlim(0.3, 5e6)
+        ax.set_xticks([1, 10000, 1000000])
+        ax.set_xticklabels(["1", "10k", "1M ◆\n(vhost-user feeder)"])
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("connections")
+        ax.grid(True, alpha=0.3)
+    axs[0].set_ylabel("Mpps per forwarding core (on-CPU, log scale)")
+    from matplotlib.lines import Line2D
+    fig.legend([Line2D([], [], color=colors[sy], marker="o") for sy in ("sluice", "ovs", "floor")],
+               [names[sy] for sy in ("sluice", "ovs", "floor")], loc="upper right", fontsize=8)
+    fig.suptitle("sluice conntrack benchmark: Mpps per core vs connections\n%s\n%s"
+                 % (mach, when), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(os.path.join(d, f), dpi=110)
+    plt.close(fig)
+    return (f, "ct Mpps per core (on-CPU normalised, median and min–max; log scale) against "
+            "connections for the three ct inputs; 1 and 10k: net_pcap replay in the switch, "
+            "1M (diamonds, not joined): fed over vhost-user by a testpmd feeder, another input "
+            "path; a hollow diamond is the PMD's capacity where the feeder was the limit; "
+            "machine: %s; %s." % (mach, when))
 
 
 def plots(summ, meta, d):
@@ -306,7 +385,9 @@ def plots(summ, meta, d):
         fig.tight_layout()
         fig.savefig(os.path.join(d, f2), dpi=110)
         plt.close(fig)
-        return [(f1, cap1), (f2, cap2)]
+        out = [(f1, cap1), (f2, cap2)]
+        ct = ct_plot(plt, summ, d, names, colors, mach, when)
+        return out + ([ct] if ct else [])
     if shutil.which("gnuplot"):
         dat = os.path.join(d, ".l2-flows.dat")
         with open(dat, "w") as fh:
@@ -327,6 +408,100 @@ def plots(summ, meta, d):
     return []
 
 
+def ct_sections(p, recs, summ, ctmem):
+    """The conntrack tables: what the ct rules saw in each window, memory per connection,
+    the two-PMD setup rate."""
+    ctw = [r for r in recs if r["status"] == "ok" and r.get("ct")]
+    if ctw:
+        p("")
+        p("## ct scenarios: what the packets were in the window")
+        p("")
+        p("Packets by ct rule of table 1 in the window (`+trk+new` → `ct(commit)`, output; "
+          "`+trk+est` → output; the rest → drop), from the rules' packet counters read just "
+          "before and after the window (sluice `flow dump --json`, OVS `ovs-ofctl dump-flows`), "
+          "and the connection table: connections at the end (sluice `ct stats`, OVS "
+          "`dpctl/ct-get-nconns`), connections created in the window (sluice). Expected: "
+          "ct-tcp-\\* and ct-udprr-\\* all `+est`; ct-udp-\\* all `+new` (unidirectional "
+          "UDP is never established) with no connection created in the window (each commit "
+          "is on an existing entry).")
+        p("")
+        p("| scenario | system | round | table-1 packets | +new | +est | drop | connections "
+          "at end | created in window | reasons other than ok in window |")
+        p("|---|---|---|---|---|---|---|---|---|---|")
+        for r in ctw:
+            c = r["ct"]
+            tot = c["new"] + c["est"] + c["other"]
+            sh = c["share"]
+            pc = (lambda k: "–" if sh[k] is None else "%.2f %%" % (100 * sh[k]))
+            rs = ", ".join("%s %d" % kv for kv in c.get("reasons_in_window", {}).items()
+                           if kv[0] != "ok") or "–"
+            p("| %s | %s | %d | %d | %s | %s | %s | %s | %s | %s |" % (
+                r["scenario"], r["system"], r["round"], tot, pc("new"), pc("est"), pc("other"),
+                c.get("conns_end", "–"), c.get("created_in_window", "–"), rs))
+    if ctmem:
+        p("")
+        p("## Memory per connection (ct-\\*-1m)")
+        p("")
+        p("The switch's memory before its first connection (sluice: feeder connected, its "
+          "packets arriving and dropped as table misses, ct rules not yet added, so the "
+          "connection table does not exist yet; OVS: rules installed, vhost-user port not yet "
+          "added) and after the window, divided by the connections in the table then "
+          "(`scripts/bench/lib/ctmem.py`). sluice: hugepage heap in use (DPDK telemetry "
+          "`/eal/heap_info`, `Alloc_size`) + VmRSS growth; the connection objects alone are "
+          "`ct stats` `conn_memory` (objects × size). OVS: VmRSS growth (its conntrack uses "
+          "malloc; the HugetlbPages it gains meanwhile are the feeder's memory mapped by the "
+          "vhost-user port, not counted). Both are upper bounds: whatever else grew in the "
+          "same time (megaflows, EMC, vhost buffers) is included.")
+        p("")
+        p("| scenario | system | round | connections | total growth MB | bytes per connection "
+          "| of which connection objects (sluice `conn_memory` ÷ count) | method |")
+        p("|---|---|---|---|---|---|---|---|")
+        for m in ctmem:
+            p("| %s | %s | %d | %d | %.1f | %s | %s | %s |" % (
+                m["scenario"], m["system"], m["round"], m["conns"], m["total_bytes"] / 2 ** 20,
+                "%.0f" % m["bytes_per_conn"] if m.get("bytes_per_conn") else "–",
+                "%.0f" % m["conn_object_bytes_per_conn"]
+                if m.get("conn_object_bytes_per_conn") else "–", m["method"]))
+    two = [r for r in recs if r["status"] == "ok" and r.get("per_pmd")]
+    if two:
+        p("")
+        p("## ct-setup-2pmd: per-PMD setup rate and contention")
+        p("")
+        p("Two PMDs on this 2-core machine, one on CPU 1 and one on CPU 0 beside the "
+          "control threads, the benchmark's own `sluicectl` / `ovs-appctl` calls and the other "
+          "engineers' processes (sluice: lcores 1 and 2 = `--lcores 0@0,1@1,2@0`; OVS: "
+          "`pmd-cpu-mask=0x3`, rx queue 0 pinned to core 1 and 1 to core 0); each PMD polls one "
+          "rx queue of the generator port (udp_200k's two halves, disjoint tuples). Rate of a PMD = its packets (each one a new connection "
+          "in a valid window) ÷ (its busy cycles × its thread's on-CPU share ÷ TSC Hz), "
+          "median over the valid windows. Contention counters, in the windows and (in "
+          "brackets) since the switch started, warm-up included, where both PMDs filled the "
+          "table together: OVS has none of its own (its `coverage/show` conntrack counters are "
+          "listed); sluice `ct stats` (`pool_lock_waits`: the connection pool's growth lock "
+          "found held; `pool_grow_races`: growth found already done by the other PMD; "
+          "`no_memory`, `table_full`, `limit_*` drops). No scaling claim: two PMDs on two "
+          "shared cores measure contention, not scaling.")
+        p("")
+        p("| system | round | PMD (lcore / core) | Mconn/s per core | cycles per connection "
+          "| cpu_share | connections in valid windows | contention counters: windows (since start) |")
+        p("|---|---|---|---|---|---|---|---|")
+        for r in two:
+            tot = r.get("contention_since_start", {})
+            cont = ", ".join("%s %s (%s)" % (k, v, tot.get(k, "–"))
+                             for k, v in r.get("contention", {}).items()) or "–"
+            for q in r["per_pmd"]:
+                p("| %s | %d | %d (%d) | %.2f (%.2f–%.2f) | %s | %.2f | %d | %s |" % (
+                    r["system"], r["round"], q["pmd"], q["lcore"], q["mconn_s"], q["mconn_s_min"],
+                    q["mconn_s_max"], "%.0f" % q["cyc_conn"] if q["cyc_conn"] else "–",
+                    q["cpu_share"], q["conns"], cont))
+        for sy in ("sluice", "ovs"):
+            one = summ.get(("ct-setup", sy))
+            if one and one["mpps_core"]:
+                p("")
+                p("For comparison, %s with one PMD (ct-setup, this run): %s Mconn/s per core, "
+                  "%s cycles per connection." % (sy, fmt(one["mpps_core"], 2),
+                                                 fmt(one["cyc_pkt"], 0)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
@@ -334,6 +509,7 @@ def main():
     ap.add_argument("--md", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--masks")
+    ap.add_argument("--ctmem")
     ap.add_argument("--png-dir")
     a = ap.parse_args()
     recs = [json.loads(l) for l in open(a.raw) if l.strip()]
@@ -348,6 +524,8 @@ def main():
     targets = OrderedDict((sc, target(summ, sc)) for sc, _, _, _ in SCENARIOS)
     masks = [json.loads(l) for l in open(a.masks) if l.strip()] if a.masks and \
         os.path.exists(a.masks) else []
+    ctmem = [json.loads(l) for l in open(a.ctmem) if l.strip()] if a.ctmem and \
+        os.path.exists(a.ctmem) else []
     nwin, co = corunner_summary(recs)
     steal = [v["steal"] for r in recs if r["status"] == "ok" for v in r["cpus"].values()
              if v.get("steal") is not None]
@@ -406,7 +584,7 @@ def main():
             # vhost loop packets circulate, rx and tx of the same ports differ by what is in
             # flight; ct-setup counts connections
             kind = next((k for n, _, _, k in SCENARIOS if n == r["scenario"]), "")
-            if kind not in ("vhloop", "ctnew") and \
+            if kind not in ("vhloop", "ctnew", "ctnew2") and \
                     abs(r["gen_pkts"] - r["sink_pkts"]) > max(4096, 0.005 * r["sink_pkts"]):
                 bad.append("%s: generator rx %d vs sink tx %d" % (w, r["gen_pkts"], r["sink_pkts"]))
             drops = sum((r.get("pmd") or {}).get("drops_in_window", {}).values())
@@ -510,6 +688,7 @@ def main():
             p("| %s | %s | %d | %d | %d | %s | %s | %s |" % (
                 m["scenario"], m["system"], m["round"], m["megaflows"], m["distinct_masks"],
                 "–" if sub is None else "%.2f" % sub, hits, top))
+    ct_sections(p, recs, summ, ctmem)
     pngs = plots(summ, meta, a.png_dir) if a.png_dir else []
     if pngs:
         p("")
@@ -590,7 +769,7 @@ def main():
         return {"%s/%s" % k: v for k, v in d.items()}
     windows = [{k: v for k, v in r.items() if k != "pmd_raw"} for r in recs]
     json.dump({"meta": meta, "summary": jkey(summ), "ratios": ratios, "targets": targets,
-               "masks": masks, "plots": [f for f, _ in pngs],
+               "masks": masks, "ct_memory": ctmem, "plots": [f for f, _ in pngs],
                "corunners": co, "windows": windows}, open(a.json, "w"), indent=1)
 
 
