@@ -86,6 +86,7 @@ struct vs_dpif {
 	uint32_t n_evict;        /**< evictions owed at the end of the burst */
 	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
 	struct vs_dp_flow *last_rc; /**< the same for recirculated passes (ct(table=)) */
+	struct vs_dp_flow *last_prev; /**< first-pass 'last' before it last changed */
 	uint64_t last_rank_ms;
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;

@@ -482,9 +482,58 @@ start_loopgen() {
 	LOOP_PID=$!; started "$LOOP_PID"
 	exec 6> "$fifo"
 }
-loopgen_go() { # wait for the prompt, then start the loop
-	wait_for 150 grep -q 'testpmd>' "$1" || return 1
+loopgen_go() { # $1 log, then a readiness test: wait for the prompt and the switch, start the loop
+	local lg=$1; shift
+	wait_for 150 grep -q 'testpmd>' "$lg" || return 1
+	# The loop holds exactly the 2 x 16 x 32 packets tx_first puts in: one the switch drops
+	# (a ring it has not enabled yet, its vid not yet published) never comes back.  Start
+	# only when the switch polls both guests' rings; loop_lost() checks afterwards.
+	[ $# -eq 0 ] || wait_for 50 "$@" || note "vhost loop: the switch was not ready after 10 s ($*)"
 	echo "start tx_first 16" >&6
+}
+# The vhost scenarios couple two busy threads on the 2 cores (generator on 0, switch on 1):
+# whenever either is preempted the other polls empty rings, so a co-runner on either core
+# shows in the switch's figures, per-core normalisation or not.  Before each of their
+# measurements wait (at most VHOST_QUIET_WAIT s, default 30, 5 with --quick) for a second in
+# which the rest of the machine used less than VHOST_QUIET_CORES (default 0.3) cores; say so
+# when it never came.
+cpu_busy_jiffies() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
+vhost_wait_quiet() { # $1 label
+	local t0=$SECONDS b0 a0 b1 a1 cores
+	while :; do
+		read -r b0 a0 < <(cpu_busy_jiffies); sleep 1; read -r b1 a1 < <(cpu_busy_jiffies)
+		cores=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) -v n="$(nproc)" 'BEGIN {printf "%.2f", a ? b / a * n : 0}')
+		awk -v c="$cores" -v m="${VHOST_QUIET_CORES:-0.3}" 'BEGIN {exit !(c < m)}' && return 0
+		if [ $((SECONDS - t0)) -ge "${VHOST_QUIET_WAIT:-$((QUICK ? 5 : 30))}" ]; then
+			note "$1: the machine stayed busy (other work: $cores cores in the last second)"
+			return 0
+		fi
+	done
+}
+sluice_loop_ready() { # $1 ctl: both vhost ports have queue 0 on in both directions
+	[ "$("$SLUICECTL" --ctl "$1" port stats 2>/dev/null | grep -c 'queue 0: rx (on) .* tx (on)')" = 2 ]
+}
+ovs_loop_ready() { # $1 appctl target: a PMD polls queue 0 of both vhost ports, enabled
+	[ "$(ovs-appctl -t "$1" dpif-netdev/pmd-rxq-show 2>/dev/null |
+		grep -cE 'port: vhu[01] +queue-id: +0 \(enabled\)')" = 2 ]
+}
+floor_loop_ready() { # $1 telemetry socket: both net_vhost ports report link up
+	local i
+	for i in 0 1; do
+		"$PY" - "$1" "$i" <<'PYEOF' || return 1
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1]); s.recv(1024)
+s.send(("/ethdev/link_status,%s" % sys.argv[2]).encode())
+sys.exit(0 if json.loads(s.recv(4096).decode())["/ethdev/link_status"]["status"] == "UP" else 1)
+PYEOF
+	done
+}
+loop_lost() { # $1 generator log (after 'quit'): what the loop lost, as a note; 0 when nothing
+	local d
+	d=$(awk '/Accumulated forward statistics/{f=1} f && /RX-dropped|TX-dropped/{
+		for (i = 1; i <= NF; i++) if ($i ~ /-dropped:/) n += $(i + 1) } END {print n + 0}' "$1")
+	[ "$d" = 0 ] && return 0
+	echo "the loop generator dropped $d packets (the loop shrank)"
 }
 gen_dead() { # $1 pid $2 log -> 0 (and GEN_WHY) when the generator testpmd has exited
 	sleep 0.5
@@ -497,12 +546,18 @@ stop_gen() { # $1 pid (feeder or loop generator) $2 prefix
 	[ -n "${LIVE[$1]:-}" ] && { echo "quit" >&6; } 2>/dev/null
 	{ exec 6>&-; } 2>/dev/null
 	stop_pid "$1"
+	if [ "$1" = "${LOOP_PID:-}" ]; then   # once: a later feeder could get the same PID
+		local lost; lost=$(loop_lost "$W/log/$2.log")
+		[ -z "$lost" ] || note "vhost loop $2: $lost"
+		LOOP_PID=
+	fi
 	clean_prefix "$2"
 }
 trap '' PIPE    # a dead testpmd must not kill the script when it writes to its fifo
 
 run_floor() { # scenario kind input round
 	local sc=$1 kind=$2 pc=$3 r=$4 why pfx lg pid rc fmem=256 fmb=32768 vdevs sinks=1 gens=0
+	case $sc in vhloop|vhost-rx) vhost_wait_quiet "$sc floor round $r" ;; esac
 	local gpfx="" gpid=""
 	case $kind in
 	ctnew2)
@@ -551,7 +606,8 @@ run_floor() { # scenario kind input round
 		start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.vh0.sock,queues=1,queue_size=1024" \
 			"path=$W/$pfx.vh1.sock,queues=1,queue_size=1024"
 		gpid=$LOOP_PID
-		loopgen_go "$W/log/$gpfx.log" || note "floor $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
+		loopgen_go "$W/log/$gpfx.log" floor_loop_ready "/var/run/dpdk/$pfx/dpdk_telemetry.v2" ||
+			note "floor $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
 	esac
 	local wopt=()   # ct-*-1m: the window after one whole pass (all connections made)
 	[ "$kind" = ctvh ] && wopt=(--warm-packets "${NPK[$pc]}")
@@ -620,6 +676,7 @@ sluice_steps() { # kind input sink_mtu prefix -> the sluicectl commands, one a l
 run_sluice() { # scenario kind input round sink_mtu
 	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx lg ctl pid rc npk=${NPK[$3]:-0} i need
 	local gpfx="" gpid="" sinks=sink gens=gen
+	case $sc in vhloop|vhost-rx) vhost_wait_quiet "$sc sluice round $r" ;; esac
 	[ -n "$SLUICE_MISSING" ] && { json_missing "$sc" sluice "$r" missing "${SLUICE_MISSING#missing: }"; return; }
 	# shared pool (--mbufs 32768) + the generator's pool (npk + 4096), ~2.3 KB each, on demand
 	need=$(( 256 + npk * 23 / 10000 ))
@@ -688,7 +745,8 @@ run_sluice() { # scenario kind input round sink_mtu
 			start_loopgen "$gpfx" "$W/log/$gpfx.log" "path=$W/$pfx.vhu0.sock,queues=1,queue_size=1024" \
 				"path=$W/$pfx.vhu1.sock,queues=1,queue_size=1024"
 			gpid=$LOOP_PID
-			loopgen_go "$W/log/$gpfx.log" || note "sluice $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
+			loopgen_go "$W/log/$gpfx.log" sluice_loop_ready "$ctl" ||
+				note "sluice $sc round $r: loop generator gave no prompt ($W/log/$gpfx.log)" ;;
 		esac
 		"${C[@]}" flow dump --names >> "$lg.setup" 2>&1
 	fi
@@ -745,6 +803,7 @@ run_ovs() { # scenario kind input round sink_mtu
 	local sc=$1 kind=$2 pc=$3 r=$4 mtu=$5 why pfx d dbpid vpid rc i need=$OVS_HP_MB pmdmask=0x2
 	[ "$kind" = ctnew2 ] && pmdmask=0x3   # ct-setup-2pmd: PMDs on cores 1 and 0
 	local gpfx="" gpid="" sinks=sink gens=gen tun=0
+	case $sc in vhloop|vhost-rx) vhost_wait_quiet "$sc ovs round $r" ;; esac
 	case $kind in encap|decap|ctvx) tun=1 ;; esac
 	[ -n "$OVS_MISSING" ] && { json_missing "$sc" ovs "$r" missing "${OVS_MISSING#missing: }"; return; }
 	case $kind in l2vh|ctvh) need=$(( need + $(feed_mb "$pc") )) ;; esac
@@ -851,7 +910,8 @@ run_ovs() { # scenario kind input round sink_mtu
 			"${V[@]}" add-port $OVS_BR vhu$i -- set Interface vhu$i type=dpdkvhostuserclient \
 				options:vhost-server-path="$d/vhu$i.sock" ofport_request=$((i + 1)) >> "$d/setup.log" 2>&1 || ok=0
 		done
-		[ $ok = 1 ] && { loopgen_go "$W/log/$gpfx.log" || note "ovs $sc round $r: loop generator gave no prompt"; }
+		[ $ok = 1 ] && { loopgen_go "$W/log/$gpfx.log" ovs_loop_ready "$d/vswitchd.ctl" ||
+			note "ovs $sc round $r: loop generator gave no prompt"; }
 	fi
 	if [ $ok = 0 ]; then
 		json_missing "$sc" ovs "$r" missing "OVS setup failed: $(tail -n1 "$d/setup.log") $(tail_reason "$d/ovs-vswitchd.log")"

@@ -34,18 +34,20 @@ vtp_sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-void
-vtp_start(struct vtp *tp, const char *sock, bool server, const char *prefix, const char *log,
-          const char *const *extra)
+/* Starts testpmd on the vdevs in 'vdevs' (NULL-terminated, at most 2) with 'nq' rx and tx
+ * queues per port. */
+static void
+start__(struct vtp *tp, const char *const *vdevs, unsigned int nq, const char *prefix,
+        const char *log, const char *const *extra)
 {
-	char pfx[128], vdev[400];
+	char pfx[128], rxq[16], txq[16];
 	const char *argv[64];
 	int pipefd[2], fd, argc = 0, i;
 
 	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
+	snprintf(rxq, sizeof(rxq), "--rxq=%u", nq);
+	snprintf(txq, sizeof(txq), "--txq=%u", nq);
 	snprintf(tp->log, sizeof(tp->log), "%s", log);
-	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=2%s", sock,
-	         server ? ",server=1" : "");
 	tp->n_stop = 0;
 	/* Line-buffered stdout, so that the statistics reach the log while it runs. */
 	argv[argc++] = "stdbuf";
@@ -60,13 +62,15 @@ vtp_start(struct vtp *tp, const char *sock, bool server, const char *prefix, con
 	argv[argc++] = "--single-file-segments";
 	argv[argc++] = "--no-telemetry";
 	argv[argc++] = pfx;
-	argv[argc++] = "--vdev";
-	argv[argc++] = vdev;
+	for (i = 0; i < 2 && vdevs[i] != NULL; i++) {
+		argv[argc++] = "--vdev";
+		argv[argc++] = vdevs[i];
+	}
 	argv[argc++] = "--";
 	argv[argc++] = "-i";
 	argv[argc++] = "--nb-cores=1";
-	argv[argc++] = "--rxq=2";
-	argv[argc++] = "--txq=2";
+	argv[argc++] = rxq;
+	argv[argc++] = txq;
 	argv[argc++] = "--total-num-mbufs=4096";
 	argv[argc++] = "--no-flush-rx";
 	for (i = 0; extra != NULL && extra[i] != NULL && argc < 63; i++)
@@ -87,6 +91,30 @@ vtp_start(struct vtp *tp, const char *sock, bool server, const char *prefix, con
 	close(pipefd[0]);
 	tp->in = fdopen(pipefd[1], "w");
 	assert_non_null(tp->in);
+}
+
+void
+vtp_start(struct vtp *tp, const char *sock, bool server, const char *prefix, const char *log,
+          const char *const *extra)
+{
+	char vdev[400];
+	const char *vdevs[] = { vdev, NULL };
+
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=2%s", sock,
+	         server ? ",server=1" : "");
+	start__(tp, vdevs, 2, prefix, log, extra);
+}
+
+void
+vtp_start_pair(struct vtp *tp, const char *sock0, const char *sock1, const char *prefix,
+               const char *log)
+{
+	char vdev0[400], vdev1[400];
+	const char *vdevs[] = { vdev0, vdev1, NULL };
+
+	snprintf(vdev0, sizeof(vdev0), "net_virtio_user0,path=%s,queues=1", sock0);
+	snprintf(vdev1, sizeof(vdev1), "net_virtio_user1,path=%s,queues=1", sock1);
+	start__(tp, vdevs, 1, prefix, log, NULL);
 }
 
 void

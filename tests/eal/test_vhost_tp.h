@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dpdk-testpmd with one net_virtio_user port (2 queue pairs, no hugepages) as the guest side of
- * the vhost-user tests: started as a child process with its stdin a pipe for interactive
- * commands and its stdout and stderr in a log file, and stopped by its PID.  cmocka
+ * dpdk-testpmd with one net_virtio_user port (2 queue pairs, no hugepages), or two (a loop), as
+ * the guest side of the vhost-user tests: started as a child process with its stdin a pipe for
+ * interactive commands and its stdout and stderr in a log file, and stopped by its PID.  cmocka
  * assertions report failures, so the functions are for test code only.
  */
 #ifndef TEST_VHOST_TP_H
@@ -33,6 +33,14 @@ struct vtp {
  */
 void vtp_start(struct vtp *tp, const char *sock, bool server, const char *prefix, const char *log,
                const char *const *extra);
+
+/**
+ * Starts testpmd as vtp_start() does, but with two ports, "net_virtio_user0,path=SOCK0,queues=1"
+ * and "net_virtio_user1,path=SOCK1,queues=1" (the vhost side serves both), one rx and one tx
+ * queue each: io forwarding then wires the two ports to each other (a vhost loop).
+ */
+void vtp_start_pair(struct vtp *tp, const char *sock0, const char *sock1, const char *prefix,
+                    const char *log);
 
 /** Sends one interactive command. */
 void vtp_cmd(struct vtp *tp, const char *cmd);
