@@ -6,7 +6,8 @@
  * applied.  At startup the model is applied whole; on reload the running
  * state moves to the model by difference (ports that changed are re-added,
  * flows are republished in one step, keeping the counters of unchanged
- * rules).  Control thread only.
+ * rules).  The devices of new ports are probed before anything running is
+ * touched, and a reload that fails later is undone.  Control thread only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
 #include <rte_log.h>
 
 #include "vs_ct.h"
@@ -520,14 +524,84 @@ port_same(const struct vs_port *p, const struct cfg_port *c)
 	return c != NULL && strcmp(p->args.text, c->args.text) == 0 && p->ofport == c->args.ofport;
 }
 
+/* Devices a reload probed before touching the running state (see preprobe_new__()). */
+struct cfg_probed {
+	char names[VS_PORT_MAX][RTE_DEV_NAME_MAX_LEN];
+	unsigned int n;
+};
+
+/* The ethdev name of a dpdk port's devargs (up to the first comma). */
+static void
+dev_name__(const char *devargs, char *name, size_t size)
+{
+	size_t n = strcspn(devargs, ",");
+
+	snprintf(name, size, "%.*s", (int)RTE_MIN(n, size - 1), devargs);
+}
+
+/* Removes the devices in 'pp' that no port took over (a failed reload). */
+static void
+unprobe__(const struct cfg_probed *pp)
+{
+	struct rte_eth_dev_info info;
+	unsigned int i;
+	uint16_t id;
+
+	/* A port that took one over was deleted by the undo, and its device with it. */
+	for (i = 0; i < pp->n; i++)
+		if (rte_eth_dev_get_port_by_name(pp->names[i], &id) == 0 &&
+		    rte_eth_dev_info_get(id, &info) == 0 && info.device != NULL)
+			rte_dev_remove(info.device);
+}
+
+/*
+ * Probes the devices of the dpdk ports the file adds under a new name, before
+ * anything running is touched: probing is where adding a port fails most (a
+ * missing file, a bad device argument), and a failure here leaves the running
+ * state as it was, where the same failure after the changed ports were deleted
+ * would bounce them (deleted, then re-added by the undo: counters reset, a
+ * vhost-user guest disconnected, packets to them dropped meanwhile).  A device
+ * EAL already has (a port being renamed, a --vdev) is left to vs_port_add().
+ */
+static int
+preprobe_new__(struct cfg_model *m, struct cfg_probed *pp, struct vs_reply *r)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	unsigned int i;
+	uint16_t id;
+	int ret;
+
+	pp->n = 0;
+	for (i = 0; i < m->n_ports; i++) {
+		const struct vs_port_args *a = &m->ports[i].args;
+
+		if (strcmp(a->type, "dpdk") != 0 ||
+		    vs_port_lookup(vs_d.sw.portmap, a->name) != NULL)
+			continue;
+		dev_name__(a->devargs, name, sizeof(name));
+		if (rte_eth_dev_get_port_by_name(name, &id) == 0)
+			continue;
+		ret = rte_dev_probe(a->devargs);
+		if (ret < 0) {
+			unprobe__(pp);
+			return vs_reply_error(r, ret, "port %s: cannot probe device '%s': %s",
+			                      a->name, a->devargs, rte_strerror(-ret));
+		}
+		snprintf(pp->names[pp->n++], sizeof(pp->names[0]), "%s", name);
+	}
+	return 0;
+}
+
 int
 vs_config_reload(const char *path, struct vs_reply *r)
 {
 	struct vs_port_args removed[VS_PORT_MAX];
 	const char *added[VS_PORT_MAX];
-	unsigned int n_removed = 0, n_added = 0, i;
+	unsigned int n_removed = 0, n_added = 0, i, k;
+	char name[RTE_DEV_NAME_MAX_LEN];
 	struct cfg_model *m = model_load(path, r);
 	struct vs_flow_spec *old_specs = NULL;
+	static struct cfg_probed pp;
 	struct vs_reply undo;
 	uint32_t n_old = 0;
 	uint16_t s;
@@ -535,6 +609,10 @@ vs_config_reload(const char *path, struct vs_reply *r)
 
 	if (m == NULL)
 		return r->status;
+	if (preprobe_new__(m, &pp, r) != 0) {
+		model_free(m);
+		return r->status;
+	}
 	/* Ports that vanish or changed go first. */
 	for (s = 0; s < VS_PORT_MAX; s++) {
 		struct vs_port *p = vs_d.sw.portmap->slots[s];
@@ -563,8 +641,15 @@ vs_config_reload(const char *path, struct vs_reply *r)
 		if (vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name) != NULL)
 			continue;
 		ret = vs_port_add(&vs_d.sw, &m->ports[i].args, r);
-		if (ret == 0)
-			added[n_added++] = m->ports[i].args.name;
+		if (ret != 0)
+			break;
+		added[n_added++] = m->ports[i].args.name;
+		/* A device probed above is the port's: deleting the port removes it. */
+		dev_name__(m->ports[i].args.devargs, name, sizeof(name));
+		for (k = 0; k < pp.n; k++)
+			if (strcmp(pp.names[k], name) == 0)
+				vs_port_lookup(vs_d.sw.portmap, m->ports[i].args.name)->probed =
+						true;
 	}
 	if (ret == 0)
 		ret = apply_ul(m, path, r); /* all or nothing */
@@ -581,6 +666,7 @@ vs_config_reload(const char *path, struct vs_reply *r)
 			vs_port_add(&vs_d.sw, &removed[i], &undo);
 		if (old_specs != NULL)
 			vs_ofproto_replace_all(vs_d.sw.ofp, old_specs, n_old);
+		unprobe__(&pp);
 		vs_reply_free(&undo);
 		free_specs(old_specs, n_old);
 		model_free(m);

@@ -396,20 +396,33 @@ count_release(struct ct_tbl *tbl, uint16_t zone)
 	__atomic_fetch_sub(&tbl->zone_count[zone], 1, __ATOMIC_RELAXED);
 }
 
+/* Adds one to '*n' unless it is at 'limit' already (0 = no limit).  A compare-and-swap
+ * rather than an add undone over the limit: the count never shows more than the limit,
+ * not even for a moment ("ct stats" reads it), and a refusal costs a load, no write. */
+static bool
+count_take__(uint32_t *n, uint32_t limit)
+{
+	uint32_t v = __atomic_load_n(n, __ATOMIC_RELAXED);
+
+	do {
+		if (limit != 0 && v >= limit)
+			return false;
+	} while (!__atomic_compare_exchange_n(n, &v, v + 1, true, __ATOMIC_RELAXED,
+	                                      __ATOMIC_RELAXED));
+	return true;
+}
+
 /* Reserves one connection under the global and zone limits. */
 static enum ct_reason
 count_reserve(struct ct_tbl *tbl, uint16_t zone)
 {
 	uint32_t zl = __atomic_load_n(&tbl->zone_limit[zone], __ATOMIC_RELAXED);
-
 	uint32_t max = __atomic_load_n(&tbl->max_conns, __ATOMIC_RELAXED);
 
-	if (__atomic_fetch_add(&tbl->n_conns, 1, __ATOMIC_RELAXED) >= max) {
-		__atomic_fetch_sub(&tbl->n_conns, 1, __ATOMIC_RELAXED);
+	if (!count_take__(&tbl->n_conns, max))
 		return CT_R_LIMIT_GLOBAL;
-	}
-	if (__atomic_fetch_add(&tbl->zone_count[zone], 1, __ATOMIC_RELAXED) >= zl && zl != 0) {
-		count_release(tbl, zone);
+	if (!count_take__(&tbl->zone_count[zone], zl)) {
+		__atomic_fetch_sub(&tbl->n_conns, 1, __ATOMIC_RELAXED);
 		return CT_R_LIMIT_ZONE;
 	}
 	return CT_R_OK;
