@@ -272,6 +272,7 @@ struct vs_flow_spec {
 	bool has_priority;   /**< priority= was given (del --strict needs it) */
 	uint64_t cookie;
 	uint64_t cookie_mask; /**< del: cookie=V/M; add: all ones when cookie given */
+	bool cookie_matched;  /**< given as cookie=V/M (a match), printed with its mask */
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;
 	bool has_table;       /**< table= was given (del without it means all tables) */

@@ -236,6 +236,7 @@ parse_flow_param__(struct vs_parser *p, const char *name, const char *value)
 			return fail__(p, "bad value '%s' for cookie", text);
 		spec->cookie = v & m;
 		spec->cookie_mask = m;
+		spec->cookie_matched = slash != NULL;
 	} else {
 		return 1;
 	}
@@ -1409,7 +1410,9 @@ vs_flow_format(const struct vs_flow_spec *spec, const struct vs_port_names *name
 		sb_put__(&sb, "table=%u,", spec->table_id);
 	if (spec->has_priority || spec->priority != VS_FLOW_PRIO_DEFAULT)
 		sb_put__(&sb, "priority=%u,", spec->priority);
-	if (spec->cookie_mask == UINT64_MAX)
+	/* A full mask prints as the add-flow "cookie=V", unless the spec is a match
+	 * (del-flows or a filter), where OVS syntax needs the mask. */
+	if (spec->cookie_mask == UINT64_MAX && !spec->cookie_matched)
 		sb_put__(&sb, "cookie=%#" PRIx64 ",", spec->cookie);
 	else if (spec->cookie_mask || spec->cookie)
 		sb_put__(&sb, "cookie=%#" PRIx64 "/%#" PRIx64 ",", spec->cookie, spec->cookie_mask);

@@ -604,6 +604,20 @@ test_vs_flow_flow_params(void **state)
 	assert_int_equal(spec.cookie, 0x1200);
 	assert_int_equal(spec.cookie_mask, 0xff00);
 
+	/* A match on the whole cookie prints with its mask, so that it parses as a
+	 * match again (fuzz_flow_syntax finding: "cookie=0" does not). */
+	{
+		char out[256];
+		struct vs_flow_spec again;
+
+		parse_ok("cookie=0/0xffffffffffffffff", VS_FP_DEL, NULL, &spec);
+		vs_flow_format(&spec, NULL, out, sizeof(out));
+		assert_non_null(strstr(out, "cookie=0/0xffffffffffffffff"));
+		parse_ok(out, 0, NULL, &again);
+		assert_int_equal(again.cookie_mask, UINT64_MAX);
+		assert_int_equal(again.cookie, 0);
+	}
+
 	parse_ok("  table=254,,priority=65535\tcookie=0xffffffffffffffff ,idle_timeout=10 "
 	         "hard_timeout=65535, actions=drop",
 	         VS_FP_ADD, NULL, &spec);
