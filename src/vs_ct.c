@@ -431,6 +431,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	for (i = 0; i < n; i++)
 		ct_pkt_of(b->pkts[i], b->keys[i], &cps[i]);
 	ord.safe = b->safe;
+	ord.safe_if_conn = b->safe_if_conn;
 	ord.after = NULL;
 	ord.conns = NULL;
 	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
@@ -590,6 +591,7 @@ struct safe_cache_entry {
 	uint64_t version; /**< rules version it was computed for */
 	bool valid;
 	uint64_t safe; /**< safe_states__() of that version */
+	uint64_t safe_if_conn;
 } __rte_cache_aligned;
 
 static struct safe_cache_entry safe_cache[VS_PMD_MAX];
@@ -600,12 +602,20 @@ static struct safe_cache_entry safe_cache[VS_PMD_MAX];
  * ct(table=T) target, or a resubmit/goto_table target of a rule in such a
  * table).  ct_state cannot be set by an action, so a packet in such a state
  * runs no ct() after its first pass.
+ *
+ * Also, in *if_conn, the states that such rules may match only with ct()
+ * actions that commit and set no mark or label (and no ct_clear): on a
+ * connection that exists such a ct() changes nothing a later packet's first
+ * ct() can see (tracking the same segment again leaves the state as it is, the
+ * commit finds the connection), so a packet whose first ct() found its
+ * connection lets the next one go as well.  This is the common firewall shape
+ * "+new -> ct(commit),output", for a unidirectional UDP flow every packet.
  */
 static uint64_t
-safe_states__(const struct vs_ruleset *rs)
+safe_states__(const struct vs_ruleset *rs, uint64_t *if_conn)
 {
 	bool reach[VS_N_TABLES] = { false }, grew = true;
-	uint64_t safe = UINT64_MAX;
+	uint64_t safe = UINT64_MAX, safe_c = UINT64_MAX;
 	uint32_t t, i, a, s;
 
 	for (t = 0; t < VS_N_TABLES; t++)
@@ -641,30 +651,45 @@ safe_states__(const struct vs_ruleset *rs)
 	for (t = 0; t < VS_N_TABLES; t++)
 		for (i = 0; reach[t] && rs->tables[t] != NULL && i < rs->tables[t]->n_rules; i++) {
 			const struct vs_rule *r = rs->tables[t]->rules[i];
+			bool any = false, benign = true;
 
 			for (a = 0; a < r->spec.n_actions; a++) {
-				if (r->spec.actions[a].type != VS_ACT_CT &&
-				    r->spec.actions[a].type != VS_ACT_CT_CLEAR)
+				const struct vs_action *ac = &r->spec.actions[a];
+
+				if (ac->type == VS_ACT_CT_CLEAR) {
+					any = true;
+					benign = false;
+				} else if (ac->type == VS_ACT_CT) {
+					any = true;
+					if (!ac->ct->commit || ac->ct->set_mark || ac->ct->set_label)
+						benign = false;
+				}
+			}
+			if (!any)
+				continue;
+			for (s = 0; s < 64; s++) {
+				if ((s & r->spec.mask.ct_state) != r->spec.key.ct_state)
 					continue;
-				for (s = 0; s < 64; s++)
-					if ((s & r->spec.mask.ct_state) == r->spec.key.ct_state)
-						safe &= ~(UINT64_C(1) << s);
-				break;
+				safe &= ~(UINT64_C(1) << s);
+				if (!benign)
+					safe_c &= ~(UINT64_C(1) << s);
 			}
 		}
+	*if_conn = safe_c | safe;
 	return safe;
 }
 
 static uint64_t
-safe_states(const struct vs_pmd *pmd, const struct vs_ruleset *rs)
+safe_states(const struct vs_pmd *pmd, const struct vs_ruleset *rs, uint64_t *if_conn)
 {
 	struct safe_cache_entry *e = &safe_cache[pmd->idx];
 
 	if (unlikely(!e->valid || e->version != rs->version)) {
-		e->safe = safe_states__(rs);
+		e->safe = safe_states__(rs, &e->safe_if_conn);
 		e->version = rs->version;
 		e->valid = true;
 	}
+	*if_conn = e->safe_if_conn;
 	return e->safe;
 }
 
@@ -681,7 +706,8 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 
 	/* Only when an established connection's packets are safe: the usual case, and
 	 * otherwise a group that runs on would be cut at its first repeat anyway. */
-	deps->safe = hint != NULL ? safe_states(pmd, rs) : 0;
+	deps->safe_if_conn = 0;
+	deps->safe = hint != NULL ? safe_states(pmd, rs, &deps->safe_if_conn) : 0;
 	if ((deps->safe & EST_STATES) != EST_STATES)
 		hint = NULL;
 	deps->any = false;

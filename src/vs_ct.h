@@ -62,6 +62,7 @@ struct vs_ct_batch {
 	uint16_t n;    /**< at most VS_BURST_MAX */
 	bool ordered;  /**< 'after' and 'safe' apply (struct ct_order); else no constraint */
 	uint64_t safe; /**< ct_states after which a waiting packet may be tracked */
+	uint64_t safe_if_conn; /**< ... when the earlier packet found its connection */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	const struct pm_key *keys[VS_BURST_MAX];
 	const struct vs_act_ct *acts[VS_BURST_MAX];
@@ -112,6 +113,8 @@ struct vs_ct_group_hint {
 struct vs_ct_deps {
 	bool any;      /**< some prev[] is set */
 	uint64_t safe; /**< ct_states (bit s: state s) after which the rules run no later ct() */
+	uint64_t safe_if_conn; /**< ct_states after which a later ct() can only be a commit
+	                        *   without exec: a no-op on a connection that exists */
 	uint8_t prev[VS_BURST_MAX]; /**< the group's previous packet of the same connection,
 	                             *   or VS_CT_NO_DEP */
 };

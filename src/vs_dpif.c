@@ -380,6 +380,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 	b.n = n;
 	b.ordered = deps != NULL && deps->any;
 	b.safe = b.ordered ? deps->safe : 0;
+	b.safe_if_conn = b.ordered ? deps->safe_if_conn : 0;
 	b.hinted = pmd->dp.pass_conns != NULL;
 	for (j = 0; j < n; j++) {
 		const struct vs_dp_flow *f = mfs[idx[j]]->data;

@@ -1032,7 +1032,8 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		/* An earlier packet may still need a later ct() on what this one
 		 * would see: stop here, the caller tracks the rest afterwards. */
 		if (after != NULL && after[i] != NULL &&
-		    !(ord->safe >> (after[i]->ct_state & 63) & 1))
+		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
+		    !(after[i]->conn != NULL && ord->safe_if_conn >> (after[i]->ct_state & 63) & 1))
 			return i;
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {

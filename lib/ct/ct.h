@@ -587,12 +587,15 @@ void ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 struct ct_order {
 	const struct ct_result *const *after; /**< NULL, or [n]: a result to wait for, or NULL */
 	uint64_t safe;                        /**< bit s set: ct_state s lets the next go */
+	uint64_t safe_if_conn; /**< bit s set: ct_state s lets the next go when that result
+	                        *   has a connection (ct_result.conn: it existed) */
 	struct ct_conn *const *conns;         /**< NULL, or [n]: a hint, or NULL */
 };
 
 /**
  * ct_execute_burst() with the extras of 'ord': it stops before the first
- * packet i whose after[i] is not NULL and whose ct_state is not in 'safe'.
+ * packet i whose after[i] is not NULL and whose ct_state is neither in 'safe'
+ * nor, with a connection, in 'safe_if_conn'.
  * Packets from there on are not tracked, counted or looked at again
  * (res[ret, n) is not written); the caller runs them in a later call.
  *
