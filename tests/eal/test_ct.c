@@ -636,6 +636,48 @@ one_conn_sequence(struct seq *s)
 }
 
 /*
+ * Runs 's' through 'd' four ways (all at once cold, all at once warm, one packet
+ * per burst cold, then warm; conntrack flushed before each), stops 'd', checks
+ * every run's verdicts and that all runs leave the same connections, which must
+ * include 'in_dump'.  groups[run]: the ct groups of each run ("pmd stats");
+ * one packet per burst is one group per packet.
+ */
+static void
+run_groupings(struct th_daemon *d, const struct seq *s, const char *in_dump,
+              int64_t groups[MAX_RUNS])
+{
+	static int verdicts[MAX_RUNS][MAX_SEQ];
+	static char dumps[MAX_RUNS][8192];
+	int run, i;
+
+	for (run = 0; run < MAX_RUNS; run++) {
+		assert_int_equal(th_ctl(d, &o, "ct flush"), 0);
+		if (run == 0 || run == 2)
+			assert_int_equal(th_ctl(d, &o, "megaflow flush"), 0);
+		assert_int_equal(th_ctl(d, &o, "pmd stats clear"), 0);
+		if (run < 2) {
+			inject(d, s, 0, s->n, run);
+		} else {
+			for (i = 0; i < s->n; i++)
+				inject(d, s, i, i + 1, run);
+		}
+		assert_int_equal(th_ctl(d, &o, "--json pmd stats"), 0);
+		groups[run] = th_json_num(o.buf, NULL, "ct_groups");
+		dump_sorted(d, dumps[run], sizeof(dumps[run]));
+	}
+	assert_int_equal(th_stop(d), 0);
+	read_verdicts(d, verdicts);
+	for (run = 0; run < MAX_RUNS; run++) {
+		check_verdicts(s, run, verdicts[run]);
+		assert_string_equal(dumps[run], dumps[2]);
+	}
+	assert_non_null(strstr(dumps[2], in_dump));
+	assert_int_equal(groups[2], s->n);
+	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n", groups[0],
+	        groups[1], s->n);
+}
+
+/*
  * A burst of one connection's packets (a single bulk flow) runs in a few
  * groups, not one per packet, once the connection is established and the
  * first pass is a cached ct() in a fixed zone whose later passes run no ct()
@@ -646,40 +688,14 @@ static void
 test_ct_one_connection_shares_groups(void **state)
 {
 	static struct seq s;
-	static int verdicts[MAX_RUNS][MAX_SEQ];
-	static char dumps[MAX_RUNS][8192];
 	struct th_daemon d;
 	int64_t groups[MAX_RUNS];
-	int run, i;
 
 	(void)state;
 	one_conn_sequence(&s);
 	/* Zone 0 fixed (the other table-0 rules take it from reg1, which is 0 here too). */
 	start_fw(&d, "ct_onec", "flow add table=0,priority=30,tcp actions=ct(table=1)\n");
-	for (run = 0; run < MAX_RUNS; run++) {
-		assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
-		if (run == 0 || run == 2)
-			assert_int_equal(th_ctl(&d, &o, "megaflow flush"), 0);
-		assert_int_equal(th_ctl(&d, &o, "pmd stats clear"), 0);
-		if (run < 2) {
-			inject(&d, &s, 0, s.n, run);
-		} else {
-			for (i = 0; i < s.n; i++)
-				inject(&d, &s, i, i + 1, run);
-		}
-		assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
-		groups[run] = th_json_num(o.buf, NULL, "ct_groups");
-		dump_sorted(&d, dumps[run], sizeof(dumps[run]));
-	}
-	assert_int_equal(th_stop(&d), 0);
-	read_verdicts(&d, verdicts);
-	for (run = 0; run < MAX_RUNS; run++) {
-		check_verdicts(&s, run, verdicts[run]);
-		assert_string_equal(dumps[run], dumps[2]);
-	}
-	assert_non_null(strstr(dumps[2], "state=TIME_WAIT"));
-	/* One packet per burst: one group each. */
-	assert_int_equal(groups[2], s.n);
+	run_groupings(&d, &s, "state=TIME_WAIT", groups);
 	assert_int_equal(groups[3], s.n);
 	/*
 	 * Warm, all at once (bursts of 32 and 15): the SYN alone (it is +new, so
@@ -687,8 +703,6 @@ test_ct_one_connection_shares_groups(void **state)
 	 * burst, whose packets are each +est or +inv (no later ct()), then the
 	 * second burst: 3 groups.
 	 */
-	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n", groups[0],
-	        groups[1], s.n);
 	assert_int_equal(groups[1], 3);
 	assert_true(groups[0] < s.n);
 }
@@ -705,44 +719,18 @@ static void
 test_ct_udp_one_way_shares_groups(void **state)
 {
 	static struct seq s;
-	static int verdicts[MAX_RUNS][MAX_SEQ];
-	static char dumps[MAX_RUNS][8192];
 	struct th_daemon d;
 	int64_t groups[MAX_RUNS];
-	int run, i;
+	int i;
 
 	(void)state;
 	s.n = 0;
 	for (i = 0; i < 40; i++)
 		udp(&s, V_OUT(S_TRK | S_NEW), true, 4444, 53);
 	start_fw(&d, "ct_udp1", "flow add table=0,priority=30,udp actions=ct(table=1)\n");
-	for (run = 0; run < MAX_RUNS; run++) {
-		assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
-		if (run == 0 || run == 2)
-			assert_int_equal(th_ctl(&d, &o, "megaflow flush"), 0);
-		assert_int_equal(th_ctl(&d, &o, "pmd stats clear"), 0);
-		if (run < 2) {
-			inject(&d, &s, 0, s.n, run);
-		} else {
-			for (i = 0; i < s.n; i++)
-				inject(&d, &s, i, i + 1, run);
-		}
-		assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
-		groups[run] = th_json_num(o.buf, NULL, "ct_groups");
-		dump_sorted(&d, dumps[run], sizeof(dumps[run]));
-	}
-	assert_int_equal(th_stop(&d), 0);
-	read_verdicts(&d, verdicts);
-	for (run = 0; run < MAX_RUNS; run++) {
-		check_verdicts(&s, run, verdicts[run]);
-		assert_string_equal(dumps[run], dumps[2]);
-	}
-	assert_non_null(strstr(dumps[2], "sport=4444,dport=53"));
-	assert_int_equal(groups[2], s.n);
+	run_groupings(&d, &s, "sport=4444,dport=53", groups);
 	/* Warm, bursts of 32 and 8: the first packet alone (no connection yet),
 	 * the other 31, then the second burst: 3 groups, not 33. */
-	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n",
-	        groups[0], groups[1], s.n);
 	assert_int_equal(groups[1], 3);
 }
 
@@ -840,11 +828,8 @@ static void
 test_ct_interleaved_connections_share_and_wait(void **state)
 {
 	static struct seq s;
-	static int verdicts[MAX_RUNS][MAX_SEQ];
-	static char dumps[MAX_RUNS][8192];
 	struct th_daemon d;
 	int64_t groups[MAX_RUNS];
-	int run, i;
 
 	(void)state;
 	interleaved_sequence(&s);
@@ -852,30 +837,7 @@ test_ct_interleaved_connections_share_and_wait(void **state)
 	start_fw(&d, "ct_ilv",
 	         "flow add table=0,priority=30,tcp actions=ct(table=1)\n"
 	         "flow add table=0,priority=30,udp actions=ct(table=1)\n");
-	for (run = 0; run < MAX_RUNS; run++) {
-		assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
-		if (run == 0 || run == 2)
-			assert_int_equal(th_ctl(&d, &o, "megaflow flush"), 0);
-		assert_int_equal(th_ctl(&d, &o, "pmd stats clear"), 0);
-		if (run < 2) {
-			inject(&d, &s, 0, s.n, run);
-		} else {
-			for (i = 0; i < s.n; i++)
-				inject(&d, &s, i, i + 1, run);
-		}
-		assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
-		groups[run] = th_json_num(o.buf, NULL, "ct_groups");
-		dump_sorted(&d, dumps[run], sizeof(dumps[run]));
-	}
-	assert_int_equal(th_stop(&d), 0);
-	read_verdicts(&d, verdicts);
-	for (run = 0; run < MAX_RUNS; run++) {
-		check_verdicts(&s, run, verdicts[run]);
-		assert_string_equal(dumps[run], dumps[2]);
-	}
-	fprintf(stderr, "ct groups: cold %" PRId64 ", warm %" PRId64 " for %d packets\n", groups[0],
-	        groups[1], s.n);
-	assert_int_equal(groups[2], s.n);
+	run_groupings(&d, &s, "tcp,", groups);
 	/* Warm, all at once (bursts of 32 and 21): fewer groups than packets (they
 	 * share), more than bursts (some wait). */
 	assert_true(groups[1] > 2);
