@@ -220,6 +220,38 @@ copy_str(char *dst, size_t size, const char *src)
 }
 
 /*
+ * Starts sluiced as test 'name' with a vhost-user port "vm" (socket in the test's
+ * scratch dir 'dir', path into 'sock'), a null sink "out2" and the rules
+ * ofport 10 -> vm, 11 -> out2, vm -> drop; writes gen.pcap (1,000 frames) and
+ * gen2.pcap (2,000) into 'dir' for the generators, and the "show" baseline
+ * into 'baseline' (8192 bytes).
+ */
+static void
+start_guest_switch(struct th_daemon *d, const char *name, char dir[256], char sock[300],
+                   char baseline[8192])
+{
+	char path[320], config[1024];
+
+	th_scratch(name, dir, 256);
+	snprintf(sock, 300, "%s/vm.sock", dir);
+	snprintf(path, sizeof(path), "%s/gen.pcap", dir);
+	write_gen(path, 64, 1000);
+	snprintf(path, sizeof(path), "%s/gen2.pcap", dir);
+	write_gen(path, 64, 2000);
+	snprintf(config, sizeof(config),
+	         "port add vm vhost-user %s rxq=2\n"
+	         "port add out2 dpdk net_null0,no-rx=1\n"
+	         "flow del\n"
+	         "flow add in_port=10 actions=output:vm\n"
+	         "flow add in_port=11 actions=output:out2\n"
+	         "flow add in_port=vm actions=drop\n",
+	         sock);
+	assert_int_equal(th_start(d, name, config, pmd_cpu0, NULL), 0);
+	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
+	copy_str(baseline, 8192, o.buf);
+}
+
+/*
  * A guest that stops reading its rx ring (testpmd stops forwarding) while
  * "gen" sends to it at full rate, and "gen2" to a sink beside it.  While
  * stalled: nothing more reaches the guest, every packet offered is a drop on
@@ -233,30 +265,14 @@ test_exhaust_vhost_slow_guest(void **state)
 {
 	struct th_daemon *d = &g_d;
 	struct vtp *tp = &g_tp;
-	char dir[256], sock[300], path[320], prefix[64], log[320], config[1024];
+	char dir[256], sock[300], prefix[64], log[320];
 	char baseline[8192];
 	struct vm_snap s0, s1;
 	int64_t o0, o1, in_use, n_rx;
 	uint64_t rx, tx;
 
 	(void)state;
-	th_scratch("exv_slow", dir, sizeof(dir));
-	snprintf(sock, sizeof(sock), "%s/vm.sock", dir);
-	snprintf(path, sizeof(path), "%s/gen.pcap", dir);
-	write_gen(path, 64, 1000);
-	snprintf(path, sizeof(path), "%s/gen2.pcap", dir);
-	write_gen(path, 64, 2000);
-	snprintf(config, sizeof(config),
-	         "port add vm vhost-user %s rxq=2\n"
-	         "port add out2 dpdk net_null0,no-rx=1\n"
-	         "flow del\n"
-	         "flow add in_port=10 actions=output:vm\n"
-	         "flow add in_port=11 actions=output:out2\n"
-	         "flow add in_port=vm actions=drop\n",
-	         sock);
-	assert_int_equal(th_start(d, "exv_slow", config, pmd_cpu0, NULL), 0);
-	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
-	copy_str(baseline, sizeof(baseline), o.buf);
+	start_guest_switch(d, "exv_slow", dir, sock, baseline);
 	snprintf(prefix, sizeof(prefix), "exv_tp_%d_0", getpid());
 	snprintf(log, sizeof(log), "%s/testpmd.log", dir);
 	vtp_start(tp, sock, false, prefix, log, NULL);
@@ -341,30 +357,14 @@ test_exhaust_vhost_guest_killed(void **state)
 {
 	struct th_daemon *d = &g_d;
 	struct vtp *tp = &g_tp;
-	char dir[256], sock[300], path[320], prefix[64], log[320], config[1024];
+	char dir[256], sock[300], prefix[64], log[320];
 	char baseline[8192];
 	struct vm_snap s0, s1;
 	int64_t o0, o1, in_use, n_rx;
 	uint64_t t0, t_rx, rx, tx;
 
 	(void)state;
-	th_scratch("exv_guest", dir, sizeof(dir));
-	snprintf(sock, sizeof(sock), "%s/vm.sock", dir);
-	snprintf(path, sizeof(path), "%s/gen.pcap", dir);
-	write_gen(path, 64, 1000);
-	snprintf(path, sizeof(path), "%s/gen2.pcap", dir);
-	write_gen(path, 64, 2000);
-	snprintf(config, sizeof(config),
-	         "port add vm vhost-user %s rxq=2\n"
-	         "port add out2 dpdk net_null0,no-rx=1\n"
-	         "flow del\n"
-	         "flow add in_port=10 actions=output:vm\n"
-	         "flow add in_port=11 actions=output:out2\n"
-	         "flow add in_port=vm actions=drop\n",
-	         sock);
-	assert_int_equal(th_start(d, "exv_guest", config, pmd_cpu0, NULL), 0);
-	assert_int_equal(th_ctl(d, &o, "--json show"), 0);
-	copy_str(baseline, sizeof(baseline), o.buf);
+	start_guest_switch(d, "exv_guest", dir, sock, baseline);
 	snprintf(prefix, sizeof(prefix), "exv_tp_%d_2", getpid());
 	snprintf(log, sizeof(log), "%s/testpmd0.log", dir);
 	vtp_start(tp, sock, false, prefix, log, NULL);
