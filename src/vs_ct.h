@@ -47,6 +47,19 @@ int vs_ct_ensure_table(struct vs_reply *r);
 bool vs_ct_active(void);
 
 /**
+ * The connection table starts at this many buckets (8 slots each, 2 per connection) and
+ * doubles while it fills, up to the size made for the limit: 16,384 buckets (2 MB) hold
+ * 16,384 connections before the first growth.
+ */
+#define VS_CT_START_BUCKETS 16384
+
+/**
+ * Grows the connection table when it is over a quarter full (ct_grow()).  Control thread,
+ * offline from RCU; called every main-loop round (at most 10 ms apart while ct is active).
+ */
+void vs_ct_maintain(void);
+
+/**
  * Runs the ct() action 'a' on one packet (in the zone 'a' names, from a
  * register if so), in the calling PMD's context.  'res' gets the state,
  * mark, label and connection; '*zone' the zone used.
