@@ -1236,13 +1236,13 @@ test_ct_two_pmds_share_the_table(void **state)
 static void
 write_udp_pcap(const char *path, int n, uint16_t port0, bool a_to_b)
 {
-	static uint8_t bufs[1024][64];
-	static uint8_t *ptrs[1024];
-	static size_t lens[1024];
+	uint8_t(*bufs)[64] = calloc((size_t)n, 64);
+	uint8_t **ptrs = calloc((size_t)n, sizeof(*ptrs));
+	size_t *lens = calloc((size_t)n, sizeof(*lens));
 	struct pb_flow f;
 	int i;
 
-	assert_true(n <= 1024);
+	assert_true(bufs != NULL && ptrs != NULL && lens != NULL);
 	for (i = 0; i < n; i++) {
 		pb_flow_init(&f);
 		f.proto = PB_IPPROTO_UDP;
@@ -1250,11 +1250,14 @@ write_udp_pcap(const char *path, int n, uint16_t port0, bool a_to_b)
 		f.dst_ip4 = a_to_b ? B4 : A4;
 		f.sport = a_to_b ? (uint16_t)(port0 + i) : 53;
 		f.dport = a_to_b ? 53 : (uint16_t)(port0 + i);
-		lens[i] = pb_build(&f, bufs[i], sizeof(bufs[i]), 60);
+		lens[i] = pb_build(&f, bufs[i], 64, 60);
 		assert_true(lens[i] > 0);
 		ptrs[i] = bufs[i];
 	}
 	assert_int_equal(th_write_pcap(path, ptrs, lens, n), 0);
+	free(bufs);
+	free(ptrs);
+	free(lens);
 }
 
 /*
@@ -1523,35 +1526,6 @@ test_ct_settings_in_config(void **state)
 	}
 }
 
-/* Writes 'n' UDP frames between A:(10000 + i) and B:53 (requests, or with 'reply' the
- * responses), any 'n'. */
-static void
-write_udp_many(const char *path, int n, bool reply)
-{
-	uint8_t (*bufs)[64] = calloc((size_t)n, 64);
-	uint8_t **ptrs = calloc((size_t)n, sizeof(*ptrs));
-	size_t *lens = calloc((size_t)n, sizeof(*lens));
-	struct pb_flow f;
-	int i;
-
-	assert_true(bufs != NULL && ptrs != NULL && lens != NULL);
-	for (i = 0; i < n; i++) {
-		pb_flow_init(&f);
-		f.proto = PB_IPPROTO_UDP;
-		f.src_ip4 = reply ? B4 : A4;
-		f.dst_ip4 = reply ? A4 : B4;
-		f.sport = reply ? 53 : (uint16_t)(10000 + i);
-		f.dport = reply ? (uint16_t)(10000 + i) : 53;
-		lens[i] = pb_build(&f, bufs[i], 64, 60);
-		assert_true(lens[i] > 0);
-		ptrs[i] = bufs[i];
-	}
-	assert_int_equal(th_write_pcap(path, ptrs, lens, n), 0);
-	free(bufs);
-	free(lens);
-	free(ptrs);
-}
-
 /*
  * The connection table grows while traffic flows: 40,000 connections created at full
  * rate take the bucket array from its first 16,384 buckets through two growths (at a
@@ -1574,8 +1548,8 @@ test_ct_table_grows_under_traffic(void **state)
 	th_scratch("ct_grow", dir, sizeof(dir));
 	snprintf(path_a, sizeof(path_a), "%s/a.pcap", dir);
 	snprintf(path_b, sizeof(path_b), "%s/b.pcap", dir);
-	write_udp_many(path_a, N, false);
-	write_udp_many(path_b, N, true);
+	write_udp_pcap(path_a, N, 10000, true);
+	write_udp_pcap(path_b, N, 10000, false);
 	snprintf(config, sizeof(config),
 	         "port add out dpdk net_null0,no-rx=1\n"
 	         "port add est dpdk net_null1,no-rx=1\n"
