@@ -801,12 +801,15 @@ vs_ct_housekeeping(struct vs_pmd *pmd)
 {
 	static uint64_t last_ms; /* PMD 0's only */
 	struct ct_tbl *tbl;
+	uint32_t budget;
 
 	/* ct_sweep() has one cursor per table: PMD 0 is the only sweeper, once per ms. */
 	if (pmd->idx != 0 || pmd->now_ms == last_ms || (tbl = table_of(pmd)) == NULL)
 		return;
 	last_ms = pmd->now_ms;
-	pmd->ct.stats.n_expired += ct_sweep(tbl, pmd->now_ms, VS_CT_SWEEP_BUDGET);
+	budget = ct_n_buckets(tbl) * 8 / 1024;
+	budget = RTE_MAX(VS_CT_SWEEP_MIN, RTE_MIN(VS_CT_SWEEP_MAX, budget));
+	pmd->ct.stats.n_expired += ct_sweep(tbl, pmd->now_ms, budget);
 }
 
 /* ------------------------------------------------------------------ */

@@ -33,8 +33,14 @@ struct vs_dp_flow;
 /** QSBR thread id of the control thread while it reads connections. */
 #define VS_CT_CTL_THREAD VS_PMD_MAX
 
-/** Connection table slots ct_sweep() visits per PMD 0 housekeeping step (once per ms). */
-#define VS_CT_SWEEP_BUDGET 2048
+/**
+ * Connection table slots ct_sweep() visits per PMD 0 housekeeping step (once per ms): a
+ * thousandth of the table, between these bounds, so that a small table is not swept
+ * several times a second (each connection the sweeper meets costs a cache miss and its
+ * lock) and the largest is swept in about 2 s.
+ */
+#define VS_CT_SWEEP_MIN 128u
+#define VS_CT_SWEEP_MAX 2048u
 
 /**
  * Control thread: creates the table if it does not exist yet (sized for the
