@@ -44,6 +44,7 @@ static struct {
 	uint64_t n_flushed;         /**< connections deleted by "ct flush" (control only) */
 	uint64_t n_grown;           /**< bucket array growths (control only) */
 	uint64_t grow_ms;           /**< time spent growing, ms (control only) */
+	bool grow_nomem;            /**< the last growth found no memory (logged once) */
 	uint64_t n_retire_failed;   /**< never freed: the defer queue was full (leaked) */
 	/* Last "ct stats": for the per-second rates. */
 	uint64_t last_ms, last_created, last_expired;
@@ -350,7 +351,10 @@ vs_ct_maintain(void)
 		g.n_grown++;
 		CT_LOG(INFO, "connection table grown to %u buckets (%u connections)",
 		       ct_n_buckets(g.tbl), ct_count(g.tbl));
-	} else if (rc == -ENOMEM) {
+		g.grow_nomem = false;
+	} else if (rc == -ENOMEM && !g.grow_nomem) {
+		/* Once, not every 10 ms: it tries again every round until it can. */
+		g.grow_nomem = true;
 		CT_LOG(WARNING, "no memory to grow the connection table (%u buckets, %u connections)",
 		       ct_n_buckets(g.tbl), ct_count(g.tbl));
 	}
