@@ -954,7 +954,8 @@ struct pkt_info {
 	struct ct_key key;
 	struct ct_key rkey; /* ct_key_reverse(key) */
 	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
-	uint32_t hash;
+	uint32_t hash;         /* ct_key_hash(&key), when 'hashed' */
+	bool hashed;
 	enum ct_reason reason; /* CT_R_OK when trackable */
 	bool icmp_err;
 	bool icmp_reply; /* ICMP query reply type */
@@ -962,11 +963,15 @@ struct pkt_info {
 	struct ct_tcp_seg seg;
 };
 
+/* Fills 'pi'; its hash only with 'hash' (a packet with a hint needs it only if the hint
+ * fails: pkt_hash()). */
 static void
-pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi)
+pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool hash)
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
-	pi->hash = ct_key_hash(&pi->key);
+	pi->hashed = hash;
+	if (hash)
+		pi->hash = ct_key_hash(&pi->key);
 	ct_key_reverse(&pi->key, &pi->rkey);
 	pi->icmp_reply = false;
 	switch (pi->key.proto) {
@@ -994,6 +999,15 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi)
 	default:
 		pi->kind = CT_KIND_OTHER;
 		break;
+	}
+}
+
+static inline void
+pkt_hash(struct pkt_info *pi)
+{
+	if (!pi->hashed) {
+		pi->hash = ct_key_hash(&pi->key);
+		pi->hashed = true;
 	}
 }
 
@@ -1222,7 +1236,7 @@ ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t 
 	uint8_t dir;
 	bool ok;
 
-	pkt_prepare(pkt, zone, &pi);
+	pkt_prepare(pkt, zone, &pi, true);
 	if (pi.reason != CT_R_OK || pi.icmp_err || pi.kind == CT_KIND_ICMP)
 		return false;
 	/* Only SYN (reopen), FIN and RST move an established connection on. */
@@ -1263,10 +1277,12 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
 	/* Pass 1: keys, hashes, prefetch the home buckets (a hinted packet's connection
-	 * instead: its bucket is read only if the hint fails). */
+	 * instead: its hash and bucket are needed only if the hint fails). */
 	for (i = 0; i < n; i++) {
-		pkt_prepare(&pkts[i], opts->zone, &pi[i]);
-		if (hints != NULL && hints[i] != NULL)
+		bool hinted = hints != NULL && hints[i] != NULL;
+
+		pkt_prepare(&pkts[i], opts->zone, &pi[i], !hinted);
+		if (hinted)
 			prefetch_conn(hints[i]);
 		else
 			rte_prefetch0(&a->b[pi[i].hash & a->mask]);
@@ -1315,8 +1331,10 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			else if (tries == 0 && fresh)
 				c = cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir);
 
-			if (c == NULL)
+			if (c == NULL) {
+				pkt_hash(&pi[i]);
 				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
+			}
 
 			if (c != NULL) {
 				if (exec_existing(&x, c, dir, &pi[i], &pkts[i], r))
