@@ -16,6 +16,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ether.h>
+#include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -28,6 +29,10 @@
 
 _Static_assert(VS_BURST_MAX <= CT_BURST_MAX, "a pass must fit one ct_execute_burst()");
 
+RTE_LOG_REGISTER(vs_ct_logtype, user.vs.ct, INFO);
+#define CT_LOG(level, fmt, ...)                                                                    \
+	rte_log(RTE_LOG_##level, vs_ct_logtype, "ct: " fmt "\n", ##__VA_ARGS__)
+
 /* Retired connections waiting for a grace period at most (then reclaim runs inline). */
 #define DQ_SIZE (1u << 18)
 
@@ -37,6 +42,8 @@ static struct {
 	uint32_t max_conns;         /**< limit for the table to be created */
 	struct ct_tcp_cfg tcp;      /**< TCP options for the table to be created ("ct set") */
 	uint64_t n_flushed;         /**< connections deleted by "ct flush" (control only) */
+	uint64_t n_grown;           /**< bucket array growths (control only) */
+	uint64_t grow_ms;           /**< time spent growing, ms (control only) */
 	uint64_t n_retire_failed;   /**< never freed: the defer queue was full (leaked) */
 	/* Last "ct stats": for the per-second rates. */
 	uint64_t last_ms, last_created, last_expired;
@@ -285,6 +292,8 @@ vs_ct_ensure_table(struct vs_reply *r)
 		while (p.n_buckets < want)
 			p.n_buckets <<= 1;
 	}
+	/* The array starts small and grows (vs_ct_maintain()) up to that size. */
+	p.start_buckets = VS_CT_START_BUCKETS;
 	tbl = ct_tbl_create(&p);
 	if (tbl == NULL)
 		return vs_reply_error(r, -ENOMEM, "cannot create the connection table: %s",
@@ -315,6 +324,37 @@ bool
 vs_ct_active(void)
 {
 	return __atomic_load_n(&g.tbl, __ATOMIC_RELAXED) != NULL;
+}
+
+/* ct_grow()'s sync hook: a grace period of every PMD and of the control thread's reads. */
+static void
+grow_sync(void *arg)
+{
+	(void)arg;
+	rte_rcu_qsbr_synchronize(vs_d.sw.qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+void
+vs_ct_maintain(void)
+{
+	uint64_t t0;
+	int rc;
+
+	if (g.tbl == NULL || !ct_grow_wanted(g.tbl))
+		return;
+	/* The control thread is offline here (it goes online only to read connections). */
+	t0 = vs_clock_ms();
+	rc = ct_grow(g.tbl, grow_sync, NULL);
+	g.grow_ms += vs_clock_ms() - t0;
+	if (rc == 1) {
+		g.n_grown++;
+		CT_LOG(INFO, "connection table grown to %u buckets (%u connections)",
+		       ct_n_buckets(g.tbl), ct_count(g.tbl));
+	} else if (rc == -ENOMEM) {
+		CT_LOG(WARNING, "no memory to grow the connection table (%u buckets, %u connections)",
+		       ct_n_buckets(g.tbl), ct_count(g.tbl));
+	}
+	/* -EAGAIN: a few keys found no slot in the new array yet; the next call goes on. */
 }
 
 void
@@ -761,12 +801,15 @@ vs_ct_housekeeping(struct vs_pmd *pmd)
 {
 	static uint64_t last_ms; /* PMD 0's only */
 	struct ct_tbl *tbl;
+	uint32_t budget;
 
 	/* ct_sweep() has one cursor per table: PMD 0 is the only sweeper, once per ms. */
 	if (pmd->idx != 0 || pmd->now_ms == last_ms || (tbl = table_of(pmd)) == NULL)
 		return;
 	last_ms = pmd->now_ms;
-	pmd->ct.stats.n_expired += ct_sweep(tbl, pmd->now_ms, VS_CT_SWEEP_BUDGET);
+	budget = ct_n_buckets(tbl) * 8 / 1024;
+	budget = RTE_MAX(VS_CT_SWEEP_MIN, RTE_MIN(VS_CT_SWEEP_MAX, budget));
+	pmd->ct.stats.n_expired += ct_sweep(tbl, pmd->now_ms, budget);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1182,13 +1225,16 @@ cmd_stats(int argc, struct vs_reply *r)
 		                ", \"expired_per_s\": %.1f, \"retire_failed\": %" PRIu64
 		                ", \"conn_objects\": %u, \"conn_memory\": %" PRIu64
 		                ", \"pool_lock_waits\": %" PRIu64 ", \"pool_grow_races\": %" PRIu64
-		                ", \"reasons\": {",
+		                ", \"buckets\": %u, \"buckets_max\": %u, \"grown\": %" PRIu64
+		                ", \"grow_ms\": %" PRIu64 ", \"reasons\": {",
 		                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created,
 		                t.n_expired, t.n_reopened, g.n_flushed, created_ps, expired_ps,
 		                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs,
 		                (uint64_t)n_objs * pool.size,
 		                __atomic_load_n(&pool.n_lock_waits, __ATOMIC_RELAXED),
-		                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED));
+		                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED),
+		                g.tbl ? ct_n_buckets(g.tbl) : 0, g.tbl ? ct_n_buckets_max(g.tbl) : 0,
+		                g.n_grown, g.grow_ms);
 		for (i = 0; i < CT_R_N; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
 			                t.n_reason[i]);
@@ -1201,12 +1247,15 @@ cmd_stats(int argc, struct vs_reply *r)
 	                "\nretire failed (leaked): %" PRIu64
 	                "\nconnection memory: %u objects of %zu bytes"
 	                "\npool contention: %" PRIu64 " lock waits, %" PRIu64 " lost growth races"
+	                "\ntable: %u buckets (grows to %u), grown %" PRIu64 " times in %" PRIu64 " ms"
 	                "\npackets by reason:",
 	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
 	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,
 	                __atomic_load_n(&g.n_retire_failed, __ATOMIC_RELAXED), n_objs, pool.size,
 	                __atomic_load_n(&pool.n_lock_waits, __ATOMIC_RELAXED),
-	                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED));
+	                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED),
+	                g.tbl ? ct_n_buckets(g.tbl) : 0, g.tbl ? ct_n_buckets_max(g.tbl) : 0,
+	                g.n_grown, g.grow_ms);
 	for (i = 0; i < CT_R_N; i++)
 		vs_reply_printf(r, " %s=%" PRIu64, ct_reason_name(i), t.n_reason[i]);
 	vs_reply_printf(r, "\n(rates since the previous 'ct stats')\n");

@@ -33,8 +33,14 @@ struct vs_dp_flow;
 /** QSBR thread id of the control thread while it reads connections. */
 #define VS_CT_CTL_THREAD VS_PMD_MAX
 
-/** Connection table slots ct_sweep() visits per PMD 0 housekeeping step (once per ms). */
-#define VS_CT_SWEEP_BUDGET 2048
+/**
+ * Connection table slots ct_sweep() visits per PMD 0 housekeeping step (once per ms): a
+ * thousandth of the table, between these bounds, so that a small table is not swept
+ * several times a second (each connection the sweeper meets costs a cache miss and its
+ * lock) and the largest is swept in about 2 s.
+ */
+#define VS_CT_SWEEP_MIN 128u
+#define VS_CT_SWEEP_MAX 2048u
 
 /**
  * Control thread: creates the table if it does not exist yet (sized for the
@@ -45,6 +51,19 @@ int vs_ct_ensure_table(struct vs_reply *r);
 
 /** True once the table exists (PMDs then split bursts at connection conflicts). */
 bool vs_ct_active(void);
+
+/**
+ * The connection table starts at this many buckets (8 slots each, 2 per connection) and
+ * doubles while it fills, up to the size made for the limit: 16,384 buckets (2 MB) hold
+ * 16,384 connections before the first growth.
+ */
+#define VS_CT_START_BUCKETS 16384
+
+/**
+ * Grows the connection table when it is over a quarter full (ct_grow()).  Control thread,
+ * offline from RCU; called every main-loop round (at most 10 ms apart while ct is active).
+ */
+void vs_ct_maintain(void);
 
 /**
  * Runs the ct() action 'a' on one packet (in the zone 'a' names, from a

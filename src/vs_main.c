@@ -522,7 +522,9 @@ main(int argc, char **argv)
 	while (!got_term && !vs_d.shutdown) {
 		uint64_t now;
 
-		vs_ctl_run(ctl, 100);
+		/* 10 ms while conntrack is in use: its table must grow as fast as it fills. */
+		vs_ctl_run(ctl, vs_ct_active() ? 10 : 100);
+		vs_ct_maintain();
 		if (got_hup) {
 			struct vs_reply r;
 

@@ -36,14 +36,49 @@ key_eq(const struct ct_key *a, const struct ct_key *b)
 	        (pa[4] ^ pb[4])) == 0;
 }
 
+/* A zeroed array of 'n_buckets' buckets, or NULL. */
+static struct ct_arr *
+arr_alloc(const struct ct_tbl *tbl, uint32_t n_buckets)
+{
+	struct ct_arr *a = tbl->alloc(tbl->alloc_arg,
+	                              sizeof(*a) + (size_t)n_buckets * sizeof(struct ct_bucket),
+	                              alignof(struct ct_bucket));
+	uint32_t i;
+
+	if (a == NULL)
+		return NULL;
+	memset(a, 0, sizeof(*a) + (size_t)n_buckets * sizeof(struct ct_bucket));
+	a->mask = n_buckets - 1;
+	for (i = 0; i < n_buckets; i++)
+		rte_spinlock_init(&a->b[i].lock);
+	return a;
+}
+
+static inline struct ct_arr *
+arr_cur(const struct ct_tbl *tbl)
+{
+	/* Acquire: pairs with the release in ct_grow(); the array is initialised. */
+	return __atomic_load_n(&tbl->cur, __ATOMIC_ACQUIRE);
+}
+
+/* The array keys are moving to from 'a', or NULL when 'a' is not growing. */
+static inline struct ct_arr *
+arr_next(const struct ct_tbl *tbl, const struct ct_arr *a)
+{
+	struct ct_arr *n = __atomic_load_n(&tbl->next, __ATOMIC_ACQUIRE);
+
+	return n != a ? n : NULL;
+}
+
 struct ct_tbl *
 ct_tbl_create(const struct ct_tbl_params *p)
 {
 	struct ct_tbl *tbl;
-	uint32_t i, n_buckets;
+	uint32_t n_buckets, start;
 
 	if (p == NULL || p->alloc == NULL || p->free == NULL ||
-	    (p->n_buckets & (p->n_buckets - 1)) != 0) {
+	    (p->n_buckets & (p->n_buckets - 1)) != 0 ||
+	    (p->start_buckets & (p->start_buckets - 1)) != 0) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -61,9 +96,10 @@ ct_tbl_create(const struct ct_tbl_params *p)
 		while (n_buckets < want && n_buckets < (1u << 30))
 			n_buckets <<= 1;
 	}
-	tbl->mask = n_buckets - 1;
+	tbl->max_mask = n_buckets - 1;
 	/* Buckets at most half full (two keys per connection). */
 	tbl->capacity = RTE_MAX(tbl->max_conns, n_buckets * (CT_BUCKET_ENTRIES / 4));
+	start = p->start_buckets != 0 ? RTE_MIN(p->start_buckets, n_buckets) : n_buckets;
 	tbl->tcp = p->tcp;
 	if (p->tmo)
 		tbl->pol[0] = *p->tmo;
@@ -76,13 +112,9 @@ ct_tbl_create(const struct ct_tbl_params *p)
 	tbl->retire = p->retire;
 	tbl->retire_arg = p->retire_arg;
 
-	tbl->buckets = p->alloc(p->alloc_arg, (size_t)n_buckets * sizeof(struct ct_bucket),
-	                        alignof(struct ct_bucket));
-	if (tbl->buckets == NULL)
+	tbl->cur = arr_alloc(tbl, start);
+	if (tbl->cur == NULL)
 		goto err_free_tbl;
-	memset(tbl->buckets, 0, (size_t)n_buckets * sizeof(struct ct_bucket));
-	for (i = 0; i < n_buckets; i++)
-		rte_spinlock_init(&tbl->buckets[i].lock);
 	tbl->zone_count = p->alloc(p->alloc_arg, CT_N_ZONES * sizeof(uint32_t) * 2,
 	                           RTE_CACHE_LINE_SIZE);
 	if (tbl->zone_count == NULL)
@@ -98,7 +130,7 @@ ct_tbl_create(const struct ct_tbl_params *p)
 err_free_counts:
 	p->free(p->alloc_arg, tbl->zone_count);
 err_free_buckets:
-	p->free(p->alloc_arg, tbl->buckets);
+	p->free(p->alloc_arg, tbl->cur);
 err_free_tbl:
 	p->free(p->alloc_arg, tbl);
 err_nomem:
@@ -119,24 +151,33 @@ ct_conn_free(struct ct_tbl *tbl, struct ct_conn *conn)
 		tbl->free(tbl->alloc_arg, conn);
 }
 
-void
-ct_tbl_destroy(struct ct_tbl *tbl)
+/* Frees the connections whose original key is in 'a', then 'a'. */
+static void
+arr_destroy(struct ct_tbl *tbl, struct ct_arr *a)
 {
 	uint32_t b, e;
 
-	if (tbl == NULL)
-		return;
-	for (b = 0; b <= tbl->mask; b++) {
+	for (b = 0; b <= a->mask; b++) {
 		for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
-			uintptr_t s = tbl->buckets[b].slots[e];
+			uintptr_t s = a->b[b].slots[e];
 
 			if (s != 0 && (s & 1) == CT_DIR_ORIG)
 				ct_conn_free(tbl, (struct ct_conn *)s);
 		}
 	}
+	tbl->free(tbl->alloc_arg, a);
+}
+
+void
+ct_tbl_destroy(struct ct_tbl *tbl)
+{
+	if (tbl == NULL)
+		return;
+	if (arr_next(tbl, tbl->cur) != NULL)
+		arr_destroy(tbl, tbl->next);
+	arr_destroy(tbl, tbl->cur);
 	tbl->free(tbl->alloc_arg, tbl->zone_pol);
 	tbl->free(tbl->alloc_arg, tbl->zone_count);
-	tbl->free(tbl->alloc_arg, tbl->buckets);
 	tbl->free(tbl->alloc_arg, tbl);
 }
 
@@ -194,22 +235,47 @@ bucket_find(const struct ct_bucket *b, uint16_t sig, const struct ct_key *key,
 }
 
 static struct ct_conn *
-lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, const struct ct_key *rkey,
-              uint32_t hash, uint8_t *dir)
+arr_lookup(const struct ct_arr *a, const struct ct_key *key, const struct ct_key *rkey,
+           uint32_t hash, uint8_t *dir)
 {
 	uint16_t sig = hash_sig(hash);
-	uint32_t idx = hash & tbl->mask, i;
-	const struct ct_bucket *home = &tbl->buckets[idx];
+	uint32_t idx = hash & a->mask, i;
+	const struct ct_bucket *home = &a->b[idx];
 	struct ct_conn *c = bucket_find(home, sig, key, rkey, dir);
 
 	if (c != NULL || __atomic_load_n(&home->n_displaced, __ATOMIC_RELAXED) == 0)
 		return c;
 	for (i = 1; i < CT_PROBE_MAX; i++) {
-		c = bucket_find(&tbl->buckets[(idx + i) & tbl->mask], sig, key, rkey, dir);
+		c = bucket_find(&a->b[(idx + i) & a->mask], sig, key, rkey, dir);
 		if (c != NULL)
 			return c;
 	}
 	return NULL;
+}
+
+/* Looks 'key' up in 'a' (the current array as loaded by the caller) and, when the table
+ * is growing, in the array keys move to (see "Growth" in ct_priv.h). */
+static struct ct_conn *
+lookup_from(const struct ct_tbl *tbl, const struct ct_arr *a, const struct ct_key *key,
+            const struct ct_key *rkey, uint32_t hash, uint8_t *dir)
+{
+	struct ct_conn *c = arr_lookup(a, key, rkey, hash, dir);
+	const struct ct_arr *n;
+
+	if (c != NULL)
+		return c;
+	/* Acquire: an emptied slot read above (relaxed) was emptied after the key was stored
+	 * in the new array (release in move_key()); that store is visible below. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	n = arr_next(tbl, a);
+	return n != NULL ? arr_lookup(n, key, rkey, hash, dir) : NULL;
+}
+
+static struct ct_conn *
+lookup_hashed(const struct ct_tbl *tbl, const struct ct_key *key, const struct ct_key *rkey,
+              uint32_t hash, uint8_t *dir)
+{
+	return lookup_from(tbl, arr_cur(tbl), key, rkey, hash, dir);
 }
 
 /* The three lines of a connection a packet reads (struct ct_conn). */
@@ -226,9 +292,9 @@ prefetch_conn(const struct ct_conn *c)
  * and returns it as a candidate (tagged pointer, 0 when none) for cand_match().
  */
 static inline uintptr_t
-prefetch_candidate(const struct ct_tbl *tbl, uint32_t hash)
+prefetch_candidate(const struct ct_arr *a, uint32_t hash)
 {
-	const struct ct_bucket *b = &tbl->buckets[hash & tbl->mask];
+	const struct ct_bucket *b = &a->b[hash & a->mask];
 	uint16_t sig = hash_sig(hash);
 	unsigned int e;
 
@@ -280,6 +346,7 @@ uint64_t
 ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key *const keys[],
                struct ct_conn *conns[], uint8_t dirs[])
 {
+	const struct ct_arr *a = arr_cur(tbl);
 	uint32_t hashes[CT_BURST_MAX];
 	uint64_t map, hits = 0;
 
@@ -287,14 +354,14 @@ ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key 
 		unsigned int i = (unsigned int)__builtin_ctzll(map);
 
 		hashes[i] = ct_key_hash(keys[i]);
-		rte_prefetch0(&tbl->buckets[hashes[i] & tbl->mask]);
+		rte_prefetch0(&a->b[hashes[i] & a->mask]);
 	}
 	for (map = keys_map; map; map &= map - 1) {
 		unsigned int i = (unsigned int)__builtin_ctzll(map);
 		struct ct_key rkey;
 
 		ct_key_reverse(keys[i], &rkey);
-		conns[i] = lookup_hashed(tbl, keys[i], &rkey, hashes[i], &dirs[i]);
+		conns[i] = lookup_from(tbl, a, keys[i], &rkey, hashes[i], &dirs[i]);
 		if (conns[i] != NULL)
 			hits |= UINT64_C(1) << i;
 	}
@@ -322,51 +389,63 @@ bucket_put(struct ct_bucket *b, uint16_t sig, uintptr_t slot)
 	return false;
 }
 
+enum put_result {
+	PUT_OK,
+	PUT_FULL,  /* no free slot in the probe window */
+	PUT_MOVED, /* a window bucket was emptied by ct_grow(): start again in the new array */
+};
+
 /*
- * Places one key of 'c'.  The home bucket's lock is held by the caller, as is
- * 'other' (the other key's home, may be equal); displacement buckets are
- * trylocked, and skipped when busy.
+ * Places one key of 'c' in 'a'.  The home bucket's lock is held by the caller, as is
+ * 'other' (the other key's home, may be equal); neither is moved.  Displacement buckets
+ * are trylocked, and skipped when busy.
  */
-static bool
-place_key(struct ct_tbl *tbl, struct ct_conn *c, int dir, uint32_t other)
+static enum put_result
+place_key(struct ct_arr *a, struct ct_conn *c, int dir, uint32_t other)
 {
-	uint32_t idx = c->hash[dir] & tbl->mask, i;
+	uint32_t idx = c->hash[dir] & a->mask, i;
 	uint16_t sig = hash_sig(c->hash[dir]);
 	uintptr_t slot = (uintptr_t)c | (uintptr_t)dir;
 
-	if (bucket_put(&tbl->buckets[idx], sig, slot))
-		return true;
+	if (bucket_put(&a->b[idx], sig, slot))
+		return PUT_OK;
 	for (i = 1; i < CT_PROBE_MAX; i++) {
-		uint32_t j = (idx + i) & tbl->mask;
-		struct ct_bucket *b = &tbl->buckets[j];
-		bool held = j == other, ok;
+		uint32_t j = (idx + i) & a->mask;
+		struct ct_bucket *b = &a->b[j];
+		bool held = j == other, ok = false, moved;
 
 		if (j == idx)
 			break; /* tiny table wrapped */
 		if (!held && !rte_spinlock_trylock(&b->lock))
 			continue;
-		/* Count first, so that a reader that sees the slot walks on to it. */
-		__atomic_fetch_add(&tbl->buckets[idx].n_displaced, 1, __ATOMIC_RELEASE);
-		ok = bucket_put(b, sig, slot);
-		if (!ok)
-			__atomic_fetch_sub(&tbl->buckets[idx].n_displaced, 1, __ATOMIC_RELAXED);
+		moved = b->moved;
+		if (!moved) {
+			/* Count first, so that a reader that sees the slot walks on to it. */
+			__atomic_fetch_add(&a->b[idx].n_displaced, 1, __ATOMIC_RELEASE);
+			ok = bucket_put(b, sig, slot);
+			if (!ok)
+				__atomic_fetch_sub(&a->b[idx].n_displaced, 1, __ATOMIC_RELAXED);
+		}
 		if (!held)
 			rte_spinlock_unlock(&b->lock);
+		if (moved)
+			return PUT_MOVED;
 		if (ok)
-			return true;
+			return PUT_OK;
 	}
-	return false;
+	return PUT_FULL;
 }
 
-/* Removes the slot of 'c' in direction 'dir'.  No lock held on entry. */
-static void
-remove_key(struct ct_tbl *tbl, struct ct_conn *c, int dir)
+/* Removes the slot of 'c' in direction 'dir' from 'a'; whether it was there.  No lock
+ * held on entry. */
+static bool
+arr_remove(struct ct_arr *a, struct ct_conn *c, int dir)
 {
-	uint32_t idx = c->hash[dir] & tbl->mask, i;
+	uint32_t idx = c->hash[dir] & a->mask, i;
 	uintptr_t slot = (uintptr_t)c | (uintptr_t)dir;
 
 	for (i = 0; i < CT_PROBE_MAX; i++) {
-		struct ct_bucket *b = &tbl->buckets[(idx + i) & tbl->mask];
+		struct ct_bucket *b = &a->b[(idx + i) & a->mask];
 		unsigned int e;
 		bool found = false;
 
@@ -382,11 +461,43 @@ remove_key(struct ct_tbl *tbl, struct ct_conn *c, int dir)
 		rte_spinlock_unlock(&b->lock);
 		if (found) {
 			if (i > 0)
-				__atomic_fetch_sub(&tbl->buckets[idx].n_displaced, 1,
-				                   __ATOMIC_RELAXED);
-			return;
+				__atomic_fetch_sub(&a->b[idx].n_displaced, 1, __ATOMIC_RELAXED);
+			return true;
 		}
 	}
+	return false;
+}
+
+/* Removes the slot of 'c' in direction 'dir', if linked.  No lock held on entry. */
+static void
+remove_key(struct ct_tbl *tbl, struct ct_conn *c, int dir)
+{
+	struct ct_arr *a = arr_cur(tbl), *n;
+
+	if (arr_remove(a, c, dir))
+		return;
+	/* Moved to the new array (stored there before the old slot, found empty under its
+	 * bucket lock, was cleared), or never placed (a failed insertion). */
+	n = arr_next(tbl, a);
+	if (n != NULL)
+		(void)arr_remove(n, c, dir);
+}
+
+/* Locks buckets i and j of 'a', lower index first, once when equal. */
+static void
+lock_pair(struct ct_arr *a, uint32_t i, uint32_t j)
+{
+	rte_spinlock_lock(&a->b[RTE_MIN(i, j)].lock);
+	if (i != j)
+		rte_spinlock_lock(&a->b[RTE_MAX(i, j)].lock);
+}
+
+static void
+unlock_pair(struct ct_arr *a, uint32_t i, uint32_t j)
+{
+	if (i != j)
+		rte_spinlock_unlock(&a->b[RTE_MAX(i, j)].lock);
+	rte_spinlock_unlock(&a->b[RTE_MIN(i, j)].lock);
 }
 
 static void
@@ -431,33 +542,161 @@ count_reserve(struct ct_tbl *tbl, uint16_t zone)
 /*
  * Links both keys of 'c' (hashes set).  Returns CT_R_OK, CT_R_TABLE_FULL, or
  * CT_R_N when either key is already present (another thread won the race).
+ * '*published': a key of 'c' was visible to lookups for a while, so a 'c' left
+ * unlinked must be retired rather than freed.
  */
 static enum ct_reason
-conn_insert(struct ct_tbl *tbl, struct ct_conn *c)
+conn_insert(struct ct_tbl *tbl, struct ct_conn *c, bool *published)
 {
-	uint32_t h0 = c->hash[0] & tbl->mask, h1 = c->hash[1] & tbl->mask;
-	struct ct_bucket *first = &tbl->buckets[RTE_MIN(h0, h1)];
-	struct ct_bucket *second = &tbl->buckets[RTE_MAX(h0, h1)];
-	enum ct_reason r = CT_R_OK;
-	uint8_t dir;
+	*published = false;
+	for (;;) {
+		struct ct_arr *a = arr_cur(tbl), *n = arr_next(tbl, a), *dst;
+		uint32_t o0 = c->hash[0] & a->mask, o1 = c->hash[1] & a->mask, d0, d1;
+		enum put_result p0, p1 = PUT_FULL;
+		enum ct_reason r = CT_R_OK;
+		bool again = false;
+		uint8_t dir;
 
-	rte_spinlock_lock(&first->lock);
-	if (second != first)
-		rte_spinlock_lock(&second->lock);
-	if (lookup_hashed(tbl, &c->key_orig, &c->key_reply, c->hash[0], &dir) != NULL ||
-	    lookup_hashed(tbl, &c->key_reply, &c->key_orig, c->hash[1], &dir) != NULL) {
-		r = CT_R_N;
-	} else if (!place_key(tbl, c, 0, h1)) {
-		r = CT_R_TABLE_FULL;
-	} else if (!place_key(tbl, c, 1, h0)) {
-		r = CT_R_TABLE_FULL;
-	}
-	if (second != first)
-		rte_spinlock_unlock(&second->lock);
-	rte_spinlock_unlock(&first->lock);
-	if (r == CT_R_TABLE_FULL)
+		/* The old array's home buckets first, always (ct_priv.h, "Growth"). */
+		lock_pair(a, o0, o1);
+		if (n == NULL && (a->b[o0].moved || a->b[o1].moved)) {
+			/* Growth began: ct_grow() set 'next' before it marked a bucket. */
+			n = arr_next(tbl, a);
+			if (n == NULL) {
+				unlock_pair(a, o0, o1);
+				continue;
+			}
+		}
+		dst = n != NULL ? n : a;
+		d0 = c->hash[0] & dst->mask;
+		d1 = c->hash[1] & dst->mask;
+		if (n != NULL)
+			lock_pair(n, d0, d1);
+		if (lookup_from(tbl, a, &c->key_orig, &c->key_reply, c->hash[0], &dir) != NULL ||
+		    lookup_from(tbl, a, &c->key_reply, &c->key_orig, c->hash[1], &dir) != NULL) {
+			r = CT_R_N;
+		} else {
+			p0 = place_key(dst, c, 0, d1);
+			if (p0 == PUT_OK) {
+				*published = true;
+				p1 = place_key(dst, c, 1, d0);
+			}
+			again = p0 == PUT_MOVED || p1 == PUT_MOVED;
+			if (p0 != PUT_OK || p1 != PUT_OK)
+				r = CT_R_TABLE_FULL;
+		}
+		if (n != NULL)
+			unlock_pair(n, d0, d1);
+		unlock_pair(a, o0, o1);
+		if (r != CT_R_TABLE_FULL)
+			return r;
 		remove_key(tbl, c, 0); /* no-op when key 0 was not placed */
-	return r;
+		if (!again)
+			return r;
+		/* A displacement bucket had moved: again, into the new array. */
+	}
+}
+
+/*
+ * Moves the keys stored in bucket 'i' of 'a' to 'n' (ct_grow()) and marks the bucket
+ * moved.  Returns how many found no slot in 'n': they stay, and lookups still find them.
+ */
+static uint32_t
+move_bucket(struct ct_arr *a, struct ct_arr *n, uint32_t i)
+{
+	struct ct_bucket *b = &a->b[i];
+	uint32_t left = 0;
+	unsigned int e;
+
+	rte_spinlock_lock(&b->lock);
+	b->moved = 1;
+	for (e = 0; e < CT_BUCKET_ENTRIES; e++) {
+		uintptr_t s = b->slots[e];
+		struct ct_conn *c = (struct ct_conn *)(s & ~(uintptr_t)1);
+		int dir = (int)(s & 1);
+		uint32_t h, home;
+		bool ok;
+
+		if (s == 0)
+			continue;
+		/* The connection is linked (its slot is here, under the lock): not freed. */
+		h = c->hash[dir];
+		home = h & n->mask;
+		rte_spinlock_lock(&n->b[home].lock); /* old before new */
+		ok = place_key(n, c, dir, home) == PUT_OK;
+		rte_spinlock_unlock(&n->b[home].lock);
+		if (!ok) {
+			left++;
+			continue;
+		}
+		/* Release: the key is in 'n' before a lookup sees this slot empty and goes on
+		 * to 'n' (lookup_from()). */
+		__atomic_store_n(&b->sigs[e], 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&b->slots[e], 0, __ATOMIC_RELEASE);
+		if ((h & a->mask) != i)
+			__atomic_fetch_sub(&a->b[h & a->mask].n_displaced, 1, __ATOMIC_RELAXED);
+	}
+	rte_spinlock_unlock(&b->lock);
+	return left;
+}
+
+bool
+ct_grow_wanted(const struct ct_tbl *tbl)
+{
+	const struct ct_arr *a = arr_cur(tbl);
+	uint64_t keys = 2 * (uint64_t)ct_count(tbl);
+
+	if (arr_next(tbl, a) != NULL)
+		return true; /* keys left by the last ct_grow() */
+	/* Over a quarter full: most keys still sit in their home bucket. */
+	return a->mask < tbl->max_mask && keys * 4 > ((uint64_t)a->mask + 1) * CT_BUCKET_ENTRIES;
+}
+
+int
+ct_grow(struct ct_tbl *tbl, ct_sync_fn *sync, void *sync_arg)
+{
+	struct ct_arr *a = tbl->cur, *n = arr_next(tbl, a);
+	uint32_t i, left = 0;
+
+	if (n == NULL) {
+		uint64_t keys = 2 * (uint64_t)ct_count(tbl);
+		uint64_t nb = ((uint64_t)a->mask + 1) * 2;
+
+		if (!ct_grow_wanted(tbl))
+			return 0;
+		/* Twice the size, or more when that would still be over a quarter full (the
+		 * table filled faster than it grew). */
+		while (nb <= tbl->max_mask && keys * 4 > nb * CT_BUCKET_ENTRIES)
+			nb *= 2;
+		n = arr_alloc(tbl, (uint32_t)RTE_MIN(nb, (uint64_t)tbl->max_mask + 1));
+		if (n == NULL)
+			return -ENOMEM;
+		/* Release: the array is initialised before a thread that loads 'next' uses it. */
+		__atomic_store_n(&tbl->next, n, __ATOMIC_RELEASE);
+	}
+	for (i = 0; i <= a->mask; i++)
+		left += move_bucket(a, n, i);
+	if (left != 0)
+		return -EAGAIN;
+	__atomic_store_n(&tbl->cur, n, __ATOMIC_RELEASE);
+	/* Readers that loaded the old array as 'cur' look on in 'next' (== n): after a
+	 * grace period there are none, and nothing reaches the old array. */
+	sync(sync_arg);
+	__atomic_store_n(&tbl->next, NULL, __ATOMIC_RELEASE);
+	tbl->free(tbl->alloc_arg, a);
+	return 1;
+}
+
+uint32_t
+ct_n_buckets(const struct ct_tbl *tbl)
+{
+	return arr_cur(tbl)->mask + 1;
+}
+
+uint32_t
+ct_n_buckets_max(const struct ct_tbl *tbl)
+{
+	return tbl->max_mask + 1;
 }
 
 /* Frees an unlinked connection after readers are done with it (the retire hook), or now. */
@@ -495,19 +734,39 @@ ct_conn_get_info(struct ct_conn *conn, struct ct_conn_info *info)
 	rte_spinlock_unlock(&conn->lock);
 }
 
+/* Slot 'pos' of the table: of the current array, then (growing) of the next one; NULL
+ * past the end. */
+static const uintptr_t *
+slot_at(const struct ct_tbl *tbl, uint64_t pos)
+{
+	const struct ct_arr *a = arr_cur(tbl);
+	uint64_t n_slots = ((uint64_t)a->mask + 1) * CT_BUCKET_ENTRIES;
+
+	if (pos >= n_slots) {
+		pos -= n_slots;
+		a = arr_next(tbl, a);
+		if (a == NULL || pos >= ((uint64_t)a->mask + 1) * CT_BUCKET_ENTRIES)
+			return NULL;
+	}
+	return &a->b[pos / CT_BUCKET_ENTRIES].slots[pos % CT_BUCKET_ENTRIES];
+}
+
 uint32_t
 ct_sweep(struct ct_tbl *tbl, uint64_t now, uint32_t budget)
 {
-	uint64_t n_slots = ((uint64_t)tbl->mask + 1) * CT_BUCKET_ENTRIES;
 	uint32_t n_expired = 0;
 
 	while (budget-- > 0) {
-		uint64_t pos = tbl->sweep_pos;
-		struct ct_bucket *b = &tbl->buckets[pos / CT_BUCKET_ENTRIES];
-		/* Acquire: pairs with bucket_put(); the connection is readable. */
-		uintptr_t s = __atomic_load_n(&b->slots[pos % CT_BUCKET_ENTRIES], __ATOMIC_ACQUIRE);
+		const uintptr_t *sp = slot_at(tbl, tbl->sweep_pos);
+		uintptr_t s;
 
-		tbl->sweep_pos = pos + 1 == n_slots ? 0 : pos + 1;
+		if (sp == NULL) {
+			tbl->sweep_pos = 0;
+			continue;
+		}
+		/* Acquire: pairs with bucket_put(); the connection is readable. */
+		s = __atomic_load_n(sp, __ATOMIC_ACQUIRE);
+		tbl->sweep_pos++;
 		if (s != 0 && (s & 1) == CT_DIR_ORIG) {
 			struct ct_conn *c = (struct ct_conn *)s;
 			bool expire;
@@ -659,12 +918,11 @@ ct_conn_key(const struct ct_conn *conn)
 struct ct_conn *
 ct_iter_next(const struct ct_tbl *tbl, uint64_t *pos)
 {
-	uint64_t n_slots = ((uint64_t)tbl->mask + 1) * CT_BUCKET_ENTRIES;
+	const uintptr_t *sp;
 
-	while (*pos < n_slots) {
-		const struct ct_bucket *b = &tbl->buckets[*pos / CT_BUCKET_ENTRIES];
+	while ((sp = slot_at(tbl, *pos)) != NULL) {
 		/* Acquire: pairs with bucket_put(); the connection's key is readable. */
-		uintptr_t s = __atomic_load_n(&b->slots[*pos % CT_BUCKET_ENTRIES], __ATOMIC_ACQUIRE);
+		uintptr_t s = __atomic_load_n(sp, __ATOMIC_ACQUIRE);
 
 		(*pos)++;
 		if (s != 0 && (s & 1) == CT_DIR_ORIG)
@@ -892,6 +1150,7 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	struct ct_conn tmp, *c;
 	struct ct_verdict v;
 	enum ct_reason r;
+	bool published;
 
 	res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
 	if (pi->icmp_err) {
@@ -934,11 +1193,14 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	c->n_bytes[0] = pkt->pkt_len;
 	conn_meta(c, o, res);
 
-	r = conn_insert(tbl, c);
+	r = conn_insert(tbl, c, &published);
 	if (r != CT_R_OK) {
 		count_release(tbl, o->zone);
 		if (r == CT_R_N) {
-			ct_conn_free(tbl, c); /* never published */
+			if (published)
+				conn_retire(tbl, c);
+			else
+				ct_conn_free(tbl, c); /* never visible */
 			return false;
 		}
 		conn_retire(tbl, c); /* its first key may have been visible for a moment */
@@ -992,6 +1254,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
 	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
+	const struct ct_arr *a = arr_cur(tbl);
 	struct ct_conn *const *hints = ord != NULL ? ord->conns : NULL;
 	const struct ct_result *const *after = ord != NULL ? ord->after : NULL;
 	struct pkt_info pi[CT_BURST_MAX];
@@ -1006,13 +1269,13 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		if (hints != NULL && hints[i] != NULL)
 			prefetch_conn(hints[i]);
 		else
-			rte_prefetch0(&tbl->buckets[pi[i].hash & tbl->mask]);
+			rte_prefetch0(&a->b[pi[i].hash & a->mask]);
 	}
 	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
 	 * misses overlap instead of one per packet in pass 3. */
 	for (i = 0; i < n; i++)
 		pi[i].cand = pi[i].reason == CT_R_OK && (hints == NULL || hints[i] == NULL) ?
-		                             prefetch_candidate(tbl, pi[i].hash) :
+		                             prefetch_candidate(a, pi[i].hash) :
 		                             0;
 	/*
 	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the

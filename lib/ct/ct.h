@@ -400,7 +400,9 @@ typedef void ct_retire_fn(void *arg, struct ct_tbl *tbl, struct ct_conn *conn);
 
 struct ct_tbl_params {
 	uint32_t max_conns;            /**< global limit (0: CT_DEFAULT_MAX_CONNS) */
-	uint32_t n_buckets;            /**< power of two (0: sized for max_conns) */
+	uint32_t n_buckets;            /**< largest array, power of two (0: sized for max_conns) */
+	uint32_t start_buckets;        /**< first array, power of two; it grows (ct_grow()) up
+	                                    to n_buckets (0: n_buckets, no growth) */
 	ct_alloc_fn *alloc;            /**< zeroing allocator (required) */
 	ct_free_fn *free;              /**< its free (required) */
 	void *alloc_arg;               /**< passed to alloc/free */
@@ -434,6 +436,34 @@ uint32_t ct_zone_limit(const struct ct_tbl *tbl, uint16_t zone);
 /** Global limit now, and the limit the buckets were sized for at creation. */
 uint32_t ct_max_conns(const struct ct_tbl *tbl);
 uint32_t ct_capacity(const struct ct_tbl *tbl);
+
+/** Buckets of the current array (8 slots each; a connection takes two). */
+uint32_t ct_n_buckets(const struct ct_tbl *tbl);
+/** Buckets of the largest array, where growth stops. */
+uint32_t ct_n_buckets_max(const struct ct_tbl *tbl);
+
+/**
+ * Whether ct_grow() has work: the current array is over a quarter full and
+ * smaller than the largest, or an earlier ct_grow() left keys to move.  Any thread.
+ */
+bool ct_grow_wanted(const struct ct_tbl *tbl);
+
+/** Waits until every reader that may hold a pointer into the table has passed a
+ * quiescent state (the grace period of the retire hook). */
+typedef void ct_sync_fn(void *arg);
+
+/**
+ * Grows the bucket array: allocates one at least twice the size (up to the
+ * largest), moves every key while packet threads keep looking up, inserting
+ * and deleting, switches to it, and frees the old one after two calls of
+ * 'sync'.  One thread at a time, never a packet thread, and not an RCU reader
+ * while it runs.  Without a retire hook (single-threaded users) 'sync' may do
+ * nothing.
+ * @return 1 grown, 0 nothing to do, -ENOMEM (nothing changed), or -EAGAIN: some
+ * keys found no free slot in the new array yet (the table stays correct with
+ * both arrays; call again later).
+ */
+int ct_grow(struct ct_tbl *tbl, ct_sync_fn *sync, void *sync_arg);
 
 /**
  * Sets the global limit.  Control path; packets see it soon (relaxed).  Lowering it

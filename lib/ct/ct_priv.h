@@ -27,6 +27,22 @@
  *    bucket).  An insertion holds both home buckets (lower index first) for
  *    its duplicate check and uses trylock on displacement buckets, so lock
  *    order cannot cycle.
+ *  - Growth (ct_grow(), one thread at a time, never a packet thread): the
+ *    bucket array starts small and doubles while the table fills, up to the
+ *    size made for the limit, so that a table holding 10,000 connections
+ *    spans a couple of MB, not the 64 MB sized for a million (at 10,000
+ *    connections that cut lib/ct's own cost per established packet by about
+ *    half on this machine: the big array's random buckets miss the TLB).
+ *    While keys move, 'next' points at the new array and the old one stays
+ *    'cur'.  A key is stored in the new array before its old slot is cleared
+ *    (release), so a lookup that misses in 'cur' and then searches 'next'
+ *    cannot miss a key that is in either.  The mover marks each old bucket
+ *    'moved' under its lock; an insertion that finds a moved bucket among
+ *    those it locked starts again in the new array, where it also locks the
+ *    old home buckets first (old before new, always), so that it is ordered
+ *    with insertions still going to unmoved old buckets.  When every key has
+ *    moved, 'cur' becomes the new array; after a grace period (the caller's
+ *    sync hook) 'next' is cleared, and after another the old array is freed.
  *  - A connection's mutable fields are guarded by conn->lock.  'dead' is set
  *    under that lock by the one thread that unlinks the connection, so
  *    exactly one thread retires it; packets that find a dead connection
@@ -107,18 +123,26 @@ struct ct_bucket {
 	uint16_t sigs[CT_BUCKET_ENTRIES];   /**< 0: free; read lock-free */
 	rte_spinlock_t lock;                /**< writers of this bucket's slots */
 	uint32_t n_displaced;               /**< entries homed here, stored further on (atomic) */
-	uint64_t pad;                       /**< slots start at byte 32 */
+	uint8_t moved;                      /**< growth emptied it: no insertion (under lock) */
+	uint8_t pad[7];                     /**< slots start at byte 32 */
 	uintptr_t slots[CT_BUCKET_ENTRIES]; /**< conn | dir; release-stored */
 } __rte_aligned(128);
 
-struct ct_tbl {
-	/* Read by every lookup. */
-	struct ct_bucket *buckets;
+/* A bucket array: the table's current one, or during growth the one keys move to. */
+struct ct_arr {
 	uint32_t mask; /**< n_buckets - 1 */
+	struct ct_bucket b[];
+};
+
+struct ct_tbl {
+	/* Read by every lookup (acquire; see "Growth" above). */
+	struct ct_arr *cur;  /**< the array keys are in, or (growing) moving from */
+	struct ct_arr *next; /**< growing: the array keys move to; else NULL or cur */
 
 	/* Configuration (immutable after create, except max_conns: relaxed, control). */
 	uint32_t max_conns;
-	uint32_t capacity; /**< max_conns the buckets were sized for */
+	uint32_t capacity; /**< max_conns the largest array is sized for */
+	uint32_t max_mask; /**< mask of the largest array: growth stops there */
 	struct ct_tcp_cfg tcp;
 	/* Timeout policies: pol[0] is the global one, pol[k] a zone's own; zone_pol[zone]
 	 * indexes pol.  Values are stored relaxed by control (ct_timeouts_set()) and read

@@ -9,7 +9,11 @@
  *    SYN/ACK and ACK that establish them; reported as new connections per
  *    second and TSC cycles per connection (SYN bursts only);
  *  - memory: bytes the table and the connections took from the allocator
- *    hook, per connection (table sized for N, as ct_tbl_create() does);
+ *    hook, per connection.  The table is made as sluiced makes it: sized for
+ *    the default limit (1,000,000, or N if more), its bucket array starting at
+ *    START buckets (-b, default 16,384 as sluiced; 0: the whole size at once)
+ *    and grown by ct_grow() between bursts when ct_grow_wanted() (sluiced grows
+ *    it on the control thread; here the time it takes is reported apart);
  *  - established: TCP data segments in both directions (64 bytes from the
  *    client, a pure ACK back), connections visited in a scattered order so
  *    that at 1M the table does not fit the caches; TSC cycles per packet and
@@ -17,7 +21,7 @@
  * Only the ct_execute_burst() calls are timed (rdtsc around each burst);
  * building the packets is not.
  *
- * Usage: ct_bench [-p PACKETS] [N...]
+ * Usage: ct_bench [-p PACKETS] [-b START] [N...]
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -171,11 +175,36 @@ burst(struct ct_ctx *x, const struct ct_exec_opts *o, const struct ct_pkt *pk, u
 		             want;
 }
 
+static uint32_t start_buckets = 16384;
+static double grow_seconds;
+static unsigned int n_grown;
+
+static void
+no_sync(void *arg)
+{
+	(void)arg;
+}
+
+/* Grows the table when it wants to (between bursts, untimed by burst()). */
+static void
+maybe_grow(struct ct_tbl *t)
+{
+	double t0;
+
+	if (!ct_grow_wanted(t))
+		return;
+	t0 = now_s();
+	if (ct_grow(t, no_sync, NULL) == 1)
+		n_grown++;
+	grow_seconds += now_s() - t0;
+}
+
 static int
 bench(uint32_t n_conns, uint64_t n_pkts)
 {
 	struct ct_tbl_params p = {
-		.max_conns = n_conns < 16 ? 16 : n_conns,
+		.max_conns = n_conns > CT_DEFAULT_MAX_CONNS ? n_conns : CT_DEFAULT_MAX_CONNS,
+		.start_buckets = start_buckets,
 		.alloc = b_alloc,
 		.free = b_free,
 		.tcp = { .loose = true },
@@ -191,6 +220,8 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 	uint64_t j;
 
 	live_bytes = 0;
+	grow_seconds = 0;
+	n_grown = 0;
 	x.tbl = ct_tbl_create(&p);
 	seq = calloc(n_conns, sizeof(*seq));
 	setup.max_samples = n_conns / BURST + 1;
@@ -211,6 +242,7 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 		for (; i < n_conns && m < BURST; i++, m++)
 			mk_tcp(&bufs[m], &pk[m], i, false, 0x02, 1000, 0, 0);
 		burst(&x, &o, pk, m, PM_CS_NEW, &setup);
+		maybe_grow(x.tbl);
 	}
 	setup.seconds = now_s() - t0;
 	for (i = 0; i < n_conns;) {
@@ -244,13 +276,23 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 	}
 	est.seconds = now_s() - t0;
 
-	printf("%8" PRIu32 " conns | setup: median %5.0f cyc/conn (mean %5.0f), %5.2f Mconn/s wall"
-	       " | %3.0f B/conn + table %.0f B/conn | established: median %5.1f cyc/pkt (mean "
-	       "%5.1f), %5.2f Mpps wall | bad %" PRIu64 "\n",
-	       n_conns, median_cycles(&setup), (double)setup.cycles / (double)setup.n,
-	       (double)n_conns / setup.seconds / 1e6, (double)(live_bytes - before) / n_conns,
-	       (double)before / n_conns, median_cycles(&est), (double)est.cycles / (double)est.n,
-	       (double)est.n / est.seconds / 1e6, setup.n_bad + hs.n_bad + est.n_bad);
+	{
+		size_t conn_bytes = (size_t)n_conns * ((ct_conn_size() + 63) / 64 * 64);
+		size_t table_bytes = live_bytes - conn_bytes;
+
+		(void)before;
+		printf("%8" PRIu32 " conns | setup: median %5.0f cyc/conn (mean %5.0f), %5.2f "
+		       "Mconn/s wall, %u growths %.1f ms | %3.0f B/conn + table %.0f B/conn (%u "
+		       "buckets) | established: median %5.1f cyc/pkt (mean %5.1f), %5.2f Mpps "
+		       "wall | bad %" PRIu64 "\n",
+		       n_conns, median_cycles(&setup), (double)setup.cycles / (double)setup.n,
+		       (double)n_conns / setup.seconds / 1e6, n_grown,
+		       grow_seconds * 1e3,
+		       (double)conn_bytes / n_conns, (double)table_bytes / n_conns,
+		       ct_n_buckets(x.tbl), median_cycles(&est),
+		       (double)est.cycles / (double)est.n, (double)est.n / est.seconds / 1e6,
+		       setup.n_bad + hs.n_bad + est.n_bad);
+	}
 	ct_tbl_destroy(x.tbl);
 	free(setup.samples);
 	free(est.samples);
@@ -265,12 +307,15 @@ main(int argc, char **argv)
 	uint64_t n_pkts = 8000000;
 	int opt, rc = 0, i;
 
-	while ((opt = getopt(argc, argv, "p:")) != -1) {
-		if (opt != 'p') {
-			fprintf(stderr, "usage: ct_bench [-p PACKETS] [N...]\n");
+	while ((opt = getopt(argc, argv, "p:b:")) != -1) {
+		if (opt == 'p') {
+			n_pkts = strtoull(optarg, NULL, 10);
+		} else if (opt == 'b') {
+			start_buckets = (uint32_t)strtoul(optarg, NULL, 10);
+		} else {
+			fprintf(stderr, "usage: ct_bench [-p PACKETS] [-b START] [N...]\n");
 			return 2;
 		}
-		n_pkts = strtoull(optarg, NULL, 10);
 	}
 	printf("lib/ct micro-benchmark: bursts of %d, TSC cycles, one thread\n", BURST);
 	if (optind == argc) {

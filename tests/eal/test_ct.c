@@ -1236,13 +1236,13 @@ test_ct_two_pmds_share_the_table(void **state)
 static void
 write_udp_pcap(const char *path, int n, uint16_t port0, bool a_to_b)
 {
-	static uint8_t bufs[1024][64];
-	static uint8_t *ptrs[1024];
-	static size_t lens[1024];
+	uint8_t(*bufs)[64] = calloc((size_t)n, 64);
+	uint8_t **ptrs = calloc((size_t)n, sizeof(*ptrs));
+	size_t *lens = calloc((size_t)n, sizeof(*lens));
 	struct pb_flow f;
 	int i;
 
-	assert_true(n <= 1024);
+	assert_true(bufs != NULL && ptrs != NULL && lens != NULL);
 	for (i = 0; i < n; i++) {
 		pb_flow_init(&f);
 		f.proto = PB_IPPROTO_UDP;
@@ -1250,11 +1250,14 @@ write_udp_pcap(const char *path, int n, uint16_t port0, bool a_to_b)
 		f.dst_ip4 = a_to_b ? B4 : A4;
 		f.sport = a_to_b ? (uint16_t)(port0 + i) : 53;
 		f.dport = a_to_b ? 53 : (uint16_t)(port0 + i);
-		lens[i] = pb_build(&f, bufs[i], sizeof(bufs[i]), 60);
+		lens[i] = pb_build(&f, bufs[i], 64, 60);
 		assert_true(lens[i] > 0);
 		ptrs[i] = bufs[i];
 	}
 	assert_int_equal(th_write_pcap(path, ptrs, lens, n), 0);
+	free(bufs);
+	free(ptrs);
+	free(lens);
 }
 
 /*
@@ -1523,6 +1526,85 @@ test_ct_settings_in_config(void **state)
 	}
 }
 
+/*
+ * The connection table grows while traffic flows: 40,000 connections created at full
+ * rate take the bucket array from its first 16,384 buckets through two growths (at a
+ * quarter full) with nothing refused; then every one of the 40,000 replies, from a port
+ * on the other PMD, finds its connection (+est: none falls through to the drop rule as a
+ * +new from outside).
+ */
+static void
+test_ct_table_grows_under_traffic(void **state)
+{
+	/* Two pcap ports of 42,000 mbufs each: more memory than the harness's 256 MB. */
+	static const char *const eal[] = { "--lcores", "0@0,1@1,2@1", "-m", "768", NULL };
+	enum { N = 40000 };
+	static char baseline[1 << 16];
+	struct th_daemon d;
+	char dir[256], config[2048], path_a[320], path_b[320];
+	int i;
+
+	(void)state;
+	th_scratch("ct_grow", dir, sizeof(dir));
+	snprintf(path_a, sizeof(path_a), "%s/a.pcap", dir);
+	snprintf(path_b, sizeof(path_b), "%s/b.pcap", dir);
+	write_udp_pcap(path_a, N, 10000, true);
+	write_udp_pcap(path_b, N, 10000, false);
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_null0,no-rx=1\n"
+	         "port add est dpdk net_null1,no-rx=1\n"
+	         "flow del\n"
+	         "flow add table=0,ip actions=ct(table=1)\n"
+	         "flow add table=1,priority=100,ct_state=+trk+new,ip,nw_src=10.1.0.0/16 "
+	         "actions=ct(commit),output:out\n"
+	         "flow add table=1,priority=90,ct_state=+trk+est actions=output:est\n"
+	         "flow add table=1,priority=0 actions=drop\n");
+	assert_int_equal(th_start(&d, "ct_grow", config, eal, NULL), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "buckets"), 16384);
+	assert_int_equal(th_json_num(o.buf, NULL, "grown"), 0);
+	assert_int_equal(th_ctl(&d, &o,
+	                        "port add ga dpdk net_pcap1,rx_pcap=%s,infinite_rx=1 n_mbufs=%d",
+	                        path_a, N + 2048),
+	                 0);
+	/* Every connection exists once the requests went round twice. */
+	assert_int_equal(th_wait_rx(&d, "ga", 2 * N, 60), 0);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+		if (th_json_num(o.buf, NULL, "count") == N && th_json_num(o.buf, NULL, "grown") >= 2)
+			break;
+		usleep(100 * 1000);
+	}
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), N);
+	assert_int_equal(th_json_num(o.buf, NULL, "grown"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "buckets"), 65536);
+	assert_int_equal(th_json_num(o.buf, "\"reasons\"", "table_full"), 0);
+	assert_int_equal(th_json_num(o.buf, "\"reasons\"", "limit_global"), 0);
+	assert_int_equal(th_ctl(&d, &o,
+	                        "port add gb dpdk net_pcap2,rx_pcap=%s,infinite_rx=1 n_mbufs=%d",
+	                        path_b, N + 2048),
+	                 0);
+	assert_int_equal(th_wait_rx(&d, "gb", N, 60), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del ga"), 0);
+	assert_int_equal(th_ctl(&d, &o, "port del gb"), 0);
+	/* Every reply went out +est; none fell through to the drop rule. */
+	assert_true(th_port_stat(&d, "est", "tx_packets") >= N);
+	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
+	if (strstr(o.buf, "table=1, n_packets=0, n_bytes=0, priority=0 actions=drop") == NULL) {
+		printf("%s", o.buf);
+		fail_msg("replies were dropped");
+	}
+	assert_int_equal(th_ctl(&d, &o, "ct flush"), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "retire_failed"), 0);
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+}
+
 int
 main(void)
 {
@@ -1537,6 +1619,7 @@ main(void)
 		cmocka_unit_test(test_ct_commands_under_traffic),
 		cmocka_unit_test(test_ct_commit_output_and_limit),
 		cmocka_unit_test(test_ct_settings_in_config),
+		cmocka_unit_test(test_ct_table_grows_under_traffic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,8 @@ test_daemon_commands_and_errors(void **state)
 	assert_non_null(strstr(o.err, "nw_srx"));
 	assert_int_equal(th_ctl(&d, &o, "flow add in_port=nosuch actions=drop"), 1);
 	assert_non_null(strstr(o.err, "nosuch"));
-	assert_int_equal(th_ctl(&d, &o, "flow add ip actions=output:1,ct(commit)"), 1);
+	assert_int_equal(th_ctl(&d, &o, "flow add ip actions=ct(commit,nat(src=10.0.0.1))"), 1);
+	assert_non_null(strstr(o.err, "nat"));
 	assert_int_equal(th_ctl(&d, &o, "port add 123 dpdk net_null5"), 1);
 	assert_non_null(strstr(o.err, "123"));
 	assert_int_equal(th_ctl(&d, &o, "port add p3 dpdk net_bogus0"), 1);

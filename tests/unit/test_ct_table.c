@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 
 #include <rte_byteorder.h>
 
@@ -1159,7 +1161,7 @@ test_ct_lookup_differential(void **state)
 		ct_key_reverse(&keys[i][0], &keys[i][1]);
 	}
 	for (b = 0; b < 64; b++)
-		n_displaced += t->buckets[b].n_displaced;
+		n_displaced += t->cur->b[b].n_displaced;
 	assert_true(n_displaced > 0);
 	for (i = 0; i < N; i += 32) {
 		const struct ct_key *kp[64];
@@ -1520,6 +1522,338 @@ test_ct_max_conns_set(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Growth: the bucket array starts small and doubles as the table fills.  */
+
+static size_t g_live; /* bytes held through g_alloc() */
+
+/* Allocator hook that counts what it holds; every block is 128-aligned with its size in
+ * the 128 bytes in front of it (lib/ct asks for at most 128). */
+static void *
+g_alloc(void *arg, size_t size, size_t align)
+{
+	size_t rounded = (size + 127) / 128 * 128;
+	uint8_t *p = aligned_alloc(128, rounded + 128);
+
+	(void)arg;
+	assert_true(align <= 128);
+	if (p == NULL)
+		return NULL;
+	*(size_t *)p = rounded;
+	__atomic_fetch_add(&g_live, rounded, __ATOMIC_RELAXED);
+	return p + 128;
+}
+
+static void
+g_free(void *arg, void *ptr)
+{
+	uint8_t *p = (uint8_t *)ptr - 128;
+
+	(void)arg;
+	if (ptr == NULL)
+		return;
+	__atomic_fetch_sub(&g_live, *(size_t *)p, __ATOMIC_RELAXED);
+	free(p);
+}
+
+static struct ct_tbl *
+mk_growing(uint32_t max_conns, uint32_t start, ct_retire_fn *retire)
+{
+	struct ct_tbl_params p = {
+		.max_conns = max_conns,
+		.start_buckets = start,
+		.alloc = g_alloc,
+		.free = g_free,
+		.retire = retire,
+		.tcp = { .loose = true },
+	};
+	struct ct_tbl *t = ct_tbl_create(&p);
+
+	assert_non_null(t);
+	return t;
+}
+
+static void
+no_sync(void *arg)
+{
+	(void)arg;
+}
+
+/* UDP connection 'i' of set 'set', from the client (dir 0) or the server (dir 1). */
+static void
+grow_pkt(struct tpkt *p, uint32_t set, uint32_t i, int dir)
+{
+	uint32_t cli = 0x0b000000u + (set << 20) + (i >> 4);
+	uint16_t cport = (uint16_t)(1024 + (i & 15));
+
+	if (dir == 0)
+		mk_udp(p, cli, cport, IP_B, 53);
+	else
+		mk_udp(p, IP_B, 53, cli, cport);
+}
+
+/* Runs packets first .. first + n - 1 of 'set' in bursts of 32; 'states' gets their ct_state. */
+static void
+grow_run(struct ct_ctx *x, uint32_t set, uint32_t first, uint32_t n, int dir, uint8_t *states,
+         struct ct_conn **conns)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < n; i += 32) {
+		struct tpkt p[32];
+		struct ct_result r[32];
+		uint32_t m = n - i < 32 ? n - i : 32;
+
+		for (j = 0; j < m; j++)
+			grow_pkt(&p[j], set, first + i + j, dir);
+		run(x, &commit0, p, (uint16_t)m, 0, r);
+		for (j = 0; j < m; j++) {
+			states[i + j] = r[j].ct_state;
+			if (conns != NULL)
+				conns[i + j] = r[j].conn;
+		}
+	}
+}
+
+/*
+ * From 8 buckets to what 20,000 connections need, one doubling (or more) at a time
+ * between bursts: every connection stays found from both ends, the array never gets
+ * over a quarter full, iteration sees each connection once, expiry finds them all, and
+ * the arrays left behind are freed.
+ */
+static void
+test_ct_grows(void **state)
+{
+	enum { N = 20000 };
+	static uint8_t st[N];
+	struct ct_tbl *t;
+	struct ct_ctx x = { 0 };
+	uint32_t i, n_grown = 0, n_iter = 0;
+	uint64_t pos = 0;
+	size_t live0 = g_live;
+
+	(void)state;
+	t = mk_growing(200000, 8, NULL);
+	x.tbl = t;
+	assert_int_equal(ct_n_buckets(t), 8);
+	assert_int_equal(ct_capacity(t), 131072 * 2); /* the largest array: 131,072 buckets */
+	for (i = 0; i < N; i += 32) {
+		int rc;
+
+		grow_run(&x, 0, i, N - i < 32 ? N - i : 32, 0, &st[i], NULL);
+		while (ct_grow_wanted(t)) {
+			rc = ct_grow(t, no_sync, NULL);
+			assert_int_equal(rc, 1);
+			n_grown++;
+		}
+		/* At most a quarter full after growing (two keys per connection). */
+		assert_true((uint64_t)ct_count(t) * 2 * 4 <= (uint64_t)ct_n_buckets(t) * 8);
+	}
+	for (i = 0; i < N; i++)
+		assert_int_equal(st[i], TRK | NEW);
+	assert_int_equal(ct_count(t), N);
+	assert_true(n_grown >= 5);
+	/* 40,000 keys at most a quarter full: 20,000 buckets, so 32,768; not the 131,072
+	 * sized for the limit. */
+	assert_int_equal(ct_n_buckets(t), 32768);
+	assert_int_equal(x.stats.n_reason[CT_R_TABLE_FULL], 0);
+	/* The replies find every connection. */
+	grow_run(&x, 0, 0, N, 1, st, NULL);
+	for (i = 0; i < N; i++)
+		assert_int_equal(st[i], TRK | EST | RPL);
+	while (ct_iter_next(t, &pos) != NULL)
+		n_iter++;
+	assert_int_equal(n_iter, N);
+	/* Expiry reaches every slot of the grown array. */
+	assert_int_equal(ct_sweep(t, 3600 * 1000, 32768 * 8), N);
+	assert_int_equal(ct_count(t), 0);
+	ct_tbl_destroy(t);
+	assert_int_equal(g_live, live0);
+}
+
+/* Growth while other threads look up, create and delete. */
+enum { GC_A = 1024, GC_B = 40000 };
+
+static struct {
+	struct ct_tbl *t;
+	uint64_t epoch[2];  /* bumped by each thread between bursts (quiescent) */
+	int done[2];
+	int stop;           /* the reader stops */
+	uint64_t n_lookups; /* reader: keys of set A looked up */
+	uint64_t n_misses;  /* reader: of those, not found */
+	uint8_t st_b[GC_B];
+	uint32_t n_killed;
+	uint64_t n_full; /* writer: CT_R_TABLE_FULL */
+	pthread_mutex_t retire_mu;
+	struct ct_conn **retired;
+	uint32_t n_retired;
+} gc;
+
+static void
+gc_retire(void *arg, struct ct_tbl *tbl, struct ct_conn *c)
+{
+	(void)arg;
+	(void)tbl;
+	pthread_mutex_lock(&gc.retire_mu);
+	gc.retired[gc.n_retired++] = c;
+	pthread_mutex_unlock(&gc.retire_mu);
+}
+
+/* Waits until each thread still running has passed a quiescent state. */
+static void
+gc_sync(void *arg)
+{
+	uint64_t e[2];
+	int k;
+
+	(void)arg;
+	for (k = 0; k < 2; k++)
+		e[k] = __atomic_load_n(&gc.epoch[k], __ATOMIC_ACQUIRE);
+	for (k = 0; k < 2; k++)
+		while (!__atomic_load_n(&gc.done[k], __ATOMIC_ACQUIRE) &&
+		       __atomic_load_n(&gc.epoch[k], __ATOMIC_ACQUIRE) == e[k])
+			sched_yield();
+}
+
+/* Looks up both keys of every connection of set A, over and over. */
+static void *
+gc_reader(void *arg)
+{
+	static struct ct_key keys[GC_A][2];
+	uint32_t i, j;
+
+	(void)arg;
+	for (i = 0; i < GC_A; i++) {
+		struct tpkt p;
+		struct ct_pkt pk;
+		bool err;
+
+		grow_pkt(&p, 1, i, 0);
+		pk = as_pkt(&p);
+		ct_key_extract(&pk, 0, &keys[i][0], &err);
+		ct_key_reverse(&keys[i][0], &keys[i][1]);
+	}
+	while (!__atomic_load_n(&gc.stop, __ATOMIC_ACQUIRE)) {
+		for (i = 0; i < GC_A; i += 32) {
+			const struct ct_key *kp[64];
+			struct ct_conn *found[64];
+			uint8_t dirs[64];
+			uint64_t hits;
+
+			for (j = 0; j < 32; j++) {
+				kp[2 * j] = &keys[i + j][0];
+				kp[2 * j + 1] = &keys[i + j][1];
+			}
+			hits = ct_lookup_bulk(gc.t, UINT64_MAX, kp, found, dirs);
+			gc.n_lookups += 64;
+			gc.n_misses += 64 - (uint64_t)__builtin_popcountll(hits);
+			__atomic_fetch_add(&gc.epoch[0], 1, __ATOMIC_RELEASE);
+		}
+	}
+	__atomic_store_n(&gc.done[0], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Creates set B (burst by burst), deleting every third connection right away. */
+static void *
+gc_writer(void *arg)
+{
+	struct ct_ctx x = { .tbl = gc.t };
+	uint32_t i, j;
+
+	(void)arg;
+	for (i = 0; i < GC_B; i += 32) {
+		struct ct_conn *conns[32];
+
+		grow_run(&x, 2, i, 32, 0, &gc.st_b[i], conns);
+		for (j = 0; j < 32; j++) {
+			if ((i + j) % 3 == 0 && conns[j] != NULL && ct_conn_kill(gc.t, conns[j]))
+				gc.n_killed++;
+		}
+		gc.n_full = x.stats.n_reason[CT_R_TABLE_FULL];
+		__atomic_fetch_add(&gc.epoch[1], 1, __ATOMIC_RELEASE);
+		/* Outrunning the grower (three threads on two CPUs) would fill the table; this
+		 * test is about moving keys under traffic, not the race of growth with filling. */
+		while ((uint64_t)ct_count(gc.t) * 2 * 2 > (uint64_t)ct_n_buckets(gc.t) * 8) {
+			__atomic_fetch_add(&gc.epoch[1], 1, __ATOMIC_RELEASE);
+			sched_yield();
+		}
+	}
+	__atomic_store_n(&gc.done[1], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+test_ct_grow_concurrent(void **state)
+{
+	static uint8_t st[GC_B];
+	struct ct_ctx x = { 0 };
+	pthread_t rd, wr;
+	uint32_t i, n_grown = 0, n_iter = 0, want;
+	uint64_t pos = 0;
+	struct ct_conn *c;
+	size_t live0 = g_live;
+
+	(void)state;
+	memset(&gc, 0, sizeof(gc));
+	pthread_mutex_init(&gc.retire_mu, NULL);
+	gc.retired = calloc(GC_B, sizeof(*gc.retired));
+	assert_non_null(gc.retired);
+	gc.t = mk_growing(1000000, 8, gc_retire);
+	x.tbl = gc.t;
+	/* Set A, established, grown to fit before the threads start. */
+	for (i = 0; i < GC_A; i += 32) {
+		grow_run(&x, 1, i, 32, 0, st, NULL);
+		grow_run(&x, 1, i, 32, 1, st, NULL);
+		while (ct_grow_wanted(gc.t))
+			assert_int_equal(ct_grow(gc.t, no_sync, NULL), 1);
+	}
+	assert_int_equal(ct_count(gc.t), GC_A);
+	assert_int_equal(pthread_create(&rd, NULL, gc_reader, NULL), 0);
+	assert_int_equal(pthread_create(&wr, NULL, gc_writer, NULL), 0);
+	while (!__atomic_load_n(&gc.done[1], __ATOMIC_ACQUIRE)) {
+		if (ct_grow_wanted(gc.t)) {
+			int rc = ct_grow(gc.t, gc_sync, NULL);
+
+			assert_true(rc == 1 || rc == -EAGAIN);
+			n_grown += rc == 1;
+		} else {
+			sched_yield();
+		}
+	}
+	__atomic_store_n(&gc.stop, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(wr, NULL), 0);
+	assert_int_equal(pthread_join(rd, NULL), 0);
+	while (ct_grow_wanted(gc.t))
+		assert_true(ct_grow(gc.t, no_sync, NULL) >= 0);
+
+	/* The reader never missed an established connection while keys moved. */
+	printf("grow_concurrent: %u growths, %" PRIu64 " lookups, %" PRIu64 " misses, %u buckets\n", n_grown, gc.n_lookups, gc.n_misses, ct_n_buckets(gc.t));
+	assert_true(gc.n_lookups > 0);
+	assert_int_equal(gc.n_misses, 0);
+	assert_true(n_grown >= 3);
+	for (i = 0; i < GC_B; i++)
+		assert_int_equal(gc.st_b[i], TRK | NEW);
+	assert_int_equal(gc.n_full, 0);
+	want = GC_A + GC_B - gc.n_killed;
+	assert_int_equal(gc.n_killed, (GC_B + 2) / 3);
+	assert_int_equal(ct_count(gc.t), want);
+	/* Each live connection once; the deleted ones gone, the others found from the reply
+	 * side. */
+	while ((c = ct_iter_next(gc.t, &pos)) != NULL)
+		n_iter++;
+	assert_int_equal(n_iter, want);
+	grow_run(&x, 2, 0, GC_B, 1, st, NULL);
+	for (i = 0; i < GC_B; i++)
+		assert_int_equal(st[i], i % 3 == 0 ? (TRK | NEW) : (TRK | EST | RPL));
+	ct_tbl_destroy(gc.t);
+	for (i = 0; i < gc.n_retired; i++)
+		g_free(NULL, gc.retired[i]);
+	free(gc.retired);
+	pthread_mutex_destroy(&gc.retire_mu);
+	assert_int_equal(g_live, live0);
+}
+
 int
 main(void)
 {
@@ -1560,6 +1894,8 @@ main(void)
 		cmocka_unit_test(test_ct_udplite),
 		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
 		cmocka_unit_test(test_ct_hints),
+		cmocka_unit_test(test_ct_grows),
+		cmocka_unit_test(test_ct_grow_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
