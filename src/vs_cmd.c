@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_version.h>
 
@@ -790,30 +791,52 @@ cmd_pmd(int argc, char **argv, struct vs_reply *r)
 
 /* ------------------------------------------------------------------ */
 
+/* DPDK heap bytes allocated and held, over every socket. */
+static void
+heap_usage(uint64_t *alloc, uint64_t *total)
+{
+	struct rte_malloc_socket_stats st;
+	int sock;
+
+	*alloc = *total = 0;
+	for (sock = 0; sock < RTE_MAX_NUMA_NODES; sock++) {
+		if (rte_malloc_get_socket_stats(sock, &st) != 0)
+			continue;
+		*alloc += st.heap_allocsz_bytes;
+		*total += st.heap_totalsz_bytes;
+	}
+}
+
 static int
 cmd_show(struct vs_reply *r)
 {
 	struct vs_switch *sw = &vs_d.sw;
 	const struct vs_ruleset *rs = vs_ofproto_current(sw->ofp);
 	const struct vs_portmap *map = sw->portmap;
+	uint64_t heap_alloc, heap_total;
 	uint32_t o;
 
+	heap_usage(&heap_alloc, &heap_total);
 	if (r->json) {
 		vs_reply_printf(r,
 		                "{\"version\": \"%s\", \"uptime_s\": %.1f, \"pmds\": %u, "
 		                "\"ports\": %u, \"flows\": %u, \"pmd_sleep_max_us\": %u, "
-		                "\"mac_entries\": %u, \"mempools\": [",
+		                "\"mac_entries\": %u, \"heap_alloc_bytes\": %" PRIu64
+		                ", \"heap_total_bytes\": %" PRIu64 ", \"mempools\": [",
 		                PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
 		                map->n_ports, rs->n_rules, sw->pmd_sleep_max_us,
-		                vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)));
+		                vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)), heap_alloc,
+		                heap_total);
 	} else {
 		vs_reply_printf(r,
 		                "sluice %s, up %.1f s\n  %u PMD threads, %u ports, %u flows, "
-		                "%u MAC entries, pmd sleep max %u us\nports:\n",
+		                "%u MAC entries, pmd sleep max %u us\n  DPDK heap: %.1f MB in use "
+		                "of %.1f MB\nports:\n",
 		                PACKAGE_VERSION_STRING, (double)vs_clock_ms() / 1000, sw->n_pmds,
 		                map->n_ports, rs->n_rules,
 		                vs_mac_count(sw->mac, (uint32_t)(vs_clock_ms() / 1000)),
-		                sw->pmd_sleep_max_us);
+		                sw->pmd_sleep_max_us, (double)heap_alloc / 1048576.0,
+		                (double)heap_total / 1048576.0);
 		for (o = 1; o <= VS_OFPORT_MAX; o++)
 			if (vs_portmap_get(map, o) != NULL)
 				print_port_line(r, vs_portmap_get(map, o), true);
