@@ -18,6 +18,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
@@ -144,7 +145,19 @@ pool_get(void)
 		if (c->n == 0 && pool_grow() != 0)
 			return NULL;
 	}
-	return c->objs[--c->n];
+	obj = c->objs[--c->n];
+	if (c->n != 0) {
+		/* The next connection this PMD creates: its lines were last written long ago
+		 * (freed connections wait a grace period), and the one taken now is written
+		 * whole at once (lib/ct zeroes it); fetching them now takes that miss off the
+		 * next creation's path (setup profile: 5-10% of a PMD waiting on it). */
+		const uint8_t *next = c->objs[c->n - 1];
+		size_t off;
+
+		for (off = 0; off < pool.size; off += RTE_CACHE_LINE_SIZE)
+			rte_prefetch0_write(next + off);
+	}
+	return obj;
 }
 
 static void

@@ -955,7 +955,9 @@ struct pkt_info {
 	struct ct_key rkey; /* ct_key_reverse(key) */
 	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
 	uint32_t hash;         /* ct_key_hash(&key), when 'hashed' */
+	uint32_t rhash;        /* ct_key_hash(&rkey), when 'rhashed' */
 	bool hashed;
+	bool rhashed;
 	enum ct_reason reason; /* CT_R_OK when trackable */
 	bool icmp_err;
 	bool icmp_reply; /* ICMP query reply type */
@@ -970,6 +972,7 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool h
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
 	pi->hashed = hash;
+	pi->rhashed = false;
 	if (hash)
 		pi->hash = ct_key_hash(&pi->key);
 	ct_key_reverse(&pi->key, &pi->rkey);
@@ -1198,7 +1201,8 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	c->key_orig = pi->key;
 	c->key_reply = pi->rkey;
 	c->hash[0] = pi->hash;
-	c->hash[1] = ct_key_hash(&c->key_reply);
+	/* pi->rkey, not c->key_reply: the same key, in a line that is in cache. */
+	c->hash[1] = pi->rhashed ? pi->rhash : ct_key_hash(&pi->rkey);
 	c->kind = pi->kind;
 	rte_spinlock_init(&c->lock);
 	c->p = tmp.p;
@@ -1288,11 +1292,21 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			rte_prefetch0(&a->b[pi[i].hash & a->mask]);
 	}
 	/* Pass 2: signatures only; prefetch the candidate connections, so that their cache
-	 * misses overlap instead of one per packet in pass 3. */
-	for (i = 0; i < n; i++)
+	 * misses overlap instead of one per packet in pass 3 (and, for a likely new
+	 * connection, its reply key's bucket). */
+	for (i = 0; i < n; i++) {
 		pi[i].cand = pi[i].reason == CT_R_OK && (hints == NULL || hints[i] == NULL) ?
 		                             prefetch_candidate(a, pi[i].hash) :
 		                             0;
+		/* No candidate under commit: most likely a new connection, whose insertion locks
+		 * the reply key's home bucket too; hash it and fetch that bucket now. */
+		if (opts->commit && pi[i].cand == 0 && pi[i].hashed && pi[i].reason == CT_R_OK &&
+		    !pi[i].icmp_err) {
+			pi[i].rhash = ct_key_hash(&pi[i].rkey);
+			pi[i].rhashed = true;
+			rte_prefetch0_write(&a->b[pi[i].rhash & a->mask]);
+		}
+	}
 	/*
 	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the
 	 * packets before it created or deleted, so the pass-2 candidate stands for a lookup

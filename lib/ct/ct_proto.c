@@ -170,23 +170,30 @@ icmp_is_error(uint8_t proto, uint8_t type)
 void
 ct_key_reverse(const struct ct_key *k, struct ct_key *r)
 {
-	memcpy(r->src, k->dst, sizeof(r->src));
-	memcpy(r->dst, k->src, sizeof(r->dst));
-	r->zone = k->zone;
-	r->proto = k->proto;
-	r->af = k->af;
+	/* Whole words, as key_extract_ports__() writes keys: the reverse key is compared and
+	 * hashed as words at once, and a word put together from narrower stores would stall
+	 * those loads until the stores retire (no store-to-load forwarding). */
+	const pm_word_t *w = (const pm_word_t *)k;
+	pm_word_t *rw = (pm_word_t *)r;
+	uint16_t sport = k->sport, dport = k->dport;
+
 	if (k->proto == IPPROTO_ICMP__ || k->proto == IPPROTO_ICMPV6__) {
 		uint16_t tc = rte_be_to_cpu_16(k->dport);
 		bool is_reply;
 		int peer = icmp_query_peer(k->proto, (uint8_t)(tc >> 8), &is_reply);
 
-		r->sport = k->sport;
-		r->dport = peer < 0 ? k->dport :
-		                      rte_cpu_to_be_16((uint16_t)(peer << 8 | (tc & 0xff)));
+		dport = peer < 0 ? k->dport : rte_cpu_to_be_16((uint16_t)(peer << 8 | (tc & 0xff)));
 	} else {
-		r->sport = k->dport;
-		r->dport = k->sport;
+		sport = k->dport;
+		dport = k->sport;
 	}
+	rw[0] = w[2];
+	rw[1] = w[3];
+	rw[2] = w[0];
+	rw[3] = w[1];
+	/* sport, dport, zone, proto, af: the layout key_extract_ports__() uses. */
+	rw[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)k->zone << 32 |
+	        (uint64_t)k->proto << 48 | (uint64_t)k->af << 56;
 }
 
 uint32_t
