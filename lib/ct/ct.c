@@ -1231,6 +1231,46 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	return true;
 }
 
+/*
+ * A hinted packet whose hint 'c' (direction 'dir') is what its previous ct() in this
+ * zone found: that ct() tracked it already (pkt->key carries its result), so, as the
+ * kernel datapath does with an skb's cached conntrack entry, it is neither tracked nor
+ * counted again; a commit with exec still applies the mark and label.  Returns false
+ * (the caller tracks the packet) when the key does not say so or 'c' is gone.
+ */
+static bool
+exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct ct_pkt *pkt,
+            struct ct_result *res)
+{
+	const struct pm_key *k = pkt->key;
+	const struct ct_exec_opts *o = x->o;
+
+	if (k->ct_zone != o->zone || (k->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) !=
+	                                     PM_CS_TRACKED ||
+	    ((k->ct_state & PM_CS_REPLY_DIR) != 0) != (dir == CT_DIR_REPLY))
+		return false;
+	if (o->commit && (o->set_mark || o->set_label)) {
+		rte_spinlock_lock(&c->lock);
+		if (c->dead || c->expiry <= x->now) {
+			rte_spinlock_unlock(&c->lock);
+			return false;
+		}
+		conn_meta(c, o, res);
+		rte_spinlock_unlock(&c->lock);
+	} else {
+		/* Unlocked: a connection deleted or timed out meanwhile is tracked as such. */
+		if (__atomic_load_n(&c->dead, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&c->expiry, __ATOMIC_RELAXED) <= x->now)
+			return false;
+		res->mark = k->ct_mark;
+		memcpy(res->label, k->ct_label, sizeof(res->label));
+	}
+	res->ct_state = k->ct_state;
+	res->reason = CT_R_OK;
+	res->conn = c;
+	return true;
+}
+
 bool
 ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t zone, uint64_t now,
                          uint64_t margin_ms)
@@ -1340,9 +1380,11 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			uint8_t dir = 0;
 			struct ct_conn *c = NULL;
 
-			if (tries == 0 && hints != NULL && hints[i] != NULL)
+			if (tries == 0 && hints != NULL && hints[i] != NULL) {
 				c = hint_match(hints[i], &pi[i].key, &pi[i].rkey, &dir);
-			else if (tries == 0 && fresh)
+				if (c != NULL && exec_cached(&x, c, dir, &pkts[i], r))
+					break;
+			} else if (tries == 0 && fresh)
 				c = cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir);
 
 			if (c == NULL) {

@@ -619,7 +619,15 @@ struct ct_order {
 	uint64_t safe;                        /**< bit s set: ct_state s lets the next go */
 	uint64_t safe_if_conn; /**< bit s set: ct_state s lets the next go when that result
 	                        *   has a connection (ct_result.conn: it existed) */
-	struct ct_conn *const *conns;         /**< NULL, or [n]: a hint, or NULL */
+	/**
+	 * NULL, or [n]: a hint, or NULL.  A hint is the connection the packet's previous
+	 * ct() found, and pkts[i].key carries that ct()'s result (ct_state, ct_zone,
+	 * ct_mark, ct_label): when it is the packet's connection in the same zone and
+	 * direction, the packet was tracked already and is not tracked or counted again
+	 * (as the kernel datapath with an skb's cached conntrack entry); its result is
+	 * the key's, and a commit with exec applies the mark and label.
+	 */
+	struct ct_conn *const *conns;
 };
 
 /**

@@ -1522,6 +1522,73 @@ test_ct_max_conns_set(void **state)
 	ct_tbl_destroy(t);
 }
 
+/*
+ * A recirculated ct() in the zone of the packet's previous one, whose key carries that
+ * ct()'s result and whose hint is its connection: tracked once already, so not tracked or
+ * counted again (the kernel datapath's cached entry); the key's state, mark and label
+ * come back; a commit with exec still sets the mark.  In another zone, with a key that
+ * does not say +trk, or once the connection is gone, the packet is tracked as usual.
+ */
+static void
+test_ct_hint_tracked_once(void **state)
+{
+	struct ct_tbl_params p = {
+		.alloc = t_alloc, .free = t_free, .retire = t_retire, .n_buckets = 64
+	};
+	const struct ct_exec_opts mark5 = {
+		.zone = 0, .commit = true, .set_mark = true, .mark_val = 5, .mark_mask = 0xff
+	};
+	struct ct_tbl *t = ct_tbl_create(&p);
+	struct ct_conn_info info;
+	struct tpkt req;
+	struct ct_result r;
+	struct ct_conn *c;
+
+	(void)state;
+	assert_non_null(t);
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW);
+	c = r.conn;
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW); /* a second packet */
+	ct_conn_get_info(c, &info);
+	assert_int_equal(info.n_packets[0], 2);
+
+	/* The second packet's recirculated ct(commit): its key says +trk+new in zone 0. */
+	req.key.ct_state = TRK | NEW;
+	req.key.ct_zone = 0;
+	req.key.ct_mark = 0;
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_ptr_equal(r.conn, c);
+	ct_conn_get_info(c, &info);
+	assert_int_equal(info.n_packets[0], 2); /* not counted again */
+	/* With exec: the mark is set, still not counted. */
+	assert_int_equal(run1_hint(t, &mark5, &req, c, &r), TRK | NEW);
+	assert_int_equal(r.mark, 5);
+	ct_conn_get_info(c, &info);
+	assert_int_equal(info.mark, 5);
+	assert_int_equal(info.n_packets[0], 2);
+	/* The key from another zone: tracked (and counted). */
+	req.key.ct_zone = 3;
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	ct_conn_get_info(c, &info);
+	assert_int_equal(info.n_packets[0], 3);
+	/* A key that was never tracked: tracked. */
+	req.key.ct_zone = 0;
+	req.key.ct_state = 0;
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	ct_conn_get_info(c, &info);
+	assert_int_equal(info.n_packets[0], 4);
+	/* Gone: looked up, not found, committed again. */
+	req.key.ct_state = TRK | NEW;
+	n_retired = 0;
+	assert_true(ct_conn_kill(t, c));
+	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_ptr_not_equal(r.conn, c);
+	assert_int_equal(n_retired, 1);
+	ct_conn_free(t, retired[0]);
+	ct_tbl_destroy(t);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Growth: the bucket array starts small and doubles as the table fills.  */
 
@@ -1894,6 +1961,7 @@ main(void)
 		cmocka_unit_test(test_ct_udplite),
 		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
 		cmocka_unit_test(test_ct_hints),
+		cmocka_unit_test(test_ct_hint_tracked_once),
 		cmocka_unit_test(test_ct_grows),
 		cmocka_unit_test(test_ct_grow_concurrent),
 	};
