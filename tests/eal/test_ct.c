@@ -1260,6 +1260,20 @@ write_udp_pcap(const char *path, int n, uint16_t port0, bool a_to_b)
 	free(lens);
 }
 
+/* A scratch directory for 'name' with a.pcap (n requests A:(port0 + i) -> B:53) and b.pcap
+ * (their responses); paths of 320 bytes. */
+static void
+udp_pair_pcaps(const char *name, int n, uint16_t port0, char *path_a, char *path_b)
+{
+	char dir[256];
+
+	th_scratch(name, dir, sizeof(dir));
+	snprintf(path_a, 320, "%s/a.pcap", dir);
+	snprintf(path_b, 320, "%s/b.pcap", dir);
+	write_udp_pcap(path_a, n, port0, true);
+	write_udp_pcap(path_b, n, port0, false);
+}
+
 /*
  * Flush, dump and stats while two PMDs track both directions of 512
  * connections at full rate with 1 s timeouts (creation, expiry by packets
@@ -1273,15 +1287,11 @@ test_ct_commands_under_traffic(void **state)
 	static const char *const eal[] = { "--lcores", "0@0,1@1,2@1", NULL };
 	static char baseline[1 << 16];
 	struct th_daemon d;
-	char dir[256], config[2048], path_a[320], path_b[320];
+	char config[2048], path_a[320], path_b[320];
 	int i;
 
 	(void)state;
-	th_scratch("ct_busy", dir, sizeof(dir));
-	snprintf(path_a, sizeof(path_a), "%s/a.pcap", dir);
-	snprintf(path_b, sizeof(path_b), "%s/b.pcap", dir);
-	write_udp_pcap(path_a, 512, 40000, true);
-	write_udp_pcap(path_b, 512, 40000, false);
+	udp_pair_pcaps("ct_busy", 512, 40000, path_a, path_b);
 	snprintf(config, sizeof(config),
 	         "port add out dpdk net_null0,no-rx=1\n"
 	         "flow del\n"
@@ -1541,15 +1551,11 @@ test_ct_table_grows_under_traffic(void **state)
 	enum { N = 40000 };
 	static char baseline[1 << 16];
 	struct th_daemon d;
-	char dir[256], config[2048], path_a[320], path_b[320];
+	char config[2048], path_a[320], path_b[320];
 	int i;
 
 	(void)state;
-	th_scratch("ct_grow", dir, sizeof(dir));
-	snprintf(path_a, sizeof(path_a), "%s/a.pcap", dir);
-	snprintf(path_b, sizeof(path_b), "%s/b.pcap", dir);
-	write_udp_pcap(path_a, N, 10000, true);
-	write_udp_pcap(path_b, N, 10000, false);
+	udp_pair_pcaps("ct_grow", N, 10000, path_a, path_b);
 	snprintf(config, sizeof(config),
 	         "port add out dpdk net_null0,no-rx=1\n"
 	         "port add est dpdk net_null1,no-rx=1\n"
