@@ -324,24 +324,6 @@ cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uin
 	return c;
 }
 
-/*
- * Hint 'c' (struct ct_order) when its key is 'key' in either direction, else NULL.  A live
- * connection is the one a lookup finds (one per key); exec_existing() checks 'dead'.
- */
-static inline struct ct_conn *
-hint_match(struct ct_conn *c, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
-{
-	if (key_eq(&c->key_orig, key)) {
-		*dir = CT_DIR_ORIG;
-		return c;
-	}
-	if (key_eq(&c->key_orig, rkey)) {
-		*dir = CT_DIR_REPLY;
-		return c;
-	}
-	return NULL;
-}
-
 uint64_t
 ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key *const keys[],
                struct ct_conn *conns[], uint8_t dirs[])
@@ -952,12 +934,13 @@ ct_conn_kill(struct ct_tbl *tbl, struct ct_conn *conn)
 /* What a packet carries besides its key. */
 struct pkt_info {
 	struct ct_key key;
-	struct ct_key rkey; /* ct_key_reverse(key) */
+	struct ct_key rkey; /* ct_key_reverse(key), when 'rkeyed' */
 	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
 	uint32_t hash;         /* ct_key_hash(&key), when 'hashed' */
 	uint32_t rhash;        /* ct_key_hash(&rkey), when 'rhashed' */
 	bool hashed;
 	bool rhashed;
+	bool rkeyed;
 	enum ct_reason reason; /* CT_R_OK when trackable */
 	bool icmp_err;
 	bool icmp_reply; /* ICMP query reply type */
@@ -965,17 +948,19 @@ struct pkt_info {
 	struct ct_tcp_seg seg;
 };
 
-/* Fills 'pi'; its hash only with 'hash' (a packet with a hint needs it only if the hint
- * fails: pkt_hash()). */
+/* Fills 'pi'; its hash and reverse key only with 'hash' (a packet with a hint needs them
+ * only if the hint fails: pkt_hash(), pkt_rkey()). */
 static void
 pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool hash)
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
 	pi->hashed = hash;
 	pi->rhashed = false;
-	if (hash)
+	pi->rkeyed = hash;
+	if (hash) {
 		pi->hash = ct_key_hash(&pi->key);
-	ct_key_reverse(&pi->key, &pi->rkey);
+		ct_key_reverse(&pi->key, &pi->rkey);
+	}
 	pi->icmp_reply = false;
 	switch (pi->key.proto) {
 	case 6:
@@ -1005,6 +990,17 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool h
 	}
 }
 
+static inline const struct ct_key *
+pkt_rkey(struct pkt_info *pi)
+{
+	if (!pi->rkeyed) {
+		ct_key_reverse(&pi->key, &pi->rkey);
+		pi->rkeyed = true;
+	}
+	return &pi->rkey;
+}
+
+/* The hash and the reverse key, for a lookup. */
 static inline void
 pkt_hash(struct pkt_info *pi)
 {
@@ -1012,6 +1008,25 @@ pkt_hash(struct pkt_info *pi)
 		pi->hash = ct_key_hash(&pi->key);
 		pi->hashed = true;
 	}
+	(void)pkt_rkey(pi);
+}
+
+/*
+ * Hint 'c' (struct ct_order) when its key is the packet's in either direction, else NULL.
+ * A live connection is the one a lookup finds (one per key); exec_existing() checks 'dead'.
+ */
+static inline struct ct_conn *
+hint_match(struct ct_conn *c, struct pkt_info *pi, uint8_t *dir)
+{
+	if (key_eq(&c->key_orig, &pi->key)) {
+		*dir = CT_DIR_ORIG;
+		return c;
+	}
+	if (key_eq(&c->key_orig, pkt_rkey(pi))) {
+		*dir = CT_DIR_REPLY;
+		return c;
+	}
+	return NULL;
 }
 
 /* What every packet of a ct_execute_burst() call shares. */
@@ -1381,7 +1396,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			struct ct_conn *c = NULL;
 
 			if (tries == 0 && hints != NULL && hints[i] != NULL) {
-				c = hint_match(hints[i], &pi[i].key, &pi[i].rkey, &dir);
+				c = hint_match(hints[i], &pi[i], &dir);
 				if (c != NULL && exec_cached(&x, c, dir, &pkts[i], r))
 					break;
 			} else if (tries == 0 && fresh)
