@@ -368,7 +368,8 @@ vs_ct_maintain(void)
 	} else if (rc == -ENOMEM && !g.grow_nomem) {
 		/* Once, not every 10 ms: it tries again every round until it can. */
 		g.grow_nomem = true;
-		CT_LOG(WARNING, "no memory to grow the connection table (%u buckets, %u connections)",
+		CT_LOG(WARNING,
+		       "no memory to grow the connection table (%u buckets, %u connections)",
 		       ct_n_buckets(g.tbl), ct_count(g.tbl));
 	}
 	/* -EAGAIN: a few keys found no slot in the new array yet; the next call goes on. */
@@ -1250,8 +1251,8 @@ cmd_stats(int argc, struct vs_reply *r)
 		                (uint64_t)n_objs * pool.size,
 		                __atomic_load_n(&pool.n_lock_waits, __ATOMIC_RELAXED),
 		                __atomic_load_n(&pool.n_grow_races, __ATOMIC_RELAXED),
-		                g.tbl ? ct_n_buckets(g.tbl) : 0, g.tbl ? ct_n_buckets_max(g.tbl) : 0,
-		                g.n_grown, g.grow_ms);
+		                g.tbl ? ct_n_buckets(g.tbl) : 0,
+		                g.tbl ? ct_n_buckets_max(g.tbl) : 0, g.n_grown, g.grow_ms);
 		for (i = 0; i < CT_R_N; i++)
 			vs_reply_printf(r, "%s\"%s\": %" PRIu64, i ? ", " : "", ct_reason_name(i),
 			                t.n_reason[i]);
@@ -1264,7 +1265,8 @@ cmd_stats(int argc, struct vs_reply *r)
 	                "\nretire failed (leaked): %" PRIu64
 	                "\nconnection memory: %u objects of %zu bytes"
 	                "\npool contention: %" PRIu64 " lock waits, %" PRIu64 " lost growth races"
-	                "\ntable: %u buckets (grows to %u), grown %" PRIu64 " times in %" PRIu64 " ms"
+	                "\ntable: %u buckets (grows to %u), grown %" PRIu64 " times in %" PRIu64
+	                " ms"
 	                "\npackets by reason:",
 	                count, g.tbl ? ct_max_conns(g.tbl) : g.max_conns, t.n_created, created_ps,
 	                t.n_expired, expired_ps, t.n_reopened, g.n_flushed,

@@ -936,8 +936,8 @@ struct pkt_info {
 	struct ct_key key;
 	struct ct_key rkey; /* ct_key_reverse(key), when 'rkeyed' */
 	uintptr_t cand;     /* prefetch_candidate() of pass 2 */
-	uint32_t hash;         /* ct_key_hash(&key), when 'hashed' */
-	uint32_t rhash;        /* ct_key_hash(&rkey), when 'rhashed' */
+	uint32_t hash;      /* ct_key_hash(&key), when 'hashed' */
+	uint32_t rhash;     /* ct_key_hash(&rkey), when 'rhashed' */
 	bool hashed;
 	bool rhashed;
 	bool rkeyed;
@@ -1260,8 +1260,8 @@ exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct c
 	const struct pm_key *k = pkt->key;
 	const struct ct_exec_opts *o = x->o;
 
-	if (k->ct_zone != o->zone || (k->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) !=
-	                                     PM_CS_TRACKED ||
+	if (k->ct_zone != o->zone ||
+	    (k->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) != PM_CS_TRACKED ||
 	    ((k->ct_state & PM_CS_REPLY_DIR) != 0) != (dir == CT_DIR_REPLY))
 		return false;
 	if (o->commit && (o->set_mark || o->set_label)) {

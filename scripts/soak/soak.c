@@ -504,8 +504,10 @@ main(int argc, char **argv)
 			if (heap > heap_max)
 				heap_max = heap;
 			if (heap > heap_warm + HEAP_SLACK)
-				die(&k.d, "DPDK heap in use %" PRId64 " B at %d s, %" PRId64
-				    " B at the end of warm-up", heap, s, heap_warm);
+				die(&k.d,
+				    "DPDK heap in use %" PRId64 " B at %d s, %" PRId64
+				    " B at the end of warm-up",
+				    heap, s, heap_warm);
 			if (rss > rss_max)
 				rss_max = rss;
 			if (cur.ct.mem > mem_max)
@@ -567,7 +569,7 @@ main(int argc, char **argv)
 	       secs, prev.packets, (k.rot + 1) * CHURN_TUPLES, k.rule, k.rules_hit, installed,
 	       expired, o1_pps_min, in_use_max, base_in_use, rss0, rss_warm, rss_max,
 	       ct_end.created, ct_end.expired, ct_max, CT_ZONE_CHURN, churn_max, CT_MAX,
-	       ct_end.limit_drops, mem_warm / 1024, mem_max / 1024, heap0 / 1024,
-	       heap_warm / 1024, heap_max / 1024);
+	       ct_end.limit_drops, mem_warm / 1024, mem_max / 1024, heap0 / 1024, heap_warm / 1024,
+	       heap_max / 1024);
 	return 0;
 }

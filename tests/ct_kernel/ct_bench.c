@@ -286,12 +286,10 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 		       "buckets) | established: median %5.1f cyc/pkt (mean %5.1f), %5.2f Mpps "
 		       "wall | bad %" PRIu64 "\n",
 		       n_conns, median_cycles(&setup), (double)setup.cycles / (double)setup.n,
-		       (double)n_conns / setup.seconds / 1e6, n_grown,
-		       grow_seconds * 1e3,
+		       (double)n_conns / setup.seconds / 1e6, n_grown, grow_seconds * 1e3,
 		       (double)conn_bytes / n_conns, (double)table_bytes / n_conns,
-		       ct_n_buckets(x.tbl), median_cycles(&est),
-		       (double)est.cycles / (double)est.n, (double)est.n / est.seconds / 1e6,
-		       setup.n_bad + hs.n_bad + est.n_bad);
+		       ct_n_buckets(x.tbl), median_cycles(&est), (double)est.cycles / (double)est.n,
+		       (double)est.n / est.seconds / 1e6, setup.n_bad + hs.n_bad + est.n_bad);
 	}
 	ct_tbl_destroy(x.tbl);
 	free(setup.samples);

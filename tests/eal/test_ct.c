@@ -1580,7 +1580,8 @@ test_ct_table_grows_under_traffic(void **state)
 	assert_int_equal(th_wait_rx(&d, "ga", 2 * N, 60), 0);
 	for (i = 0; i < 50; i++) {
 		assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
-		if (th_json_num(o.buf, NULL, "count") == N && th_json_num(o.buf, NULL, "grown") >= 2)
+		if (th_json_num(o.buf, NULL, "count") == N &&
+		    th_json_num(o.buf, NULL, "grown") >= 2)
 			break;
 		usleep(100 * 1000);
 	}

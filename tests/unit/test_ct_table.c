@@ -1743,7 +1743,7 @@ enum { GC_A = 1024, GC_B = 40000 };
 
 static struct {
 	struct ct_tbl *t;
-	uint64_t epoch[2];  /* bumped by each thread between bursts (quiescent) */
+	uint64_t epoch[2]; /* bumped by each thread between bursts (quiescent) */
 	int done[2];
 	int stop;           /* the reader stops */
 	uint64_t n_lookups; /* reader: keys of set A looked up */
@@ -1895,7 +1895,8 @@ test_ct_grow_concurrent(void **state)
 		assert_true(ct_grow(gc.t, no_sync, NULL) >= 0);
 
 	/* The reader never missed an established connection while keys moved. */
-	printf("grow_concurrent: %u growths, %" PRIu64 " lookups, %" PRIu64 " misses, %u buckets\n", n_grown, gc.n_lookups, gc.n_misses, ct_n_buckets(gc.t));
+	printf("grow_concurrent: %u growths, %" PRIu64 " lookups, %" PRIu64 " misses, %u buckets\n",
+	       n_grown, gc.n_lookups, gc.n_misses, ct_n_buckets(gc.t));
 	assert_true(gc.n_lookups > 0);
 	assert_int_equal(gc.n_misses, 0);
 	assert_true(n_grown >= 3);
