@@ -265,7 +265,7 @@ lookup_from(const struct ct_tbl *tbl, const struct ct_arr *a, const struct ct_ke
 	if (c != NULL)
 		return c;
 	/* Acquire: an emptied slot read above (relaxed) was emptied after the key was stored
-	 * in the new array (release in move_key()); that store is visible below. */
+	 * in the new array (release in move_bucket()); that store is visible below. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	n = arr_next(tbl, a);
 	return n != NULL ? arr_lookup(n, key, rkey, hash, dir) : NULL;
