@@ -269,6 +269,69 @@ count_hits(struct vs_pmd *pmd, struct vs_dp_flow *f, uint32_t n, uint64_t bytes)
 	}
 }
 
+/* Consecutive hits on one megaflow, credited in one count_hits(). */
+struct hit_run {
+	struct vs_dp_flow *f; /* NULL: none yet */
+	uint32_t n;
+	uint64_t bytes;
+};
+
+static inline void
+hit_run_end(struct vs_pmd *pmd, struct hit_run *h)
+{
+	if (h->f != NULL)
+		count_hits(pmd, h->f, h->n, h->bytes);
+	h->f = NULL;
+	h->n = 0;
+	h->bytes = 0;
+}
+
+/* Counts 'm' (before it leaves) as a hit on 'f'. */
+static inline void
+hit_run_add(struct vs_pmd *pmd, struct hit_run *h, struct vs_dp_flow *f, const struct rte_mbuf *m)
+{
+	if (f != h->f) {
+		hit_run_end(pmd, h);
+		h->f = f;
+	}
+	h->n++;
+	h->bytes += m->pkt_len;
+}
+
+/* Packets the fast paths send without the action executor: a run for one port goes out
+ * in one call, and the run is sent before anything else leaves, to keep arrival order. */
+struct tx_run {
+	struct vs_port *port;
+	uint16_t n;
+	struct rte_mbuf *pkts[VS_BURST_MAX];
+};
+
+/* Not an initialiser: that would zero the whole array, per burst. */
+static inline void
+tx_run_init(struct tx_run *t)
+{
+	t->port = NULL;
+	t->n = 0;
+}
+
+static inline void
+tx_run_flush(struct vs_pmd *pmd, struct tx_run *t)
+{
+	if (t->n != 0) {
+		vs_pmd_tx_burst(pmd, t->port, t->pkts, t->n);
+		t->n = 0;
+	}
+}
+
+static inline void
+tx_run_add(struct vs_pmd *pmd, struct tx_run *t, struct vs_port *p, struct rte_mbuf *m)
+{
+	if (p != t->port)
+		tx_run_flush(pmd, t);
+	t->port = p;
+	t->pkts[t->n++] = m;
+}
+
 /*
  * The common case of a busy port: the whole burst hit the last megaflow, and
  * its only action is an output.  One count, one port lookup, one enqueue.
@@ -370,13 +433,10 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 	struct ct_result res[VS_BURST_MAX];
 	uint8_t pos[VS_BURST_MAX]; /* pass index -> batch index, for deps */
 	uint16_t zones[VS_BURST_MAX], j, done;
-	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of ct_output packets to out_port */
-	struct vs_port *out_port = NULL;
-	uint16_t n_out = 0;
-	struct vs_dp_flow *run_f = NULL;
-	uint64_t run_bytes = 0;
-	uint32_t run_n = 0;
+	struct hit_run hits = { .f = NULL };
+	struct tx_run out; /* ct_output packets */
 
+	tx_run_init(&out);
 	b.n = n;
 	b.ordered = deps != NULL && deps->any;
 	b.safe = b.ordered ? deps->safe : 0;
@@ -405,42 +465,23 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 		struct vs_dp_flow *f = mfs[idx[j]]->data;
 		struct rte_mbuf *m = b.pkts[j];
 
-		if (f != run_f) {
-			if (run_f != NULL)
-				count_hits(pmd, run_f, run_n, run_bytes);
-			run_f = f;
-			run_n = 0;
-			run_bytes = 0;
-		}
-		run_n++;
-		run_bytes += m->pkt_len; /* before the packet leaves */
+		hit_run_add(pmd, &hits, f, m);
 		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
 		    f->ct_output != keys[idx[j]].in_port) {
-			/* ct(commit),output:P: what the executor would do, without it;
-			 * a run of packets for one port is queued in one call. */
+			/* ct(commit),output:P: what the executor would do, without it. */
 			struct vs_port *p = vs_portmap_get(pmd->map, f->ct_output);
 
 			if (likely(p != NULL)) {
-				if (p != out_port && n_out != 0) {
-					vs_pmd_tx_burst(pmd, out_port, out, n_out);
-					n_out = 0;
-				}
-				out_port = p;
-				out[n_out++] = m;
+				tx_run_add(pmd, &out, p, m);
 				continue;
 			}
 		}
-		if (n_out != 0) { /* keep each port's packets in arrival order */
-			vs_pmd_tx_burst(pmd, out_port, out, n_out);
-			n_out = 0;
-		}
+		tx_run_flush(pmd, &out);
 		vs_xlate_execute_ct(pmd, pmd->map, m, &keys[idx[j]], f->actions, f->n_actions,
 		                    f->reason, &res[j], zones[j]);
 	}
-	if (n_out != 0)
-		vs_pmd_tx_burst(pmd, out_port, out, n_out);
-	if (run_f != NULL)
-		count_hits(pmd, run_f, run_n, run_bytes);
+	tx_run_flush(pmd, &out);
+	hit_run_end(pmd, &hits);
 	return done;
 }
 
@@ -470,19 +511,17 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	uint64_t t0 = detail ? rte_rdtsc() : 0, tx0 = 0, ct0 = 0;
 	/* First and recirculated passes keep their own last hit: they alternate. */
 	struct vs_dp_flow **lastp = pmd->recirc_pass == 0 ? &dp->last : &dp->last_rc;
-	struct vs_dp_flow *last = *lastp, *run_f = NULL; /* run: hits on one megaflow */
+	struct vs_dp_flow *last = *lastp;
+	struct hit_run hits = { .f = NULL };
 	uint64_t last_hit = 0;
-	struct rte_mbuf *out[VS_BURST_MAX]; /* a run of simple outputs to out_port */
-	struct vs_port *out_port = NULL;
-	uint16_t n_out = 0;
-	uint64_t run_bytes = 0;
-	uint32_t run_n = 0;
+	struct tx_run out; /* simple outputs */
 	uint32_t probes = 0;
 	uint8_t ct_idx[VS_BURST_MAX]; /* hits whose list starts with ct() */
 	uint16_t n_ct = 0;
 	bool use_emc;
 	uint16_t i;
 
+	tx_run_init(&out);
 	/*
 	 * One-entry last-hit cache first (as VPP's last_tunnel_cache): traffic
 	 * that one megaflow covers (one in_port rule, a dominant flow) is decided
@@ -551,53 +590,30 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 				ct_idx[n_ct++] = (uint8_t)i; /* run_ct_first() below counts it */
 				continue;
 			}
-			if (f != run_f) {
-				if (run_f != NULL)
-					count_hits(pmd, run_f, run_n, run_bytes);
-				run_f = f;
-				run_n = 0;
-				run_bytes = 0;
-			}
-			run_n++;
-			run_bytes += m->pkt_len;
+			hit_run_add(pmd, &hits, f, m);
 			if (f->simple_output != 0) {
-				/* A lone output: no action interpreter, and a run of
-				 * packets for one port is queued in one call. */
+				/* A lone output: no action interpreter. */
 				struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 
 				if (likely(p != NULL && f->simple_output != keys[i].in_port)) {
-					if (p != out_port && n_out != 0) {
-						vs_pmd_tx_burst(pmd, out_port, out, n_out);
-						n_out = 0;
-					}
-					out_port = p;
-					out[n_out++] = m;
+					tx_run_add(pmd, &out, p, m);
 					continue;
 				}
 			}
-			if (n_out != 0) { /* keep each port's packets in arrival order */
-				vs_pmd_tx_burst(pmd, out_port, out, n_out);
-				n_out = 0;
-			}
+			tx_run_flush(pmd, &out);
 			vs_xlate_execute(pmd, pmd->map, m, &keys[i], f->actions, f->n_actions,
 			                 f->reason);
 			continue;
 		}
-		if (n_out != 0) {
-			vs_pmd_tx_burst(pmd, out_port, out, n_out);
-			n_out = 0;
-		}
+		tx_run_flush(pmd, &out);
 		if (!upcall_allowed(pmd, rte_rdtsc())) {
 			pmd->stats.n_upcall_drops++;
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		pmd->stats.n_upcalls++;
-		if (run_f != NULL) {
-			/* The upcall may evict run_f: credit it first. */
-			count_hits(pmd, run_f, run_n, run_bytes);
-			run_f = NULL;
-		}
+		/* The upcall may evict the run's megaflow: credit it first. */
+		hit_run_end(pmd, &hits);
 		{
 			struct pm_key orig = keys[i];
 			uint64_t tu = detail ? rte_rdtsc() : 0;
@@ -631,10 +647,8 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			}
 		}
 	}
-	if (run_f != NULL)
-		count_hits(pmd, run_f, run_n, run_bytes);
-	if (n_out != 0)
-		vs_pmd_tx_burst(pmd, out_port, out, n_out);
+	hit_run_end(pmd, &hits);
+	tx_run_flush(pmd, &out);
 	/* Before evictions: the megaflows of these packets must still exist. */
 	if (n_ct != 0) {
 		uint16_t done = run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct, deps);
