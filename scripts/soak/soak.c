@@ -118,23 +118,6 @@ die(struct th_daemon *d, const char *fmt, ...)
 	exit(1);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* 'n' UDP frames of tuples first .. first + n_flows - 1 (source address and port). */
 static void
 write_pcap(struct th_daemon *d, const char *path, uint32_t first, int n, int n_flows)
@@ -342,7 +325,7 @@ drain(struct soak *k, struct ct_sample *c)
 		die(&k->d, "not %d established connections at the end: %s", EST_TUPLES, o.buf);
 	ctl(&k->d, "port del churn%u", k->rot % 2);
 	for (i = 0;; i++) {
-		sleep_ms(500);
+		th_sleep_ms(500);
 		ct_sample(&k->d, c);
 		if (c->zone_churn == 0)
 			break;
@@ -406,13 +389,13 @@ start(struct soak *k)
 	    k->dir);
 }
 
-/* Runs the rotations and rule changes until 'end' (now_ms()). */
+/* Runs the rotations and rule changes until 'end' (th_now_ms()). */
 static void
 run_until(struct soak *k, uint64_t end)
 {
 	uint64_t t;
 
-	while ((t = now_ms()) < end) {
+	while ((t = th_now_ms()) < end) {
 		if (t >= k->next_rot) {
 			rotate(k);
 			k->next_rot += ROTATE_S * 1000;
@@ -420,7 +403,7 @@ run_until(struct soak *k, uint64_t end)
 			change_rules(k);
 			k->next_rule += RULES_S * 1000;
 		} else {
-			sleep_ms(20);
+			th_sleep_ms(20);
 		}
 	}
 }
@@ -455,9 +438,9 @@ main(int argc, char **argv)
 	       "connections\n",
 	       secs, warm_s, base_in_use, rss0, heap0 / 1024, CT_ZONE_CHURN, CT_UDP_S, CT_MAX);
 
-	t0 = now_ms();
+	t0 = th_now_ms();
 	prev.o1 = num(&k.d, "port stats o1", NULL, "tx_packets");
-	prev.ms = now_ms();
+	prev.ms = th_now_ms();
 	k.next_rot = t0 + ROTATE_S * 1000;
 	k.next_rule = t0 + RULES_S * 1000;
 	for (s = 1; s <= secs; s++) {
@@ -465,7 +448,7 @@ main(int argc, char **argv)
 		cur.packets = num(&k.d, "pmd stats", NULL, "packets");
 		cur.o1 = num(&k.d, "port stats o1", NULL, "tx_packets");
 		cur.o2 = num(&k.d, "port stats o2", NULL, "tx_packets");
-		cur.ms = now_ms();
+		cur.ms = th_now_ms();
 		in_use = num(&k.d, "show", "\"vs_shared\"", "in_use");
 		heap = num(&k.d, "show", NULL, "heap_alloc_bytes");
 		ct_sample(&k.d, &cur.ct);

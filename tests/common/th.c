@@ -26,12 +26,21 @@ env_or(const char *name, const char *dflt)
 	return v != NULL && *v != '\0' ? v : dflt;
 }
 
-static void
-sleep_ms(unsigned int ms)
+void
+th_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+uint64_t
+th_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 void
@@ -170,7 +179,7 @@ th_start(struct th_daemon *d, const char *name, const char *config, const char *
 		}
 		if (access(d->ctl, F_OK) == 0 && th_ctl_status(d, "version") == 0)
 			return 0;
-		sleep_ms(100);
+		th_sleep_ms(100);
 	}
 	fprintf(stderr, "th: sluiced did not answer in 30 s\n");
 	print_log(d);
@@ -303,7 +312,7 @@ th_wait_rx(struct th_daemon *d, const char *port, int64_t n, int timeout_s)
 	for (i = 0; i < timeout_s * 20; i++) {
 		if (th_port_stat(d, port, "rx_packets") >= n)
 			return 0;
-		sleep_ms(50);
+		th_sleep_ms(50);
 	}
 	fprintf(stderr, "th: port %s received %" PRId64 " of %" PRId64 " packets\n", port,
 	        th_port_stat(d, port, "rx_packets"), n);
@@ -337,7 +346,7 @@ th_wait_mempools(struct th_daemon *d, const char *baseline, int timeout_s)
 		}
 		if (same)
 			return 0;
-		sleep_ms(100);
+		th_sleep_ms(100);
 	}
 	fprintf(stderr, "th: mempools not back at baseline:\nbaseline: %s\nnow: %s\n", baseline,
 	        out.buf);
@@ -359,7 +368,7 @@ th_stop(struct th_daemon *d)
 				print_log(d);
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
-		sleep_ms(100);
+		th_sleep_ms(100);
 	}
 	print_log(d);
 	th_kill(d);

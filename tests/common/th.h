@@ -32,6 +32,11 @@ struct th_out {
 };
 
 /** Creates (empty) the scratch directory for test 'name'; path into 'dir'. */
+/** Sleeps 'ms' milliseconds. */
+void th_sleep_ms(unsigned int ms);
+/** CLOCK_MONOTONIC in milliseconds. */
+uint64_t th_now_ms(void);
+
 void th_scratch(const char *name, char *dir, size_t size);
 
 /**

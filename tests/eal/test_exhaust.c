@@ -56,23 +56,6 @@
 static struct th_out o;
 static char baseline[1 << 16];
 
-static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* UDP tuples of a generated pcap: flow k is src_ip4 + k, port sport0 + k, to dst_ip4:53
  * (or, 'reply', the same tuples the other way round). */
 struct udp_tuples {
@@ -150,11 +133,11 @@ static double
 tx_rate(struct th_daemon *d, const char *port, unsigned int ms)
 {
 	int64_t a = port_num(d, port, "tx_packets"), b;
-	uint64_t t0 = now_ms(), t1;
+	uint64_t t0 = th_now_ms(), t1;
 
-	sleep_ms(ms);
+	th_sleep_ms(ms);
 	b = port_num(d, port, "tx_packets");
-	t1 = now_ms();
+	t1 = th_now_ms();
 	return (double)(b - a) * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1);
 }
 
@@ -202,7 +185,7 @@ hostile_clients(struct th_daemon *d)
 	while (sent < (100u << 20)) {
 		w = send(fd, junk, sizeof(junk), MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			sleep_ms(5);
+			th_sleep_ms(5);
 			if (th_ctl_status(d, "version") != 0)
 				fail_msg("daemon stopped answering during a garbage flood");
 			continue;
@@ -285,7 +268,7 @@ test_exhaust_megaflows_and_upcalls(void **state)
 	fclose(f);
 	assert_int_equal(kill(d.pid, SIGHUP), 0);
 	idle = hostile_clients(&d);
-	sleep_ms(300);
+	th_sleep_ms(300);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "flows"), 3);
 	assert_int_equal(th_ctl(&d, &o, "flow dump --names"), 0);
@@ -301,7 +284,7 @@ test_exhaust_megaflows_and_upcalls(void **state)
 
 	/* The flood stops: no more drops, the established flow at full rate. */
 	assert_int_equal(th_ctl_status(&d, "port del flood"), 0);
-	sleep_ms(200);
+	th_sleep_ms(200);
 	ud1 = pmd_num(&d, "upcall_drops");
 	r_after = tx_rate(&d, "est_out", 500);
 	ud2 = pmd_num(&d, "upcall_drops");
@@ -347,13 +330,13 @@ ct_num(struct th_daemon *d, const char *key)
 static void
 wait_ct_count(struct th_daemon *d, int64_t n, int timeout_s)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = th_now_ms();
 
 	while (ct_num(d, "count") != n) {
-		if (now_ms() - t0 > (uint64_t)timeout_s * 1000)
+		if (th_now_ms() - t0 > (uint64_t)timeout_s * 1000)
 			fail_msg("conntrack never came to %lld connections: %s", (long long)n,
 			         o.buf);
-		sleep_ms(50);
+		th_sleep_ms(50);
 	}
 }
 
@@ -363,7 +346,7 @@ window(struct th_daemon *d, const char *port, unsigned int ms, int64_t *tx, int6
 {
 	int64_t a = port_num(d, port, "tx_packets"), l = pmd_num(d, "ct_limit");
 
-	sleep_ms(ms);
+	th_sleep_ms(ms);
 	*tx = port_num(d, port, "tx_packets") - a;
 	*limit_drops = pmd_num(d, "ct_limit") - l;
 }
@@ -505,14 +488,14 @@ test_exhaust_ct_table_full(void **state)
 	assert_int_equal(th_ctl_status(&d, "port del flood"), 0);
 	lim1 = pmd_num(&d, "ct_limit");
 	flood_tx = port_num(&d, "flood_out", "tx_packets");
-	t0 = now_ms();
+	t0 = th_now_ms();
 	/* The sweeper (PMD 0, 2048 slots a millisecond of a 4M-slot table) finds them
 	 * within about 2 s past their timeout on a quiet machine, 5-12 s on a busy one. */
 	wait_ct_count(&d, 8, 30);
 	print_message("ct: flood stopped: %lld refused, %lld forwarded on its 16 connections; "
 	              "8 connections left after %llu ms\n",
 	              (long long)(lim1 - lim0), (long long)flood_tx,
-	              (unsigned long long)(now_ms() - t0));
+	              (unsigned long long)(th_now_ms() - t0));
 	/* New connections are accepted again: all 8 late tuples leave, nothing refused. */
 	assert_int_equal(
 			th_ctl_status(&d, "port add late dpdk net_pcap3,rx_pcap=%s/late.pcap", dir),
@@ -677,7 +660,7 @@ wait_out(struct th_daemon *d, int64_t want, int64_t a_before, int64_t *a_tx, int
 		*b_tx = port_num(d, "b", "tx_packets");
 		if (*b_tx >= want && *a_tx + *a_fail >= a_before + 5000)
 			return;
-		sleep_ms(100);
+		th_sleep_ms(100);
 	}
 }
 
@@ -786,11 +769,11 @@ test_exhaust_sigkill_restart(void **state)
 	th_kill(&d); /* SIGKILL: no cleanup, the socket file stays */
 	assert_int_equal(access(d.ctl, F_OK), 0);
 
-	t0 = now_ms();
+	t0 = th_now_ms();
 	assert_int_equal(th_start(&d, "exhaust-kill", config, NULL, NULL), 0);
-	while ((tx = port_num(&d, "o1", "tx_packets")) == 0 && now_ms() - t0 < 10000)
-		sleep_ms(10);
-	t_fwd = now_ms() - t0;
+	while ((tx = port_num(&d, "o1", "tx_packets")) == 0 && th_now_ms() - t0 < 10000)
+		th_sleep_ms(10);
+	t_fwd = th_now_ms() - t0;
 	print_message("forwarding again %llu ms after the restart began\n",
 	              (unsigned long long)t_fwd);
 	/* About a second here (EAL start-up, the config); 10 s for a busy machine. */
@@ -823,7 +806,7 @@ wait_link(struct th_daemon *d, const char *port, const char *state)
 		if (line != NULL && strstr(line, want) != NULL &&
 		    (strchr(line, '\n') == NULL || strstr(line, want) < strchr(line, '\n')))
 			return;
-		sleep_ms(50);
+		th_sleep_ms(50);
 	}
 	fail_msg("port %s never showed %s:\n%s", port, want, o.buf);
 }
@@ -876,10 +859,10 @@ test_exhaust_link_down_up(void **state)
 	snprintf(cmd, sizeof(cmd), "ip link set %s down", iface);
 	assert_int_equal(system(cmd), 0);
 	wait_link(&d, "t0", "down");
-	sleep_ms(100);
+	th_sleep_ms(100);
 	tx0 = port_num(&d, "t0", "tx_packets");
 	full = port_num(&d, "t0", "tx_queue_full");
-	sleep_ms(1000);
+	th_sleep_ms(1000);
 	tx1 = port_num(&d, "t0", "tx_packets");
 	full = port_num(&d, "t0", "tx_queue_full") - full;
 	assert_int_equal(tx1, tx0);              /* nothing leaves a down link */
@@ -888,7 +871,7 @@ test_exhaust_link_down_up(void **state)
 	snprintf(cmd, sizeof(cmd), "ip link set %s up", iface);
 	assert_int_equal(system(cmd), 0);
 	wait_link(&d, "t0", "up");
-	sleep_ms(1000);
+	th_sleep_ms(1000);
 	tx2 = port_num(&d, "t0", "tx_packets");
 	print_message("link down: %lld sent before, none while down (%lld counted tx_queue_full "
 	              "in 1 s); %lld in the second after it came up\n",

@@ -102,15 +102,6 @@ struct feed {
 	uint64_t consumed;
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Runs one command; its reply (JSON when 'json') is returned until the next call. */
 static const char *
 cmd(bool json, const char *fmt, ...)
@@ -329,9 +320,9 @@ consume(unsigned int i, struct feed *fd, unsigned int max)
 static void
 run(unsigned int sink, bool consuming, unsigned int ms, struct feed *fd)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = th_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (th_now_ms() < end) {
 		unsigned int k;
 
 		for (k = 0; k < 64; k++) {
@@ -347,7 +338,7 @@ run(unsigned int sink, bool consuming, unsigned int ms, struct feed *fd)
 static void
 settle(unsigned int sink, struct feed *fd)
 {
-	uint64_t t0 = now_ms();
+	uint64_t t0 = th_now_ms();
 	int64_t last = -1, cur;
 
 	for (;;) {
@@ -357,7 +348,7 @@ settle(unsigned int sink, struct feed *fd)
 		    rte_ring_count(rports[P_EST].rx) == 0 && cur == last)
 			break;
 		last = cur;
-		assert_true(now_ms() - t0 < 10000);
+		assert_true(th_now_ms() - t0 < 10000);
 		usleep(20 * 1000);
 	}
 	consume(sink, fd, UINT32_MAX);
