@@ -215,7 +215,6 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 	struct ct_pkt pk[BURST];
 	struct ct_ctx x = { 0 };
 	uint32_t *seq, i, stride;
-	size_t before;
 	double t0;
 	uint64_t j;
 
@@ -232,7 +231,6 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 		fprintf(stderr, "ct_bench: out of memory\n");
 		return -1;
 	}
-	before = live_bytes; /* the table: buckets and zone counters */
 
 	/* Setup: SYNs (timed), then SYN/ACKs and ACKs. */
 	t0 = now_s();
@@ -280,7 +278,6 @@ bench(uint32_t n_conns, uint64_t n_pkts)
 		size_t conn_bytes = (size_t)n_conns * ((ct_conn_size() + 63) / 64 * 64);
 		size_t table_bytes = live_bytes - conn_bytes;
 
-		(void)before;
 		printf("%8" PRIu32 " conns | setup: median %5.0f cyc/conn (mean %5.0f), %5.2f "
 		       "Mconn/s wall, %u growths %.1f ms | %3.0f B/conn + table %.0f B/conn (%u "
 		       "buckets) | established: median %5.1f cyc/pkt (mean %5.1f), %5.2f Mpps "
