@@ -15,11 +15,11 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include "pm_hash.h"
 #include "vs_reply.h"
 #include "vs_switch.h"
 #include "vs_tunnel.h"
@@ -229,6 +229,24 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
  * when the frame is IP (after at most one VLAN tag).  Reads the headers
  * itself: a frame forwarded without parsing has no header lengths.
  */
+static inline uint64_t
+ld64__(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+ld32__(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static inline uint32_t
 inner_hash(const struct rte_mbuf *m)
 {
@@ -238,7 +256,8 @@ inner_hash(const struct rte_mbuf *m)
 
 	if (m->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
 		return 0;
-	h = rte_hash_crc(d, 12, 0x5a5a5a5a);
+	/* CRC32-C steps (pm_hash.h), the values rte_hash_crc() gives over the same bytes. */
+	h = pm_crc32(ld32__(d + 8), pm_crc64(ld64__(d), 0x5a5a5a5a));
 	memcpy(&et, d + 12, 2);
 	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
 	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
@@ -250,14 +269,17 @@ inner_hash(const struct rte_mbuf *m)
 		uint32_t ihl = (ip[0] & 0xfu) * 4u;
 		uint16_t frag;
 
-		h = rte_hash_crc(ip + 12, 8, h);
+		h = pm_crc64(ld64__(ip + 12), h);
 		memcpy(&frag, ip + 6, 2);
 		if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP || ip[9] == IPPROTO_SCTP) &&
 		    ihl >= 20 && m->data_len >= l2 + ihl + 4 &&
 		    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
-			h = rte_hash_crc(ip + ihl, 4, h ^ ip[9]);
+			h = pm_crc32(ld32__(ip + ihl), h ^ ip[9]);
 	} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && m->data_len >= l2 + 40) {
-		h = rte_hash_crc(d + l2 + 8, 32, h);
+		const uint8_t *a = d + l2 + 8; /* source and destination addresses */
+
+		h = pm_crc64(ld64__(a + 24),
+		             pm_crc64(ld64__(a + 16), pm_crc64(ld64__(a + 8), pm_crc64(ld64__(a), h))));
 	}
 	return h;
 }
@@ -308,7 +330,7 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 static inline uint32_t
 slot_of(uint16_t ofport, uint32_t remote, uint32_t vni)
 {
-	return rte_hash_crc_4byte(remote, ofport ^ vni << 16) & (VS_UL_TMPL_CACHE - 1);
+	return pm_crc32(remote, ofport ^ vni << 16) & (VS_UL_TMPL_CACHE - 1);
 }
 
 /*

@@ -945,6 +945,8 @@ struct pkt_info {
 	bool icmp_err;
 	bool icmp_reply; /* ICMP query reply type */
 	uint8_t kind;
+	bool fast;    /* hint_fast() matched: nothing above is set yet (pkt_prepare_late()) */
+	uint8_t fdir; /* the direction it matched, when 'fast' */
 	struct ct_tcp_seg seg;
 };
 
@@ -1011,6 +1013,31 @@ pkt_hash(struct pkt_info *pi)
 	(void)pkt_rkey(pi);
 }
 
+/* The result of a packet that cannot be tracked (pi->reason says why). */
+static inline void
+untrackable(const struct pkt_info *pi, struct ct_result *r)
+{
+	r->reason = (uint8_t)pi->reason;
+	r->ct_state = pi->reason == CT_R_NOT_IP ? 0 : PM_CS_TRACKED | PM_CS_INVALID;
+}
+
+/*
+ * pkt_prepare() for a packet that hint_fast() let skip it and whose hint then failed.
+ * @return false when the packet cannot be tracked ('r' says why, as pass 3 does).
+ */
+static bool
+pkt_prepare_late(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi,
+                 struct ct_result *r)
+{
+	pkt_prepare(pkt, zone, pi, true);
+	pi->fast = false;
+	pi->cand = 0;
+	if (pi->reason == CT_R_OK)
+		return true;
+	untrackable(pi, r);
+	return false;
+}
+
 /*
  * Hint 'c' (struct ct_order) when its key is the packet's in either direction, else NULL.
  * A live connection is the one a lookup finds (one per key); exec_existing() checks 'dead'.
@@ -1027,6 +1054,37 @@ hint_match(struct ct_conn *c, struct pkt_info *pi, uint8_t *dir)
 		return c;
 	}
 	return NULL;
+}
+
+/*
+ * hint_match() from the flow key alone, for the packets whose connection key is the
+ * flow key's addresses and ports (TCP, UDP, SCTP; IPv4 and IPv6; not fragments):
+ * without extracting the key, as a recirculated ct() on a hinted packet needs it only
+ * to confirm the hint.  false when the key says no or cannot say (other protocols):
+ * the caller then extracts the key (pkt_prepare()) and uses hint_match().
+ */
+static inline bool
+hint_fast(const struct ct_conn *c, const struct pm_key *pk, uint16_t zone, uint8_t *dir)
+{
+	const pm_word_t *o = (const pm_word_t *)&c->key_orig;
+	uint8_t af = ct_af_of(pk);
+	pm_word_t w[5];
+
+	if (af == 0 || (pk->nw_frag & PM_FRAG_ANY) ||
+	    (pk->nw_proto != 6 && pk->nw_proto != 17 && pk->nw_proto != 132))
+		return false;
+	ct_key_words_of(pk, pk->tp_src, pk->tp_dst, zone, af, w);
+	if (((o[0] ^ w[0]) | (o[1] ^ w[1]) | (o[2] ^ w[2]) | (o[3] ^ w[3]) | (o[4] ^ w[4])) == 0) {
+		*dir = CT_DIR_ORIG;
+		return true;
+	}
+	/* The reply direction: addresses and ports swapped (ct_key_reverse()). */
+	ct_key_words_of(pk, pk->tp_dst, pk->tp_src, zone, af, w);
+	if (((o[0] ^ w[2]) | (o[1] ^ w[3]) | (o[2] ^ w[0]) | (o[3] ^ w[1]) | (o[4] ^ w[4])) == 0) {
+		*dir = CT_DIR_REPLY;
+		return true;
+	}
+	return false;
 }
 
 /* What every packet of a ct_execute_burst() call shares. */
@@ -1340,6 +1398,13 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 	for (i = 0; i < n; i++) {
 		bool hinted = hints != NULL && hints[i] != NULL;
 
+		pi[i].fast = hinted && hint_fast(hints[i], pkts[i].key, opts->zone, &pi[i].fdir);
+		if (pi[i].fast) {
+			/* Its connection's first line was just read; exec_cached() needs no other. */
+			pi[i].reason = CT_R_OK;
+			pi[i].hashed = false;
+			continue;
+		}
 		pkt_prepare(&pkts[i], opts->zone, &pi[i], !hinted);
 		if (hinted)
 			prefetch_conn(hints[i]);
@@ -1385,9 +1450,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			return i;
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {
-			r->reason = (uint8_t)pi[i].reason;
-			r->ct_state = pi[i].reason == CT_R_NOT_IP ? 0 :
-			                                            PM_CS_TRACKED | PM_CS_INVALID;
+			untrackable(&pi[i], r);
 			stats->n_reason[r->reason]++;
 			continue;
 		}
@@ -1396,8 +1459,16 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			struct ct_conn *c = NULL;
 
 			if (tries == 0 && hints != NULL && hints[i] != NULL) {
-				c = hint_match(hints[i], &pi[i], &dir);
+				if (pi[i].fast) {
+					c = hints[i];
+					dir = pi[i].fdir;
+				} else {
+					c = hint_match(hints[i], &pi[i], &dir);
+				}
 				if (c != NULL && exec_cached(&x, c, dir, &pkts[i], r))
+					break;
+				/* Tracked after all: the key, hash and reverse key it skipped. */
+				if (pi[i].fast && !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
 					break;
 			} else if (tries == 0 && fresh)
 				c = cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir);

@@ -52,7 +52,9 @@
 #define CT_PRIV_H
 
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_spinlock.h>
 
@@ -164,5 +166,37 @@ struct ct_tbl {
 	/* Sweeper only. */
 	uint64_t sweep_pos; /**< next slot: bucket * CT_BUCKET_ENTRIES + entry */
 };
+
+/* The address family of a packet with flow key 'pk': 4, 6, or 0 (not IP). */
+static inline uint8_t
+ct_af_of(const struct pm_key *pk)
+{
+	uint16_t dl_type = rte_be_to_cpu_16(pk->dl_type);
+
+	return dl_type == 0x0800 ? 4 : dl_type == 0x86dd ? 6 : 0;
+}
+
+/*
+ * The five words of the connection key of a TCP, UDP or SCTP packet in zone 'zone'
+ * (address family 'af', 4 or 6) with flow key 'pk' and ports 'sport', 'dport' (network
+ * order), as struct ct_key lays them out.  Whole words: keys are compared and hashed as
+ * words, and a word put together from narrower stores would stall those loads until
+ * the stores retire (no store-to-load forwarding).
+ */
+static inline void
+ct_key_words_of(const struct pm_key *pk, uint16_t sport, uint16_t dport, uint16_t zone,
+                uint8_t af, pm_word_t w[5])
+{
+	if (af == 4) {
+		w[0] = pk->nw_src;
+		w[2] = pk->nw_dst;
+		w[1] = w[3] = 0;
+	} else {
+		memcpy(&w[0], pk->ipv6_src, 16);
+		memcpy(&w[2], pk->ipv6_dst, 16);
+	}
+	w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
+	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
+}
 
 #endif /* CT_PRIV_H */

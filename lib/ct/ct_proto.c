@@ -10,15 +10,13 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
 
 #include "ct.h"
 #include "ct_priv.h"
+#include "pm_hash.h"
 
 #define IPPROTO_ICMP__   1
 #define IPPROTO_ICMPV6__ 58
-#define ETH_IPV4__       0x0800
-#define ETH_IPV6__       0x86dd
 
 static const char *const reason_names[CT_R_N] = {
 #define CT_R_NAME__(e, s) s,
@@ -204,7 +202,7 @@ ct_key_hash(const struct ct_key *k)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(*k) / sizeof(uint64_t); i++)
-		h = rte_hash_crc_8byte(w[i], h);
+		h = pm_crc64(w[i], h);
 	return h;
 }
 
@@ -338,31 +336,14 @@ static enum ct_reason
 key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct ct_key *key)
 {
 	const struct pm_key *pk = pkt->key;
-	pm_word_t *w = (pm_word_t *)key;
 	uint16_t sport = pk->tp_src, dport = pk->tp_dst;
-	uint64_t s0, s1, d0, d1;
 
-	if (af == 4) {
-		s0 = pk->nw_src;
-		d0 = pk->nw_dst;
-		s1 = d1 = 0;
-	} else {
-		memcpy(&s0, pk->ipv6_src, 8);
-		memcpy(&s1, pk->ipv6_src + 8, 8);
-		memcpy(&d0, pk->ipv6_dst, 8);
-		memcpy(&d1, pk->ipv6_dst + 8, 8);
-	}
-	w[0] = s0;
-	w[1] = s1;
-	w[2] = d0;
-	w[3] = d1;
 	/* lib/flowcache parses no UDP-Lite ports: read them here. */
 	if (pk->nw_proto == 136 && pkt->l4_len >= 4) {
 		memcpy(&sport, pkt->l4, 2);
 		memcpy(&dport, pkt->l4 + 2, 2);
 	}
-	w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
-	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
+	ct_key_words_of(pk, sport, dport, zone, af, (pm_word_t *)key);
 	/* Checked after the key is written: callers read the key even on failure. */
 	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
 		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
@@ -384,8 +365,7 @@ enum ct_reason
 ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool *icmp_err)
 {
 	const struct pm_key *pk = pkt->key;
-	uint16_t dl_type = rte_be_to_cpu_16(pk->dl_type);
-	uint8_t af = dl_type == ETH_IPV4__ ? 4 : dl_type == ETH_IPV6__ ? 6 : 0;
+	uint8_t af = ct_af_of(pk);
 	enum ct_reason r;
 
 	*icmp_err = false;

@@ -16,7 +16,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
-#include <rte_hash_crc.h>
+#include "pm_hash.h"
 #ifdef RTE_ARCH_X86
 #include <emmintrin.h>
 #endif
@@ -143,23 +143,6 @@ fc_match_pop__(uint32_t *m)
 #define FC_ST_HASH_SEED  0x9e3779b9u
 #define FC_HASH_BE_IPV6  RTE_BE16(0x86dd)
 
-/*
- * CRC32-C of one word, the same value as rte_hash_crc_8byte().  When the
- * build targets SSE4.2 (the project builds with -march=native) it is the
- * instruction itself: rte_hash_crc_8byte() tests its run-time algorithm
- * choice before every word, and over a burst of fc_key_hash() that measured
- * 33.5 TSC cycles per key against 14 (AMD EPYC, min of 100 runs).
- */
-static inline uint32_t
-fc_crc64__(uint64_t data, uint32_t h)
-{
-#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-	return (uint32_t)_mm_crc32_u64(h, data);
-#else
-	return rte_hash_crc_8byte(data, h);
-#endif
-}
-
 /** Rotates left by 'r', 0 < r < 64. */
 static inline uint64_t
 fc_rotl__(uint64_t x, unsigned int r)
@@ -176,7 +159,7 @@ fc_st_hash__(const struct fc_subtable *st, const struct pm_key *key, unsigned in
 	unsigned int j;
 
 	for (j = 0; j < n; j++)
-		h = fc_crc64__(kw[st->words[j]] & st->mask_words[j], h);
+		h = pm_crc64(kw[st->words[j]] & st->mask_words[j], h);
 	return h;
 }
 
@@ -220,15 +203,15 @@ fc_key_hash__(const struct pm_key *k)
 	for (j = FC_W(tun_id); j < FC_W(ipv6_src); j++)
 		fold ^= fc_rotl__(w[j], j * 3);
 
-	h = fc_crc64__(w[0], FC_KEY_HASH_SEED);
+	h = pm_crc64(w[0], FC_KEY_HASH_SEED);
 #pragma GCC unroll 8
 	for (j = FC_W(dl_dst); j < FC_W(tun_id); j++)
-		h = fc_crc64__(w[j], h);
-	h = fc_crc64__(fold, h);
+		h = pm_crc64(w[j], h);
+	h = pm_crc64(fold, h);
 	if (k->dl_type == FC_HASH_BE_IPV6) {
 #pragma GCC unroll 8
 		for (j = FC_W(ipv6_src); j < PM_KEY_WORDS; j++)
-			h = fc_crc64__(w[j], h);
+			h = pm_crc64(w[j], h);
 	}
 	/* CRC is linear: keys that differ in a few bits of one field land in a
 	 * subspace of the low bits the EMC indexes with.  A multiplicative
