@@ -478,7 +478,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	struct ct_pkt cps[VS_BURST_MAX];
 	struct ct_exec_opts o;
 	struct ct_order ord;
-	uint16_t i, start, n = b->n, done;
+	uint16_t i, first, start, n = b->n, done;
 
 	RTE_ASSERT(n <= VS_BURST_MAX);
 	if (unlikely(table_of(pmd) == NULL)) {
@@ -486,14 +486,27 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 			no_table(&res[i]);
 		return n;
 	}
-	for (i = 0; i < n; i++)
+	/* The leading packets that their previous ct() decided (ct_execute_cached()): a
+	 * recirculated ct(commit) on a connection the first pass found.  Only a prefix, so
+	 * that they still come before the packets that are tracked. */
+	for (i = 0; b->hinted && !b->ordered && i < n && b->conns[i] != NULL; i++) {
+		if (i == 0 || acts[i] != acts[i - 1] || acts[i]->zone_from_reg)
+			opts_of(acts[i], b->keys[i], &o);
+		zones[i] = o.zone;
+		if (!ct_execute_cached(&pmd->ct, &o, b->keys[i], b->conns[i], pmd->now_ms,
+		                       &res[i]))
+			break;
+	}
+	first = i;
+	for (i = first; i < n; i++)
 		ct_pkt_of(b->pkts[i], b->keys[i], &cps[i]);
 	ord.safe = b->safe;
 	ord.safe_if_conn = b->safe_if_conn;
 	ord.after = NULL;
 	ord.conns = NULL;
 	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
-	for (start = 0; start < n; start = i) {
+	i = first;
+	for (start = first; start < n; start = i) {
 		opts_of(acts[start], b->keys[start], &o);
 		zones[start] = o.zone;
 		for (i = start + 1; i < n; i++) {

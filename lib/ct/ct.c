@@ -1067,20 +1067,28 @@ static inline bool
 hint_fast(const struct ct_conn *c, const struct pm_key *pk, uint16_t zone, uint8_t *dir)
 {
 	const pm_word_t *o = (const pm_word_t *)&c->key_orig;
-	uint8_t af = ct_af_of(pk);
-	pm_word_t w[5];
+	uint8_t af = ct_af_of(pk), proto = pk->nw_proto;
+	uint64_t s0, s1 = 0, d0, d1 = 0;
 
-	if (af == 0 || (pk->nw_frag & PM_FRAG_ANY) ||
-	    (pk->nw_proto != 6 && pk->nw_proto != 17 && pk->nw_proto != 132))
+	if (af == 0 || (pk->nw_frag & PM_FRAG_ANY) || (proto != 6 && proto != 17 && proto != 132))
 		return false;
-	ct_key_words_of(pk, pk->tp_src, pk->tp_dst, zone, af, w);
-	if (((o[0] ^ w[0]) | (o[1] ^ w[1]) | (o[2] ^ w[2]) | (o[3] ^ w[3]) | (o[4] ^ w[4])) == 0) {
+	if (af == 4) {
+		s0 = pk->nw_src;
+		d0 = pk->nw_dst;
+	} else {
+		memcpy(&s0, pk->ipv6_src, 8);
+		memcpy(&s1, pk->ipv6_src + 8, 8);
+		memcpy(&d0, pk->ipv6_dst, 8);
+		memcpy(&d1, pk->ipv6_dst + 8, 8);
+	}
+	if (((o[0] ^ s0) | (o[1] ^ s1) | (o[2] ^ d0) | (o[3] ^ d1) |
+	     (o[4] ^ ct_key_tail(pk->tp_src, pk->tp_dst, zone, proto, af))) == 0) {
 		*dir = CT_DIR_ORIG;
 		return true;
 	}
 	/* The reply direction: addresses and ports swapped (ct_key_reverse()). */
-	ct_key_words_of(pk, pk->tp_dst, pk->tp_src, zone, af, w);
-	if (((o[0] ^ w[2]) | (o[1] ^ w[3]) | (o[2] ^ w[0]) | (o[3] ^ w[1]) | (o[4] ^ w[4])) == 0) {
+	if (((o[0] ^ d0) | (o[1] ^ d1) | (o[2] ^ s0) | (o[3] ^ s1) |
+	     (o[4] ^ ct_key_tail(pk->tp_dst, pk->tp_src, zone, proto, af))) == 0) {
 		*dir = CT_DIR_REPLY;
 		return true;
 	}
@@ -1341,6 +1349,21 @@ exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct c
 	res->ct_state = k->ct_state;
 	res->reason = CT_R_OK;
 	res->conn = c;
+	return true;
+}
+
+bool
+ct_execute_cached(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct pm_key *key,
+                  struct ct_conn *c, uint64_t now, struct ct_result *res)
+{
+	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
+	const struct ct_pkt pkt = { .key = key }; /* exec_cached() reads the key only */
+	uint8_t dir;
+
+	/* No memset: exec_cached() sets every field of 'res' when it returns true. */
+	if (!hint_fast(c, key, opts->zone, &dir) || !exec_cached(&x, c, dir, &pkt, res))
+		return false;
+	ctx->stats.n_reason[CT_R_OK]++;
 	return true;
 }
 

@@ -631,6 +631,22 @@ struct ct_order {
 };
 
 /**
+ * The hinted case of ct_execute_burst_ordered() for one packet, without the
+ * burst's machinery: when 'c' (struct ct_order's hint) is the connection of
+ * the packet with flow key 'key' in zone opts->zone, found by its previous
+ * ct() there in the same direction, live, and the key carries that ct()'s
+ * result, sets 'res' as that call would (the key's result; a commit with exec
+ * applies the mark and label), counts it and returns true.  Otherwise returns
+ * false and leaves the packet to ct_execute_burst_ordered(), which tracks it.
+ * Decided from the flow key alone: TCP, UDP and SCTP packets, not fragments.
+ * The caller keeps arrival order: it may use this for packet i only when every
+ * packet before it in the burst was tracked already.
+ */
+bool ct_execute_cached(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
+                       const struct pm_key *key, struct ct_conn *c, uint64_t now,
+                       struct ct_result *res);
+
+/**
  * ct_execute_burst() with the extras of 'ord': it stops before the first
  * packet i whose after[i] is not NULL and whose ct_state is neither in 'safe'
  * nor, with a connection, in 'safe_if_conn'.

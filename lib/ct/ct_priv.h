@@ -176,6 +176,14 @@ ct_af_of(const struct pm_key *pk)
 	return dl_type == 0x0800 ? 4 : dl_type == 0x86dd ? 6 : 0;
 }
 
+/* Word 4 of a connection key: ports (network order), zone, protocol, address family. */
+static inline uint64_t
+ct_key_tail(uint16_t sport, uint16_t dport, uint16_t zone, uint8_t proto, uint8_t af)
+{
+	return (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
+	       (uint64_t)proto << 48 | (uint64_t)af << 56;
+}
+
 /*
  * The five words of the connection key of a TCP, UDP or SCTP packet in zone 'zone'
  * (address family 'af', 4 or 6) with flow key 'pk' and ports 'sport', 'dport' (network
@@ -195,8 +203,7 @@ ct_key_words_of(const struct pm_key *pk, uint16_t sport, uint16_t dport, uint16_
 		memcpy(&w[0], pk->ipv6_src, 16);
 		memcpy(&w[2], pk->ipv6_dst, 16);
 	}
-	w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)zone << 32 |
-	       (uint64_t)pk->nw_proto << 48 | (uint64_t)af << 56;
+	w[4] = ct_key_tail(sport, dport, zone, pk->nw_proto, af);
 }
 
 #endif /* CT_PRIV_H */

@@ -168,9 +168,7 @@ icmp_is_error(uint8_t proto, uint8_t type)
 void
 ct_key_reverse(const struct ct_key *k, struct ct_key *r)
 {
-	/* Whole words, as key_extract_ports__() writes keys: the reverse key is compared and
-	 * hashed as words at once, and a word put together from narrower stores would stall
-	 * those loads until the stores retire (no store-to-load forwarding). */
+	/* Whole words, as ct_key_words_of() says why. */
 	const pm_word_t *w = (const pm_word_t *)k;
 	pm_word_t *rw = (pm_word_t *)r;
 	uint16_t sport = k->sport, dport = k->dport;
@@ -190,8 +188,7 @@ ct_key_reverse(const struct ct_key *k, struct ct_key *r)
 	rw[2] = w[0];
 	rw[3] = w[1];
 	/* sport, dport, zone, proto, af: the layout key_extract_ports__() uses. */
-	rw[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)k->zone << 32 |
-	        (uint64_t)k->proto << 48 | (uint64_t)k->af << 56;
+	rw[4] = ct_key_tail(sport, dport, k->zone, k->proto, k->af);
 }
 
 uint32_t

@@ -1523,15 +1523,38 @@ test_ct_max_conns_set(void **state)
 }
 
 /*
+ * A hinted ct() as vs_ct.c runs it when 'cached' is set: ct_execute_cached() first, then,
+ * if it declines, ct_execute_burst_ordered() with the hint.  '*decided' says whether
+ * ct_execute_cached() took it.
+ */
+static uint8_t
+run1_cached(struct ct_tbl *t, const struct ct_exec_opts *o, const struct tpkt *p,
+            struct ct_conn *hint, struct ct_result *r, bool cached, bool *decided)
+{
+	struct ct_ctx x = { .tbl = t };
+
+	*decided = cached && ct_execute_cached(&x, o, &p->key, hint, 0, r);
+	if (*decided) {
+		assert_int_equal(x.stats.n_reason[CT_R_OK], 1);
+		return r->ct_state;
+	}
+	return run1_hint(t, o, p, hint, r);
+}
+
+/*
  * A recirculated ct() in the zone of the packet's previous one, whose key carries that
  * ct()'s result and whose hint is its connection: tracked once already, so not tracked or
  * counted again (the kernel datapath's cached entry); the key's state, mark and label
  * come back; a commit with exec still sets the mark.  In another zone, with a key that
  * does not say +trk, or once the connection is gone, the packet is tracked as usual.
+ * Run twice: through ct_execute_burst_ordered() alone, and with ct_execute_cached() first,
+ * which must decide exactly the cases that are not tracked again.
  */
 static void
 test_ct_hint_tracked_once(void **state)
 {
+	/* Both ways a hinted ct() runs: the burst call alone, and ct_execute_cached() first. */
+	const bool cached = *state != NULL;
 	struct ct_tbl_params p = {
 		.alloc = t_alloc, .free = t_free, .retire = t_retire, .n_buckets = 64
 	};
@@ -1543,8 +1566,8 @@ test_ct_hint_tracked_once(void **state)
 	struct tpkt req;
 	struct ct_result r;
 	struct ct_conn *c;
+	bool decided;
 
-	(void)state;
 	assert_non_null(t);
 	mk_udp(&req, IP_A, 1111, IP_B, 53);
 	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW);
@@ -1557,32 +1580,37 @@ test_ct_hint_tracked_once(void **state)
 	req.key.ct_state = TRK | NEW;
 	req.key.ct_zone = 0;
 	req.key.ct_mark = 0;
-	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_int_equal(run1_cached(t, &commit0, &req, c, &r, cached, &decided), TRK | NEW);
+	assert_int_equal(decided, cached);
 	assert_ptr_equal(r.conn, c);
 	ct_conn_get_info(c, &info);
 	assert_int_equal(info.n_packets[0], 2); /* not counted again */
 	/* With exec: the mark is set, still not counted. */
-	assert_int_equal(run1_hint(t, &mark5, &req, c, &r), TRK | NEW);
+	assert_int_equal(run1_cached(t, &mark5, &req, c, &r, cached, &decided), TRK | NEW);
+	assert_int_equal(decided, cached);
 	assert_int_equal(r.mark, 5);
 	ct_conn_get_info(c, &info);
 	assert_int_equal(info.mark, 5);
 	assert_int_equal(info.n_packets[0], 2);
 	/* The key from another zone: tracked (and counted). */
 	req.key.ct_zone = 3;
-	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_int_equal(run1_cached(t, &commit0, &req, c, &r, cached, &decided), TRK | NEW);
+	assert_false(decided);
 	ct_conn_get_info(c, &info);
 	assert_int_equal(info.n_packets[0], 3);
 	/* A key that was never tracked: tracked. */
 	req.key.ct_zone = 0;
 	req.key.ct_state = 0;
-	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_int_equal(run1_cached(t, &commit0, &req, c, &r, cached, &decided), TRK | NEW);
+	assert_false(decided);
 	ct_conn_get_info(c, &info);
 	assert_int_equal(info.n_packets[0], 4);
 	/* Gone: looked up, not found, committed again. */
 	req.key.ct_state = TRK | NEW;
 	n_retired = 0;
 	assert_true(ct_conn_kill(t, c));
-	assert_int_equal(run1_hint(t, &commit0, &req, c, &r), TRK | NEW);
+	assert_int_equal(run1_cached(t, &commit0, &req, c, &r, cached, &decided), TRK | NEW);
+	assert_false(decided);
 	assert_ptr_not_equal(r.conn, c);
 	assert_int_equal(n_retired, 1);
 	ct_conn_free(t, retired[0]);
@@ -1962,7 +1990,8 @@ main(void)
 		cmocka_unit_test(test_ct_udplite),
 		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
 		cmocka_unit_test(test_ct_hints),
-		cmocka_unit_test(test_ct_hint_tracked_once),
+		cmocka_unit_test_prestate(test_ct_hint_tracked_once, NULL),
+		cmocka_unit_test_prestate(test_ct_hint_tracked_once, (void *)"ct_execute_cached"),
 		cmocka_unit_test(test_ct_grows),
 		cmocka_unit_test(test_ct_grow_concurrent),
 	};
