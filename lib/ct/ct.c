@@ -312,7 +312,8 @@ prefetch_candidate(const struct ct_arr *a, uint32_t hash)
 	return 0;
 }
 
-/* The connection of candidate 's' when its key is 'key' (reverse 'rkey'), else NULL. */
+/* The connection of candidate 's' when its key is 'key' (reverse 'rkey', read only for a
+ * reply-direction slot), else NULL. */
 static inline struct ct_conn *
 cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
 {
@@ -950,19 +951,19 @@ struct pkt_info {
 	struct ct_tcp_seg seg;
 };
 
-/* Fills 'pi'; its hash and reverse key only with 'hash' (a packet with a hint needs them
- * only if the hint fails: pkt_hash(), pkt_rkey()). */
+/* Fills 'pi'; its hash only with 'hash' (a packet with a hint needs it only if the hint
+ * fails: pkt_hash()).  The reverse key waits until a lookup, a reply-direction
+ * candidate or a creation needs it (pkt_rkey()): an original-direction packet of a
+ * connection found by its candidate never does. */
 static void
 pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool hash)
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
 	pi->hashed = hash;
 	pi->rhashed = false;
-	pi->rkeyed = hash;
-	if (hash) {
+	pi->rkeyed = false;
+	if (hash)
 		pi->hash = ct_key_hash(&pi->key);
-		ct_key_reverse(&pi->key, &pi->rkey);
-	}
 	pi->icmp_reply = false;
 	switch (pi->key.proto) {
 	case 6:
@@ -1278,6 +1279,7 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 		res->ct_state = PM_CS_TRACKED | PM_CS_INVALID;
 		return true;
 	}
+	RTE_ASSERT(pi->rkeyed); /* a creation follows a lookup (pkt_hash()) */
 	memset(c, 0, sizeof(*c));
 	c->key_orig = pi->key;
 	c->key_reply = pi->rkey;
@@ -1382,7 +1384,7 @@ ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t 
 	/* Only SYN (reopen), FIN and RST move an established connection on. */
 	if (pi.kind == CT_KIND_TCP && (pi.seg.flags & (CT_TCP_SYN | CT_TCP_FIN | CT_TCP_RST)) != 0)
 		return false;
-	c = lookup_hashed(tbl, &pi.key, &pi.rkey, pi.hash, &dir);
+	c = lookup_hashed(tbl, &pi.key, pkt_rkey(&pi), pi.hash, &dir);
 	if (c == NULL)
 		return false;
 	rte_spinlock_lock(&c->lock);
@@ -1445,7 +1447,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		 * the reply key's home bucket too; hash it and fetch that bucket now. */
 		if (opts->commit && pi[i].cand == 0 && pi[i].hashed && pi[i].reason == CT_R_OK &&
 		    !pi[i].icmp_err) {
-			pi[i].rhash = ct_key_hash(&pi[i].rkey);
+			pi[i].rhash = ct_key_hash(pkt_rkey(&pi[i]));
 			pi[i].rhashed = true;
 			rte_prefetch0_write(&a->b[pi[i].rhash & a->mask]);
 		}
@@ -1494,7 +1496,8 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 				if (pi[i].fast && !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
 					break;
 			} else if (tries == 0 && fresh)
-				c = cand_match(pi[i].cand, &pi[i].key, &pi[i].rkey, &dir);
+				c = cand_match(pi[i].cand, &pi[i].key,
+				               (pi[i].cand & 1) != 0 ? pkt_rkey(&pi[i]) : NULL, &dir);
 
 			if (c == NULL) {
 				pkt_hash(&pi[i]);
