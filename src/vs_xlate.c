@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
 
 #include "vs_ct.h"
 #include "vs_daemon.h"
@@ -975,7 +976,9 @@ ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 		return false;
 	pmd->dp.rc_conns[pmd->rq][q->n] = res->conn; /* a hint for the next ct() */
 	rkey = &q->keys[q->n];
-	*rkey = *key;
+	/* rte_memcpy(): with the size known it is a few vector moves, where the struct copy
+	 * (184 bytes) compiles to a libc memcpy() call (24 instructions more per packet). */
+	rte_memcpy(rkey, key, sizeof(*rkey));
 	vs_ct_set_key(rkey, res, zone);
 	rkey->recirc_id = (uint32_t)ct->table + 1;
 	q->pkts[q->n++] = m;
