@@ -493,8 +493,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 		if (i == 0 || acts[i] != acts[i - 1] || acts[i]->zone_from_reg)
 			opts_of(acts[i], b->keys[i], &o);
 		zones[i] = o.zone;
-		if (!ct_execute_cached(&pmd->ct, &o, b->keys[i], b->conns[i], pmd->now_ms,
-		                       &res[i]))
+		if (!ct_execute_cached(&pmd->ct, &o, b->keys[i], b->conns[i], pmd->now_ms, &res[i]))
 			break;
 	}
 	first = i;

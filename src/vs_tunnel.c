@@ -279,7 +279,8 @@ inner_hash(const struct rte_mbuf *m)
 		const uint8_t *a = d + l2 + 8; /* source and destination addresses */
 
 		h = pm_crc64(ld64__(a + 24),
-		             pm_crc64(ld64__(a + 16), pm_crc64(ld64__(a + 8), pm_crc64(ld64__(a), h))));
+		             pm_crc64(ld64__(a + 16),
+		                      pm_crc64(ld64__(a + 8), pm_crc64(ld64__(a), h))));
 	}
 	return h;
 }

@@ -1027,8 +1027,7 @@ untrackable(const struct pkt_info *pi, struct ct_result *r)
  * @return false when the packet cannot be tracked ('r' says why, as pass 3 does).
  */
 static bool
-pkt_prepare_late(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi,
-                 struct ct_result *r)
+pkt_prepare_late(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, struct ct_result *r)
 {
 	pkt_prepare(pkt, zone, pi, true);
 	pi->fast = false;
@@ -1425,7 +1424,8 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 
 		pi[i].fast = hinted && hint_fast(hints[i], pkts[i].key, opts->zone, &pi[i].fdir);
 		if (pi[i].fast) {
-			/* Its connection's first line was just read; exec_cached() needs no other. */
+			/* exec_cached() reads the line hint_fast() just read (and the label's
+			 * line only for a commit with exec). */
 			pi[i].reason = CT_R_OK;
 			pi[i].hashed = false;
 			continue;
@@ -1493,11 +1493,13 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 				if (c != NULL && exec_cached(&x, c, dir, &pkts[i], r))
 					break;
 				/* Tracked after all: the key, hash and reverse key it skipped. */
-				if (pi[i].fast && !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
+				if (pi[i].fast &&
+				    !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
 					break;
 			} else if (tries == 0 && fresh)
 				c = cand_match(pi[i].cand, &pi[i].key,
-				               (pi[i].cand & 1) != 0 ? pkt_rkey(&pi[i]) : NULL, &dir);
+				               (pi[i].cand & 1) != 0 ? pkt_rkey(&pi[i]) : NULL,
+				               &dir);
 
 			if (c == NULL) {
 				pkt_hash(&pi[i]);

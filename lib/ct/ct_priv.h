@@ -192,8 +192,8 @@ ct_key_tail(uint16_t sport, uint16_t dport, uint16_t zone, uint8_t proto, uint8_
  * the stores retire (no store-to-load forwarding).
  */
 static inline void
-ct_key_words_of(const struct pm_key *pk, uint16_t sport, uint16_t dport, uint16_t zone,
-                uint8_t af, pm_word_t w[5])
+ct_key_words_of(const struct pm_key *pk, uint16_t sport, uint16_t dport, uint16_t zone, uint8_t af,
+                pm_word_t w[5])
 {
 	if (af == 4) {
 		w[0] = pk->nw_src;
