@@ -229,24 +229,6 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
  * when the frame is IP (after at most one VLAN tag).  Reads the headers
  * itself: a frame forwarded without parsing has no header lengths.
  */
-static inline uint64_t
-ld64__(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t
-ld32__(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 static inline uint32_t
 inner_hash(const struct rte_mbuf *m)
 {
@@ -257,7 +239,7 @@ inner_hash(const struct rte_mbuf *m)
 	if (m->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
 		return 0;
 	/* CRC32-C steps (pm_hash.h), the values rte_hash_crc() gives over the same bytes. */
-	h = pm_crc32(ld32__(d + 8), pm_crc64(ld64__(d), 0x5a5a5a5a));
+	h = pm_crc32(pm_rd32(d + 8), pm_crc64(pm_rd64(d), 0x5a5a5a5a));
 	memcpy(&et, d + 12, 2);
 	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
 	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
@@ -269,18 +251,18 @@ inner_hash(const struct rte_mbuf *m)
 		uint32_t ihl = (ip[0] & 0xfu) * 4u;
 		uint16_t frag;
 
-		h = pm_crc64(ld64__(ip + 12), h);
+		h = pm_crc64(pm_rd64(ip + 12), h);
 		memcpy(&frag, ip + 6, 2);
 		if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP || ip[9] == IPPROTO_SCTP) &&
 		    ihl >= 20 && m->data_len >= l2 + ihl + 4 &&
 		    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
-			h = pm_crc32(ld32__(ip + ihl), h ^ ip[9]);
+			h = pm_crc32(pm_rd32(ip + ihl), h ^ ip[9]);
 	} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && m->data_len >= l2 + 40) {
 		const uint8_t *a = d + l2 + 8; /* source and destination addresses */
 
-		h = pm_crc64(ld64__(a + 24),
-		             pm_crc64(ld64__(a + 16),
-		                      pm_crc64(ld64__(a + 8), pm_crc64(ld64__(a), h))));
+		h = pm_crc64(pm_rd64(a + 24),
+		             pm_crc64(pm_rd64(a + 16),
+		                      pm_crc64(pm_rd64(a + 8), pm_crc64(pm_rd64(a), h))));
 	}
 	return h;
 }

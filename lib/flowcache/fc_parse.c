@@ -131,25 +131,6 @@ fc_parse_reason_is_drop(enum fc_parse_reason r)
 	return (unsigned int)r < FC_PR_N && fc_parse_reason_drops[r];
 }
 
-/* Unaligned loads in wire order: the frame may start at any byte. */
-static __rte_always_inline uint16_t
-rd16__(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static __rte_always_inline uint32_t
-rd32__(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /*
  * L4 header at 'l4': 'avail' bytes readable, 'len' bytes of IP payload.
  * 'icmp' is the ICMP protocol number of this IP version.
@@ -176,7 +157,7 @@ parse_l4__(struct pm_key *key, const uint8_t *l4, uint32_t avail, uint32_t len, 
 			return;
 		}
 		memcpy(&key->tp_src, l4, 4);
-		key->tcp_flags = rd16__(l4 + 12) & RTE_BE16(0x0fff);
+		key->tcp_flags = pm_rd16(l4 + 12) & RTE_BE16(0x0fff);
 		res->lens |= FC_L4_LEN__(hlen);
 	} else if (proto == icmp) {
 		if (unlikely(avail < FC_ICMP_HLEN))
@@ -224,7 +205,7 @@ parse_ipv4__(struct pm_key *key, const uint8_t *ip, uint32_t avail, uint32_t len
 			return;
 		}
 	}
-	tot = rte_be_to_cpu_16(rd16__(ip + 2));
+	tot = rte_be_to_cpu_16(pm_rd16(ip + 2));
 	if (unlikely(tot - ihl > len - ihl)) { /* ihl <= tot <= len in one unsigned compare */
 		res->reason = FC_PR_IP_BAD_LEN;
 		return;
@@ -234,7 +215,7 @@ parse_ipv4__(struct pm_key *key, const uint8_t *ip, uint32_t avail, uint32_t len
 	key->nw_proto = ip[9];
 	memcpy(&key->nw_src, ip + 12, 8); /* nw_src, nw_dst */
 	res->lens |= FC_L3_LEN__(ihl);
-	frag = rd16__(ip + 6) & FC_BE_IPV4_FRAG;
+	frag = pm_rd16(ip + 6) & FC_BE_IPV4_FRAG;
 	if (unlikely(frag != 0)) {
 		key->nw_frag = PM_FRAG_ANY;
 		if (frag & FC_BE_IPV4_OFFSET) {
@@ -280,7 +261,7 @@ parse_ipv6_ext__(struct pm_key *key, const uint8_t *ip, uint32_t end, uint32_t e
 			/* A chain longer than mbuf l3_len can hold is refused, here too. */
 			if (unlikely(off > FC_L3_LEN_MAX))
 				break;
-			if (rd16__(h + 2) & FC_BE_IPV6_OFFSET) {
+			if (pm_rd16(h + 2) & FC_BE_IPV6_OFFSET) {
 				key->nw_proto = h[0];
 				key->nw_frag = PM_FRAG_ANY | PM_FRAG_LATER;
 				return off;
@@ -311,12 +292,12 @@ parse_ipv6__(struct pm_key *key, const uint8_t *ip, uint32_t avail, uint32_t len
 		res->reason = FC_PR_IP_BAD_VER;
 		return;
 	}
-	end = FC_IPV6_HLEN + rte_be_to_cpu_16(rd16__(ip + 4));
+	end = FC_IPV6_HLEN + rte_be_to_cpu_16(pm_rd16(ip + 4));
 	if (unlikely(end > len)) {
 		res->reason = FC_PR_IP_BAD_LEN;
 		return;
 	}
-	vtc = rd32__(ip);
+	vtc = pm_rd32(ip);
 	key->nw_tos = (uint8_t)(rte_be_to_cpu_32(vtc) >> 20);
 	key->ipv6_label = vtc & RTE_BE32(0x000fffff);
 	key->nw_ttl = ip[7];
@@ -390,14 +371,14 @@ parse__(const uint8_t *p, uint32_t avail, uint32_t len, struct pm_key *key,
 		res->reason = FC_PR_RUNT;
 		return -1;
 	}
-	type = rd16__(p + 12);
+	type = pm_rd16(p + 12);
 	if (unlikely(type == FC_BE_ETH_VLAN || type == FC_BE_ETH_QINQ)) {
 		if (unlikely(avail < FC_ETH_HLEN + FC_VLAN_HLEN)) {
 			res->reason = FC_PR_VLAN_TRUNC;
 			return -1;
 		}
-		key->vlan_tci = rd16__(p + 14) | RTE_BE16(PM_VLAN_PRESENT);
-		type = rd16__(p + 16); /* a second tag stays: dl_type is then its TPID */
+		key->vlan_tci = pm_rd16(p + 14) | RTE_BE16(PM_VLAN_PRESENT);
+		type = pm_rd16(p + 16); /* a second tag stays: dl_type is then its TPID */
 		l2 += FC_VLAN_HLEN;
 	}
 	memcpy(key->dl_dst, p, 12); /* dl_dst, dl_src */

@@ -107,6 +107,34 @@ typedef uint64_t __attribute__((__may_alias__)) pm_word_t;
 
 _Static_assert(sizeof(struct pm_key) % sizeof(uint64_t) == 0, "pm_key must be whole words");
 
+/* Unaligned loads in wire order (no byte swap): a frame's headers may start at any byte. */
+static inline uint16_t
+pm_rd16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+pm_rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t
+pm_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /**
  * Compares 'a' and 'b' under 'mask' word by word (the key in a rule or cache
  * entry is stored pre-masked, so 'b' is usually already masked).
