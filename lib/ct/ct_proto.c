@@ -187,7 +187,7 @@ ct_key_reverse(const struct ct_key *k, struct ct_key *r)
 	rw[1] = w[3];
 	rw[2] = w[0];
 	rw[3] = w[1];
-	/* sport, dport, zone, proto, af: the layout key_extract_ports__() uses. */
+	/* sport, dport, zone, proto, af: the layout of ct_key_words_of(). */
 	rw[4] = ct_key_tail(sport, dport, k->zone, k->proto, k->af);
 }
 
