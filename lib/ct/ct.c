@@ -1320,7 +1320,7 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
  * counted again; a commit with exec still applies the mark and label.  Returns false
  * (the caller tracks the packet) when the key does not say so or 'c' is gone.
  */
-static bool
+static __rte_always_inline bool
 exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct ct_pkt *pkt,
             struct ct_result *res)
 {
