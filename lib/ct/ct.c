@@ -1104,7 +1104,7 @@ struct exec_ctx {
 };
 
 /* Runs the tracker of 'kind' on a connection's state; 'tbl' gives options. */
-static struct ct_verdict
+static __rte_always_inline struct ct_verdict
 track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_info *pi)
 {
 	switch (c->kind) {
@@ -1117,7 +1117,7 @@ track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_inf
 	}
 }
 
-static uint32_t
+static __rte_always_inline uint32_t
 conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
 {
 	/* Relaxed: pairs with the relaxed store in ct_timeouts_set(); either policy is fine. */
@@ -1137,7 +1137,7 @@ conn_timeout(const struct ct_tbl *tbl, const struct ct_conn *c)
 }
 
 /* Applies the action's mark/label to 'c' (lock held) and copies them to 'res'. */
-static void
+static __rte_always_inline void
 conn_meta(struct ct_conn *c, const struct ct_exec_opts *o, struct ct_result *res)
 {
 	unsigned int i;
