@@ -1315,16 +1315,15 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 
 /*
  * A hinted packet whose hint 'c' (direction 'dir') is what its previous ct() in this
- * zone found: that ct() tracked it already (pkt->key carries its result), so, as the
+ * zone found: that ct() tracked it already (its flow key 'k' carries the result), so, as the
  * kernel datapath does with an skb's cached conntrack entry, it is neither tracked nor
  * counted again; a commit with exec still applies the mark and label.  Returns false
  * (the caller tracks the packet) when the key does not say so or 'c' is gone.
  */
 static __rte_always_inline bool
-exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct ct_pkt *pkt,
+exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct pm_key *k,
             struct ct_result *res)
 {
-	const struct pm_key *k = pkt->key;
 	const struct ct_exec_opts *o = x->o;
 
 	if (k->ct_zone != o->zone ||
@@ -1358,11 +1357,10 @@ ct_execute_cached(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const str
                   struct ct_conn *c, uint64_t now, struct ct_result *res)
 {
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
-	const struct ct_pkt pkt = { .key = key }; /* exec_cached() reads the key only */
 	uint8_t dir;
 
 	/* No memset: exec_cached() sets every field of 'res' when it returns true. */
-	if (!hint_fast(c, key, opts->zone, &dir) || !exec_cached(&x, c, dir, &pkt, res))
+	if (!hint_fast(c, key, opts->zone, &dir) || !exec_cached(&x, c, dir, key, res))
 		return false;
 	ctx->stats.n_reason[CT_R_OK]++;
 	return true;
@@ -1490,7 +1488,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 				} else {
 					c = hint_match(hints[i], &pi[i], &dir);
 				}
-				if (c != NULL && exec_cached(&x, c, dir, &pkts[i], r))
+				if (c != NULL && exec_cached(&x, c, dir, pkts[i].key, r))
 					break;
 				/* Tracked after all: the key, hash and reverse key it skipped. */
 				if (pi[i].fast &&
