@@ -72,6 +72,8 @@ vs_dpif_init(struct vs_pmd *pmd)
 		fc_emc_set_insert_prob(dp->emc, sw->emc_insert_prob);
 	}
 	dp->upcall_tokens = VS_UPCALL_BURST;
+	for (unsigned int i = 0; i < VS_BURST_MAX; i++)
+		pmd->kp[i] = &pmd->keys[i];
 	return 0;
 }
 
@@ -339,7 +341,7 @@ tx_run_add(struct vs_pmd *pmd, struct tx_run *t, struct vs_port *p, struct rte_m
  */
 static bool
 whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts,
-                const struct pm_key *keys, uint16_t n)
+                struct pm_key *const kp[], uint16_t n)
 {
 	struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 	uint64_t bytes = 0;
@@ -348,7 +350,7 @@ whole_burst_out(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf **pkts
 	if (p == NULL)
 		return false;
 	for (i = 0; i < n; i++) {
-		if (keys[i].in_port == f->simple_output)
+		if (kp[i]->in_port == f->simple_output)
 			return false;
 		bytes += pkts[i]->pkt_len;
 	}
@@ -425,7 +427,7 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
  * @return how many of them ran, idx[0, ret): the others wait for a later group.
  */
 static uint16_t
-run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
+run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp[],
              struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n,
              const struct vs_ct_deps *deps)
 {
@@ -446,7 +448,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 		const struct vs_dp_flow *f = mfs[idx[j]]->data;
 
 		b.pkts[j] = pkts[idx[j]];
-		b.keys[j] = &keys[idx[j]];
+		b.keys[j] = kp[idx[j]];
 		b.acts[j] = f->actions[0].ct;
 		if (b.hinted)
 			b.conns[j] = pmd->dp.pass_conns[idx[j]];
@@ -467,7 +469,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 
 		hit_run_add(pmd, &hits, f, m);
 		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
-		    f->ct_output != keys[idx[j]].in_port) {
+		    f->ct_output != kp[idx[j]]->in_port) {
 			/* ct(commit),output:P: what the executor would do, without it. */
 			struct vs_port *p = vs_portmap_get(pmd->map, f->ct_output);
 
@@ -477,7 +479,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 			}
 		}
 		tx_run_flush(pmd, &out);
-		vs_xlate_execute_ct(pmd, pmd->map, m, &keys[idx[j]], f->actions, f->n_actions,
+		vs_xlate_execute_ct(pmd, pmd->map, m, kp[idx[j]], f->actions, f->n_actions,
 		                    f->reason, &res[j], zones[j]);
 	}
 	tx_run_flush(pmd, &out);
@@ -486,7 +488,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
 }
 
 /*
- * One pipeline pass over pkts[0, n) with keys[0, n): classify, then execute
+ * One pipeline pass over pkts[0, n) with their keys *kp[0, n): classify, then execute
  * in arrival order (upcalls for misses).  Packets that ct(table=T) sends on
  * are queued in pmd->recirc[pmd->rq] for the next pass.  The bits of
  * 'known_last' are packets already found to match the pass's last-hit
@@ -498,7 +500,8 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *keys,
  */
 static uint64_t
 process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **pkts,
-             struct pm_key *keys, uint16_t n, uint64_t known_last, const struct vs_ct_deps *deps)
+             struct pm_key *const kp[], uint16_t n, uint64_t known_last,
+             const struct vs_ct_deps *deps)
 {
 	struct vs_dpif *dp = &pmd->dp;
 	const struct pm_key *keyp[VS_BURST_MAX];
@@ -528,14 +531,14 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	 * by a masked compare, without hashing.
 	 */
 	for (i = 0; i < n; i++) {
-		keyp[i] = &keys[i];
+		keyp[i] = kp[i];
 		if (last != NULL && ((known_last >> i & 1) || vs_dp_flow_match(last, keyp[i]))) {
 			mfs[i] = last->mf;
 			last_hit |= 1ull << i;
 		}
 	}
 	if (last_hit == all && last->simple_output != 0 && !detail &&
-	    whole_burst_out(pmd, last, pkts, keys, n))
+	    whole_burst_out(pmd, last, pkts, kp, n))
 		return 0;
 	all &= ~last_hit;
 	/*
@@ -595,13 +598,13 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 				/* A lone output: no action interpreter. */
 				struct vs_port *p = vs_portmap_get(pmd->map, f->simple_output);
 
-				if (likely(p != NULL && f->simple_output != keys[i].in_port)) {
+				if (likely(p != NULL && f->simple_output != kp[i]->in_port)) {
 					tx_run_add(pmd, &out, p, m);
 					continue;
 				}
 			}
 			tx_run_flush(pmd, &out);
-			vs_xlate_execute(pmd, pmd->map, m, &keys[i], f->actions, f->n_actions,
+			vs_xlate_execute(pmd, pmd->map, m, kp[i], f->actions, f->n_actions,
 			                 f->reason);
 			continue;
 		}
@@ -615,13 +618,13 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		/* The upcall may evict the run's megaflow: credit it first. */
 		hit_run_end(pmd, &hits);
 		{
-			struct pm_key orig = keys[i];
+			struct pm_key orig = *kp[i];
 			uint64_t tu = detail ? rte_rdtsc() : 0;
 			uint64_t ctu = pmd->stats.stage_cycles[VS_STAGE_CT];
 
 			struct vs_dp_flow *nf;
 
-			vs_xlate_upcall(pmd, rs, pmd->map, m, &keys[i], &pmd->rec);
+			vs_xlate_upcall(pmd, rs, pmd->map, m, kp[i], &pmd->rec);
 			nf = install(pmd, &orig, &pmd->rec);
 			/* Later misses of this burst that the new megaflow covers are
 			 * hits now: a new flow's first burst makes one upcall, not 32. */
@@ -629,7 +632,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 			     b &= b - 1) {
 				uint16_t j = (uint16_t)__builtin_ctzll(b);
 
-				if (vs_dp_flow_match(nf, &keys[j])) {
+				if (vs_dp_flow_match(nf, kp[j])) {
 					mfs[j] = nf->mf;
 					miss &= ~(1ull << j);
 					late_hit |= 1ull << j;
@@ -651,7 +654,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	tx_run_flush(pmd, &out);
 	/* Before evictions: the megaflows of these packets must still exist. */
 	if (n_ct != 0) {
-		uint16_t done = run_ct_first(pmd, pkts, keys, mfs, ct_idx, n_ct, deps);
+		uint16_t done = run_ct_first(pmd, pkts, kp, mfs, ct_idx, n_ct, deps);
 
 		if (unlikely(done < n_ct)) {
 			/* Not run: their classification does not count either (it is
@@ -688,7 +691,7 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		pmd->dp.pass_conns = pmd->dp.rc_conns[pmd->rq];
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
-		process_pass(pmd, rs, q->pkts, q->keys, q->n, 0, NULL);
+		process_pass(pmd, rs, q->pkts, q->kp, q->n, 0, NULL);
 		q->n = 0;
 	}
 	pmd->recirc_pass = 0;
@@ -728,7 +731,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 
 	if (likely(!vs_ct_active())) {
 		/* No connection table, so no ct() flow and no recirculation. */
-		process_pass(pmd, rs, pkts, pmd->keys, n, 0, NULL);
+		process_pass(pmd, rs, pkts, pmd->kp, n, 0, NULL);
 		return;
 	}
 	/*
@@ -751,7 +754,7 @@ vs_dpif_process(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf
 		                      pmd->keys + s, (uint16_t)(n - s), &covered, &deps);
 		pmd->stats.n_ct_groups++;
 		/* The hint is dp->last, the first pass's last-hit: 'covered' packets hit it. */
-		left = process_pass(pmd, rs, pkts + s, pmd->keys + s, len, covered, &deps);
+		left = process_pass(pmd, rs, pkts + s, pmd->kp + s, len, covered, &deps);
 		run_recirculations(pmd, rs);
 		if (likely(left == 0)) {
 			s = (uint16_t)(s + len);

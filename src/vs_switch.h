@@ -106,10 +106,15 @@ struct vs_xlate_rec {
 /** Recirculations (ct(table=)) one packet may go through. */
 #define VS_RECIRC_MAX 8
 
-/** Packets waiting for their next pass (ct(table=T)), with their keys. */
+/**
+ * Packets waiting for their next pass (ct(table=T)), with their keys.  kp[i] is the key of
+ * pkts[i]: keys[i] (a copy), or, for a first-pass ct(table=T) list, the packet's own key in
+ * pmd->keys, updated in place (nothing reads the first-pass key after its ct()).
+ */
 struct vs_recirc {
 	uint16_t n;
 	struct rte_mbuf *pkts[VS_BURST_MAX];
+	struct pm_key *kp[VS_BURST_MAX];
 	struct pm_key keys[VS_BURST_MAX];
 };
 
@@ -178,6 +183,7 @@ struct vs_pmd {
 	struct vs_txbuf tx[VS_PORT_MAX];
 	struct fc_parse_ctx parse;
 	struct pm_key keys[VS_BURST_MAX];
+	struct pm_key *kp[VS_BURST_MAX]; /**< &keys[i], for the passes' key pointer arrays */
 	uint64_t rules_version;  /**< rules version the megaflows were built from */
 	struct vs_dpif dp;       /**< EMC and megaflows */
 	struct vs_xlate_rec rec; /**< scratch for upcalls */

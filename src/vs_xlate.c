@@ -613,6 +613,7 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	x->rslot = q->n++;
 	x->pmd->dp.rc_conns[x->pmd->rq][x->rslot] = res->conn; /* a hint for the next ct() */
 	rkey = &q->keys[x->rslot];
+	q->kp[x->rslot] = rkey;
 	*rkey = *x->key;
 	vs_ct_set_key(rkey, res, zone);
 	rkey->recirc_id = (uint32_t)ct->table + 1;
@@ -962,10 +963,14 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
  * The usual first pass of a tracked packet: a list that is ct(table=T) alone, a verdict that
  * keeps the packet, and room to recirculate.  What ct_apply() and finish() do then (queue the
  * key with its ct fields and the mbuf for the next pass), without setting up a translation.
+ * In the first pass the key is not copied: it is the packet's own in pmd->keys, which nothing
+ * reads again after this ct() (the list has no other action), so it becomes the next pass's
+ * key where it is.  A later pass copies it, into the queue's own storage: its key lives in the
+ * storage of the queue being run, which the pass after it fills.
  * @return false when the general path must run.
  */
 static inline bool
-ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
+ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, struct pm_key *key,
                const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
 	struct vs_recirc *q = &pmd->recirc[pmd->rq];
@@ -975,12 +980,17 @@ ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 	    q->n == VS_BURST_MAX || !vs_ct_verdict_keeps(res))
 		return false;
 	pmd->dp.rc_conns[pmd->rq][q->n] = res->conn; /* a hint for the next ct() */
-	rkey = &q->keys[q->n];
-	/* rte_memcpy(): with the size known it is a few vector moves, where the struct copy
-	 * (184 bytes) compiles to a libc memcpy() call (24 instructions more per packet). */
-	rte_memcpy(rkey, key, sizeof(*rkey));
+	if (pmd->recirc_pass == 0) {
+		rkey = key;
+	} else {
+		rkey = &q->keys[q->n];
+		/* rte_memcpy(): with the size known it is a few vector moves, where the struct
+		 * copy (184 bytes) compiles to a libc memcpy() call. */
+		rte_memcpy(rkey, key, sizeof(*rkey));
+	}
 	vs_ct_set_key(rkey, res, zone);
 	rkey->recirc_id = (uint32_t)ct->table + 1;
+	q->kp[q->n] = rkey;
 	q->pkts[q->n++] = m;
 	return true;
 }
