@@ -255,7 +255,10 @@ pmd_reload(struct vs_pmd *pmd)
 	pmd->map = map;
 }
 
-void
+/* Never inlined (a call per poll): scripts/bench/instructions.sh counts the packet path as
+ * this function with everything it calls, which a link-time-optimised build would otherwise
+ * merge into the PMD loop. */
+__rte_noinline void
 vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_rxq *rxq,
                      struct rte_mbuf **pkts, uint16_t n)
 {

@@ -70,7 +70,9 @@ valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/cg.out"
 	"$SLUICED" -l 0-1 --no-pci --no-huge -m "$mem" --file-prefix "instr$$" -- \
 	--ctl "$WORK/ctl" --log-file "$WORK/log" </dev/null >"$WORK/out" 2>&1 &
 PID=$!
-ctl() { "$CTL_BIN" --ctl "$WORK/ctl" "$@"; }
+# Under valgrind a control command can take longer than sluicectl's default 30 s (adding the
+# generator port fills its mbufs): 300 s.
+ctl() { "$CTL_BIN" --ctl "$WORK/ctl" --timeout 300 "$@"; }
 for _ in $(seq 600); do ctl version >/dev/null 2>&1 && break; sleep 0.5; done
 ctl version >/dev/null || { echo "instructions.sh: sluiced did not start ($WORK/out)" >&2; cat "$WORK/out" >&2; exit 1; }
 
@@ -116,6 +118,8 @@ read -r p0 i0 <<<"$(rx)"
 callgrind_control -z "$PID" >/dev/null 2>&1
 sleep "$SECS"
 callgrind_control -d "$PID" >/dev/null 2>&1
+dump=$WORK/cg.out.1 # the -d dump
+for _ in $(seq 60); do [ -s "$dump" ] && break; sleep 1; done
 read -r p1 i1 <<<"$(rx)"
 kill "$PID"
 wait "$PID" 2>/dev/null || true
@@ -124,9 +128,9 @@ PID=
 # The packets counted are the calls of vs_pmd_process_burst() in the dump times the packets per
 # call: a control round trip under valgrind takes long enough (a second or more) that packets
 # read through sluicectl around the dump would be off by a few percent.
-dump=$WORK/cg.out.1 # the -d dump
+# (A caller line reads "INCL (PCT%)  >   FILE:FUNCTION (CALLSx) [OBJECT]"; PCT may be padded.)
 read -r incl calls <<<"$(callgrind_annotate --tree=calling "$dump" 2>/dev/null |
-	awk '$3 == ">" && /vs_pmd\.c:vs_pmd_process_burst \(/ && !n++ {
+	awk '/%\) +> +.*vs_pmd\.c:vs_pmd_process_burst \(/ && !n++ {
 		gsub(",", "", $1); c = $0; sub(/.*\(/, "", c); sub(/x\).*/, "", c); gsub(",", "", c)
 		print $1, c }')"
 [ -n "${calls:-}" ] || { echo "instructions.sh: no vs_pmd_process_burst calls in the profile" >&2; exit 1; }
