@@ -183,7 +183,8 @@ struct vs_pmd {
 	struct vs_txbuf tx[VS_PORT_MAX];
 	struct fc_parse_ctx parse;
 	struct pm_key keys[VS_BURST_MAX];
-	struct pm_key *kp[VS_BURST_MAX]; /**< &keys[i], for the passes' key pointer arrays */
+	/** &keys[i], set once: the first pass's key pointers (vs_recirc.kp for later passes). */
+	struct pm_key *kp[VS_BURST_MAX];
 	uint64_t rules_version;  /**< rules version the megaflows were built from */
 	struct vs_dpif dp;       /**< EMC and megaflows */
 	struct vs_xlate_rec rec; /**< scratch for upcalls */
