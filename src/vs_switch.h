@@ -185,14 +185,14 @@ struct vs_pmd {
 	struct pm_key keys[VS_BURST_MAX];
 	/** &keys[i], set once: the first pass's key pointers (vs_recirc.kp for later passes). */
 	struct pm_key *kp[VS_BURST_MAX];
-	uint64_t rules_version;  /**< rules version the megaflows were built from */
-	struct vs_dpif dp;       /**< EMC and megaflows */
-	struct vs_xlate_rec rec; /**< scratch for upcalls */
-	struct ct_ctx ct;        /**< conntrack context (table pointer, counters) */
+	uint64_t rules_version;     /**< rules version the megaflows were built from */
+	struct vs_dpif dp;          /**< EMC and megaflows */
+	struct vs_xlate_rec rec;    /**< scratch for upcalls */
+	struct ct_ctx ct;           /**< conntrack context (table pointer, counters) */
 	struct vs_recirc recirc[2]; /**< next pass being filled / pass being run */
 	uint8_t rq;                 /**< index of the recirc queue being filled */
 	uint8_t recirc_pass;        /**< pass being run: 0 first, then 1.. */
-	uint64_t now_ms;         /**< clock for rule and MAC counters, per burst */
+	uint64_t now_ms;            /**< clock for rule and MAC counters, per burst */
 	uint32_t now_s;
 	uint32_t n_empty; /**< consecutive empty iterations */
 	uint32_t cur_sleep_us;
