@@ -572,12 +572,39 @@ dec_ttl(struct xlate *x)
 /* ------------------------------------------------------------------ */
 /* ct(). */
 
+/*
+ * Queues the next pass's key of a packet that ct(table=T) recirculates, in the queue being
+ * filled (the pass being run reads the other one), with the connection found as the next
+ * ct()'s hint; the caller checked there is room and adds the mbuf to the returned slot.
+ * 'key' becomes that key where it is when 'in_place' (the first pass's own key, which
+ * nothing reads again); otherwise it is copied into the queue's storage.
+ */
+static __rte_always_inline uint16_t
+recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const struct vs_act_ct *ct,
+            const struct ct_result *res, uint16_t zone)
+{
+	struct vs_recirc *q = &pmd->recirc[pmd->rq];
+	uint16_t slot = q->n++;
+	struct pm_key *rkey = key;
+
+	pmd->dp.rc_conns[pmd->rq][slot] = res->conn;
+	if (!in_place) {
+		rkey = &q->keys[slot];
+		/* rte_memcpy(): with the size known it is a few vector moves, where the struct
+		 * copy (184 bytes) compiles to a libc memcpy() call. */
+		rte_memcpy(rkey, key, sizeof(*rkey));
+	}
+	vs_ct_set_key(rkey, res, zone);
+	rkey->recirc_id = (uint32_t)ct->table + 1;
+	q->kp[slot] = rkey;
+	return slot;
+}
+
 /* Applies the result of ct() action 'ct' (conntrack already run) to the translation. */
 static void
 ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
 	struct vs_recirc *q;
-	struct pm_key *rkey;
 
 	/* The reasons vs_ct_verdict_keeps() lists. */
 	switch (res->reason) {
@@ -607,16 +634,10 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 		count_drop(x->pmd, VS_DROP_RECIRC_DEPTH);
 		return;
 	}
-	/* The next pass's key goes straight into the queue (the pass being run reads
-	 * the other one); finish() adds the mbuf. */
+	/* A copy: the rest of this list still runs on the untracked key.  finish() adds
+	 * the mbuf. */
 	x->recirc = true;
-	x->rslot = q->n++;
-	x->pmd->dp.rc_conns[x->pmd->rq][x->rslot] = res->conn; /* a hint for the next ct() */
-	rkey = &q->keys[x->rslot];
-	q->kp[x->rslot] = rkey;
-	*rkey = *x->key;
-	vs_ct_set_key(rkey, res, zone);
-	rkey->recirc_id = (uint32_t)ct->table + 1;
+	x->rslot = recirc_push(x->pmd, x->key, false, ct, res, zone);
 }
 
 /*
@@ -974,24 +995,11 @@ ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, struct pm_key *key,
                const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
 	struct vs_recirc *q = &pmd->recirc[pmd->rq];
-	struct pm_key *rkey;
 
 	if (ct->table == VS_CT_NO_TABLE || pmd->recirc_pass >= VS_RECIRC_MAX ||
 	    q->n == VS_BURST_MAX || !vs_ct_verdict_keeps(res))
 		return false;
-	pmd->dp.rc_conns[pmd->rq][q->n] = res->conn; /* a hint for the next ct() */
-	if (pmd->recirc_pass == 0) {
-		rkey = key;
-	} else {
-		rkey = &q->keys[q->n];
-		/* rte_memcpy(): with the size known it is a few vector moves, where the struct
-		 * copy (184 bytes) compiles to a libc memcpy() call. */
-		rte_memcpy(rkey, key, sizeof(*rkey));
-	}
-	vs_ct_set_key(rkey, res, zone);
-	rkey->recirc_id = (uint32_t)ct->table + 1;
-	q->kp[q->n] = rkey;
-	q->pkts[q->n++] = m;
+	q->pkts[recirc_push(pmd, key, pmd->recirc_pass == 0, ct, res, zone)] = m;
 	return true;
 }
 
