@@ -489,12 +489,20 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	/* The leading packets that their previous ct() decided (ct_execute_cached()): a
 	 * recirculated ct(commit) on a connection the first pass found.  Only a prefix, so
 	 * that they still come before the packets that are tracked. */
-	for (i = 0; b->hinted && !b->ordered && i < n && b->conns[i] != NULL; i++) {
-		if (i == 0 || acts[i] != acts[i - 1] || acts[i]->zone_from_reg)
-			opts_of(acts[i], b->keys[i], &o);
-		zones[i] = o.zone;
-		if (!ct_execute_cached(&pmd->ct, &o, b->keys[i], b->conns[i], pmd->now_ms, &res[i]))
-			break;
+	i = 0;
+	if (b->hinted && !b->ordered) {
+		/* Locals: through 'b' every test was reloaded (stores to res[] may alias it). */
+		struct ct_conn *const *conns = b->conns;
+		const struct pm_key *const *keys = b->keys;
+		const uint64_t now = pmd->now_ms;
+
+		for (; i < n && conns[i] != NULL; i++) {
+			if (i == 0 || acts[i] != acts[i - 1] || acts[i]->zone_from_reg)
+				opts_of(acts[i], keys[i], &o);
+			zones[i] = o.zone;
+			if (!ct_execute_cached(&pmd->ct, &o, keys[i], conns[i], now, &res[i]))
+				break;
+		}
 	}
 	first = i;
 	for (i = first; i < n; i++)
