@@ -955,7 +955,7 @@ struct pkt_info {
  * fails: pkt_hash()).  The reverse key waits until a lookup, a reply-direction
  * candidate or a creation needs it (pkt_rkey()): an original-direction packet of a
  * connection found by its candidate never does. */
-static void
+static __rte_always_inline void
 pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool hash)
 {
 	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
