@@ -348,13 +348,11 @@ tmpl_get(struct vs_pmd *pmd, struct vs_ul_pmd *u, const struct vs_ul *ul, struct
  * False when frames for 'e' cannot leave now: counts why (one frame) unless
  * the next hop is unresolved, for which it sends ARP (the caller queues).
  */
-static bool
-tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry *e)
+static __rte_noinline bool
+tmpl_usable_slow(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry *e)
 {
 	struct vs_port *out;
 
-	if (likely(e->state == VS_UL_RES_OK))
-		return true;
 	if (e->state != VS_UL_RES_UNRESOLVED) {
 		ts->n[e->state == VS_UL_RES_DOWN ? VS_TC_DOWN : VS_TC_NO_ROUTE]++;
 		return false;
@@ -366,6 +364,13 @@ tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry
 		vs_underlay_arp_request(pmd, out, e);
 	}
 	return false;
+}
+
+/* Inline for the resolved case, once per packet; the rest is tmpl_usable_slow(). */
+static __rte_always_inline bool
+tmpl_usable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct vs_ul_tmpl_entry *e)
+{
+	return likely(e->state == VS_UL_RES_OK) || tmpl_usable_slow(pmd, ts, e);
 }
 
 /* The frame's (remote, VNI) as remote << 32 | VNI; remote 0 when a flow-based one is unset. */
@@ -386,23 +391,31 @@ remote_vni_of(const struct vs_tnl_cfg *c, const struct rte_mbuf *m)
 	return (uint64_t)remote << 32 | vni;
 }
 
-/* Adds 'm' to the run, through a private copy when it has no headroom to write. */
-static void
+/* 'm' through a private copy (fresh headroom), or NULL (dropped and counted). */
+static __rte_noinline struct rte_mbuf *
+private_copy(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct rte_mbuf *m)
+{
+	struct rte_mbuf *copy = rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
+
+	rte_pktmbuf_free(m);
+	if (copy == NULL)
+		ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
+	return copy;
+}
+
+/* Adds 'm' to the run, through a private copy when it has no headroom to write.
+ * Inline: once per packet (as a call it cost 15 instructions of its own). */
+static __rte_always_inline void
 run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
         struct vs_ul_tmpl_entry *e, struct rte_mbuf *m)
 {
 	if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
 	             rte_mbuf_refcnt_read(m) > 1)) {
-		/* No room for the outer header, or not ours to write: a private
-		 * copy (fresh headroom).  Rare: rx mbufs have 128 bytes. */
-		struct rte_mbuf *copy = rte_pktmbuf_copy(m, pmd->sw->shared_mp, 0, UINT32_MAX);
-
-		rte_pktmbuf_free(m);
-		if (copy == NULL) {
-			ts->encap_drop[VXLAN_ENCAP_DROP_NO_HEADROOM]++;
+		/* No room for the outer header, or not ours to write.  Rare: rx mbufs
+		 * have 128 bytes. */
+		m = private_copy(pmd, ts, m);
+		if (m == NULL)
 			return;
-		}
-		m = copy;
 	}
 	run->out_ofport = e->out_ofport;
 	run->pkts[run->n] = m;
