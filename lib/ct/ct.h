@@ -632,10 +632,11 @@ struct ct_order {
 
 /**
  * The hinted case of ct_execute_burst_ordered() for one packet, without the
- * burst's machinery: when 'c' (struct ct_order's hint) is the connection of
- * the packet with flow key 'key' in zone opts->zone, found by its previous
- * ct() there in the same direction, live, and the key carries that ct()'s
- * result, sets 'res' as that call would (the key's result; a commit with exec
+ * burst's machinery.  The caller promises that 'c' is the connection that the
+ * previous ct() of the packet with flow key 'key' found (its tuple unchanged
+ * since); the key's ct fields are that ct()'s result.  When that ct() ran in
+ * zone opts->zone, tracked the packet (+trk, not +inv) and 'c' is still live,
+ * sets 'res' as a tracking call would (the key's result; a commit with exec
  * applies the mark and label), counts it and returns true.  Otherwise returns
  * false and leaves the packet to ct_execute_burst_ordered(), which tracks it.
  * Decided from the flow key alone: TCP, UDP and SCTP packets, not fragments.
