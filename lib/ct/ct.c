@@ -958,7 +958,16 @@ struct pkt_info {
 static __rte_always_inline void
 pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool hash)
 {
-	pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
+	const uint8_t af = ct_af_of(pkt->key);
+
+	/* The ports fast path inline (as a call, with its dispatch, it was about 20 more
+	 * instructions a packet). */
+	if (likely(ct_key_is_ports(pkt->key, af))) {
+		pi->reason = ct_key_extract_ports(pkt, zone, af, &pi->key);
+		pi->icmp_err = false;
+	} else {
+		pi->reason = ct_key_extract(pkt, zone, &pi->key, &pi->icmp_err);
+	}
 	pi->hashed = hash;
 	pi->rhashed = false;
 	pi->rkeyed = false;

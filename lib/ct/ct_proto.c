@@ -320,44 +320,6 @@ key_embedded(struct ct_key *key, const uint8_t *p, uint32_t len)
 	                                                                          CT_R_ICMP_TRUNC;
 }
 
-/*
- * Fast path of ct_key_extract() for TCP, UDP, SCTP and UDP-Lite: the key is
- * stored as five whole words, so that ct_key_hash() reads back what it just
- * stored without store-forwarding stalls (byte-wise stores followed by
- * word loads cost about 15 cycles per word).  Word 4 holds sport, dport,
- * zone, proto and af in the struct's memory order on a little-endian CPU.
- */
-_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "ct_key word layout assumes little endian");
-
-static enum ct_reason
-key_extract_ports__(const struct ct_pkt *pkt, uint16_t zone, uint8_t af, struct ct_key *key)
-{
-	const struct pm_key *pk = pkt->key;
-	uint16_t sport = pk->tp_src, dport = pk->tp_dst;
-
-	/* lib/flowcache parses no UDP-Lite ports: read them here. */
-	if (pk->nw_proto == 136 && pkt->l4_len >= 4) {
-		memcpy(&sport, pkt->l4, 2);
-		memcpy(&dport, pkt->l4 + 2, 2);
-	}
-	ct_key_words_of(pk, sport, dport, zone, af, (pm_word_t *)key);
-	/* Checked after the key is written: callers read the key even on failure. */
-	if (pkt->l4_len < (pk->nw_proto == 6 ? 20u : 8u))
-		return pk->nw_proto == 6 ? CT_R_TCP_TRUNC : CT_R_L4_TRUNC;
-	if (pk->nw_proto == 17 || pk->nw_proto == 136) {
-		/* As nf_conntrack's udp_error()/udplite_error(): a UDP length (UDP-Lite:
-		 * checksum coverage, 0 meaning all) below the header or beyond the IP
-		 * payload is a malformed packet, and so is UDP-Lite without a checksum. */
-		uint32_t ulen = (uint32_t)pkt->l4[4] << 8 | pkt->l4[5];
-
-		if ((ulen < 8 || ulen > pkt->l4_len) && !(pk->nw_proto == 136 && ulen == 0))
-			return CT_R_L4_TRUNC;
-		if (pk->nw_proto == 136 && (pkt->l4[6] | pkt->l4[7]) == 0)
-			return CT_R_L4_TRUNC;
-	}
-	return CT_R_OK;
-}
-
 enum ct_reason
 ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool *icmp_err)
 {
@@ -366,17 +328,8 @@ ct_key_extract(const struct ct_pkt *pkt, uint16_t zone, struct ct_key *key, bool
 	enum ct_reason r;
 
 	*icmp_err = false;
-	if (af != 0 && !(pk->nw_frag & PM_FRAG_ANY)) {
-		switch (pk->nw_proto) {
-		case 6:   /* TCP */
-		case 17:  /* UDP */
-		case 132: /* SCTP */
-		case 136: /* UDP-Lite */
-			return key_extract_ports__(pkt, zone, af, key);
-		default:
-			break;
-		}
-	}
+	if (ct_key_is_ports(pk, af)) /* TCP, UDP, SCTP, UDP-Lite */
+		return ct_key_extract_ports(pkt, zone, af, key);
 	memset(key, 0, sizeof(*key));
 	key->zone = zone;
 	key->proto = pk->nw_proto;
