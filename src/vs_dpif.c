@@ -426,10 +426,10 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
  * packets of the pass changes no verdict.
  * @return how many of them ran, idx[0, ret): the others wait for a later group.
  */
-static uint16_t
+static __rte_always_inline uint16_t
 run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp[],
              struct fc_mf *const mfs[], const uint8_t *idx, uint16_t n,
-             const struct vs_ct_deps *deps)
+             const struct vs_ct_deps *deps, struct vs_dp_flow *uniform)
 {
 	struct vs_ct_batch b;
 	struct ct_result res[VS_BURST_MAX];
@@ -445,31 +445,33 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 	b.safe_if_conn = b.ordered ? deps->safe_if_conn : 0;
 	b.hinted = pmd->dp.pass_conns != NULL;
 	for (j = 0; j < n; j++) {
-		const struct vs_dp_flow *f = mfs[idx[j]]->data;
+		const uint16_t k = uniform != NULL ? j : idx[j];
+		const struct vs_dp_flow *f = uniform != NULL ? uniform : mfs[k]->data;
 
-		b.pkts[j] = pkts[idx[j]];
-		b.keys[j] = kp[idx[j]];
+		b.pkts[j] = pkts[k];
+		b.keys[j] = kp[k];
 		b.acts[j] = f->actions[0].ct;
 		if (b.hinted)
-			b.conns[j] = pmd->dp.pass_conns[idx[j]];
+			b.conns[j] = pmd->dp.pass_conns[k];
 		if (b.ordered) {
-			uint8_t p = deps->prev[idx[j]];
+			uint8_t p = deps->prev[k];
 
 			/* A packet waits only for one of its group's first-pass ct() hits,
 			 * which are all in this batch (vs_ct_batch_len()). */
-			RTE_ASSERT(p == VS_CT_NO_DEP || p < idx[j]);
-			pos[idx[j]] = (uint8_t)j;
+			RTE_ASSERT(p == VS_CT_NO_DEP || p < k);
+			pos[k] = (uint8_t)j;
 			b.after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
 		}
 	}
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
 	for (j = 0; j < done; j++) {
-		struct vs_dp_flow *f = mfs[idx[j]]->data;
+		const uint16_t k = uniform != NULL ? j : idx[j];
+		struct vs_dp_flow *f = uniform != NULL ? uniform : mfs[k]->data;
 		struct rte_mbuf *m = b.pkts[j];
 
 		hit_run_add(pmd, &hits, f, m);
 		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
-		    f->ct_output != kp[idx[j]]->in_port) {
+		    f->ct_output != kp[k]->in_port) {
 			/* ct(commit),output:P: what the executor would do, without it. */
 			struct vs_port *p = vs_portmap_get(pmd->map, f->ct_output);
 
@@ -479,7 +481,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 			}
 		}
 		tx_run_flush(pmd, &out);
-		vs_xlate_execute_ct(pmd, pmd->map, m, kp[idx[j]], f->actions, f->n_actions,
+		vs_xlate_execute_ct(pmd, pmd->map, m, kp[k], f->actions, f->n_actions,
 		                    f->reason, &res[j], zones[j]);
 	}
 	tx_run_flush(pmd, &out);
@@ -521,6 +523,7 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	uint32_t probes = 0;
 	uint8_t ct_idx[VS_BURST_MAX]; /* hits whose list starts with ct() */
 	uint16_t n_ct = 0;
+	struct vs_dp_flow *uniform; /* every packet's megaflow, one that starts with ct() */
 	bool use_emc;
 	uint16_t i;
 
@@ -542,6 +545,9 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	if (last_hit == all && last->simple_output != 0 && !detail &&
 	    whole_burst_out(pmd, last, pkts, kp, n))
 		return 0;
+	/* The whole pass on one megaflow whose list starts with ct(): straight to
+	 * run_ct_first(), without the per-packet dispatch below. */
+	uniform = last != NULL && last_hit == all && last->ct_first ? last : NULL;
 	all &= ~last_hit;
 	/*
 	 * The EMC pays only when several subtables would be probed: with one
@@ -585,7 +591,9 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 		ct0 = pmd->stats.stage_cycles[VS_STAGE_CT]; /* and ct() is ct's */
 	}
 
-	for (i = 0; i < n; i++) {
+	if (uniform != NULL)
+		n_ct = n; /* as the loop would: ct_idx[i] == i */
+	for (i = 0; uniform == NULL && i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (!(miss >> i & 1)) {
@@ -656,13 +664,16 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	tx_run_flush(pmd, &out);
 	/* Before evictions: the megaflows of these packets must still exist. */
 	if (n_ct != 0) {
-		uint16_t done = run_ct_first(pmd, pkts, kp, mfs, ct_idx, n_ct, deps);
+		/* Two copies, one for each case, so that the uniform one has no indirection. */
+		uint16_t done = uniform != NULL ?
+		                        run_ct_first(pmd, pkts, kp, mfs, NULL, n_ct, deps, uniform) :
+		                        run_ct_first(pmd, pkts, kp, mfs, ct_idx, n_ct, deps, NULL);
 
 		if (unlikely(done < n_ct)) {
 			/* Not run: their classification does not count either (it is
 			 * repeated with the next group; the probe count is not undone). */
 			for (i = done; i < n_ct; i++)
-				left |= 1ull << ct_idx[i];
+				left |= 1ull << (uniform != NULL ? i : ct_idx[i]);
 			pmd->stats.n_emc_hits -= (uint64_t)__builtin_popcountll(left & hit);
 			pmd->stats.n_mf_hits -= (uint64_t)__builtin_popcountll(
 					left & (mf_hit | last_hit | late_hit));
