@@ -1427,7 +1427,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 	struct ct_conn *const *hints = ord != NULL ? ord->conns : NULL;
 	const struct ct_result *const *after = ord != NULL ? ord->after : NULL;
 	struct pkt_info pi[CT_BURST_MAX];
-	uint64_t changes;
+	uint64_t changes, n_ok;
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
@@ -1476,6 +1476,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 	 * (a signature collision, a displaced entry, none), the bucket is searched again.
 	 */
 	changes = stats->n_created + stats->n_expired + stats->n_reopened;
+	n_ok = 0; /* the common reason counted in a register, added once */
 	for (i = 0; i < n; i++) {
 		struct ct_result *r = &res[i];
 		bool fresh = changes == stats->n_created + stats->n_expired + stats->n_reopened;
@@ -1485,8 +1486,10 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		 * would see: stop here, the caller tracks the rest afterwards. */
 		if (after != NULL && after[i] != NULL &&
 		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
-		    !(after[i]->conn != NULL && ord->safe_if_conn >> (after[i]->ct_state & 63) & 1))
+		    !(after[i]->conn != NULL && ord->safe_if_conn >> (after[i]->ct_state & 63) & 1)) {
+			stats->n_reason[CT_R_OK] += n_ok;
 			return i;
+		}
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {
 			untrackable(&pi[i], r);
@@ -1528,7 +1531,11 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			if (exec_new(&x, &pi[i], &pkts[i], r))
 				break;
 		}
-		stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
+		if (likely(r->reason == CT_R_OK))
+			n_ok++;
+		else
+			stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
 	}
+	stats->n_reason[CT_R_OK] += n_ok;
 	return n;
 }
