@@ -430,7 +430,7 @@ note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
  * connection (mid-stream pickup) or cfg->be_liberal accepts whatever the
  * bounds say, but only an in-window segment moves the windows.
  */
-static enum win_res
+static __rte_always_inline enum win_res
 tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
 {
 	const struct ct_tcp_seg *seg = in->seg;
