@@ -978,7 +978,7 @@ pkt_prepare(const struct ct_pkt *pkt, uint16_t zone, struct pkt_info *pi, bool h
 	case 6:
 		pi->kind = CT_KIND_TCP;
 		if (pi->reason == CT_R_OK && !pi->icmp_err &&
-		    ct_tcp_parse_seg(pkt->l4, pkt->l4_len, &pi->seg) != 0)
+		    ct_tcp_parse_seg_inline(pkt->l4, pkt->l4_len, &pi->seg) != 0)
 			pi->reason = CT_R_TCP_TRUNC;
 		break;
 	case 17:

@@ -20,6 +20,7 @@
 #include <errno.h>
 
 #include "ct.h"
+#include "ct_priv.h"
 
 #define ISN_A 1000u
 #define ISN_B 5000u
@@ -874,6 +875,51 @@ test_ct_tcp_parse_options(void **state)
 	assert_int_equal(s.wscale, CT_TCP_WSCALE_NONE);
 }
 
+/*
+ * The datapath's inline parser (ct_tcp_parse_seg_inline(): headers without options
+ * itself, the rest through ct_tcp_parse_seg()) gives what ct_tcp_parse_seg() gives,
+ * field by field, for every data offset and a spread of lengths and header bytes.
+ */
+static void
+test_ct_tcp_parse_inline_same(void **state)
+{
+	uint32_t x = 12345, k, i, n_ok = 0;
+	uint8_t h[80];
+
+	(void)state;
+	for (k = 0; k < 4000; k++) {
+		struct ct_tcp_seg a, b;
+		uint32_t len = k % 81;
+		int ra, rb;
+
+		for (i = 0; i < sizeof(h); i++) {
+			x = x * 1103515245u + 12345u;
+			h[i] = (uint8_t)(x >> 16);
+		}
+		h[12] = (uint8_t)((k / 81 % 16) << 4 | (h[12] & 0xf)); /* data offsets 0..15 */
+		memset(&a, 0xaa, sizeof(a));
+		memset(&b, 0x55, sizeof(b));
+		ra = ct_tcp_parse_seg(h, len, &a);
+		rb = ct_tcp_parse_seg_inline(h, len, &b);
+		assert_int_equal(ra, rb);
+		if (ra != 0)
+			continue;
+		n_ok++;
+		assert_int_equal(a.seq, b.seq);
+		assert_int_equal(a.ack, b.ack);
+		assert_int_equal(a.payload_len, b.payload_len);
+		assert_int_equal(a.win, b.win);
+		assert_int_equal(a.flags, b.flags);
+		assert_int_equal(a.wscale, b.wscale);
+		assert_int_equal(a.sack_perm, b.sack_perm);
+		assert_int_equal(a.n_sack, b.n_sack);
+		if (a.n_sack != 0)
+			assert_int_equal(a.sack_right, b.sack_right);
+		assert_int_equal(a.has_opts, b.has_opts);
+	}
+	assert_true(n_ok > 1000); /* both the inline case and the options case ran */
+}
+
 static void
 test_ct_tcp_parse_truncated(void **state)
 {
@@ -925,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_ct_tcp_timeouts),
 		cmocka_unit_test(test_ct_tcp_parse_options),
 		cmocka_unit_test(test_ct_tcp_parse_truncated),
+		cmocka_unit_test(test_ct_tcp_parse_inline_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
