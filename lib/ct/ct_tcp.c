@@ -338,7 +338,7 @@ win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
  * below the window (an old retransmission) and an ACK too far behind are let
  * through without moving anything.  Sets '*why' to the bound broken.
  */
-static enum win_res
+static __rte_always_inline enum win_res
 win_check(struct tcp_win *w, enum ct_reason *why)
 {
 	bool ack_ok = seq_after(w->sack, w->rcv.td_end - max_ack_window(&w->snd) - 1);
@@ -374,7 +374,7 @@ win_check(struct tcp_win *w, enum ct_reason *why)
 }
 
 /* Moves the windows by an accepted segment. */
-static void
+static __rte_always_inline void
 win_move(struct tcp_win *w, const struct ct_tcp_seg *seg)
 {
 	uint32_t win = w->win, swin;
