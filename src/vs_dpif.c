@@ -27,6 +27,7 @@
 #include "vs_ct.h"
 #include "vs_daemon.h"
 #include "vs_dpif.h"
+#include "vs_recirc.h"
 #include "vs_switch.h"
 
 /* ------------------------------------------------------------------ */
@@ -480,6 +481,10 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 				continue;
 			}
 		}
+		/* ct(table=T) alone: queued for the next pass here, without the call. */
+		if (f->n_actions == 1 && vs_recirc_ct_only(pmd, m, kp[k], f->actions[0].ct, &res[j],
+		                                            zones[j]))
+			continue;
 		tx_run_flush(pmd, &out);
 		vs_xlate_execute_ct(pmd, pmd->map, m, kp[k], f->actions, f->n_actions,
 		                    f->reason, &res[j], zones[j]);

@@ -26,6 +26,7 @@
 
 #include "vs_ct.h"
 #include "vs_daemon.h"
+#include "vs_recirc.h"
 #include "vs_switch.h"
 
 /** Deepest resubmit/goto_table chain (OVS allows 64). */
@@ -572,34 +573,6 @@ dec_ttl(struct xlate *x)
 /* ------------------------------------------------------------------ */
 /* ct(). */
 
-/*
- * Queues the next pass's key of a packet that ct(table=T) recirculates, in the queue being
- * filled (the pass being run reads the other one), with the connection found as the next
- * ct()'s hint; the caller checked there is room and adds the mbuf to the returned slot.
- * 'key' becomes that key where it is when 'in_place' (the first pass's own key, which
- * nothing reads again); otherwise it is copied into the queue's storage.
- */
-static __rte_always_inline uint16_t
-recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const struct vs_act_ct *ct,
-            const struct ct_result *res, uint16_t zone)
-{
-	struct vs_recirc *q = &pmd->recirc[pmd->rq];
-	uint16_t slot = q->n++;
-	struct pm_key *rkey = key;
-
-	pmd->dp.rc_conns[pmd->rq][slot] = res->conn;
-	if (!in_place) {
-		rkey = &q->keys[slot];
-		/* rte_memcpy(): with the size known it is a few vector moves, where the struct
-		 * copy (184 bytes) compiles to a libc memcpy() call. */
-		rte_memcpy(rkey, key, sizeof(*rkey));
-	}
-	vs_ct_set_key(rkey, res, zone);
-	rkey->recirc_id = (uint32_t)ct->table + 1;
-	q->kp[slot] = rkey;
-	return slot;
-}
-
 /* Applies the result of ct() action 'ct' (conntrack already run) to the translation. */
 static void
 ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
@@ -637,7 +610,7 @@ ct_apply(struct xlate *x, const struct vs_act_ct *ct, const struct ct_result *re
 	/* A copy: the rest of this list still runs on the untracked key.  finish() adds
 	 * the mbuf. */
 	x->recirc = true;
-	x->rslot = recirc_push(x->pmd, x->key, false, ct, res, zone);
+	x->rslot = vs_recirc_push(x->pmd, x->key, false, ct, res, zone);
 }
 
 /*
@@ -980,29 +953,6 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
 	finish(&x);
 }
 
-/*
- * The usual first pass of a tracked packet: a list that is ct(table=T) alone, a verdict that
- * keeps the packet, and room to recirculate.  What ct_apply() and finish() do then (queue the
- * key with its ct fields and the mbuf for the next pass), without setting up a translation.
- * In the first pass the key is not copied: it is the packet's own in pmd->keys, which nothing
- * reads again after this ct() (the list has no other action), so it becomes the next pass's
- * key where it is.  A later pass copies it, into the queue's own storage: its key lives in the
- * storage of the queue being run, which the pass after it fills.
- * @return false when the general path must run.
- */
-static inline bool
-ct_recirc_only(struct vs_pmd *pmd, struct rte_mbuf *m, struct pm_key *key,
-               const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
-{
-	struct vs_recirc *q = &pmd->recirc[pmd->rq];
-
-	if (ct->table == VS_CT_NO_TABLE || pmd->recirc_pass >= VS_RECIRC_MAX ||
-	    q->n == VS_BURST_MAX || !vs_ct_verdict_keeps(res))
-		return false;
-	q->pkts[recirc_push(pmd, key, pmd->recirc_pass == 0, ct, res, zone)] = m;
-	return true;
-}
-
 /* vs_xlate_execute_ct(), the general way. */
 static void
 execute_ct__(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
@@ -1029,7 +979,7 @@ vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte
                     struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
                     enum vs_drop reason, const struct ct_result *res, uint16_t zone)
 {
-	if (n_acts == 1 && ct_recirc_only(pmd, m, key, acts[0].ct, res, zone))
+	if (n_acts == 1 && vs_recirc_ct_only(pmd, m, key, acts[0].ct, res, zone))
 		return;
 	execute_ct__(pmd, map, m, key, acts, n_acts, reason, res, zone);
 }
