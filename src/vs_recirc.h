@@ -26,7 +26,7 @@
  */
 static __rte_always_inline uint16_t
 vs_recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const struct vs_act_ct *ct,
-            const struct ct_result *res, uint16_t zone)
+               const struct ct_result *res, uint16_t zone)
 {
 	struct vs_recirc *q = &pmd->recirc[pmd->rq];
 	uint16_t slot = q->n++;
@@ -46,18 +46,19 @@ vs_recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const stru
 }
 
 /*
- * The usual first pass of a tracked packet: a list that is ct(table=T) alone, a verdict that
- * keeps the packet, and room to recirculate.  What vs_xlate.c's ct_apply() and finish() do then (queue the
- * key with its ct fields and the mbuf for the next pass), without setting up a translation.
- * In the first pass the key is not copied: it is the packet's own in pmd->keys, which nothing
- * reads again after this ct() (the list has no other action), so it becomes the next pass's
- * key where it is.  A later pass copies it, into the queue's own storage: its key lives in the
- * storage of the queue being run, which the pass after it fills.
+ * The usual first pass of a tracked packet: a list that is ct(table=T) alone, a verdict
+ * that keeps the packet, and room to recirculate.  What vs_xlate.c's ct_apply() and
+ * finish() do then (queue the key with its ct fields and the mbuf for the next pass),
+ * without setting up a translation.  In the first pass the key is not copied: it is the
+ * packet's own in pmd->keys, which nothing reads again after this ct() (the list has no
+ * other action), so it becomes the next pass's key where it is.  A later pass copies it,
+ * into the queue's own storage: its key lives in the storage of the queue being run,
+ * which the pass after it fills.
  * @return false when the general path must run.
  */
 static __rte_always_inline bool
 vs_recirc_ct_only(struct vs_pmd *pmd, struct rte_mbuf *m, struct pm_key *key,
-               const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
+                  const struct vs_act_ct *ct, const struct ct_result *res, uint16_t zone)
 {
 	struct vs_recirc *q = &pmd->recirc[pmd->rq];
 
