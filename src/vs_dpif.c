@@ -482,12 +482,12 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 			}
 		}
 		/* ct(table=T) alone: queued for the next pass here, without the call. */
-		if (f->n_actions == 1 && vs_recirc_ct_only(pmd, m, kp[k], f->actions[0].ct, &res[j],
-		                                            zones[j]))
+		if (f->n_actions == 1 &&
+		    vs_recirc_ct_only(pmd, m, kp[k], f->actions[0].ct, &res[j], zones[j]))
 			continue;
 		tx_run_flush(pmd, &out);
-		vs_xlate_execute_ct(pmd, pmd->map, m, kp[k], f->actions, f->n_actions,
-		                    f->reason, &res[j], zones[j]);
+		vs_xlate_execute_ct(pmd, pmd->map, m, kp[k], f->actions, f->n_actions, f->reason,
+		                    &res[j], zones[j]);
 	}
 	tx_run_flush(pmd, &out);
 	hit_run_end(pmd, &hits);
@@ -669,10 +669,13 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	tx_run_flush(pmd, &out);
 	/* Before evictions: the megaflows of these packets must still exist. */
 	if (n_ct != 0) {
+		uint16_t done;
+
 		/* Two copies, one for each case, so that the uniform one has no indirection. */
-		uint16_t done = uniform != NULL ?
-		                        run_ct_first(pmd, pkts, kp, mfs, NULL, n_ct, deps, uniform) :
-		                        run_ct_first(pmd, pkts, kp, mfs, ct_idx, n_ct, deps, NULL);
+		if (uniform != NULL)
+			done = run_ct_first(pmd, pkts, kp, mfs, NULL, n_ct, deps, uniform);
+		else
+			done = run_ct_first(pmd, pkts, kp, mfs, ct_idx, n_ct, deps, NULL);
 
 		if (unlikely(done < n_ct)) {
 			/* Not run: their classification does not count either (it is

@@ -1486,7 +1486,8 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		 * would see: stop here, the caller tracks the rest afterwards. */
 		if (after != NULL && after[i] != NULL &&
 		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
-		    !(after[i]->conn != NULL && ord->safe_if_conn >> (after[i]->ct_state & 63) & 1)) {
+		    !(after[i]->conn != NULL &&
+		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1)) {
 			stats->n_reason[CT_R_OK] += n_ok;
 			return i;
 		}

@@ -252,7 +252,8 @@ ct_key_is_ports(const struct pm_key *pk, uint8_t af)
 {
 	uint8_t p = pk->nw_proto;
 
-	return af != 0 && !(pk->nw_frag & PM_FRAG_ANY) && (p == 6 || p == 17 || p == 132 || p == 136);
+	return af != 0 && !(pk->nw_frag & PM_FRAG_ANY) &&
+	       (p == 6 || p == 17 || p == 132 || p == 136);
 }
 
 /*
