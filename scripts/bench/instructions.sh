@@ -4,8 +4,9 @@
 # builds of the same scenario.  Not a rate: it says nothing of cache misses or of the rx/tx
 # drivers' waits, and the per-millisecond housekeeping (ct and flow expiry scans) runs far more
 # often per packet under valgrind than at full speed, so the figure reported is the packet path
-# alone: vs_pmd_process_burst() with everything it calls (rx and tx drivers included), divided
-# by the packets the PMD processed while counting.
+# alone: vs_pmd_process_burst() with everything it calls (the tx drivers included; not the rx
+# burst, which the PMD loop calls before it: about 115 instructions per packet for net_pcap),
+# divided by the packets the PMD processed while counting.
 #
 # usage: scripts/bench/instructions.sh [--build DIR] [--seconds S] [--top N] SCENARIO PCAP
 #   SCENARIO  l2 (in_port -> output), ct (the ct-* rules of run.sh), ctvx (the seed pipeline:
