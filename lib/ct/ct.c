@@ -1065,6 +1065,17 @@ hint_match(struct ct_conn *c, struct pkt_info *pi, uint8_t *dir)
 	return NULL;
 }
 
+/* Whether the flow key alone says a packet's connection key (hint_fast()): TCP, UDP and
+ * SCTP over IPv4 or IPv6, not fragments ('af' is ct_af_of(pk)). */
+static inline bool
+hint_keyed(const struct pm_key *pk, uint8_t af)
+{
+	uint8_t proto = pk->nw_proto;
+
+	return af != 0 && !(pk->nw_frag & PM_FRAG_ANY) &&
+	       (proto == 6 || proto == 17 || proto == 132);
+}
+
 /*
  * hint_match() from the flow key alone, for the packets whose connection key is the
  * flow key's addresses and ports (TCP, UDP, SCTP; IPv4 and IPv6; not fragments):
@@ -1079,7 +1090,7 @@ hint_fast(const struct ct_conn *c, const struct pm_key *pk, uint16_t zone, uint8
 	uint8_t af = ct_af_of(pk), proto = pk->nw_proto;
 	uint64_t s0, s1 = 0, d0, d1 = 0;
 
-	if (af == 0 || (pk->nw_frag & PM_FRAG_ANY) || (proto != 6 && proto != 17 && proto != 132))
+	if (!hint_keyed(pk, af))
 		return false;
 	if (af == 4) {
 		s0 = pk->nw_src;
@@ -1366,14 +1377,13 @@ ct_execute_cached(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const str
                   struct ct_conn *c, uint64_t now, struct ct_result *res)
 {
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
-	const uint8_t af = ct_af_of(key), proto = key->nw_proto;
 	const uint8_t dir = (key->ct_state & PM_CS_REPLY_DIR) != 0 ? CT_DIR_REPLY : CT_DIR_ORIG;
 
 	/* 'c' is what the key's previous ct() found for this very tuple (the caller's
 	 * promise, as the kernel trusts an skb's cached entry): hint_fast()'s compare of the
 	 * tuple would only confirm it (about 25 instructions a packet).  Its protocols only:
 	 * the others take the full path, hint_match() included. */
-	if (af == 0 || (key->nw_frag & PM_FRAG_ANY) || (proto != 6 && proto != 17 && proto != 132))
+	if (!hint_keyed(key, ct_af_of(key)))
 		return false;
 	/* No memset: exec_cached() sets every field of 'res' when it returns true. */
 	if (!exec_cached(&x, c, dir, key, res))
