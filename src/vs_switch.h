@@ -273,6 +273,8 @@ void vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct r
 /**
  * vs_xlate_execute() for a cached list whose first action is ct(), with the
  * conntrack result of that action already computed (batched by the caller).
+ * The general way: a list that is ct(table=T) alone is queued by
+ * vs_recirc_ct_only() (vs_recirc.h), which the caller tries first.
  */
 void vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
                          struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,

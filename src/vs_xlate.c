@@ -953,11 +953,10 @@ vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mb
 	finish(&x);
 }
 
-/* vs_xlate_execute_ct(), the general way. */
-static void
-execute_ct__(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
-             struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason,
-             const struct ct_result *res, uint16_t zone)
+void
+vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
+                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
 {
 	struct xlate x = {
 		.pmd = pmd,
@@ -972,16 +971,6 @@ execute_ct__(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *
 	if (!x.stop)
 		run_actions(&x, acts + 1, (uint16_t)(n_acts - 1), 0);
 	finish(&x);
-}
-
-void
-vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
-                    struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
-                    enum vs_drop reason, const struct ct_result *res, uint16_t zone)
-{
-	if (n_acts == 1 && vs_recirc_ct_only(pmd, m, key, acts[0].ct, res, zone))
-		return;
-	execute_ct__(pmd, map, m, key, acts, n_acts, reason, res, zone);
 }
 
 void
