@@ -195,12 +195,14 @@ uint32_t
 ct_key_hash(const struct ct_key *k)
 {
 	const pm_word_t *w = (const pm_word_t *)k;
-	uint32_t h = 0x9e3779b9u;
-	unsigned int i;
+	uint32_t h = pm_crc64(w[0], 0x9e3779b9u);
 
-	for (i = 0; i < sizeof(*k) / sizeof(uint64_t); i++)
-		h = pm_crc64(w[i], h);
-	return h;
+	/* The five steps written out (ct.h asserts the size): as a loop, which -O2 does not
+	 * unroll, its counter and branch cost 21 instructions a packet on ct udp_10k. */
+	h = pm_crc64(w[1], h);
+	h = pm_crc64(w[2], h);
+	h = pm_crc64(w[3], h);
+	return pm_crc64(w[4], h);
 }
 
 /* Fills the ports of 'key' from the L4 header at 'l4' ('len' bytes) of protocol key->proto. */
