@@ -538,14 +538,23 @@ process_pass(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct rte_mbuf **
 	 * that one megaflow covers (one in_port rule, a dominant flow) is decided
 	 * by a masked compare, without hashing.
 	 */
-	for (i = 0; i < n; i++) {
-		/* A local copy of the pointers: matching through kp[] itself compiled to
-		 * 22 more instructions per packet (the compiler cannot tell what aliases it). */
-		keyp[i] = kp[i];
-		if (last != NULL && ((known_last >> i & 1) || vs_dp_flow_match(last, keyp[i]))) {
-			mfs[i] = last->mf;
-			last_hit |= 1ull << i;
+	if (last != NULL) {
+		struct vs_dp_matcher lm;
+
+		vs_dp_matcher_init(&lm, last);
+		for (i = 0; i < n; i++) {
+			/* A local copy of the pointers: matching through kp[] itself compiled to
+			 * 22 more instructions per packet (the compiler cannot tell what aliases
+			 * it). */
+			keyp[i] = kp[i];
+			if ((known_last >> i & 1) || vs_dp_matcher_match(&lm, keyp[i])) {
+				mfs[i] = last->mf;
+				last_hit |= 1ull << i;
+			}
 		}
+	} else {
+		for (i = 0; i < n; i++)
+			keyp[i] = kp[i];
 	}
 	if (last_hit == all && last->simple_output != 0 && !detail &&
 	    whole_burst_out(pmd, last, pkts, kp, n))

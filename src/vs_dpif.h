@@ -66,6 +66,64 @@ vs_dp_flow_match(const struct vs_dp_flow *f, const struct pm_key *key)
 	return pm_key_match_sparse(key, &f->key, &f->mask, f->nz, f->n_nz);
 }
 
+/** Mask words that struct vs_dp_matcher keeps in locals. */
+#define VS_DP_MATCH_WORDS 4
+
+/**
+ * vs_dp_flow_match() of one megaflow against many keys (a pass's last-hit
+ * check), with the megaflow's words read once: its indices, masked values and
+ * masks are locals of the caller's loop, and a key costs four loads, xors, ands
+ * and ors (two of each for a megaflow of two words).  Through the flow, the
+ * compiler reloaded all three arrays and ran the loop for every key: on ct
+ * udp_10k (two passes, each a megaflow of two words) this takes 33
+ * instructions a packet fewer.  A megaflow with more nonzero words goes
+ * through vs_dp_flow_match().
+ */
+struct vs_dp_matcher {
+	const struct vs_dp_flow *flow;
+	bool wide; /**< more than VS_DP_MATCH_WORDS words: through vs_dp_flow_match() */
+	bool two;  /**< two words or fewer: idx[2, 4) are not read */
+	uint8_t idx[VS_DP_MATCH_WORDS];
+	uint64_t val[VS_DP_MATCH_WORDS];
+	uint64_t mask[VS_DP_MATCH_WORDS]; /**< 0 past the flow's words: they always match */
+};
+
+static inline void
+vs_dp_matcher_init(struct vs_dp_matcher *m, const struct vs_dp_flow *f)
+{
+	const pm_word_t *k = (const pm_word_t *)&f->key;
+	const pm_word_t *mk = (const pm_word_t *)&f->mask;
+	unsigned int i;
+
+	m->flow = f;
+	m->wide = f->n_nz > VS_DP_MATCH_WORDS;
+	m->two = f->n_nz <= 2;
+	for (i = 0; i < VS_DP_MATCH_WORDS; i++) {
+		bool used = !m->wide && i < f->n_nz;
+
+		m->idx[i] = used ? f->nz[i] : 0;
+		m->val[i] = used ? k[f->nz[i]] : 0;
+		m->mask[i] = used ? mk[f->nz[i]] : 0;
+	}
+}
+
+/** Whether 'key' matches the megaflow of vs_dp_matcher_init(): vs_dp_flow_match(). */
+static inline bool
+vs_dp_matcher_match(const struct vs_dp_matcher *m, const struct pm_key *key)
+{
+	const pm_word_t *k = (const pm_word_t *)key;
+	uint64_t d;
+
+	if (unlikely(m->wide))
+		return vs_dp_flow_match(m->flow, key);
+	_Static_assert(VS_DP_MATCH_WORDS == 4, "written out for four words");
+	d = ((k[m->idx[0]] ^ m->val[0]) & m->mask[0]) | ((k[m->idx[1]] ^ m->val[1]) & m->mask[1]);
+	if (!m->two)
+		d |= ((k[m->idx[2]] ^ m->val[2]) & m->mask[2]) |
+		     ((k[m->idx[3]] ^ m->val[3]) & m->mask[3]);
+	return d == 0;
+}
+
 enum vs_dpif_req_type {
 	VS_DPIF_REQ_FLUSH,
 	VS_DPIF_REQ_DUMP,
