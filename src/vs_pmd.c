@@ -47,39 +47,51 @@ vs_drop_name(enum vs_drop d)
 	return d < VS_DROP_N ? drop_names[d] : "?";
 }
 
-static void txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b);
+static void port_send__(struct vs_pmd *pmd, struct vs_port *port, uint16_t qid,
+                        struct rte_mbuf **pkts, uint16_t n, uint64_t bytes);
 
-/* Sends a tx buffer, timing it as the tx stage when detail is on. */
+/* Sends pkts[0, n) ('bytes' in all) on the PMD's queue 'qid' of 'port', timing it as
+ * the tx stage when detail is on. */
 static void
-txbuf_send(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
+port_send(struct vs_pmd *pmd, struct vs_port *port, uint16_t qid, struct rte_mbuf **pkts,
+          uint16_t n, uint64_t bytes)
 {
 	uint64_t t0;
 
 	if (likely(!pmd->detail)) {
-		txbuf_send__(pmd, port, b);
+		port_send__(pmd, port, qid, pkts, n, bytes);
 		return;
 	}
 	t0 = rte_rdtsc();
-	txbuf_send__(pmd, port, b);
+	port_send__(pmd, port, qid, pkts, n, bytes);
 	pmd->stats.stage_cycles[VS_STAGE_TX] += rte_rdtsc() - t0;
 }
 
+/* Sends a tx buffer (and empties it). */
 static void
-txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
+txbuf_send(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 {
-	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
-	uint16_t qid = b->qid;
-	uint16_t n = b->n, sent, i;
+	uint16_t n = b->n, i;
 	uint64_t bytes = 0;
 
 	for (i = 0; i < n; i++)
 		bytes += b->pkts[i]->pkt_len;
+	b->n = 0; /* before: a tunnel port's encapsulation may send on this PMD again */
+	port_send(pmd, port, b->qid, b->pkts, n, bytes);
+}
+
+static void
+port_send__(struct vs_pmd *pmd, struct vs_port *port, uint16_t qid, struct rte_mbuf **pkts,
+            uint16_t n, uint64_t bytes)
+{
+	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
+	uint16_t sent, i;
+
 	if (unlikely(port->tnl != NULL)) {
 		/* Counted as sent here (inner bytes); encapsulation drops have reasons. */
 		st->tx_packets += n;
 		st->tx_bytes += bytes;
-		b->n = 0;
-		vs_tunnel_tx(pmd, port, b->pkts, n);
+		vs_tunnel_tx(pmd, port, pkts, n);
 		return;
 	}
 	if (port->vhu != NULL) {
@@ -89,26 +101,25 @@ txbuf_send__(struct vs_pmd *pmd, struct vs_port *port, struct vs_txbuf *b)
 		 * uncontended unless shared).  It guards the driver's single-writer counters;
 		 * librte_vhost's vring lock guards the ring itself. */
 		rte_spinlock_lock(&port->txq_lock[qid]);
-		sent = vhu_tx_burst(port->vhu, qid, b->pkts, n);
+		sent = vhu_tx_burst(port->vhu, qid, pkts, n);
 		rte_spinlock_unlock(&port->txq_lock[qid]);
-		rte_pktmbuf_free_bulk(b->pkts, sent); /* one mempool put per burst */
+		rte_pktmbuf_free_bulk(pkts, sent); /* one mempool put per burst */
 	} else if (port->txq_shared) {
 		rte_spinlock_lock(&port->txq_lock[qid]);
-		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
+		sent = rte_eth_tx_burst(port->port_id, qid, pkts, n);
 		rte_spinlock_unlock(&port->txq_lock[qid]);
 	} else {
-		sent = rte_eth_tx_burst(port->port_id, qid, b->pkts, n);
+		sent = rte_eth_tx_burst(port->port_id, qid, pkts, n);
 	}
 	if (unlikely(sent < n)) {
 		for (i = sent; i < n; i++) {
-			bytes -= b->pkts[i]->pkt_len;
-			rte_pktmbuf_free(b->pkts[i]);
+			bytes -= pkts[i]->pkt_len;
+			rte_pktmbuf_free(pkts[i]);
 		}
 		st->drops[VS_PD_TX_FULL] += n - sent;
 	}
 	st->tx_packets += sent;
 	st->tx_bytes += bytes;
-	b->n = 0;
 }
 
 void
@@ -128,6 +139,21 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 		st->tx_packets += n;
 		vs_tunnel_tx(pmd, port, pkts, n);
 		return;
+	}
+	/* A full burst for an empty buffer (a pass's output run, usually): sent from the
+	 * caller's array, not copied into the buffer first, when no frame is too long. */
+	if (b->n == 0 && n == VS_BURST_MAX) {
+		uint64_t bytes = 0;
+		bool fits = true;
+
+		for (i = 0; i < n; i++) {
+			bytes += pkts[i]->pkt_len;
+			fits &= pkts[i]->pkt_len <= max_frame;
+		}
+		if (likely(fits)) {
+			port_send(pmd, port, b->qid, pkts, n, bytes);
+			return;
+		}
 	}
 
 	for (i = 0; i < n; i++) {

@@ -483,7 +483,7 @@ vhost_mempool(void *arg, int socket)
  * A vhost-user port: librte_vhost serves or connects to the socket; the PMDs
  * poll the rings of 'rxq' queue pairs (default 2) that the guest enabled, and
  * each PMD transmits on one of the enabled rings (under the per-queue lock,
- * see txbuf_send__()).  Packets are copied in both directions; received ones
+ * see port_send__() in vs_pmd.c).  Packets are copied in both directions; received ones
  * land in a pool on the guest memory's NUMA socket (vhost_mempool()).
  */
 static int
