@@ -1538,8 +1538,10 @@ test_ct_settings_in_config(void **state)
 
 /*
  * The connection table grows while traffic flows: 40,000 connections created at full
- * rate take the bucket array from its first 16,384 buckets through two growths (at a
- * quarter full) with nothing refused; then every one of the 40,000 replies, from a port
+ * rate take the bucket array from its first 16,384 buckets to 65,536 (growing at a
+ * quarter full) with nothing refused: in two growths, or in one when the table filled
+ * past the second threshold before the control thread's first growth ran (a loaded
+ * machine: ct_grow() then sizes for what is there); then every one of the 40,000 replies, from a port
  * on the other PMD, finds its connection (+est: none falls through to the drop rule as a
  * +new from outside).
  */
@@ -1581,13 +1583,13 @@ test_ct_table_grows_under_traffic(void **state)
 	for (i = 0; i < 50; i++) {
 		assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 		if (th_json_num(o.buf, NULL, "count") == N &&
-		    th_json_num(o.buf, NULL, "grown") >= 2)
+		    th_json_num(o.buf, NULL, "buckets") == 65536)
 			break;
 		usleep(100 * 1000);
 	}
 	assert_int_equal(th_json_num(o.buf, NULL, "count"), N);
-	assert_int_equal(th_json_num(o.buf, NULL, "grown"), 2);
 	assert_int_equal(th_json_num(o.buf, NULL, "buckets"), 65536);
+	assert_in_range(th_json_num(o.buf, NULL, "grown"), 1, 2);
 	assert_int_equal(th_json_num(o.buf, "\"reasons\"", "table_full"), 0);
 	assert_int_equal(th_json_num(o.buf, "\"reasons\"", "limit_global"), 0);
 	assert_int_equal(th_ctl(&d, &o,
