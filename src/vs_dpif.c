@@ -418,13 +418,53 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
 }
 
 /*
+ * The end of run_ct_first() for a pass that is all one megaflow 'f' (pkts[i] with
+ * key *kp[i]): what its per-packet loop does, with what depends on 'f' alone decided
+ * once: its output port looked up once, its hits credited in one count_hits().
+ */
+static __rte_always_inline void
+ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf *const pkts[],
+                      struct pm_key *const kp[], const struct ct_result res[],
+                      const uint16_t zones[], uint16_t n)
+{
+	struct vs_port *out_port =
+			f->ct_output != 0 ? vs_portmap_get(pmd->map, f->ct_output) : NULL;
+	const bool ct_only = f->n_actions == 1;
+	struct tx_run out; /* ct_output packets */
+	uint64_t bytes = 0;
+	uint16_t j;
+
+	tx_run_init(&out);
+	for (j = 0; j < n; j++) {
+		struct rte_mbuf *m = pkts[j];
+
+		bytes += m->pkt_len; /* before it leaves */
+		if (out_port != NULL && vs_ct_verdict_keeps(&res[j]) &&
+		    f->ct_output != kp[j]->in_port) {
+			tx_run_add(pmd, &out, out_port, m);
+			continue;
+		}
+		if (ct_only &&
+		    vs_recirc_ct_only(pmd, m, kp[j], f->actions[0].ct, &res[j], zones[j]))
+			continue;
+		tx_run_flush(pmd, &out);
+		vs_xlate_execute_ct(pmd, pmd->map, m, kp[j], f->actions, f->n_actions, f->reason,
+		                    &res[j], zones[j]);
+	}
+	tx_run_flush(pmd, &out);
+	if (n != 0)
+		count_hits(pmd, f, n, bytes);
+}
+
+/*
  * Runs the cached lists that start with ct() of the packets idx[0, n): the
  * conntrack lookups of the whole set in one go (they overlap their cache
  * misses), then each list's remaining actions, and credits the megaflows.
  * The packets of a pass are of different connections, or several of one
  * connection whose first-pass ct() calls must wait as 'deps' says
  * (vs_ct_batch_len(); NULL: none), so running their ct() after the other
- * packets of the pass changes no verdict.
+ * packets of the pass changes no verdict.  With 'uniform' (idx NULL) the packets
+ * are pkts[0, n), all on that megaflow.
  * @return how many of them ran, idx[0, ret): the others wait for a later group.
  */
 static __rte_always_inline uint16_t
@@ -465,9 +505,13 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 		}
 	}
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
+	if (uniform != NULL) {
+		ct_first_uniform_done(pmd, uniform, b.pkts, kp, res, zones, done);
+		return done;
+	}
 	for (j = 0; j < done; j++) {
-		const uint16_t k = uniform != NULL ? j : idx[j];
-		struct vs_dp_flow *f = uniform != NULL ? uniform : mfs[k]->data;
+		const uint16_t k = idx[j];
+		struct vs_dp_flow *f = mfs[k]->data;
 		struct rte_mbuf *m = b.pkts[j];
 
 		hit_run_add(pmd, &hits, f, m);
