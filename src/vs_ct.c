@@ -463,9 +463,12 @@ vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 	b.n = 1;
 	b.ordered = false;
 	b.hinted = false;
-	b.pkts[0] = m;
-	b.keys[0] = key;
-	b.acts[0] = a;
+	b.pkts = &m;
+	b.keys = &key;
+	b.act = a;
+	b.acts = NULL;
+	b.after = NULL;
+	b.conns = NULL;
 	vs_ct_execute_burst(pmd, &b, res, zone);
 }
 
@@ -474,7 +477,6 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
                     uint16_t zones[])
 {
 	uint64_t t0 = __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED) ? rte_rdtsc() : 0;
-	const struct vs_act_ct *const *acts = b->acts;
 	struct ct_pkt cps[VS_BURST_MAX];
 	struct ct_exec_opts o;
 	struct ct_order ord;
@@ -495,10 +497,14 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 		struct ct_conn *const *conns = b->conns;
 		const struct pm_key *const *keys = b->keys;
 		const uint64_t now = pmd->now_ms;
+		const struct vs_act_ct *prev = NULL;
 
 		for (; i < n && conns[i] != NULL; i++) {
-			if (i == 0 || acts[i] != acts[i - 1] || acts[i]->zone_from_reg)
-				opts_of(acts[i], keys[i], &o);
+			const struct vs_act_ct *a = vs_ct_batch_act(b, i);
+
+			if (a != prev || a->zone_from_reg)
+				opts_of(a, keys[i], &o);
+			prev = a;
 			zones[i] = o.zone;
 			if (!ct_execute_cached(&pmd->ct, &o, keys[i], conns[i], now, &res[i]))
 				break;
@@ -514,15 +520,17 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
 	i = first;
 	for (start = first; start < n; start = i) {
-		opts_of(acts[start], b->keys[start], &o);
+		const struct vs_act_ct *a = vs_ct_batch_act(b, start);
+
+		opts_of(a, b->keys[start], &o);
 		zones[start] = o.zone;
 		for (i = start + 1; i < n; i++) {
-			if (acts[i] != acts[start])
+			if (vs_ct_batch_act(b, i) != a)
 				break;
-			if (acts[i]->zone_from_reg) {
+			if (a->zone_from_reg) {
 				struct ct_exec_opts oi;
 
-				opts_of(acts[i], b->keys[i], &oi);
+				opts_of(a, b->keys[i], &oi);
 				if (oi.zone != o.zone)
 					break;
 			}

@@ -78,22 +78,34 @@ void vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *
 /** vs_ct_deps.prev of a packet with no earlier packet of its connection in the group. */
 #define VS_CT_NO_DEP UINT8_MAX
 
-/** Packets for vs_ct_execute_burst(), in arrival order: parallel arrays of n entries. */
+/**
+ * Packets for vs_ct_execute_burst(), in arrival order: n entries of arrays the
+ * caller owns.  Pointers, not arrays: a pass that is all one megaflow hands over
+ * its own packet and key arrays, and its hints, without copying them.
+ */
 struct vs_ct_batch {
 	uint16_t n;    /**< at most VS_BURST_MAX */
 	bool ordered;  /**< 'after' and 'safe' apply (struct ct_order); else no constraint */
 	uint64_t safe; /**< ct_states after which a waiting packet may be tracked */
 	uint64_t safe_if_conn; /**< ... when the earlier packet found its connection */
-	struct rte_mbuf *pkts[VS_BURST_MAX];
-	const struct pm_key *keys[VS_BURST_MAX];
-	const struct vs_act_ct *acts[VS_BURST_MAX];
-	const struct ct_result *after[VS_BURST_MAX]; /**< result to wait for, or NULL */
-	bool hinted;                                 /**< 'conns' is set */
-	struct ct_conn *conns[VS_BURST_MAX];         /**< lookup hints (struct ct_order), or NULL */
+	struct rte_mbuf *const *pkts;
+	const struct pm_key *const *keys;
+	const struct vs_act_ct *act;          /**< every packet's action, or NULL: 'acts' */
+	const struct vs_act_ct *const *acts;  /**< each packet's, when 'act' is NULL */
+	const struct ct_result *const *after; /**< result to wait for, or NULL (ordered) */
+	bool hinted;                          /**< 'conns' is set */
+	struct ct_conn *const *conns;         /**< lookup hints (struct ct_order), or NULL */
 };
 
+/** The ct() action of packet i of 'b'. */
+static inline const struct vs_act_ct *
+vs_ct_batch_act(const struct vs_ct_batch *b, uint16_t i)
+{
+	return b->act != NULL ? b->act : b->acts[i];
+}
+
 /**
- * Runs ct() actions b->acts[i] on b->pkts[i] (b->keys[i]) in arrival order, as
+ * Runs ct() actions vs_ct_batch_act(b, i) on b->pkts[i] (b->keys[i]) in arrival order, as
  * one ct_execute_burst_ordered() per run of packets with the same action and
  * zone, so that their lookups overlap.  Packets of different connections may
  * come in any order (vs_ct_batch_len()); with b->ordered, packet i waits for

@@ -474,6 +474,12 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 {
 	struct vs_ct_batch b;
 	struct ct_result res[VS_BURST_MAX];
+	/* The batch's arrays, gathered through idx[] (a uniform pass hands its own over). */
+	struct rte_mbuf *g_pkts[VS_BURST_MAX];
+	const struct pm_key *g_keys[VS_BURST_MAX];
+	const struct vs_act_ct *g_acts[VS_BURST_MAX];
+	struct ct_conn *g_conns[VS_BURST_MAX];
+	const struct ct_result *g_after[VS_BURST_MAX];
 	uint8_t pos[VS_BURST_MAX]; /* pass index -> batch index, for deps */
 	uint16_t zones[VS_BURST_MAX], j, done;
 	struct hit_run hits = { .f = NULL };
@@ -485,28 +491,43 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 	b.safe = b.ordered ? deps->safe : 0;
 	b.safe_if_conn = b.ordered ? deps->safe_if_conn : 0;
 	b.hinted = pmd->dp.pass_conns != NULL;
-	for (j = 0; j < n; j++) {
-		const uint16_t k = uniform != NULL ? j : idx[j];
-		const struct vs_dp_flow *f = uniform != NULL ? uniform : mfs[k]->data;
+	b.after = b.ordered ? g_after : NULL;
+	if (uniform != NULL) {
+		b.pkts = pkts;
+		/* The same pointers; C will not convert a pointer to them implicitly. */
+		b.keys = (const struct pm_key *const *)kp;
+		b.act = uniform->actions[0].ct;
+		b.acts = NULL;
+		b.conns = b.hinted ? pmd->dp.pass_conns : NULL;
+	} else {
+		b.pkts = g_pkts;
+		b.keys = g_keys;
+		b.act = NULL;
+		b.acts = g_acts;
+		b.conns = b.hinted ? g_conns : NULL;
+		for (j = 0; j < n; j++) {
+			const uint16_t k = idx[j];
 
-		b.pkts[j] = pkts[k];
-		b.keys[j] = kp[k];
-		b.acts[j] = f->actions[0].ct;
-		if (b.hinted)
-			b.conns[j] = pmd->dp.pass_conns[k];
-		if (b.ordered) {
-			uint8_t p = deps->prev[k];
-
-			/* A packet waits only for one of its group's first-pass ct() hits,
-			 * which are all in this batch (vs_ct_batch_len()). */
-			RTE_ASSERT(p == VS_CT_NO_DEP || p < k);
-			pos[k] = (uint8_t)j;
-			b.after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
+			g_pkts[j] = pkts[k];
+			g_keys[j] = kp[k];
+			g_acts[j] = ((const struct vs_dp_flow *)mfs[k]->data)->actions[0].ct;
+			if (b.hinted)
+				g_conns[j] = pmd->dp.pass_conns[k];
 		}
+	}
+	for (j = 0; b.ordered && j < n; j++) {
+		const uint16_t k = uniform != NULL ? j : idx[j];
+		uint8_t p = deps->prev[k];
+
+		/* A packet waits only for one of its group's first-pass ct() hits,
+		 * which are all in this batch (vs_ct_batch_len()). */
+		RTE_ASSERT(p == VS_CT_NO_DEP || p < k);
+		pos[k] = (uint8_t)j;
+		g_after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
 	}
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
 	if (uniform != NULL) {
-		ct_first_uniform_done(pmd, uniform, b.pkts, kp, res, zones, done);
+		ct_first_uniform_done(pmd, uniform, pkts, kp, res, zones, done);
 		return done;
 	}
 	for (j = 0; j < done; j++) {
