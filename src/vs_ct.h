@@ -121,6 +121,8 @@ uint16_t vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b,
 static inline bool
 vs_ct_verdict_keeps(const struct ct_result *r)
 {
+	if (likely(r->reason == CT_R_OK))
+		return true;
 	switch (r->reason) {
 	case CT_R_FRAG:
 	case CT_R_LIMIT_GLOBAL:

@@ -783,7 +783,7 @@ run_recirculations(struct vs_pmd *pmd, const struct vs_ruleset *rs)
 		struct vs_recirc *q = &pmd->recirc[pmd->rq];
 
 		/* The pass fills the other queue (empty: each pass empties its own). */
-		pmd->dp.pass_conns = pmd->dp.rc_conns[pmd->rq];
+		pmd->dp.pass_conns = q->conns;
 		pmd->rq ^= 1;
 		pmd->recirc_pass = pass++;
 		process_pass(pmd, rs, q->pkts, q->kp, q->n, 0, NULL);

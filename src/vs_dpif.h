@@ -152,11 +152,8 @@ struct vs_dpif {
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */
 	uint32_t upcall_tokens;
 	uint64_t upcall_tsc;
-	/* ct() lookup hints across recirculation (struct ct_order): for each packet queued in
-	 * pmd->recirc[q], the connection its ct(table=) found, or NULL.  Read while that
-	 * queue's pass runs, in the same PMD iteration (no quiescent state in between). */
-	struct ct_conn *rc_conns[2][VS_BURST_MAX];
-	struct ct_conn *const *pass_conns; /**< the pass being run: rc_conns[q], or NULL */
+	/** The lookup hints of the recirculated pass being run (its queue's conns), or NULL. */
+	struct ct_conn *const *pass_conns;
 	struct vs_dpif_req *req; /**< control writes (release), PMD clears (release) */
 };
 

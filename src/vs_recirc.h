@@ -32,7 +32,7 @@ vs_recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const stru
 	uint16_t slot = q->n++;
 	struct pm_key *rkey = key;
 
-	pmd->dp.rc_conns[pmd->rq][slot] = res->conn;
+	q->conns[slot] = res->conn;
 	if (!in_place) {
 		rkey = &q->keys[slot];
 		/* rte_memcpy(): with the size known it is a few vector moves, where the struct

@@ -115,6 +115,10 @@ struct vs_recirc {
 	uint16_t n;
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	struct pm_key *kp[VS_BURST_MAX];
+	/* ct() lookup hints across recirculation (struct ct_order): the connection the
+	 * ct(table=) of pkts[i] found, or NULL.  Read while this queue's pass runs, in the
+	 * same PMD iteration (no quiescent state in between). */
+	struct ct_conn *conns[VS_BURST_MAX];
 	struct pm_key keys[VS_BURST_MAX];
 };
 
