@@ -294,9 +294,11 @@ win_init_sender(struct tcp_win *w, int dir, const struct ct_tcp_seg *seg)
 /*
  * Sets up the sender when this is the first segment of its direction, or a
  * SYN with a new ISN during the handshake.  Returns true when nothing is
- * left to check (a SYN without ACK that starts its direction).
+ * left to check (a SYN without ACK that starts its direction).  Inline into
+ * tcp_in_window(): once per segment, and for an established direction it is
+ * two tests (as a call it cost 20 instructions a segment on ct tcp_10k).
  */
-static bool
+static __rte_always_inline bool
 win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 {
 	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
