@@ -120,7 +120,9 @@ callgrind_control -z "$PID" >/dev/null 2>&1
 sleep "$SECS"
 callgrind_control -d "$PID" >/dev/null 2>&1
 dump=$WORK/cg.out.1 # the -d dump
-for _ in $(seq 60); do [ -s "$dump" ] && break; sleep 1; done
+# Written while we wait: complete once its last line, "totals: N", is there (reading it
+# earlier found no vs_pmd_process_burst() calls, now and then).
+for _ in $(seq 120); do tail -n 1 "$dump" 2>/dev/null | grep -q '^totals: ' && break; sleep 0.5; done
 read -r p1 i1 <<<"$(rx)"
 kill "$PID"
 wait "$PID" 2>/dev/null || true
