@@ -291,7 +291,8 @@ void vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, s
 /** Queues 'm' for 'port' in the PMD's tx buffer; flushes the buffer when full. */
 void vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m);
 
-/** Queues 'n' packets for 'port' (vs_pmd_tx() for a run of packets). */
+/** Queues 'n' packets for 'port' (vs_pmd_tx() for a run of packets).  A full burst for an
+ * empty buffer is sent at once, from pkts[]: the caller's array is not kept either way. */
 void vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
 
 /** Sends every non-empty tx buffer. */
