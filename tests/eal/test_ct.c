@@ -1537,13 +1537,12 @@ test_ct_settings_in_config(void **state)
 }
 
 /*
- * The connection table grows while traffic flows: 40,000 connections created at full
- * rate take the bucket array from its first 16,384 buckets to 65,536 (growing at a
- * quarter full) with nothing refused: in two growths, or in one when the table filled
- * past the second threshold before the control thread's first growth ran (a loaded
- * machine: ct_grow() then sizes for what is there); then every one of the 40,000 replies, from a port
- * on the other PMD, finds its connection (+est: none falls through to the drop rule as a
- * +new from outside).
+ * The connection table grows while traffic flows: 40,000 connections created at full rate take
+ * the bucket array from its first 16,384 buckets to 65,536 (growing at a quarter full) with
+ * nothing refused: in two growths, or in one when the table filled past the second threshold
+ * before the control thread's first growth ran (a loaded machine: ct_grow() then sizes for what
+ * is there).  Then every one of the 40,000 replies, from a port on the other PMD, finds its
+ * connection (+est: none falls through to the drop rule as a +new from outside).
  */
 static void
 test_ct_table_grows_under_traffic(void **state)
