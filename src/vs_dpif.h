@@ -43,15 +43,15 @@ struct vs_dp_flow {
 	uint64_t used_ms;
 	uint16_t n_rules;
 	uint16_t n_actions;
-	int reason;             /**< enum vs_drop when the list outputs nothing */
-	uint16_t simple_output; /**< the list is just "output:P": P, else 0 */
-	bool ct_first;          /**< the list starts with ct(): conntrack batched per pass */
-	uint16_t ct_output;     /**< the list is "ct(no table=),output:P": P, else 0 */
-	bool meta_only;         /**< decided before parsing: see vs_dpif_unparsed() */
-	uint32_t n_words;       /**< key words the mask touches */
-	uint8_t n_nz;           /**< nonzero mask words, or > VS_DP_NZ_MAX: use n_words */
+	int reason;               /**< enum vs_drop when the list outputs nothing */
+	uint16_t simple_output;   /**< the list is just "output:P": P, else 0 */
+	bool ct_first;            /**< the list starts with ct(): conntrack batched per pass */
+	uint16_t ct_output;       /**< the list is "ct(no table=),output:P": P, else 0 */
+	bool meta_only;           /**< decided before parsing: see vs_dpif_unparsed() */
+	uint32_t n_words;         /**< key words the mask touches */
+	uint8_t n_nz;             /**< nonzero mask words, or > VS_DP_NZ_MAX: use n_words */
 	uint8_t nz[VS_DP_NZ_MAX]; /**< their indices, for vs_dp_flow_match() */
-	struct pm_key key;      /**< masked key, for the last-hit check */
+	struct pm_key key;        /**< masked key, for the last-hit check */
 	struct pm_key mask;
 	const struct vs_rule *rules[16]; /**< rules this flow stands for */
 	struct vs_action actions[];
@@ -143,10 +143,10 @@ struct vs_dpif {
 	struct fc_emc *emc;        /**< NULL when the EMC is off */
 	struct vs_dp_flow **flows; /**< every megaflow, compact */
 	uint32_t n_flows;
-	uint32_t cursor;         /**< expiry/eviction walk position in 'flows' */
-	uint32_t n_evict;        /**< evictions owed at the end of the burst */
-	struct vs_dp_flow *last; /**< megaflow of the last classifier hit */
-	struct vs_dp_flow *last_rc; /**< the same for recirculated passes (ct(table=)) */
+	uint32_t cursor;              /**< expiry/eviction walk position in 'flows' */
+	uint32_t n_evict;             /**< evictions owed at the end of the burst */
+	struct vs_dp_flow *last;      /**< megaflow of the last classifier hit */
+	struct vs_dp_flow *last_rc;   /**< the same for recirculated passes (ct(table=)) */
 	struct vs_dp_flow *last_prev; /**< first-pass 'last' before it last changed */
 	uint64_t last_rank_ms;
 	uint64_t last_hk_ms; /**< housekeeping runs once per millisecond */

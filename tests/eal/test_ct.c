@@ -1441,8 +1441,8 @@ static void
 test_ct_settings_in_config(void **state)
 {
 	static const char settings[] = "ct set tcp_loose=off\n"
-	                               "ct limit set default=5000 zone=9,limit=7\n"
-	                               "ct timeout set udp_first=7\n";
+				       "ct limit set default=5000 zone=9,limit=7\n"
+				       "ct timeout set udp_first=7\n";
 	static char text[65536], config[65536];
 	int verdicts[MAX_RUNS][MAX_SEQ];
 	char save[400];
