@@ -264,11 +264,29 @@ struct tcp_in {
 	enum tcp_class cls; /* its flag class */
 };
 
-/* Window edges of one segment, worked on copies of both peers until accepted. */
+/*
+ * Window edges of one segment.  'snd' and 'rcv' point at the sender and the
+ * receiver: at the connection's own peers when nothing is changed before the
+ * checks decide (the window check changes them only on WIN_IGNORE, which
+ * keeps its change), else at copies that are written back once accepted
+ * (win_use_copies()).  Working in place saves copying both peers in and out
+ * of every segment.
+ */
 struct tcp_win {
-	struct ct_tcp_peer snd, rcv; /* sender and receiver of the segment */
+	struct ct_tcp_peer *snd, *rcv; /* sender and receiver of the segment */
 	uint32_t seq, ack, sack, end, win;
+	struct ct_tcp_peer snd_copy, rcv_copy;
 };
+
+/* Points 'w' at copies of the peers: what win_setup() changes is undone by WIN_INVALID. */
+static void
+win_use_copies(struct tcp_win *w)
+{
+	w->snd_copy = *w->snd;
+	w->rcv_copy = *w->rcv;
+	w->snd = &w->snd_copy;
+	w->rcv = &w->rcv_copy;
+}
 
 /* Outcome of the window check (nf_conntrack's enum nf_ct_tcp_action). */
 enum win_res {
@@ -285,10 +303,10 @@ enum win_res {
 static void
 win_init_sender(struct tcp_win *w, int dir, const struct ct_tcp_seg *seg)
 {
-	peer_init_syn(&w->snd, seg);
+	peer_init_syn(w->snd, seg);
 	if (dir == CT_DIR_REPLY &&
-	    !((w->snd.flags & CT_TCP_PF_WSCALE) && (w->rcv.flags & CT_TCP_PF_WSCALE)))
-		w->snd.scale = w->rcv.scale = 0;
+	    !((w->snd->flags & CT_TCP_PF_WSCALE) && (w->rcv->flags & CT_TCP_PF_WSCALE)))
+		w->snd->scale = w->rcv->scale = 0;
 }
 
 /*
@@ -303,28 +321,30 @@ win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 {
 	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
 
-	if (w->snd.td_maxwin == 0) {
+	if (w->snd->td_maxwin == 0) {
 		uint32_t swin;
 
+		win_use_copies(w);
 		if (syn) {
 			/* SYN/ACK answering the SYN, or the reply's SYN in simultaneous open. */
 			win_init_sender(w, dir, seg);
 			return !ackf;
 		}
 		/* Mid-stream: this direction's history is lost, start from this segment. */
-		swin = w->win << w->snd.scale;
-		w->snd.td_end = w->end;
-		w->snd.td_maxwin = swin ? swin : 1;
-		w->snd.td_maxend = w->end + w->snd.td_maxwin;
-		if (w->rcv.td_maxwin == 0)
-			w->rcv.td_end = w->rcv.td_maxend = w->sack;
-		else if (w->sack == w->rcv.td_end + 1)
-			w->rcv.td_end++; /* likely the answer to a keepalive probe */
+		swin = w->win << w->snd->scale;
+		w->snd->td_end = w->end;
+		w->snd->td_maxwin = swin ? swin : 1;
+		w->snd->td_maxend = w->end + w->snd->td_maxwin;
+		if (w->rcv->td_maxwin == 0)
+			w->rcv->td_end = w->rcv->td_maxend = w->sack;
+		else if (w->sack == w->rcv->td_end + 1)
+			w->rcv->td_end++; /* likely the answer to a keepalive probe */
 		return false;
 	}
-	if (syn && seq_after(w->end, w->snd.td_end) &&
+	if (syn && seq_after(w->end, w->snd->td_end) &&
 	    (old == CT_TCP_SYN_SENT || old == CT_TCP_SYN_RECV)) {
 		/* RFC 793: a restarted TCP only needs higher sequence numbers. */
+		win_use_copies(w);
 		win_init_sender(w, dir, seg);
 		return dir == CT_DIR_REPLY && !ackf;
 	}
@@ -343,23 +363,23 @@ win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 static __rte_always_inline enum win_res
 win_check(struct tcp_win *w, enum ct_reason *why)
 {
-	bool ack_ok = seq_after(w->sack, w->rcv.td_end - max_ack_window(&w->snd) - 1);
-	bool in_rcv_win = w->rcv.td_maxwin == 0 ||
-	                  seq_after(w->end, w->snd.td_end - w->rcv.td_maxwin - 1);
+	bool ack_ok = seq_after(w->sack, w->rcv->td_end - max_ack_window(w->snd) - 1);
+	bool in_rcv_win = w->rcv->td_maxwin == 0 ||
+	                  seq_after(w->end, w->snd->td_end - w->rcv->td_maxwin - 1);
 
-	if (!seq_before(w->seq, w->snd.td_maxend + 1)) {
-		uint32_t overshot = w->end - w->snd.td_maxend + 1;
+	if (!seq_before(w->seq, w->snd->td_maxend + 1)) {
+		uint32_t overshot = w->end - w->snd->td_maxend + 1;
 
 		*why = CT_R_TCP_SEQ_ABOVE;
-		if (w->rcv.td_maxwin != 0 && in_rcv_win && ack_ok && overshot <= w->rcv.td_maxwin &&
-		    seq_before(w->sack, w->rcv.td_end + 1)) {
-			w->snd.td_end = w->end;
-			w->snd.flags |= CT_TCP_PF_UNACKED;
+		if (w->rcv->td_maxwin != 0 && in_rcv_win && ack_ok &&
+		    overshot <= w->rcv->td_maxwin && seq_before(w->sack, w->rcv->td_end + 1)) {
+			w->snd->td_end = w->end;
+			w->snd->flags |= CT_TCP_PF_UNACKED;
 			return WIN_IGNORE;
 		}
 		return WIN_INVALID;
 	}
-	if (!seq_before(w->sack, w->rcv.td_end + 1)) {
+	if (!seq_before(w->sack, w->rcv->td_end + 1)) {
 		*why = CT_R_TCP_ACK_ABOVE;
 		return WIN_INVALID;
 	}
@@ -382,29 +402,29 @@ win_move(struct tcp_win *w, const struct ct_tcp_seg *seg)
 	uint32_t win = w->win, swin;
 
 	if (!(seg->flags & CT_TCP_SYN))
-		win <<= w->snd.scale;
+		win <<= w->snd->scale;
 	swin = win + (w->sack - w->ack);
-	if (w->snd.td_maxwin < swin)
-		w->snd.td_maxwin = swin;
-	if (seq_after(w->end, w->snd.td_end)) {
-		w->snd.td_end = w->end;
-		w->snd.flags |= CT_TCP_PF_UNACKED;
+	if (w->snd->td_maxwin < swin)
+		w->snd->td_maxwin = swin;
+	if (seq_after(w->end, w->snd->td_end)) {
+		w->snd->td_end = w->end;
+		w->snd->flags |= CT_TCP_PF_UNACKED;
 	}
 	if (seg->flags & CT_TCP_ACK) {
-		if (!(w->snd.flags & CT_TCP_PF_MAXACK) || seq_after(w->ack, w->snd.td_maxack))
-			w->snd.td_maxack = w->ack;
-		w->snd.flags |= CT_TCP_PF_MAXACK;
+		if (!(w->snd->flags & CT_TCP_PF_MAXACK) || seq_after(w->ack, w->snd->td_maxack))
+			w->snd->td_maxack = w->ack;
+		w->snd->flags |= CT_TCP_PF_MAXACK;
 	}
 	/* The receiver may now send up to what this segment acknowledges plus its window. */
-	if (w->rcv.td_maxwin != 0 && seq_after(w->end, w->snd.td_maxend))
-		w->rcv.td_maxwin += w->end - w->snd.td_maxend;
-	if (seq_after(w->sack + win, w->rcv.td_maxend - 1)) {
-		w->rcv.td_maxend = w->sack + win;
+	if (w->rcv->td_maxwin != 0 && seq_after(w->end, w->snd->td_maxend))
+		w->rcv->td_maxwin += w->end - w->snd->td_maxend;
+	if (seq_after(w->sack + win, w->rcv->td_maxend - 1)) {
+		w->rcv->td_maxend = w->sack + win;
 		if (win == 0)
-			w->rcv.td_maxend++;
+			w->rcv->td_maxend++;
 	}
-	if (w->ack == w->rcv.td_end)
-		w->rcv.flags &= (uint8_t)~CT_TCP_PF_UNACKED;
+	if (w->ack == w->rcv->td_end)
+		w->rcv->flags &= (uint8_t)~CT_TCP_PF_UNACKED;
 }
 
 /* Counts retransmissions of the same ACK segment (nf_conntrack's last_* fields). */
@@ -425,6 +445,16 @@ note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
 	st->retrans = 0;
 }
 
+/* Writes back what was worked on copies (win_use_copies()). */
+static inline void
+win_keep(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
+{
+	if (w->snd == &w->snd_copy) {
+		st->peer[dir] = w->snd_copy;
+		st->peer[!dir] = w->rcv_copy;
+	}
+}
+
 /*
  * Checks the segment against the windows and moves them when it is in
  * them.  'old' is the connection's state before the segment.  On
@@ -437,33 +467,31 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 {
 	const struct ct_tcp_seg *seg = in->seg;
 	int dir = in->dir;
-	struct tcp_win w = {
-		.snd = st->peer[dir],
-		.rcv = st->peer[!dir],
-		.seq = seg->seq,
-		.ack = seg->ack,
-		.sack = seg->ack,
-		.end = seg_end(seg),
-		.win = seg->win,
-	};
 	bool ackf = seg->flags & CT_TCP_ACK, rst = seg->flags & CT_TCP_RST;
+	struct tcp_win w; /* the copies stay unset unless used */
 	enum win_res res;
 
+	w.snd = &st->peer[dir];
+	w.rcv = &st->peer[!dir];
+	w.seq = seg->seq;
+	w.ack = w.sack = seg->ack;
+	w.end = seg_end(seg);
+	w.win = seg->win;
 	*why = CT_R_OK;
 	/* SACK blocks count only toward a receiver that allowed them. */
-	if ((w.rcv.flags & CT_TCP_PF_SACK) && seg->n_sack && seq_after(seg->sack_right, w.sack))
+	if ((w.rcv->flags & CT_TCP_PF_SACK) && seg->n_sack && seq_after(seg->sack_right, w.sack))
 		w.sack = seg->sack_right;
 	if (win_setup(&w, dir, old, seg))
 		goto accept;
 	/* No ACK: pretend it acknowledges everything.  Some stacks send RST|ACK with ACK 0. */
 	if (!ackf || (rst && w.ack == 0))
-		w.ack = w.sack = w.rcv.td_end;
+		w.ack = w.sack = w.rcv->td_end;
 	/* An RST answering a SYN may carry SEQ 0. */
 	if (rst && w.seq == 0 && old == CT_TCP_SYN_SENT)
-		w.seq = w.end = w.snd.td_end;
+		w.seq = w.end = w.snd->td_end;
 
 	res = win_check(&w, why);
-	if (res != WIN_ACCEPT && ((w.snd.flags & CT_TCP_PF_LIBERAL) || in->cfg->be_liberal)) {
+	if (res != WIN_ACCEPT && ((w.snd->flags & CT_TCP_PF_LIBERAL) || in->cfg->be_liberal)) {
 		*why = CT_R_OK;
 		goto accept;
 	}
@@ -474,12 +502,10 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 		if (in->cls == TC_ACK)
 			note_retrans(st, dir, &w);
 	}
-	st->peer[dir] = w.snd;
-	st->peer[!dir] = w.rcv;
+	win_keep(st, dir, &w);
 	return res;
 accept:
-	st->peer[dir] = w.snd;
-	st->peer[!dir] = w.rcv;
+	win_keep(st, dir, &w);
 	return WIN_ACCEPT;
 }
 
@@ -716,6 +742,41 @@ tcp_transition(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, 
 	}
 }
 
+/*
+ * An ACK without SYN, FIN or RST in an assured ESTABLISHED connection whose
+ * sender's window is set up, the bulk of the segments: what the general
+ * path below does with it, in the order it does it, without the steps that
+ * cannot apply (the table says ESTABLISHED with no special case, win_setup()
+ * has nothing to do, the state, the assured flag and seen_reply stay).
+ * Taken by 4 of the 7 segments of ct tcp_10k; saves about 54 instructions of
+ * each (31 a packet over the input).
+ */
+static __rte_always_inline bool
+tcp_est_ack(const struct ct_tcp_state *st, int dir, uint8_t flags)
+{
+	return st->state == CT_TCP_ESTABLISHED &&
+	       (flags & (CT_TCP_FIN | CT_TCP_SYN | CT_TCP_RST | CT_TCP_ACK)) == CT_TCP_ACK &&
+	       (st->sflags & CT_TCP_SF_ASSURED) && st->seen_reply && st->peer[dir].td_maxwin != 0;
+}
+
+static struct ct_verdict
+tcp_update_est_ack(struct ct_tcp_state *st, const struct tcp_in *in)
+{
+	struct ct_verdict v = { CT_V_EST, CT_R_OK };
+	enum win_res res = tcp_in_window(st, in, CT_TCP_ESTABLISHED, &v.reason);
+
+	if (unlikely(res != WIN_ACCEPT)) {
+		if (res == WIN_INVALID)
+			v.v = CT_V_INV;
+		else
+			v.reason = CT_R_TCP_IGNORED;
+		return v;
+	}
+	st->last_class = TC_ACK + 1;
+	st->last_dir = (uint8_t)in->dir;
+	return v;
+}
+
 struct ct_verdict
 ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
               const struct ct_tcp_cfg *cfg)
@@ -728,6 +789,8 @@ ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 
 	dir = !!dir;
 	in = (struct tcp_in){ .seg = seg, .cfg = cfg, .dir = dir, .cls = cls };
+	if (likely(tcp_est_ack(st, dir, seg->flags)))
+		return tcp_update_est_ack(st, &in);
 	if (!tcp_flags_valid(seg->flags)) {
 		v.reason = CT_R_TCP_BAD_FLAGS;
 		return v;
