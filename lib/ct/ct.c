@@ -312,19 +312,6 @@ prefetch_candidate(const struct ct_arr *a, uint32_t hash)
 	return 0;
 }
 
-/* The connection of candidate 's' when its key is 'key' (reverse 'rkey', read only for a
- * reply-direction slot), else NULL. */
-static inline struct ct_conn *
-cand_match(uintptr_t s, const struct ct_key *key, const struct ct_key *rkey, uint8_t *dir)
-{
-	struct ct_conn *c = (struct ct_conn *)(s & ~(uintptr_t)1);
-
-	if (s == 0 || !key_eq(&c->key_orig, (s & 1) ? rkey : key))
-		return NULL;
-	*dir = (uint8_t)(s & 1);
-	return c;
-}
-
 uint64_t
 ct_lookup_bulk(const struct ct_tbl *tbl, uint64_t keys_map, const struct ct_key *const keys[],
                struct ct_conn *conns[], uint8_t dirs[])
@@ -1012,6 +999,46 @@ pkt_rkey(struct pkt_info *pi)
 	return &pi->rkey;
 }
 
+/*
+ * key_eq(orig, reverse of 'k') for a key whose reverse swaps the addresses and
+ * the ports (not ICMP), without building the reverse: compared in place it
+ * costs about a third of ct_key_reverse() and key_eq() (25 instructions less
+ * for a reply-direction packet).
+ */
+static inline bool
+key_eq_swapped(const struct ct_key *orig, const struct ct_key *k)
+{
+	const pm_word_t *po = (const pm_word_t *)orig, *pk = (const pm_word_t *)k;
+	uint64_t t = pk[4];
+	/* Word 4 is sport | dport << 16 | the rest (ct_key_tail()). */
+	uint64_t rt = (t & ~UINT64_C(0xffffffff)) | (t & 0xffff) << 16 | (t >> 16 & 0xffff);
+
+	return ((po[0] ^ pk[2]) | (po[1] ^ pk[3]) | (po[2] ^ pk[0]) | (po[3] ^ pk[1]) |
+	        (po[4] ^ rt)) == 0;
+}
+
+/* The connection of candidate 's' when its key is the packet's (in the direction the
+ * slot says), else NULL. */
+static inline struct ct_conn *
+cand_match(uintptr_t s, struct pkt_info *pi, uint8_t *dir)
+{
+	struct ct_conn *c = (struct ct_conn *)(s & ~(uintptr_t)1);
+	bool eq;
+
+	if (s == 0)
+		return NULL;
+	if (!(s & 1))
+		eq = key_eq(&c->key_orig, &pi->key);
+	else if (pi->kind != CT_KIND_ICMP)
+		eq = key_eq_swapped(&c->key_orig, &pi->key);
+	else
+		eq = key_eq(&c->key_orig, pkt_rkey(pi));
+	if (!eq)
+		return NULL;
+	*dir = (uint8_t)(s & 1);
+	return c;
+}
+
 /* The hash and the reverse key, for a lookup. */
 static inline void
 pkt_hash(struct pkt_info *pi)
@@ -1525,9 +1552,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 				    !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
 					break;
 			} else if (tries == 0 && fresh)
-				c = cand_match(pi[i].cand, &pi[i].key,
-				               (pi[i].cand & 1) != 0 ? pkt_rkey(&pi[i]) : NULL,
-				               &dir);
+				c = cand_match(pi[i].cand, &pi[i], &dir);
 
 			if (c == NULL) {
 				pkt_hash(&pi[i]);
