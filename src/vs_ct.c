@@ -768,10 +768,12 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 		m = h * 0x85ebca6bu; /* top bits depend on every bit of h */
 		bit = UINT64_C(1) << (m >> 26 & 63);
 		if (seen[m >> 24 & 3] & bit) {
-			for (j = 0; j < n_h; j++)
-				if (hashes[j] == h)
-					break;
-			if (j < n_h) {
+			/* Newest first: a reply right behind its request (request/response
+			 * traffic) is found at once, where a scan from the oldest cost 26
+			 * instructions a packet on ct udp_rr_10k. */
+			for (j = n_h; j > 0 && hashes[j - 1] != h; j--)
+				;
+			if (j-- > 0) {
 				/* (1) for both; (2) is checked when the group runs. */
 				if (hint == NULL || !vs_dp_flow_match(hint->flow, &keys[i]))
 					return i;
