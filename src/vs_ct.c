@@ -80,7 +80,7 @@ static struct {
 	uint32_t n_objs;       /**< objects made (under grow_lock; relaxed reads) */
 	uint32_t max_objs;     /**< the ring's size */
 	rte_spinlock_t grow_lock;
-	void *slabs;             /**< list through each slab's first word (grow_lock) */
+	void *slabs; /**< list through each slab's first word (grow_lock) */
 	/* Contention on growth, for "ct stats" (relaxed: any thread adds, control reads). */
 	uint64_t n_lock_waits;   /**< grow_lock found held by another thread */
 	uint64_t n_grow_races;   /**< took grow_lock, then found another thread had grown it */
@@ -705,7 +705,8 @@ safe_states__(const struct vs_ruleset *rs, uint64_t *if_conn)
 					benign = false;
 				} else if (ac->type == VS_ACT_CT) {
 					any = true;
-					if (!ac->ct->commit || ac->ct->set_mark || ac->ct->set_label)
+					if (!ac->ct->commit || ac->ct->set_mark ||
+					    ac->ct->set_label)
 						benign = false;
 				}
 			}

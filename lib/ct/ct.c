@@ -801,6 +801,8 @@ ct_zone_limit(const struct ct_tbl *tbl, uint16_t zone)
 	return __atomic_load_n(&tbl->zone_limit[zone], __ATOMIC_RELAXED);
 }
 
+/* One name a line (clang-format would pack two). */
+/* clang-format off */
 static const char *const tmo_names[CT_TMO_N] = {
 	[CT_TMO_TCP_SYN_SENT] = "tcp_syn_sent",
 	[CT_TMO_TCP_SYN_RECV] = "tcp_syn_recv",
@@ -820,6 +822,7 @@ static const char *const tmo_names[CT_TMO_N] = {
 	[CT_TMO_OTHER_SINGLE] = "other_single",
 	[CT_TMO_OTHER_MULTIPLE] = "other_multiple",
 };
+/* clang-format on */
 
 const char *
 ct_tmo_name(enum ct_tmo t)
