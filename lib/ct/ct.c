@@ -1012,12 +1012,9 @@ static inline bool
 key_eq_swapped(const struct ct_key *orig, const struct ct_key *k)
 {
 	const pm_word_t *po = (const pm_word_t *)orig, *pk = (const pm_word_t *)k;
-	uint64_t t = pk[4];
-	/* Word 4 is sport | dport << 16 | the rest (ct_key_tail()). */
-	uint64_t rt = (t & ~UINT64_C(0xffffffff)) | (t & 0xffff) << 16 | (t >> 16 & 0xffff);
 
 	return ((po[0] ^ pk[2]) | (po[1] ^ pk[3]) | (po[2] ^ pk[0]) | (po[3] ^ pk[1]) |
-	        (po[4] ^ rt)) == 0;
+	        (po[4] ^ ct_key_tail_swap_ports(pk[4]))) == 0;
 }
 
 /* The connection of candidate 's' when its key is the packet's (in the direction the

@@ -184,6 +184,13 @@ ct_key_tail(uint16_t sport, uint16_t dport, uint16_t zone, uint8_t proto, uint8_
 	       (uint64_t)proto << 48 | (uint64_t)af << 56;
 }
 
+/* Word 4 (ct_key_tail()) with sport and dport exchanged: the reverse key's, but for ICMP. */
+static inline uint64_t
+ct_key_tail_swap_ports(uint64_t t)
+{
+	return (t & ~UINT64_C(0xffffffff)) | (t & 0xffff) << 16 | (t >> 16 & 0xffff);
+}
+
 /*
  * The five words of the connection key of a TCP, UDP or SCTP packet in zone 'zone'
  * (address family 'af', 4 or 6) with flow key 'pk' and ports 'sport', 'dport' (network
