@@ -738,6 +738,19 @@ safe_states(const struct vs_pmd *pmd, const struct vs_ruleset *rs, uint64_t *if_
 	return e->safe;
 }
 
+/* Index of 'h' in hashes[0, n), or -1.  Newest first: a reply right behind its request
+ * (request/response traffic) is found at once, where a scan from the oldest cost 26
+ * instructions a packet on ct udp_rr_10k. */
+static inline int
+newest_of(const uint32_t *hashes, uint16_t n, uint32_t h)
+{
+	uint16_t k = n;
+
+	while (k > 0 && hashes[k - 1] != h)
+		k--;
+	return (int)k - 1;
+}
+
 uint16_t
 vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
                 const struct vs_ct_group_hint *hint, const struct pm_key *keys, uint16_t n,
@@ -771,12 +784,10 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 		m = h * 0x85ebca6bu; /* top bits depend on every bit of h */
 		bit = UINT64_C(1) << (m >> 26 & 63);
 		if (seen[m >> 24 & 3] & bit) {
-			/* Newest first: a reply right behind its request (request/response
-			 * traffic) is found at once, where a scan from the oldest cost 26
-			 * instructions a packet on ct udp_rr_10k. */
-			for (j = n_h; j > 0 && hashes[j - 1] != h; j--)
-				;
-			if (j-- > 0) {
+			int k = newest_of(hashes, n_h, h);
+
+			if (k >= 0) {
+				j = (uint16_t)k;
 				/* (1) for both; (2) is checked when the group runs. */
 				if (hint == NULL)
 					return i;
