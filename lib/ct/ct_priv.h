@@ -68,8 +68,8 @@
  * and the ct-*-1m benchmarks saw 3-5 table_full); 8 leaves none.  A lookup
  * walks past the home bucket only when that bucket counts displaced entries.
  */
-#define CT_PROBE_MAX      8
-#define CT_N_ZONES        65536
+#define CT_PROBE_MAX 8
+#define CT_N_ZONES   65536
 
 /* Which tracker owns conn->p. */
 enum ct_kind {
