@@ -837,6 +837,7 @@ test_exhaust_link_down_up(void **state)
 	int64_t tx0, tx1, tx2, full, n_rx, miss;
 	struct th_daemon d;
 	FILE *f;
+	int i;
 
 	(void)state;
 	if (access("/dev/net/tun", R_OK | W_OK) != 0) {
@@ -873,6 +874,11 @@ test_exhaust_link_down_up(void **state)
 	snprintf(cmd, sizeof(cmd), "ip link set %s down", iface);
 	assert_int_equal(system(cmd), 0);
 	wait_link(&d, "t0", "down");
+	/* The kernel may still take a few writes after it reports the link down: start
+	 * counting once the tap refuses them (tx_queue_full grows). */
+	full = port_num(&d, "t0", "tx_queue_full");
+	for (i = 0; i < 100 && port_num(&d, "t0", "tx_queue_full") == full; i++)
+		th_sleep_ms(50);
 	th_sleep_ms(100);
 	tx0 = port_num(&d, "t0", "tx_packets");
 	full = port_num(&d, "t0", "tx_queue_full");
