@@ -150,12 +150,16 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 	key->ct_tp_src = 0;
 	key->ct_tp_dst = 0;
 	if (res->conn != NULL) {
-		/* The original direction's tuple, as OVS's ct_nw_src... */
+		/* The original direction's tuple, as OVS's ct_nw_src...  The connection has the
+		 * packet's address family: an IPv4 key's ct_ipv6_* stay zero (the parser's). */
 		const struct ct_key *k = ct_conn_key(res->conn);
 
 		if (k->af == 4) {
 			memcpy(&key->ct_nw_src, k->src, 4);
 			memcpy(&key->ct_nw_dst, k->dst, 4);
+		} else {
+			memcpy(key->ct_ipv6_src, k->src, 16);
+			memcpy(key->ct_ipv6_dst, k->dst, 16);
 		}
 		key->ct_nw_proto = k->proto;
 		if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
@@ -166,17 +170,29 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 			key->ct_tp_src = k->sport;
 			key->ct_tp_dst = k->dport;
 		}
+		return;
+	}
+	/* +new, not committed: the tuple the connection would have, the packet's own (as
+	 * OVS, which writes the lookup key then); ICMP's type and code already sit in
+	 * tp_src/tp_dst.  Otherwise none (an earlier ct() may have set one). */
+	if (key->dl_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		if ((res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) != PM_CS_TRACKED) {
+			memset(key->ct_ipv6_src, 0, sizeof(key->ct_ipv6_src));
+			memset(key->ct_ipv6_dst, 0, sizeof(key->ct_ipv6_dst));
+			return;
+		}
+		memcpy(key->ct_ipv6_src, key->ipv6_src, sizeof(key->ct_ipv6_src));
+		memcpy(key->ct_ipv6_dst, key->ipv6_dst, sizeof(key->ct_ipv6_dst));
 	} else if ((res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) == PM_CS_TRACKED &&
 	           key->dl_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		/* +new, not committed: the tuple the connection would have, the
-		 * packet's own (as OVS, which writes the lookup key then).  ICMP's
-		 * type and code already sit in tp_src/tp_dst. */
 		key->ct_nw_src = key->nw_src;
 		key->ct_nw_dst = key->nw_dst;
-		key->ct_nw_proto = key->nw_proto;
-		key->ct_tp_src = key->tp_src;
-		key->ct_tp_dst = key->tp_dst;
+	} else {
+		return;
 	}
+	key->ct_nw_proto = key->nw_proto;
+	key->ct_tp_src = key->tp_src;
+	key->ct_tp_dst = key->tp_dst;
 }
 
 /** What vs_ct_batch_len() may assume about the first pass of a burst. */

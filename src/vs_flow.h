@@ -56,6 +56,8 @@ struct vs_port_names;
 	X(CT_LABEL, "ct_label")                                                                 \
 	X(CT_NW_SRC, "ct_nw_src")                                                               \
 	X(CT_NW_DST, "ct_nw_dst")                                                               \
+	X(CT_IPV6_SRC, "ct_ipv6_src")                                                           \
+	X(CT_IPV6_DST, "ct_ipv6_dst")                                                           \
 	X(CT_NW_PROTO, "ct_nw_proto")                                                           \
 	X(CT_TP_SRC, "ct_tp_src")                                                               \
 	X(CT_TP_DST, "ct_tp_dst")                                                               \

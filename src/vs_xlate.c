@@ -784,6 +784,8 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 			k->ct_nw_proto = 0;
 			k->ct_tp_src = 0;
 			k->ct_tp_dst = 0;
+			memset(k->ct_ipv6_src, 0, sizeof(k->ct_ipv6_src));
+			memset(k->ct_ipv6_dst, 0, sizeof(k->ct_ipv6_dst));
 			break;
 		default:
 			break;

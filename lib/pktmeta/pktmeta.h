@@ -94,6 +94,12 @@ struct pm_key {
 	uint32_t ipv6_label; /**< Flow label (20 bits). */
 	uint8_t ipv6_src[16];
 	uint8_t ipv6_dst[16];
+
+	/* Conntrack, IPv6 connections: the original direction's addresses (ct_nw_src and
+	 * ct_nw_dst are IPv4's).  Last: the EMC hashes the words from ipv6_src on for IPv6
+	 * keys only, and an IPv4 key leaves them zero. */
+	uint8_t ct_ipv6_src[16];
+	uint8_t ct_ipv6_dst[16];
 };
 
 #define PM_KEY_WORDS (sizeof(struct pm_key) / sizeof(uint64_t))

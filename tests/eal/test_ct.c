@@ -1184,6 +1184,92 @@ test_ct_mark_label_match_and_commands(void **state)
 }
 
 /*
+ * IPv6 connections set ct_ipv6_src/dst for the second pass, as IPv4 ones set ct_nw_src/dst: the
+ * original direction's addresses (the packet's own for a +new one not committed yet), so that
+ * replies match the original tuple; flow and megaflow dumps print the fields; an IPv4 packet
+ * never matches them.
+ */
+static void
+test_ct_ipv6_tuple_match(void **state)
+{
+	static struct seq s;
+	struct th_daemon d;
+	char dir[256], config[4096], path[400];
+	int n, i, n_new = 0, n_aa = 0, n_bb = 0;
+	struct pkt *p;
+
+	(void)state;
+	s.n = 0;
+	/* 0-1: 5300 -> 53 and its reply: +new (matched on its own tuple), then +est+rpl (aa). */
+	p = udp(&s, 0, true, 5300, 53);
+	set_v6(&p->f, true);
+	p = udp(&s, 0, false, 5300, 53);
+	set_v6(&p->f, false);
+	/* 2-3: 5301 -> 53 and its reply: the reply's ct_tp_src is 5301 (bb). */
+	p = udp(&s, 0, true, 5301, 53);
+	set_v6(&p->f, true);
+	p = udp(&s, 0, false, 5301, 53);
+	set_v6(&p->f, false);
+	/* 4: to fd03::1, outside ct_ipv6_dst=fd02::/16: +new unmatched, dropped, not committed. */
+	p = udp(&s, 0, true, 5302, 53);
+	set_v6(&p->f, true);
+	p->f.dst_ip6[1] = 0x03;
+	/* 5: IPv4 with the same ports: its key has no ct_ipv6 fields, dropped. */
+	udp(&s, 0, true, 5303, 53);
+
+	th_scratch("ct_ipv6_tuple", dir, sizeof(dir));
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_pcap1,tx_pcap=%s/out.pcap\n"
+	         "flow del\n"
+	         "flow add table=0,ipv6 actions=ct(table=1)\n"
+	         "flow add table=0,ip actions=ct(table=1)\n"
+	         "flow add table=1,priority=100,ct_state=+trk+new,ct_ipv6_src=fd01::1,"
+	         "ct_ipv6_dst=fd02::/16,ct_nw_proto=17,ct_tp_dst=53 "
+	         "actions=ct(commit),output:out\n"
+	         "flow add table=1,priority=90,ct_state=+trk+est+rpl,ct_ipv6_src=fd01::1,"
+	         "ct_ipv6_dst=fd02::1,ct_tp_src=5300,ct_tp_dst=53 "
+	         "actions=mod_dl_dst:02:00:00:00:00:aa,output:out\n"
+	         "flow add table=1,priority=80,ct_state=+trk+est+rpl,ct_ipv6_src=fd01::/64 "
+	         "actions=mod_dl_dst:02:00:00:00:00:bb,output:out\n"
+	         "flow add table=1,priority=0 actions=drop\n",
+	         dir);
+	assert_int_equal(th_start(&d, "ct_ipv6_tuple", config, NULL, NULL), 0);
+	inject(&d, &s, 0, s.n, 0);
+
+	assert_int_equal(th_ctl(&d, &o, "flow dump"), 0);
+	assert_non_null(strstr(o.buf, "ct_ipv6_src=fd01::1,ct_ipv6_dst=fd02::/16,"));
+	assert_non_null(strstr(o.buf, "ct_ipv6_src=fd01::/64 "));
+	assert_int_equal(th_ctl(&d, &o, "megaflow dump"), 0);
+	assert_non_null(strstr(o.buf, "ct_ipv6_src=fd01::1"));
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 2);
+	/* Flush by the IPv6 tuple: only 5301 goes. */
+	assert_int_equal(th_ctl(&d, &o, "ct flush ct_ipv6_src=fd01::1,ct_tp_src=5301"), 0);
+	assert_string_equal(o.buf, "flushed 1\n");
+	assert_int_equal(th_stop(&d), 0);
+
+	snprintf(path, sizeof(path), "%s/out.pcap", d.dir);
+	n = th_read_pcap(path, frames, MAX_FRAMES);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++) {
+		/* UDP ports after Ethernet and the 40-byte IPv6 header. */
+		uint16_t sport = (uint16_t)(frames[i].data[54] << 8 | frames[i].data[55]);
+		uint16_t dport = (uint16_t)(frames[i].data[56] << 8 | frames[i].data[57]);
+
+		assert_int_equal(frames[i].data[12] << 8 | frames[i].data[13], 0x86dd);
+		if (frames[i].data[5] == 0xaa && sport == 53 && dport == 5300)
+			n_aa++;
+		else if (frames[i].data[5] == 0xbb && sport == 53 && dport == 5301)
+			n_bb++;
+		else if (sport == 5300 || sport == 5301)
+			n_new++;
+	}
+	assert_int_equal(n_new, 2);
+	assert_int_equal(n_aa, 1);
+	assert_int_equal(n_bb, 1);
+}
+
+/*
  * One table for every PMD: with two PMDs, a connection's two directions come
  * in on two ports polled by different PMDs, and each PMD sees what the other
  * committed (handshake, data both ways, new from outside still rejected).
@@ -1623,6 +1709,7 @@ main(void)
 		cmocka_unit_test(test_ct_interleaved_connections_share_and_wait),
 		cmocka_unit_test(test_ct_limits_and_expiry),
 		cmocka_unit_test(test_ct_mark_label_match_and_commands),
+		cmocka_unit_test(test_ct_ipv6_tuple_match),
 		cmocka_unit_test(test_ct_two_pmds_share_the_table),
 		cmocka_unit_test(test_ct_commands_under_traffic),
 		cmocka_unit_test(test_ct_commit_output_and_limit),

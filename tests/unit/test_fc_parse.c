@@ -46,15 +46,16 @@ static const struct {
 	size_t ofs;
 	size_t size;
 } key_fields[] = {
-	KEY_FIELD(recirc_id),  KEY_FIELD(in_port),   KEY_FIELD(dl_type),   KEY_FIELD(metadata),
-	KEY_FIELD(regs),       KEY_FIELD(dl_dst),    KEY_FIELD(dl_src),    KEY_FIELD(vlan_tci),
-	KEY_FIELD(nw_proto),   KEY_FIELD(nw_tos),    KEY_FIELD(nw_src),    KEY_FIELD(nw_dst),
-	KEY_FIELD(tp_src),     KEY_FIELD(tp_dst),    KEY_FIELD(tcp_flags), KEY_FIELD(nw_ttl),
-	KEY_FIELD(nw_frag),    KEY_FIELD(tun_id),    KEY_FIELD(tun_src),   KEY_FIELD(tun_dst),
-	KEY_FIELD(ct_mark),    KEY_FIELD(ct_zone),   KEY_FIELD(ct_state),  KEY_FIELD(ct_nw_proto),
-	KEY_FIELD(ct_nw_src),  KEY_FIELD(ct_nw_dst), KEY_FIELD(ct_tp_src), KEY_FIELD(ct_tp_dst),
-	KEY_FIELD(pad0),       KEY_FIELD(ct_label),  KEY_FIELD(arp_sha),   KEY_FIELD(arp_tha),
-	KEY_FIELD(ipv6_label), KEY_FIELD(ipv6_src),  KEY_FIELD(ipv6_dst),
+	KEY_FIELD(recirc_id),   KEY_FIELD(in_port),   KEY_FIELD(dl_type),   KEY_FIELD(metadata),
+	KEY_FIELD(regs),        KEY_FIELD(dl_dst),    KEY_FIELD(dl_src),    KEY_FIELD(vlan_tci),
+	KEY_FIELD(nw_proto),    KEY_FIELD(nw_tos),    KEY_FIELD(nw_src),    KEY_FIELD(nw_dst),
+	KEY_FIELD(tp_src),      KEY_FIELD(tp_dst),    KEY_FIELD(tcp_flags), KEY_FIELD(nw_ttl),
+	KEY_FIELD(nw_frag),     KEY_FIELD(tun_id),    KEY_FIELD(tun_src),   KEY_FIELD(tun_dst),
+	KEY_FIELD(ct_mark),     KEY_FIELD(ct_zone),   KEY_FIELD(ct_state),  KEY_FIELD(ct_nw_proto),
+	KEY_FIELD(ct_nw_src),   KEY_FIELD(ct_nw_dst), KEY_FIELD(ct_tp_src), KEY_FIELD(ct_tp_dst),
+	KEY_FIELD(pad0),        KEY_FIELD(ct_label),  KEY_FIELD(arp_sha),   KEY_FIELD(arp_tha),
+	KEY_FIELD(ipv6_label),  KEY_FIELD(ipv6_src),  KEY_FIELD(ipv6_dst),  KEY_FIELD(ct_ipv6_src),
+	KEY_FIELD(ct_ipv6_dst),
 };
 
 static void

@@ -375,6 +375,16 @@ static const struct {
 	  { 1, 2, 3, 0 },
 	  { 255, 255, 255, 0 } },
 	{ "ct_state=+trk-inv", "ct_nw_dst=4.3.2.1", K(ct_nw_dst), { 4, 3, 2, 1 }, FF4 },
+	{ "ct_state=+est",
+	  "ct_ipv6_src=2001:db8::7",
+	  K(ct_ipv6_src),
+	  { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 },
+	  FF16 },
+	{ "ct_state=+new",
+	  "ct_ipv6_dst=2001:db8:0:1:2::/64",
+	  K(ct_ipv6_dst),
+	  { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1 },
+	  { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
 	{ "ct_state=+new", "ct_nw_proto=6", K(ct_nw_proto), { 6 }, { 0xff } },
 	{ "ct_state=+rel", "ct_tp_src=80", K(ct_tp_src), { 0, 80 }, { 0xff, 0xff } },
 	{ "ct_state=+rpl", "ct_tp_dst=0x1ff/0xff00", K(ct_tp_dst), { 0x01, 0 }, { 0xff, 0 } },
@@ -723,6 +733,8 @@ test_vs_flow_prereqs_enforced(void **state)
 		  "ct_nw_src requires ct_state with +new, +est, +rel, +rpl or +trk-inv" },
 		{ "ct_state=+trk+inv,ct_nw_dst=1.1.1.1",
 		  "ct_nw_dst requires ct_state with +new, +est, +rel, +rpl or +trk-inv" },
+		{ "ct_ipv6_src=::1",
+		  "ct_ipv6_src requires ct_state with +new, +est, +rel, +rpl or +trk-inv" },
 	};
 	size_t i;
 
@@ -1346,6 +1358,8 @@ static const struct {
 	  "ct_tp_dst=0x50/0xfff0 actions=drop",
 	  "ct_state=+est,ct_nw_src=10.0.0.1,ct_nw_dst=10.0.0.0/8,ct_nw_proto=6,"
 	  "ct_tp_src=1024,ct_tp_dst=0x50/0xfff0 actions=drop" },
+	{ "ct_state=+est,ct_ipv6_src=2001:DB8::1,ct_ipv6_dst=2001:db8:1::/48 actions=drop",
+	  "ct_state=+est,ct_ipv6_src=2001:db8::1,ct_ipv6_dst=2001:db8:1::/48 actions=drop" },
 	{ "actions=resubmit(,1),resubmit(2,3),resubmit:4,resubmit(5,),resubmit(in_port,6)",
 	  "actions=resubmit(,1),resubmit(2,3),resubmit:4,resubmit:5,resubmit(,6)" },
 	{ "table=1 actions=goto_table:2", "table=1 actions=goto_table:2" },
