@@ -35,77 +35,80 @@ struct vs_port_names;
  * Match and set_field fields.  X(enum suffix, name in the syntax).
  * The order is the order in which the printer emits matches.
  */
-#define VS_FIELDS(X)                                                                            \
-	X(RECIRC_ID, "recirc_id")                                                               \
-	X(IN_PORT, "in_port")                                                                   \
-	X(METADATA, "metadata")                                                                 \
-	X(REG0, "reg0")                                                                         \
-	X(REG1, "reg1")                                                                         \
-	X(REG2, "reg2")                                                                         \
-	X(REG3, "reg3")                                                                         \
-	X(REG4, "reg4")                                                                         \
-	X(REG5, "reg5")                                                                         \
-	X(REG6, "reg6")                                                                         \
-	X(REG7, "reg7")                                                                         \
-	X(TUN_ID, "tun_id")                                                                     \
-	X(TUN_SRC, "tun_src")                                                                   \
-	X(TUN_DST, "tun_dst")                                                                   \
-	X(CT_STATE, "ct_state")                                                                 \
-	X(CT_ZONE, "ct_zone")                                                                   \
-	X(CT_MARK, "ct_mark")                                                                   \
-	X(CT_LABEL, "ct_label")                                                                 \
-	X(CT_NW_SRC, "ct_nw_src")                                                               \
-	X(CT_NW_DST, "ct_nw_dst")                                                               \
-	X(CT_IPV6_SRC, "ct_ipv6_src")                                                           \
-	X(CT_IPV6_DST, "ct_ipv6_dst")                                                           \
-	X(CT_NW_PROTO, "ct_nw_proto")                                                           \
-	X(CT_TP_SRC, "ct_tp_src")                                                               \
-	X(CT_TP_DST, "ct_tp_dst")                                                               \
-	X(DL_SRC, "dl_src")                                                                     \
-	X(DL_DST, "dl_dst")                                                                     \
-	X(DL_TYPE, "dl_type")                                                                   \
-	X(VLAN_TCI, "vlan_tci")                                                                 \
-	X(DL_VLAN, "dl_vlan")                                                                   \
-	X(DL_VLAN_PCP, "dl_vlan_pcp")                                                           \
-	X(NW_SRC, "nw_src")                                                                     \
-	X(NW_DST, "nw_dst")                                                                     \
-	X(IPV6_SRC, "ipv6_src")                                                                 \
-	X(IPV6_DST, "ipv6_dst")                                                                 \
-	X(IPV6_LABEL, "ipv6_label")                                                             \
-	X(NW_PROTO, "nw_proto")                                                                 \
-	X(NW_TOS, "nw_tos")                                                                     \
-	X(IP_DSCP, "ip_dscp")                                                                   \
-	X(NW_ECN, "nw_ecn")                                                                     \
-	X(NW_TTL, "nw_ttl")                                                                     \
-	X(IP_FRAG, "ip_frag")                                                                   \
-	X(ARP_OP, "arp_op")                                                                     \
-	X(ARP_SPA, "arp_spa")                                                                   \
-	X(ARP_TPA, "arp_tpa")                                                                   \
-	X(ARP_SHA, "arp_sha")                                                                   \
-	X(ARP_THA, "arp_tha")                                                                   \
-	X(TP_SRC, "tp_src")                                                                     \
-	X(TP_DST, "tp_dst")                                                                     \
-	X(TCP_FLAGS, "tcp_flags")                                                               \
-	X(ICMP_TYPE, "icmp_type")                                                               \
+#define VS_FIELDS(X)                                                                               \
+	X(RECIRC_ID, "recirc_id")                                                                  \
+	X(IN_PORT, "in_port")                                                                      \
+	X(METADATA, "metadata")                                                                    \
+	X(REG0, "reg0")                                                                            \
+	X(REG1, "reg1")                                                                            \
+	X(REG2, "reg2")                                                                            \
+	X(REG3, "reg3")                                                                            \
+	X(REG4, "reg4")                                                                            \
+	X(REG5, "reg5")                                                                            \
+	X(REG6, "reg6")                                                                            \
+	X(REG7, "reg7")                                                                            \
+	X(TUN_ID, "tun_id")                                                                        \
+	X(TUN_SRC, "tun_src")                                                                      \
+	X(TUN_DST, "tun_dst")                                                                      \
+	X(CT_STATE, "ct_state")                                                                    \
+	X(CT_ZONE, "ct_zone")                                                                      \
+	X(CT_MARK, "ct_mark")                                                                      \
+	X(CT_LABEL, "ct_label")                                                                    \
+	X(CT_NW_SRC, "ct_nw_src")                                                                  \
+	X(CT_NW_DST, "ct_nw_dst")                                                                  \
+	X(CT_IPV6_SRC, "ct_ipv6_src")                                                              \
+	X(CT_IPV6_DST, "ct_ipv6_dst")                                                              \
+	X(CT_NW_PROTO, "ct_nw_proto")                                                              \
+	X(CT_TP_SRC, "ct_tp_src")                                                                  \
+	X(CT_TP_DST, "ct_tp_dst")                                                                  \
+	X(DL_SRC, "dl_src")                                                                        \
+	X(DL_DST, "dl_dst")                                                                        \
+	X(DL_TYPE, "dl_type")                                                                      \
+	X(VLAN_TCI, "vlan_tci")                                                                    \
+	X(DL_VLAN, "dl_vlan")                                                                      \
+	X(DL_VLAN_PCP, "dl_vlan_pcp")                                                              \
+	X(NW_SRC, "nw_src")                                                                        \
+	X(NW_DST, "nw_dst")                                                                        \
+	X(IPV6_SRC, "ipv6_src")                                                                    \
+	X(IPV6_DST, "ipv6_dst")                                                                    \
+	X(IPV6_LABEL, "ipv6_label")                                                                \
+	X(NW_PROTO, "nw_proto")                                                                    \
+	X(NW_TOS, "nw_tos")                                                                        \
+	X(IP_DSCP, "ip_dscp")                                                                      \
+	X(NW_ECN, "nw_ecn")                                                                        \
+	X(NW_TTL, "nw_ttl")                                                                        \
+	X(IP_FRAG, "ip_frag")                                                                      \
+	X(ARP_OP, "arp_op")                                                                        \
+	X(ARP_SPA, "arp_spa")                                                                      \
+	X(ARP_TPA, "arp_tpa")                                                                      \
+	X(ARP_SHA, "arp_sha")                                                                      \
+	X(ARP_THA, "arp_tha")                                                                      \
+	X(TP_SRC, "tp_src")                                                                        \
+	X(TP_DST, "tp_dst")                                                                        \
+	X(TCP_FLAGS, "tcp_flags")                                                                  \
+	X(ICMP_TYPE, "icmp_type")                                                                  \
 	X(ICMP_CODE, "icmp_code")
 
+/* clang-format would indent VS_F_N as a continuation of the macro's expansion. */
+/* clang-format off */
 enum vs_field {
 #define VS_FIELD_ENUM__(e, s) VS_F_##e,
 	VS_FIELDS(VS_FIELD_ENUM__)
 #undef VS_FIELD_ENUM__
 	VS_F_N
 };
+/* clang-format on */
 
 /** How a field's value is written and read in the syntax. */
 enum vs_field_fmt {
-	VS_FMT_DEC,  /**< decimal (hex with 0x accepted) */
-	VS_FMT_HEX,  /**< printed as 0x... */
-	VS_FMT_MAC,  /**< xx:xx:xx:xx:xx:xx */
-	VS_FMT_IPV4, /**< dotted quad, /len or /mask */
-	VS_FMT_IPV6, /**< RFC 4291 text, /len */
-	VS_FMT_PORT, /**< ofport number or port name */
-	VS_FMT_FRAG, /**< no|yes|first|later|not_later */
-	VS_FMT_CT_STATE, /**< +trk-new... */
+	VS_FMT_DEC,       /**< decimal (hex with 0x accepted) */
+	VS_FMT_HEX,       /**< printed as 0x... */
+	VS_FMT_MAC,       /**< xx:xx:xx:xx:xx:xx */
+	VS_FMT_IPV4,      /**< dotted quad, /len or /mask */
+	VS_FMT_IPV6,      /**< RFC 4291 text, /len */
+	VS_FMT_PORT,      /**< ofport number or port name */
+	VS_FMT_FRAG,      /**< no|yes|first|later|not_later */
+	VS_FMT_CT_STATE,  /**< +trk-new... */
 	VS_FMT_TCP_FLAGS, /**< hex value/mask or +syn-ack... */
 };
 
@@ -118,16 +121,16 @@ enum vs_field_fmt {
 struct vs_field_desc {
 	const char *name;
 	uint16_t offset;
-	uint8_t size;          /**< container bytes: 1, 2, 4, 6, 8 or 16 */
-	uint8_t shift;         /**< value = (container & bits) >> shift */
-	uint64_t bits;         /**< container bits that belong to the field, 0 = all */
-	bool host_order;       /**< container is in host order (metadata) */
-	bool maskable;         /**< VALUE/MASK accepted in matches */
-	bool settable;         /**< usable in set_field */
+	uint8_t size;    /**< container bytes: 1, 2, 4, 6, 8 or 16 */
+	uint8_t shift;   /**< value = (container & bits) >> shift */
+	uint64_t bits;   /**< container bits that belong to the field, 0 = all */
+	bool host_order; /**< container is in host order (metadata) */
+	bool maskable;   /**< VALUE/MASK accepted in matches */
+	bool settable;   /**< usable in set_field */
 	enum vs_field_fmt fmt;
-	uint16_t prereq_dl_type; /**< required dl_type (host order), 0 = none */
+	uint16_t prereq_dl_type;  /**< required dl_type (host order), 0 = none */
 	uint16_t prereq_dl_type2; /**< alternative dl_type, 0 = none */
-	uint8_t prereq_nw_proto; /**< required nw_proto, 0 = none */
+	uint8_t prereq_nw_proto;  /**< required nw_proto, 0 = none */
 	uint8_t prereq_nw_proto2; /**< alternative nw_proto (icmp vs icmpv6), 0 = none */
 	uint16_t prereq_dl_type3; /**< second alternative dl_type (nw_proto on arp), 0 = none */
 	uint8_t prereq_nw_proto3; /**< second alternative nw_proto (sctp), 0 = none */
@@ -195,46 +198,48 @@ int vs_field_check_prereqs(const char *name, const struct pm_key *key, const str
 /*
  * Actions.  X(enum suffix, name in the syntax).
  */
-#define VS_ACTIONS(X)                                                                           \
-	X(OUTPUT, "output")                                                                     \
-	X(IN_PORT, "in_port")                                                                   \
-	X(FLOOD, "flood")                                                                       \
-	X(ALL, "all")                                                                           \
-	X(NORMAL, "normal")                                                                     \
-	X(DROP, "drop")                                                                         \
-	X(RESUBMIT, "resubmit")                                                                 \
-	X(GOTO_TABLE, "goto_table")                                                             \
-	X(MOD_VLAN_VID, "mod_vlan_vid")                                                         \
-	X(MOD_VLAN_PCP, "mod_vlan_pcp")                                                         \
-	X(STRIP_VLAN, "strip_vlan")                                                             \
-	X(PUSH_VLAN, "push_vlan")                                                               \
-	X(SET_FIELD, "set_field")                                                               \
-	X(DEC_TTL, "dec_ttl")                                                                   \
-	X(CT, "ct")                                                                             \
+#define VS_ACTIONS(X)                                                                              \
+	X(OUTPUT, "output")                                                                        \
+	X(IN_PORT, "in_port")                                                                      \
+	X(FLOOD, "flood")                                                                          \
+	X(ALL, "all")                                                                              \
+	X(NORMAL, "normal")                                                                        \
+	X(DROP, "drop")                                                                            \
+	X(RESUBMIT, "resubmit")                                                                    \
+	X(GOTO_TABLE, "goto_table")                                                                \
+	X(MOD_VLAN_VID, "mod_vlan_vid")                                                            \
+	X(MOD_VLAN_PCP, "mod_vlan_pcp")                                                            \
+	X(STRIP_VLAN, "strip_vlan")                                                                \
+	X(PUSH_VLAN, "push_vlan")                                                                  \
+	X(SET_FIELD, "set_field")                                                                  \
+	X(DEC_TTL, "dec_ttl")                                                                      \
+	X(CT, "ct")                                                                                \
 	X(CT_CLEAR, "ct_clear")
 
+/* clang-format off */
 enum vs_act_type {
 #define VS_ACT_ENUM__(e, s) VS_ACT_##e,
 	VS_ACTIONS(VS_ACT_ENUM__)
 #undef VS_ACT_ENUM__
 	VS_ACT_N
 };
+/* clang-format on */
 
 /** How a SET_FIELD action was spelled, so that dump prints it back the same way. */
 enum vs_set_spelling {
-	VS_SET_FIELD,   /**< set_field:V->F */
-	VS_SET_MOD,     /**< mod_dl_src:V, mod_nw_dst:V, ... */
+	VS_SET_FIELD, /**< set_field:V->F */
+	VS_SET_MOD,   /**< mod_dl_src:V, mod_nw_dst:V, ... */
 };
 
 /** ct() action arguments (lib/ct acts on them). */
 struct vs_act_ct {
 	bool commit;
-	bool zone_from_reg;  /**< zone=NXM_NX_REGn[a..b] */
-	uint8_t zone_reg;    /**< register index when zone_from_reg */
-	uint8_t zone_ofs;    /**< first bit */
-	uint8_t zone_nbits;  /**< bit count */
-	uint16_t zone;       /**< zone when !zone_from_reg */
-	uint8_t table;       /**< recirculation table, or VS_CT_NO_TABLE */
+	bool zone_from_reg; /**< zone=NXM_NX_REGn[a..b] */
+	uint8_t zone_reg;   /**< register index when zone_from_reg */
+	uint8_t zone_ofs;   /**< first bit */
+	uint8_t zone_nbits; /**< bit count */
+	uint16_t zone;      /**< zone when !zone_from_reg */
+	uint8_t table;      /**< recirculation table, or VS_CT_NO_TABLE */
 	bool set_mark;
 	bool set_label;
 	uint32_t mark, mark_mask;
@@ -271,13 +276,13 @@ struct vs_action {
 struct vs_flow_spec {
 	uint8_t table_id;
 	uint16_t priority;
-	bool has_priority;   /**< priority= was given (del --strict needs it) */
+	bool has_priority; /**< priority= was given (del --strict needs it) */
 	uint64_t cookie;
 	uint64_t cookie_mask; /**< del: cookie=V/M; add: all ones when cookie given */
 	bool cookie_matched;  /**< given as cookie=V/M (a match), printed with its mask */
 	uint16_t idle_timeout;
 	uint16_t hard_timeout;
-	bool has_table;       /**< table= was given (del without it means all tables) */
+	bool has_table; /**< table= was given (del without it means all tables) */
 	struct pm_key key;
 	struct pm_key mask;
 	uint16_t n_actions;
@@ -318,7 +323,7 @@ enum vs_flow_parse_flags {
  *         vs_flow_spec_free() either way is fine).
  */
 int vs_flow_parse(const char *text, unsigned int flags, const struct vs_port_names *names,
-		struct vs_flow_spec *spec, char *err, size_t err_size);
+                  struct vs_flow_spec *spec, char *err, size_t err_size);
 
 /** Releases what a parsed spec owns (ct arguments).  Accepts a zeroed spec and NULL. */
 void vs_flow_spec_free(struct vs_flow_spec *spec);
@@ -338,7 +343,7 @@ int vs_flow_spec_copy(struct vs_flow_spec *dst, const struct vs_flow_spec *src);
  * @return the length written (snprintf semantics: may exceed 'size').
  */
 int vs_flow_format_match(const struct pm_key *key, const struct pm_key *mask,
-		const struct vs_port_names *names, char *buf, size_t size);
+                         const struct vs_port_names *names, char *buf, size_t size);
 
 /**
  * Prints the action list ("drop" when empty), without the "actions=" prefix.
@@ -348,7 +353,7 @@ int vs_flow_format_match(const struct pm_key *key, const struct pm_key *mask,
  * @return the length written (snprintf semantics: may exceed 'size').
  */
 int vs_flow_format_actions(const struct vs_action *actions, uint16_t n_actions,
-		const struct vs_port_names *names, char *buf, size_t size);
+                           const struct vs_port_names *names, char *buf, size_t size);
 
 /**
  * Prints a whole spec as accepted by vs_flow_parse(VS_FP_ADD): "table=N,"
@@ -359,7 +364,7 @@ int vs_flow_format_actions(const struct vs_action *actions, uint16_t n_actions,
  * @return the length written (snprintf semantics: may exceed 'size').
  */
 int vs_flow_format(const struct vs_flow_spec *spec, const struct vs_port_names *names, char *buf,
-		size_t size);
+                   size_t size);
 
 /** True when 'mask' covers no more than 'other' (every bit set in mask is set in other). */
 bool vs_mask_subset(const struct pm_key *mask, const struct pm_key *other);
