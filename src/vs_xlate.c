@@ -45,17 +45,17 @@ struct pending {
 };
 
 struct xlate {
-	struct vs_pmd *pmd;      /**< NULL when tracing */
+	struct vs_pmd *pmd; /**< NULL when tracing */
 	struct vs_mac *mac;
 	const struct vs_ruleset *rs;
 	const struct vs_portmap *map;
 	struct rte_mbuf *m;
 	struct pm_key *key;
 	struct pending pending;
-	uint32_t n_out;      /**< outputs made so far */
-	enum vs_drop reason; /**< why nothing left, when nothing did */
-	bool stop;           /**< goto_table or a fatal drop ends the list */
-	uint8_t table;       /**< table being run (resubmit:P) */
+	uint32_t n_out;           /**< outputs made so far */
+	enum vs_drop reason;      /**< why nothing left, when nothing did */
+	bool stop;                /**< goto_table or a fatal drop ends the list */
+	uint8_t table;            /**< table being run (resubmit:P) */
 	struct vs_xlate_rec *rec; /**< slow path: what to cache, or NULL */
 	struct vs_reply *trace;   /**< "flow trace" output, or NULL */
 	unsigned int depth;       /**< for trace indentation */
@@ -70,8 +70,7 @@ count_drop(struct vs_pmd *pmd, enum vs_drop d)
 		pmd->stats.n_drop[d]++;
 }
 
-static void
-trace_line(struct xlate *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void trace_line(struct xlate *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 trace_line(struct xlate *x, const char *fmt, ...)
@@ -231,7 +230,9 @@ emit(struct xlate *x, struct vs_port *port, enum vlan_op op, uint16_t vid)
 		x->n_out++;
 		if (x->trace != NULL)
 			trace_line(x, "-> output to %s (%u)%s", port->name, port->ofport,
-					op == VLAN_STRIP ? " untagged" : op == VLAN_SET ? " tagged" : "");
+			           op == VLAN_STRIP ? " untagged" :
+			           op == VLAN_SET   ? " tagged" :
+			                              "");
 		return;
 	}
 	materialize(x);
@@ -321,7 +322,7 @@ normal(struct xlate *x)
 		vs_mac_learn(x->mac, k->dl_src, vlan, k->in_port, pmd->now_s);
 	if (!(k->dl_dst[0] & 1)) {
 		out = vs_mac_lookup(x->mac, k->dl_dst, vlan,
-				pmd != NULL ? pmd->now_s : (uint32_t)(vs_clock_ms() / 1000));
+		                    pmd != NULL ? pmd->now_s : (uint32_t)(vs_clock_ms() / 1000));
 		if (out == k->in_port) {
 			x->reason = VS_DROP_NORMAL_SAME_PORT;
 			return;
@@ -704,7 +705,7 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 		if (modifies_packet(a))
 			materialize(x);
 		if (x->rec != NULL && a->type != VS_ACT_RESUBMIT && a->type != VS_ACT_GOTO_TABLE &&
-				a->type != VS_ACT_DROP)
+		    a->type != VS_ACT_DROP)
 			record(x, a);
 		switch ((int)a->type) {
 		case VS_ACT_SET_IN_PORT:
@@ -736,7 +737,7 @@ run_actions(struct xlate *x, const struct vs_action *acts, uint16_t n, unsigned 
 				k->in_port = a->port;
 			}
 			run_table(x, a->arg == VS_RESUBMIT_CUR_TABLE ? x->table : (uint8_t)a->arg,
-					depth + 1);
+			          depth + 1);
 			if (k->in_port != saved_port)
 				record_in_port(x, saved_port);
 			k->in_port = saved_port;
@@ -847,11 +848,11 @@ run_table(struct xlate *x, uint8_t table, unsigned int depth)
 		char match[4096], acts[4096];
 
 		vs_flow_format_match(&r->spec.key, &r->spec.mask, vs_cmd_port_names(), match,
-				sizeof(match));
-		vs_flow_format_actions(r->spec.actions, r->spec.n_actions, vs_cmd_port_names(), acts,
-				sizeof(acts));
+		                     sizeof(match));
+		vs_flow_format_actions(r->spec.actions, r->spec.n_actions, vs_cmd_port_names(),
+		                       acts, sizeof(acts));
 		trace_line(x, "table %u: priority=%u%s%s actions=%s", table, r->spec.priority,
-				match[0] ? "," : "", match, acts);
+		           match[0] ? "," : "", match, acts);
 	}
 	if (x->rec != NULL) {
 		if (x->rec->n_rules < VS_XLATE_RULES_MAX)
@@ -901,7 +902,7 @@ finish(struct xlate *x)
 
 void
 vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs_portmap *map,
-		struct rte_mbuf *m, struct pm_key *key, struct vs_xlate_rec *rec)
+                struct rte_mbuf *m, struct pm_key *key, struct vs_xlate_rec *rec)
 {
 	struct xlate x = {
 		.pmd = pmd,
@@ -928,7 +929,8 @@ vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs
 		rec->reason = x.reason;
 		/* The upcalled packet counts for its rules like the cached ones will. */
 		for (i = 0; i < rec->n_rules; i++) {
-			struct vs_rule_stats *st = (struct vs_rule_stats *)&rec->rules[i]->stats[pmd->idx];
+			struct vs_rule_stats *st =
+					(struct vs_rule_stats *)&rec->rules[i]->stats[pmd->idx];
 
 			st->n_packets += add.n_packets;
 			st->n_bytes += add.n_bytes;
@@ -940,7 +942,8 @@ vs_xlate_upcall(struct vs_pmd *pmd, const struct vs_ruleset *rs, const struct vs
 
 void
 vs_xlate_execute(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte_mbuf *m,
-		struct pm_key *key, const struct vs_action *acts, uint16_t n_acts, enum vs_drop reason)
+                 struct pm_key *key, const struct vs_action *acts, uint16_t n_acts,
+                 enum vs_drop reason)
 {
 	struct xlate x = {
 		.pmd = pmd,
@@ -977,7 +980,7 @@ vs_xlate_execute_ct(struct vs_pmd *pmd, const struct vs_portmap *map, struct rte
 
 void
 vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct vs_mac *mac,
-		struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace)
+               struct pm_key *key, struct vs_xlate_rec *rec, struct vs_reply *trace)
 {
 	struct xlate x = {
 		.mac = mac,
@@ -998,4 +1001,3 @@ vs_xlate_trace(const struct vs_ruleset *rs, const struct vs_portmap *map, struct
 	if (x.n_out == 0)
 		vs_reply_printf(trace, "  result: drop (%s)\n", vs_drop_name(x.reason));
 }
-
