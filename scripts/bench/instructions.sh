@@ -112,13 +112,26 @@ rx() {
 	echo "instructions.sh: 'pmd stats' failed five times" >&2
 	return 1
 }
+# callgrind_control exits 0 whatever happens (its vgdb may not reach the process): a command
+# has worked when it prints "OK.".  One that failed unnoticed (instrumentation left off, say)
+# would leave a dump without the calls counted below.  A few tries.
+cg_ctl() {
+	local out _
+	for _ in 1 2 3 4 5; do
+		out=$(callgrind_control "$@" "$PID" 2>&1) || true
+		case "$out" in *"OK."*) return 0 ;; esac
+		sleep 1
+	done
+	echo "instructions.sh: callgrind_control $* failed five times" >&2
+	return 1
+}
 # Warm-up: every flow, connection and megaflow in place before counting.
-callgrind_control -i on "$PID" >/dev/null 2>&1
+cg_ctl -i on
 sleep 5
 read -r p0 i0 <<<"$(rx)"
-callgrind_control -z "$PID" >/dev/null 2>&1
+cg_ctl -z
 sleep "$SECS"
-callgrind_control -d "$PID" >/dev/null 2>&1
+cg_ctl -d
 dump=$WORK/cg.out.1 # the -d dump
 # Written while we wait: complete once its last line, "totals: N", is there (reading it
 # earlier found no vs_pmd_process_burst() calls, now and then).
