@@ -1187,7 +1187,7 @@ test_ct_mark_label_match_and_commands(void **state)
  * IPv6 connections set ct_ipv6_src/dst for the second pass, as IPv4 ones set ct_nw_src/dst: the
  * original direction's addresses (the packet's own for a +new one not committed yet), so that
  * replies match the original tuple; flow and megaflow dumps print the fields; an IPv4 packet
- * never matches them.
+ * never matches them; ct_clear leaves a packet untracked for the rest of its pass.
  */
 static void
 test_ct_ipv6_tuple_match(void **state)
@@ -1195,7 +1195,7 @@ test_ct_ipv6_tuple_match(void **state)
 	static struct seq s;
 	struct th_daemon d;
 	char dir[256], config[4096], path[400];
-	int n, i, n_new = 0, n_aa = 0, n_bb = 0;
+	int n, i, n_new = 0, n_aa = 0, n_bb = 0, n_cc = 0;
 	struct pkt *p;
 
 	(void)state;
@@ -1216,6 +1216,11 @@ test_ct_ipv6_tuple_match(void **state)
 	p->f.dst_ip6[1] = 0x03;
 	/* 5: IPv4 with the same ports: its key has no ct_ipv6 fields, dropped. */
 	udp(&s, 0, true, 5303, 53);
+	/* 6-7: 5304 -> 53 (+new, out) and its reply, whose ct_clear leaves it untracked (cc). */
+	p = udp(&s, 0, true, 5304, 53);
+	set_v6(&p->f, true);
+	p = udp(&s, 0, false, 5304, 53);
+	set_v6(&p->f, false);
 
 	th_scratch("ct_ipv6_tuple", dir, sizeof(dir));
 	snprintf(config, sizeof(config),
@@ -1229,9 +1234,15 @@ test_ct_ipv6_tuple_match(void **state)
 	         "flow add table=1,priority=90,ct_state=+trk+est+rpl,ct_ipv6_src=fd01::1,"
 	         "ct_ipv6_dst=fd02::1,ct_tp_src=5300,ct_tp_dst=53 "
 	         "actions=mod_dl_dst:02:00:00:00:00:aa,output:out\n"
+	         "flow add table=1,priority=95,ct_state=+trk+est+rpl,ct_tp_src=5304 "
+	         "actions=ct_clear,resubmit(,2)\n"
 	         "flow add table=1,priority=80,ct_state=+trk+est+rpl,ct_ipv6_src=fd01::/64 "
 	         "actions=mod_dl_dst:02:00:00:00:00:bb,output:out\n"
-	         "flow add table=1,priority=0 actions=drop\n",
+	         "flow add table=1,priority=0 actions=drop\n"
+	         "flow add table=2,priority=10,ct_state=-trk "
+	         "actions=mod_dl_dst:02:00:00:00:00:cc,output:out\n"
+	         "flow add table=2,priority=10,ct_state=+trk "
+	         "actions=mod_dl_dst:02:00:00:00:00:dd,output:out\n",
 	         dir);
 	assert_int_equal(th_start(&d, "ct_ipv6_tuple", config, NULL, NULL), 0);
 	inject(&d, &s, 0, s.n, 0);
@@ -1242,7 +1253,7 @@ test_ct_ipv6_tuple_match(void **state)
 	assert_int_equal(th_ctl(&d, &o, "megaflow dump"), 0);
 	assert_non_null(strstr(o.buf, "ct_ipv6_src=fd01::1"));
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
-	assert_int_equal(th_json_num(o.buf, NULL, "count"), 2);
+	assert_int_equal(th_json_num(o.buf, NULL, "count"), 3);
 	/* Flush by the IPv6 tuple: only 5301 goes. */
 	assert_int_equal(th_ctl(&d, &o, "ct flush ct_ipv6_src=fd01::1,ct_tp_src=5301"), 0);
 	assert_string_equal(o.buf, "flushed 1\n");
@@ -1250,7 +1261,7 @@ test_ct_ipv6_tuple_match(void **state)
 
 	snprintf(path, sizeof(path), "%s/out.pcap", d.dir);
 	n = th_read_pcap(path, frames, MAX_FRAMES);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6);
 	for (i = 0; i < n; i++) {
 		/* UDP ports after Ethernet and the 40-byte IPv6 header. */
 		uint16_t sport = (uint16_t)(frames[i].data[54] << 8 | frames[i].data[55]);
@@ -1261,10 +1272,13 @@ test_ct_ipv6_tuple_match(void **state)
 			n_aa++;
 		else if (frames[i].data[5] == 0xbb && sport == 53 && dport == 5301)
 			n_bb++;
-		else if (sport == 5300 || sport == 5301)
+		else if (frames[i].data[5] == 0xcc && sport == 53 && dport == 5304)
+			n_cc++; /* ct_clear: the resubmit saw ct_state 0 */
+		else if (sport == 5300 || sport == 5301 || sport == 5304)
 			n_new++;
 	}
-	assert_int_equal(n_new, 2);
+	assert_int_equal(n_new, 3);
+	assert_int_equal(n_cc, 1);
 	assert_int_equal(n_aa, 1);
 	assert_int_equal(n_bb, 1);
 }
