@@ -3,8 +3,9 @@
  * VXLAN tunnel ports: "port add NAME vxlan" options and the encapsulating
  * transmit path (see vs_tunnel.h).  The outer header of each (tunnel,
  * remote, VNI) is resolved once per underlay snapshot version into a
- * PMD-private template cache; per packet the PMD only hashes the inner
- * headers for the UDP source port and lets vxlan_encap_burst() prepend.
+ * PMD-private template cache; per packet the PMD only finds the template
+ * and lets vxlan_encap_burst() hash the inner headers for the UDP source port
+ * and prepend.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -223,50 +224,6 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
 	md->tun_dst = key->tun_dst;
 }
 
-/*
- * Flow hash of the inner frame for the UDP source port (RFC 7348 section 5:
- * entropy from the inner headers): MACs, and the IP addresses and L4 ports
- * when the frame is IP (after at most one VLAN tag).  Reads the headers
- * itself: a frame forwarded without parsing has no header lengths.
- */
-static inline uint32_t
-inner_hash(const struct rte_mbuf *m)
-{
-	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t l2 = RTE_ETHER_HDR_LEN, h;
-	uint16_t et;
-
-	if (m->data_len < RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
-		return 0;
-	/* CRC32-C steps (pm_hash.h), the values rte_hash_crc() gives over the same bytes. */
-	h = pm_crc32(pm_rd32(d + 8), pm_crc64(pm_rd64(d), 0x5a5a5a5a));
-	memcpy(&et, d + 12, 2);
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
-	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
-		memcpy(&et, d + 16, 2);
-		l2 += RTE_VLAN_HLEN;
-	}
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) && m->data_len >= l2 + 20) {
-		const uint8_t *ip = d + l2;
-		uint32_t ihl = (ip[0] & 0xfu) * 4u;
-		uint16_t frag;
-
-		h = pm_crc64(pm_rd64(ip + 12), h);
-		memcpy(&frag, ip + 6, 2);
-		if ((ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP || ip[9] == IPPROTO_SCTP) &&
-		    ihl >= 20 && m->data_len >= l2 + ihl + 4 &&
-		    (frag & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
-			h = pm_crc32(pm_rd32(ip + ihl), h ^ ip[9]);
-	} else if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) && m->data_len >= l2 + 40) {
-		const uint8_t *a = d + l2 + 8; /* source and destination addresses */
-
-		h = pm_crc64(pm_rd64(a + 24),
-		             pm_crc64(pm_rd64(a + 16),
-		                      pm_crc64(pm_rd64(a + 8), pm_crc64(pm_rd64(a), h))));
-	}
-	return h;
-}
-
 /* Frames of one burst that leave by one underlay port, with their templates. */
 struct encap_run {
 	uint16_t n;
@@ -274,7 +231,6 @@ struct encap_run {
 	uint64_t used; /* template cache slots the run refers to */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
-	uint32_t hashes[VS_BURST_MAX];
 };
 
 /* Encapsulates a run and queues it on its underlay port; empties the run. */
@@ -300,7 +256,9 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 	mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
 	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
 	memcpy(before, u->enc.n_drop, sizeof(before));
-	ok = vxlan_encap_burst(&u->enc, r->pkts, n, r->tmpls, r->hashes);
+	/* No hashes: the stage hashes the inner headers in the walk that reads their TOS
+	 * and TTL. */
+	ok = vxlan_encap_burst(&u->enc, r->pkts, n, r->tmpls, NULL);
 	if (unlikely(ok != n)) {
 		for (i = 0; i < VXLAN_ENCAP_DROP_N; i++)
 			ts->encap_drop[i] += u->enc.n_drop[i] - before[i];
@@ -420,7 +378,6 @@ run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
 	run->out_ofport = e->out_ofport;
 	run->pkts[run->n] = m;
 	run->tmpls[run->n] = &e->tmpl;
-	run->hashes[run->n] = inner_hash(m);
 	run->n++;
 }
 

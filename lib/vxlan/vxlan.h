@@ -253,7 +253,11 @@ struct vxlan_encap_ctx {
  *
  * @param tmpls   per packet template (NULL drops with no_template); the
  *                array is not reordered.
- * @param hashes  per packet inner flow hash (e.g. the RSS or flow key hash).
+ * @param hashes  per packet flow hash for the source port (e.g. the RSS
+ *                hash), or NULL: the stage hashes each inner frame's
+ *                headers as it reads its TOS and TTL (RFC 7348 section 5:
+ *                the MACs, the IP addresses and the ports of unfragmented
+ *                IPv4 TCP, UDP and SCTP), in the same walk.
  * @param n       at most VXLAN_BURST_MAX.
  * @return the number of frames encapsulated.
  */

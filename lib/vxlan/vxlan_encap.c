@@ -10,6 +10,7 @@
  * encap.c ip_csum_update() patches its rewrite.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include <rte_udp.h>
 #include <rte_vxlan.h>
 
+#include "pktmeta.h"
+#include "pm_hash.h"
 #include "vxlan.h"
 
 #define OUTER_L2_LEN  14
@@ -122,36 +125,77 @@ vxlan_tmpl_build(const struct vxlan_tmpl_params *p, struct vxlan_tmpl *t)
 }
 
 /*
- * Reads the TOS (IPv6: traffic class) and TTL (hop limit) of the inner IP
- * packet, after at most one VLAN tag, from the first segment.
+ * One walk of the inner frame's headers (first segment, after at most one
+ * VLAN tag) for what encapsulation takes from them: the TOS (IPv6: traffic
+ * class) and TTL (hop limit) of an IP packet, and, with 'hash' non-NULL, the
+ * flow hash for the UDP source port (RFC 7348 section 5: entropy from the
+ * inner headers): the MACs, the IP addresses and, for an unfragmented IPv4
+ * TCP, UDP or SCTP packet, its ports, in CRC32-C steps (pm_hash.h, the values
+ * rte_hash_crc() gives over the same bytes); 0 for a frame shorter than an
+ * Ethernet header and a VLAN tag.  The headers are read here, not taken from
+ * a parse: a frame forwarded without parsing has no header lengths.  One walk
+ * for both costs about 20 instructions a packet less than two.
  * @return false when the inner frame is not IP (or too short to tell).
  */
 static inline bool
-inner_tos_ttl__(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl)
+inner_read__(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl, uint32_t *hash)
 {
 	const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = m->data_len, off = 12;
+	uint32_t len = m->data_len, l2 = RTE_ETHER_HDR_LEN, h = 0;
+	bool is_ip = false;
 	uint16_t type;
 
-	if (len < RTE_ETHER_HDR_LEN)
+	/* Shorter than this cannot hold an IP header either. */
+	if (unlikely(len < RTE_ETHER_HDR_LEN + 4)) {
+		if (hash != NULL)
+			*hash = 0;
 		return false;
-	type = (uint16_t)(d[off] << 8 | d[off + 1]);
-	if ((type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ) && len >= RTE_ETHER_HDR_LEN + 4) {
-		off += 4;
-		type = (uint16_t)(d[off] << 8 | d[off + 1]);
 	}
-	off += 2;
-	if (type == RTE_ETHER_TYPE_IPV4 && len >= off + OUTER_L3_LEN && (d[off] >> 4) == 4) {
-		*tos = d[off + 1];
-		*ttl = d[off + 8];
-		return true;
+	if (hash != NULL)
+		h = pm_crc32(pm_rd32(d + 8), pm_crc64(pm_rd64(d), 0x5a5a5a5a));
+	type = (uint16_t)(d[12] << 8 | d[13]);
+	if (type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ) {
+		type = (uint16_t)(d[16] << 8 | d[17]);
+		l2 += 4;
 	}
-	if (type == RTE_ETHER_TYPE_IPV6 && len >= off + 40 && (d[off] >> 4) == 6) {
-		*tos = (uint8_t)(d[off] << 4 | d[off + 1] >> 4);
-		*ttl = d[off + 7];
-		return true;
+	if (type == RTE_ETHER_TYPE_IPV4 && len >= l2 + OUTER_L3_LEN) {
+		const uint8_t *ip = d + l2;
+
+		if (hash != NULL) {
+			uint32_t ihl = (ip[0] & 0xfu) * 4u;
+			uint8_t proto = ip[9];
+
+			h = pm_crc64(pm_rd64(ip + 12), h);
+			if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+			     proto == IPPROTO_SCTP) &&
+			    ihl >= OUTER_L3_LEN && len >= l2 + ihl + 4 &&
+			    (pm_rd16(ip + 6) & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0)
+				h = pm_crc32(pm_rd32(ip + ihl), h ^ proto);
+		}
+		if ((ip[0] >> 4) == 4) {
+			*tos = ip[1];
+			*ttl = ip[8];
+			is_ip = true;
+		}
+	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= l2 + 40) {
+		const uint8_t *ip = d + l2;
+
+		if (hash != NULL) {
+			const uint8_t *a = ip + 8; /* source and destination addresses */
+
+			h = pm_crc64(pm_rd64(a + 24),
+			             pm_crc64(pm_rd64(a + 16),
+			                      pm_crc64(pm_rd64(a + 8), pm_crc64(pm_rd64(a), h))));
+		}
+		if ((ip[0] >> 4) == 6) {
+			*tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
+			*ttl = ip[7];
+			is_ip = true;
+		}
 	}
-	return false;
+	if (hash != NULL)
+		*hash = h;
+	return is_ip;
 }
 
 /* True when prepending into 'm's headroom could change a frame someone else holds. */
@@ -201,22 +245,36 @@ udp_csum__(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t udp
 	return csum == 0 ? 0xffff : csum;
 }
 
+/* The source port range of a template, as vxlan_encap_burst() keeps it per run. */
+struct port_range__ {
+	uint32_t n;    /* ports in the range */
+	uint32_t mask; /* n - 1, when n is a power of 2 */
+	bool pow2;
+};
+
 /*
  * Encapsulates one packet that passed the checks: prepends and patches the
- * template.  'port_off' is the source port offset already reduced to the range.
+ * template.  The source port from 'hash' when non-NULL, else from the inner
+ * headers' hash (inner_read__()).
  */
 static inline void
 encap_one__(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_tmpl *t,
-            uint32_t port_off)
+            const struct port_range__ *pr, const uint32_t *hash)
 {
 	uint32_t inner_len = m->pkt_len;
 	uint32_t tot_len = inner_len + OUTER_L3_LEN + OUTER_L4_LEN;
 	uint8_t itos = 0, ittl = 0, tos_add, ttl;
-	bool is_ip = inner_tos_ttl__(m, &itos, &ittl);
+	uint32_t fh = 0;
+	bool is_ip = inner_read__(m, &itos, &ittl, hash != NULL ? NULL : &fh);
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
-	uint32_t sum;
+	uint32_t sum, port_off;
 	uint8_t *h;
+
+	if (hash != NULL)
+		fh = *hash;
+	/* hash % n, without a division for power-of-2 ranges (the default). */
+	port_off = pr->pow2 ? fh & pr->mask : fh % pr->n;
 
 	/*
 	 * OVS ofproto/tunnel.c tnl_port_send(): DSCP from the config or, with
@@ -282,8 +340,7 @@ vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	                                           ctx->mtu - (OUTER_L3_LEN + OUTER_L4_LEN) :
 	                                           0;
 	const struct vxlan_tmpl *last = NULL;
-	uint32_t n_ports = 1, port_mask = 0;
-	bool ports_pow2 = true;
+	struct port_range__ pr = { .n = 1, .mask = 0, .pow2 = true };
 	uint16_t i, n_ok = 0, n_rej = 0;
 
 	RTE_ASSERT(n <= VXLAN_BURST_MAX);
@@ -291,7 +348,6 @@ vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		const struct vxlan_tmpl *t = tmpls[i];
 		struct rte_mbuf *m = pkts[i];
 		enum vxlan_encap_drop why;
-		uint32_t off;
 
 		if (unlikely(t == NULL)) {
 			why = VXLAN_ENCAP_DROP_NO_TMPL;
@@ -311,13 +367,11 @@ vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		}
 		if (t != last) {
 			last = t;
-			n_ports = t->src_port_n;
-			ports_pow2 = rte_is_power_of_2(n_ports);
-			port_mask = n_ports - 1;
+			pr.n = t->src_port_n;
+			pr.pow2 = rte_is_power_of_2(pr.n);
+			pr.mask = pr.n - 1;
 		}
-		/* hash % n, without a division for power-of-2 ranges (the default). */
-		off = ports_pow2 ? hashes[i] & port_mask : hashes[i] % n_ports;
-		encap_one__(ctx, m, t, off);
+		encap_one__(ctx, m, t, &pr, hashes != NULL ? &hashes[i] : NULL);
 		pkts[n_ok++] = m;
 		continue;
 	reject:

@@ -25,6 +25,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 
 #include "vxlan.h"
@@ -221,21 +222,65 @@ frame_sport(const uint8_t *f)
 }
 
 /*
- * Encapsulates one mbuf with 't' and 'hash'; checks that it is accepted and
- * that it equals the reference 'exp' except the source port (when
- * !cmp_sport), which must be expected_sport().  Checksums are verified.
+ * The source port hash the stage takes from an inner frame of 'len' bytes
+ * when it is given none (vxlan.h), written with DPDK's rte_hash_crc():
+ * CRC32-C seeded 0x5a5a5a5a over the MACs, then (after one VLAN tag, not
+ * hashed) the IPv4 addresses and, for an unfragmented TCP, UDP or SCTP
+ * packet, its ports with the protocol XOR-ed into the running hash; or the
+ * IPv6 addresses.  0 for a frame shorter than 18 bytes.
+ */
+static uint32_t
+ref_inner_hash(const uint8_t *f, size_t len)
+{
+	size_t l2 = 14;
+	uint16_t et;
+	uint32_t h;
+
+	if (len < 18)
+		return 0;
+	h = rte_hash_crc(f, 12, 0x5a5a5a5a);
+	et = (uint16_t)(f[12] << 8 | f[13]);
+	if (et == 0x8100 || et == 0x88a8) {
+		et = (uint16_t)(f[16] << 8 | f[17]);
+		l2 = 18;
+	}
+	if (et == 0x0800 && len >= l2 + 20) {
+		const uint8_t *ip = f + l2;
+		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+		uint32_t ports;
+
+		h = rte_hash_crc(ip + 12, 8, h);
+		if ((ip[9] == 6 || ip[9] == 17 || ip[9] == 132) && ihl >= 20 &&
+		    len >= l2 + ihl + 4 && ((ip[6] << 8 | ip[7]) & 0x1fff) == 0) {
+			memcpy(&ports, ip + ihl, 4);
+			h = rte_hash_crc_4byte(ports, h ^ ip[9]);
+		}
+	} else if (et == 0x86dd && len >= l2 + 40) {
+		h = rte_hash_crc(f + l2 + 8, 32, h);
+	}
+	return h;
+}
+
+/*
+ * Encapsulates one mbuf with 't' and '*hash', or with no hashes when 'hash'
+ * is NULL (the port then comes from ref_inner_hash() of the inner frame);
+ * checks that it is accepted and that it equals the reference 'exp' except
+ * the source port (when !cmp_sport), which must be expected_sport().
+ * Checksums are verified.
  */
 static void
-check_encap_one(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_tmpl *t,
-                const struct vxlan_tmpl_params *p, uint32_t hash, uint8_t *exp, size_t exp_len)
+check_encap__(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_tmpl *t,
+              const struct vxlan_tmpl_params *p, const uint32_t *hash, uint8_t *exp, size_t exp_len)
 {
 	const struct vxlan_tmpl *tmpls[1] = { t };
-	uint32_t hashes[1] = { hash };
 	static uint8_t got[FRAME_CAP];
-	uint16_t sport = expected_sport(p->src_port_min, p->src_port_max, hash);
+	uint32_t h = hash != NULL ? *hash :
+	                            ref_inner_hash(rte_pktmbuf_mtod(m, const uint8_t *),
+	                                           m->data_len);
+	uint16_t sport = expected_sport(p->src_port_min, p->src_port_max, h);
 	size_t len;
 
-	assert_int_equal(vxlan_encap_burst(ctx, &m, 1, tmpls, hashes), 1);
+	assert_int_equal(vxlan_encap_burst(ctx, &m, 1, tmpls, hash), 1);
 	len = linearize(m, got);
 	assert_int_equal(len, exp_len);
 	assert_int_equal(m->pkt_len, exp_len);
@@ -249,6 +294,13 @@ check_encap_one(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vx
 	assert_bytes_equal(got, exp, len);
 	assert_int_equal(pb_verify_checksums(got, len), 0);
 	assert_int_equal(pb_verify_checksums(got + VXLAN_ENCAP_LEN, len - VXLAN_ENCAP_LEN), 0);
+}
+
+static void
+check_encap_one(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_tmpl *t,
+                const struct vxlan_tmpl_params *p, uint32_t hash, uint8_t *exp, size_t exp_len)
+{
+	check_encap__(ctx, m, t, p, &hash, exp, exp_len);
 }
 
 static struct vxlan_tunnels *
@@ -451,6 +503,78 @@ test_vxlan_encap_src_port_from_hash(void **state)
 	}
 }
 
+/* The outer source port of 'in' encapsulated with 't' and no hashes. */
+static uint16_t
+sport_of_inner(struct vxlan_encap_ctx *ctx, const struct vxlan_tmpl *t, const struct pb_flow *in)
+{
+	const struct vxlan_tmpl *tmpls[1] = { t };
+	struct rte_mbuf *m = load_inner(0, in);
+
+	assert_int_equal(vxlan_encap_burst(ctx, &m, 1, tmpls, NULL), 1);
+	return frame_sport(rte_pktmbuf_mtod(m, const uint8_t *));
+}
+
+/*
+ * Without hashes the source port comes from the inner headers (RFC 7348
+ * section 5): one inner flow keeps one port (a VLAN tag does not move it),
+ * other L4 ports spread over the range, a later IPv4 fragment (no L4 header)
+ * is hashed without ports, and every port is the one ref_inner_hash() says.
+ */
+static void
+test_vxlan_encap_src_port_from_inner(void **state)
+{
+	static const enum inner_kind kinds[] = { INNER_UDP4, INNER_TCP4, INNER_UDP6, INNER_ARP,
+		                                 INNER_VLAN_UDP4 };
+	struct vxlan_encap_ctx ctx = { .mtu = 1500 };
+	struct vxlan_tmpl_params p;
+	struct vxlan_tmpl t;
+	struct pb_flow in;
+	bool seen[16384] = { false };
+	unsigned int i, n_distinct = 0;
+	uint16_t port, untagged;
+	size_t len;
+
+	(void)state;
+	default_params(&p);
+	assert_int_equal(vxlan_tmpl_build(&p, &t), 0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		inner_flow(&in, kinds[i], 40, 0, 64);
+		len = pb_build(&in, frame_b, FRAME_CAP, 0);
+		port = sport_of_inner(&ctx, &t, &in);
+		assert_int_equal(port, expected_sport(p.src_port_min, p.src_port_max,
+		                                      ref_inner_hash(frame_b, len)));
+		assert_int_equal(sport_of_inner(&ctx, &t, &in), port); /* the same flow again */
+	}
+
+	inner_flow(&in, INNER_UDP4, 40, 0, 64);
+	untagged = sport_of_inner(&ctx, &t, &in);
+	inner_flow(&in, INNER_VLAN_UDP4, 40, 0, 64);
+	assert_int_equal(sport_of_inner(&ctx, &t, &in), untagged);
+
+	/* 20 source ports of one address pair: at least 15 outer ports (16,384 to pick). */
+	for (i = 0; i < 20; i++) {
+		inner_flow(&in, INNER_UDP4, 40, 0, 64);
+		in.sport = (uint16_t)(10000 + i);
+		port = sport_of_inner(&ctx, &t, &in);
+		assert_true(port >= 49152);
+		n_distinct += !seen[port - 49152];
+		seen[port - 49152] = true;
+	}
+	assert_true(n_distinct >= 15);
+
+	/* Later fragments carry no L4 header: their bytes there are not hashed. */
+	inner_flow(&in, INNER_UDP4, 40, 0, 64);
+	in.ip_frag = 100; /* offset 800 */
+	in.sport = 1;
+	port = sport_of_inner(&ctx, &t, &in);
+	in.sport = 2;
+	assert_int_equal(sport_of_inner(&ctx, &t, &in), port);
+	len = pb_build(&in, frame_b, FRAME_CAP, 0);
+	assert_int_equal(port, expected_sport(p.src_port_min, p.src_port_max,
+	                                      ref_inner_hash(frame_b, len)));
+	assert_int_equal(ctx.n_encap, 2 * 5 + 2 + 20 + 2);
+}
+
 static void
 test_vxlan_encap_csum_on(void **state)
 {
@@ -538,6 +662,11 @@ test_vxlan_encap_tos_ttl_inherit(void **state)
 		m = load_inner(0, &in);
 		exp_len = ref_outer(&p, &in, 0, cases[i].out_tos, cases[i].out_ttl, 0, frame_a);
 		check_encap_one(&ctx, m, &t, &p, i, frame_a, exp_len);
+		/* Without hashes: the same TOS and TTL from the walk that hashes the inner frame.
+		 */
+		m = load_inner(0, &in);
+		exp_len = ref_outer(&p, &in, 0, cases[i].out_tos, cases[i].out_ttl, 0, frame_a);
+		check_encap__(&ctx, m, &t, &p, NULL, frame_a, exp_len);
 	}
 }
 
@@ -1627,6 +1756,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_tmpl_build_rejects_bad_params),
 		cmocka_unit_test(test_vxlan_encap_matches_pb_build),
 		cmocka_unit_test(test_vxlan_encap_src_port_from_hash),
+		cmocka_unit_test(test_vxlan_encap_src_port_from_inner),
 		cmocka_unit_test(test_vxlan_encap_csum_on),
 		cmocka_unit_test(test_vxlan_encap_tos_ttl_inherit),
 		cmocka_unit_test(test_vxlan_encap_df),
