@@ -134,10 +134,8 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 	if (unlikely(port->tnl != NULL) && b->n == 0 && n >= 4) {
 		struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
 
-		for (i = 0; i < n; i++)
-			st->tx_bytes += pkts[i]->pkt_len;
 		st->tx_packets += n;
-		vs_tunnel_tx(pmd, port, pkts, n);
+		st->tx_bytes += vs_tunnel_tx(pmd, port, pkts, n); /* it reads each length anyway */
 		return;
 	}
 	/* A full burst for an empty buffer (a pass's output run, usually): sent from the
@@ -178,6 +176,19 @@ vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts
 		if (b->n == VS_BURST_MAX)
 			txbuf_send(pmd, port, b);
 	}
+}
+
+void
+vs_pmd_tx_burst_fitting(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts,
+                        uint16_t n, uint64_t bytes)
+{
+	struct vs_txbuf *b = &pmd->tx[port->slot];
+
+	if (b->n == 0 && n == VS_BURST_MAX) {
+		port_send(pmd, port, b->qid, pkts, n, bytes);
+		return;
+	}
+	vs_pmd_tx_burst(pmd, port, pkts, n);
 }
 
 void

@@ -295,6 +295,12 @@ void vs_pmd_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf *m);
  * empty buffer is sent at once, from pkts[]: the caller's array is not kept either way. */
 void vs_pmd_tx_burst(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
 
+/** vs_pmd_tx_burst() for frames the caller knows fit the port's max_frame, 'bytes' long in
+ * all (encapsulation checked them against the underlay MTU): a full burst for an empty buffer
+ * is sent without another pass over the frames. */
+void vs_pmd_tx_burst_fitting(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts,
+                             uint16_t n, uint64_t bytes);
+
 /** Sends every non-empty tx buffer. */
 void vs_pmd_flush_all(struct vs_pmd *pmd);
 

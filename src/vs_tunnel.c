@@ -228,7 +228,8 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
 struct encap_run {
 	uint16_t n;
 	uint16_t out_ofport;
-	uint64_t used; /* template cache slots the run refers to */
+	uint64_t used;  /* template cache slots the run refers to */
+	uint64_t bytes; /* of the run's frames, before encapsulation */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
 };
@@ -238,7 +239,7 @@ static void
 encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
 {
 	struct vs_port *out = vs_portmap_get(pmd->map, r->out_ofport);
-	uint64_t before[VXLAN_ENCAP_DROP_N];
+	uint64_t before[VXLAN_ENCAP_DROP_N], bytes;
 	uint16_t ok, i, n = r->n;
 	uint32_t mtu;
 
@@ -246,6 +247,8 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 		return;
 	r->n = 0;
 	r->used = 0;
+	bytes = r->bytes;
+	r->bytes = 0;
 	if (unlikely(out == NULL)) {
 		/* The underlay port left; the next snapshot has no route over it. */
 		ts->n[VS_TC_NO_ROUTE] += n;
@@ -265,7 +268,11 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 		rte_pktmbuf_free_bulk(r->pkts + ok, n - ok);
 	}
 	ts->n[VS_TC_ENCAP] += ok;
-	vs_pmd_tx_burst(pmd, out, r->pkts, ok);
+	if (likely(ok == n)) /* every frame within the MTU just set: no pass to check them */
+		vs_pmd_tx_burst_fitting(pmd, out, r->pkts, ok,
+		                        bytes + (uint64_t)ok * VXLAN_ENCAP_LEN);
+	else
+		vs_pmd_tx_burst(pmd, out, r->pkts, ok);
 }
 
 static inline uint32_t
@@ -378,6 +385,7 @@ run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
 	run->out_ofport = e->out_ofport;
 	run->pkts[run->n] = m;
 	run->tmpls[run->n] = &e->tmpl;
+	run->bytes += m->pkt_len;
 	run->n++;
 }
 
@@ -446,6 +454,7 @@ vs_tunnel_pending(struct vs_pmd *pmd, bool drop_all)
 		}
 		run.n = 0;
 		run.used = 0;
+		run.bytes = 0;
 		e = tmpl_get(pmd, u, ul, port, remote_vni_of(port->tnl, m), &run);
 		if (tmpl_usable(pmd, ts, e)) {
 			run_add(pmd, ts, &run, e, m);
@@ -458,7 +467,7 @@ vs_tunnel_pending(struct vs_pmd *pmd, bool drop_all)
 	}
 }
 
-void
+uint64_t
 vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct vs_tnl_cfg *c = port->tnl;
@@ -469,15 +478,19 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	bool per_frame = vs_tunnel_needs_md(c);
 	struct vs_ul_tmpl_entry *e = NULL;
 	struct encap_run run;
+	uint64_t bytes = 0;
 	uint16_t i;
 
 	run.n = 0;
 	run.out_ofport = 0;
 	run.used = 0;
+	run.bytes = 0;
 	if (unlikely(ul == NULL || u == NULL)) {
+		for (i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
 		ts->n[VS_TC_DOWN] += n;
 		rte_pktmbuf_free_bulk(pkts, n);
-		return;
+		return bytes;
 	}
 	/* Held frames first, if their next hop resolved: they are older. */
 	if (unlikely(u->n_pending != 0))
@@ -487,6 +500,7 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
+		bytes += m->pkt_len;
 		if (per_frame) {
 			uint64_t rv = remote_vni_of(c, m);
 
@@ -511,4 +525,5 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 		run_add(pmd, ts, &run, e, m);
 	}
 	encap_run(pmd, u, ts, &run);
+	return bytes;
 }

@@ -118,8 +118,9 @@ void vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key);
  * Encapsulates a tx buffer of tunnel port 'port' and queues the frames on
  * the underlay ports the routes choose.  Consumes every packet (drops are
  * counted on the tunnel port by reason).  PMD thread.
+ * @return the bytes of the n frames as given (the tunnel port's tx_bytes).
  */
-void vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
+uint64_t vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Sends again the frames that waited for a next hop, once the underlay

@@ -379,6 +379,7 @@ test_vxlan_port_encap_decodes(void **state)
 	struct th_daemon d;
 	struct pb_flow f;
 	int i, n, k, n_distinct = 0, n_big = 5, n_two = 0, j;
+	int64_t b_one = 0, b_two = 0, b_ul = 0;
 
 	(void)state;
 	for (i = 0; i < 200; i++) {
@@ -428,6 +429,18 @@ test_vxlan_port_encap_decodes(void **state)
 	assert_int_equal(th_port_stat(&d, "vx", "encap_too_big"), n_big);
 	assert_int_equal(th_port_stat(&d, "vx2", "encap_packets"), n_two);
 	assert_int_equal(th_port_stat(&d, "ul", "tx_packets"), 200 + n_two);
+	/* Bytes: a tunnel port counts the inner frames given to it (the too big ones
+	 * too: they are its encap_too_big), the underlay the frames it sent. */
+	for (i = 0; i < in.n; i++) {
+		bool two = in.len[i] > 37 && rd16(in.data[i] + 36) == 9;
+
+		*(two ? &b_two : &b_one) += in.len[i];
+		if (in.len[i] != 1480)
+			b_ul += in.len[i] + 50;
+	}
+	assert_int_equal(th_port_stat(&d, "vx", "tx_bytes"), b_one);
+	assert_int_equal(th_port_stat(&d, "vx2", "tx_bytes"), b_two);
+	assert_int_equal(th_port_stat(&d, "ul", "tx_bytes"), b_ul);
 	assert_int_equal(th_stop(&d), 0);
 
 	n = read_out(&d, "ul.pcap", out_a);
@@ -774,6 +787,62 @@ wait_stat(struct th_daemon *d, const char *port, const char *key, int64_t n)
 	fprintf(stderr, "port %s %s = %lld, want >= %lld\n", port, key,
 	        (long long)th_port_stat(d, port, key), (long long)n);
 	return false;
+}
+
+/*
+ * Full bursts to one tunnel (10 x 32 frames of 20 flows, 60 to 660 bytes):
+ * each run goes out of the underlay as it is, and the byte counters stay
+ * exact: the tunnel port counts the inner frames, the underlay them plus 50
+ * bytes of outer header each; every frame leaves, decodable, in order.
+ */
+static void
+test_vxlan_port_encap_full_bursts(void **state)
+{
+	static struct frames in;
+	struct outer_want w = { .src = LOCAL_IP,
+		                .dst = REMOTE_IP,
+		                .vni = 9,
+		                .ttl = 64,
+		                .df = true,
+		                .sport_min = 49152,
+		                .sport_max = 65535,
+		                .dst_mac = remote_mac };
+	uint8_t src_mac[6] = { 0 };
+	char dir[256], path[400];
+	int64_t b_in = 0;
+	struct th_daemon d;
+	struct pb_flow f;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 320; i++) {
+		inner_flow(&f, i % 20, 5000);
+		frames_add(&in, &f, 60 + (size_t)(i % 7) * 100, 0);
+		b_in += (int64_t)in.len[i];
+	}
+	start(&d, "vxfull", dir, sizeof(dir),
+	      "port add ul dpdk net_pcap1,tx_pcap=%1$s/ul.pcap\n"
+	      "port add vx vxlan local_ip=192.168.1.1 remote_ip=192.168.1.2 key=9\n"
+	      "ip addr add 192.168.1.1/24 dev ul\n"
+	      "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
+	      "flow del\n"
+	      "flow add in_port=3 actions=output:vx\n");
+	snprintf(path, sizeof(path), "%s/vm_in.pcap", dir);
+	assert_int_equal(th_write_pcap(path, in.data, in.len, in.n), 0);
+	assert_int_equal(th_ctl(&d, &o, "port add vm dpdk net_pcap0,rx_pcap=%s", path), 0);
+	assert_int_equal(th_wait_rx(&d, "vm", in.n, 20), 0);
+	assert_true(wait_stat(&d, "ul", "tx_packets", 320));
+	assert_int_equal(th_port_stat(&d, "vx", "encap_packets"), 320);
+	assert_int_equal(th_port_stat(&d, "vx", "tx_packets"), 320);
+	assert_int_equal(th_port_stat(&d, "vx", "tx_bytes"), b_in);
+	assert_int_equal(th_port_stat(&d, "ul", "tx_packets"), 320);
+	assert_int_equal(th_port_stat(&d, "ul", "tx_bytes"), b_in + 320 * 50);
+	assert_int_equal(th_stop(&d), 0);
+	n = read_out(&d, "ul.pcap", out_a);
+	assert_int_equal(n, 320);
+	for (i = 0; i < n; i++)
+		check_outer(&out_a[i], in.data[i], in.len[i], &w, src_mac);
+	frames_free(&in);
 }
 
 /*
@@ -1526,6 +1595,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_port_encap_decodes),
 		cmocka_unit_test(test_vxlan_port_flow_based_encap),
 		cmocka_unit_test(test_vxlan_port_low_headroom),
+		cmocka_unit_test(test_vxlan_port_encap_full_bursts),
 		cmocka_unit_test(test_vxlan_port_delete_under_traffic),
 		cmocka_unit_test(test_vxlan_port_ct_then_encap),
 		cmocka_unit_test(test_vxlan_port_decap_inner_exact),
