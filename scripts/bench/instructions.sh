@@ -10,7 +10,8 @@
 #
 # usage: scripts/bench/instructions.sh [--build DIR] [--seconds S] [--top N] SCENARIO PCAP
 #   SCENARIO  l2 (in_port -> output), ct (the ct-* rules of run.sh), ctvx (the seed pipeline:
-#             the ct rules with output to a VXLAN port), encap (vxlan-encap)
+#             the ct rules with output to a VXLAN port), encap (vxlan-encap), decap
+#             (vxlan-decap: the generator port is the underlay; give it vxlan_10k)
 #   PCAP      input replayed with net_pcap infinite_rx (run.sh's pcaps: udp_10k, tcp_10k, ...)
 #   --build   build directory (default: build)        --seconds  counting window (default 20)
 #   --top N   also list the N functions with the most instructions of their own (default 0)
@@ -36,7 +37,7 @@ if [ $# -ne 2 ]; then
 fi
 SCEN=$1
 PCAP=$(readlink -f "$2")
-case "$SCEN" in l2 | ct | ctvx | encap) ;; *) echo "instructions.sh: unknown scenario $SCEN" >&2; exit 2 ;; esac
+case "$SCEN" in l2 | ct | ctvx | encap | decap) ;; *) echo "instructions.sh: unknown scenario $SCEN" >&2; exit 2 ;; esac
 [ -r "$PCAP" ] || { echo "instructions.sh: cannot read $2" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 SLUICED=$BUILD/src/sluiced
@@ -87,7 +88,12 @@ if [ "$SCEN" = ctvx ] || [ "$SCEN" = encap ]; then
 	out=vx0
 fi
 ctl port add gen dpdk "net_pcap0,rx_pcap=$PCAP,infinite_rx=1" n_mbufs=$mbufs >/dev/null
-if [ "$SCEN" = l2 ] || [ "$SCEN" = encap ]; then
+if [ "$SCEN" = decap ]; then
+	# run.sh's vxlan-decap: vxlan_10k.pcap is addressed to net_pcap0's MAC and 172.31.1.1
+	ctl ip addr add 172.31.1.1/24 dev gen >/dev/null
+	ctl port add vx0 vxlan local_ip=172.31.1.1 remote_ip=172.31.1.2 key=100 >/dev/null
+	ctl flow add "in_port=vx0,actions=output:sink" >/dev/null
+elif [ "$SCEN" = l2 ] || [ "$SCEN" = encap ]; then
 	ctl flow add "in_port=gen,actions=output:$out" >/dev/null
 else
 	ctl flow add "table=0,priority=10,ip,ct_state=-trk,actions=ct(table=1)" >/dev/null
@@ -144,9 +150,11 @@ PID=
 # The packets counted are the calls of vs_pmd_process_burst() in the dump times the packets per
 # call: a control round trip under valgrind takes long enough (a second or more) that packets
 # read through sluicectl around the dump would be off by a few percent.
-# (A caller line reads "INCL (PCT%)  >   FILE:FUNCTION (CALLSx) [OBJECT]"; PCT may be padded.)
+# (A caller line reads "INCL (PCT%)  >   FILE:FUNCTION (CALLSx) [OBJECT]"; PCT may be padded.
+# FUNCTION may carry a recursion level, vs_pmd_process_burst'2: callgrind names it so in the
+# decap profile, where the underlay's receive path runs inside it.)
 read -r incl calls <<<"$(callgrind_annotate --tree=calling "$dump" 2>/dev/null |
-	awk '/%\) +> +.*vs_pmd\.c:vs_pmd_process_burst \(/ && !n++ {
+	awk '/%\) +> +.*vs_pmd\.c:vs_pmd_process_burst('"'"'[0-9]+)? \(/ && !n++ {
 		gsub(",", "", $1); c = $0; sub(/.*\(/, "", c); sub(/x\).*/, "", c); gsub(",", "", c)
 		print $1, c }')"
 [ -n "${calls:-}" ] || { echo "instructions.sh: no vs_pmd_process_burst calls in the profile" >&2; exit 1; }
