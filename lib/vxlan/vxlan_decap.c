@@ -106,7 +106,8 @@ check_outer__(const struct vxlan_decap_ctx *ctx, const struct rte_mbuf *m, struc
 		uint64_t st = m->ol_flags & RX_IP_CKSUM_MASK;
 
 		if (st == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
-		    (st != RTE_MBUF_F_RX_IP_CKSUM_GOOD && rte_raw_cksum(ip, ihl) != 0xffff))
+		    (st != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+		     !vxlan_ipv4_hdr_sum_ok((const uint8_t *)ip, ihl)))
 			return VXLAN_DECAP_DROP_BAD_OUTER_CSUM;
 	}
 	udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);

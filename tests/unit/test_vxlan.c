@@ -29,6 +29,7 @@
 #include <rte_mbuf.h>
 
 #include "vxlan.h"
+#include "vxlan_priv.h"
 #include "pkt_build.h"
 #include "test_mbuf.h"
 
@@ -1450,6 +1451,145 @@ test_vxlan_decap_malformed_corpus(void **state)
 	vxlan_tunnels_free(tun);
 }
 
+/* RFC 1071 written plainly: the 16-bit one's complement sum of 'len' bytes. */
+static uint16_t
+plain_sum16(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * vxlan_ipv4_hdr_sum_ok() against the plain sum: the edge cases of the folds
+ * (all ones in every word, all zeros, carries out of 32 bits), 200,000 random
+ * 20-byte headers half of them given their right checksum, and headers with
+ * options (the general path).
+ */
+static void
+test_vxlan_ipv4_hdr_sum_ok(void **state)
+{
+	uint8_t h[60];
+	uint32_t x = 0x9e3779b9;
+	unsigned int i, n_ok = 0;
+
+	(void)state;
+	memset(h, 0xff, 20); /* sums to 0xffff in any fold: needs the last 16-bit fold */
+	assert_true(vxlan_ipv4_hdr_sum_ok(h, 20));
+	memset(h, 0, 20); /* positive zero: not all ones */
+	assert_false(vxlan_ipv4_hdr_sum_ok(h, 20));
+	memset(h, 0xff, 16); /* four words of ones, then 0x00000003: a carry out of 32 bits */
+	memcpy(h + 16, "\x00\x03\x00\x00", 4);
+	assert_false(vxlan_ipv4_hdr_sum_ok(h, 20));
+	memcpy(h + 16, "\xff\xff\x00\x00", 4); /* the same, summing to all ones */
+	assert_int_equal(plain_sum16(h, 20), 0xffff);
+	assert_true(vxlan_ipv4_hdr_sum_ok(h, 20));
+	for (i = 0; i < 200000; i++) {
+		unsigned int b;
+		bool want;
+
+		for (b = 0; b < 20; b += 4) {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			memcpy(h + b, &x, 4);
+		}
+		/* Bias some words to all ones: the carries the folds must take. */
+		if (x & 1)
+			memset(h + (x >> 1) % 4 * 4, 0xff, 4 + (x >> 3 & 4));
+		if (i & 1) {
+			put16(h + 10, 0);
+			put16(h + 10, (uint16_t)~plain_sum16(h, 20));
+		}
+		want = plain_sum16(h, 20) == 0xffff;
+		n_ok += want;
+		if (vxlan_ipv4_hdr_sum_ok(h, 20) != want)
+			fail_msg("header %u: plain sum %#x", i, plain_sum16(h, 20));
+	}
+	assert_true(n_ok >= 100000);
+	/* With options: the general path. */
+	for (i = 0; i < 60; i++)
+		h[i] = (uint8_t)(i * 37 + 11);
+	put16(h + 10, 0);
+	put16(h + 10, (uint16_t)~plain_sum16(h, 60));
+	assert_true(vxlan_ipv4_hdr_sum_ok(h, 60));
+	h[59] ^= 1;
+	assert_false(vxlan_ipv4_hdr_sum_ok(h, 60));
+}
+
+/*
+ * The outer IPv4 checksum check against the RFC 1071 sum written plainly
+ * (fix_ip_csum()'s loop): 4,000 headers with random TOS, id, TTL and DF
+ * bit, each with its right checksum, the right one off by one bit, and a
+ * random one; the 0x0000/0xffff pair where both are right. Each is accepted
+ * exactly when the plain sum says all ones, and dropped as bad_outer_csum
+ * otherwise.
+ */
+static void
+test_vxlan_decap_ip_csum_random(void **state)
+{
+	struct vxlan_tunnels *tun = one_tunnel_table();
+	struct vxlan_decap_ctx ctx = { .check_ip_csum = true };
+	uint64_t n_good = 0, n_bad = 0;
+	uint32_t x = 0x12345678;
+	unsigned int i, v;
+
+	(void)state;
+	for (i = 0; i < 4000; i++) {
+		for (v = 0; v < 3; v++) {
+			size_t len = good_rx_frame(frame_a, TEST_VNI, 64);
+			struct rte_mbuf *m;
+			struct vxlan_md md;
+			uint32_t sum = 0;
+			unsigned int b;
+			bool good;
+
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			frame_a[15] = (uint8_t)x;                /* TOS */
+			put16(frame_a + 18, (uint16_t)(x >> 8)); /* id */
+			frame_a[22] = (uint8_t)(x >> 24);        /* TTL */
+			frame_a[20] = (uint8_t)(x & 0x40);       /* DF or not */
+			fix_ip_csum(frame_a);
+			if (v == 1)
+				frame_a[14 + 10 + (x >> 9 & 1)] ^= (uint8_t)(1u << (x >> 11 & 7));
+			else if (v == 2)
+				put16(frame_a + 24, (uint16_t)(x >> 3));
+			for (b = 0; b < 20; b += 2)
+				sum += get16(frame_a + 14 + b);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			good = sum == 0xffff;
+			m = test_mbuf_init(&mbufs[0], frame_a, (uint16_t)len);
+			assert_int_equal(vxlan_decap_burst(&ctx, tun, &m, 1, &md), good ? 1 : 0);
+			*(good ? &n_good : &n_bad) += 1;
+		}
+	}
+	/* A header whose other words sum to 0xffff: checksum 0x0000 and 0xffff both right. */
+	for (v = 0; v < 2; v++) {
+		size_t len = good_rx_frame(frame_a, TEST_VNI, 64);
+		struct rte_mbuf *m;
+		struct vxlan_md md;
+		uint16_t c;
+
+		fix_ip_csum(frame_a);
+		c = get16(frame_a + 24);
+		/* Move the checksum's value into the id: the rest then sums to 0xffff. */
+		put16(frame_a + 18,
+		      (uint16_t)(get16(frame_a + 18) + c + (get16(frame_a + 18) + c > 0xffff)));
+		put16(frame_a + 24, v == 0 ? 0x0000 : 0xffff);
+		m = test_mbuf_init(&mbufs[0], frame_a, (uint16_t)len);
+		assert_int_equal(vxlan_decap_burst(&ctx, tun, &m, 1, &md), 1);
+		n_good++;
+	}
+	assert_int_equal(ctx.n_decap, n_good);
+	assert_int_equal(ctx.n_drop[VXLAN_DECAP_DROP_BAD_OUTER_CSUM], n_bad);
+	assert_true(n_bad >= 7000); /* every changed bit and nearly every random checksum */
+	vxlan_tunnels_free(tun);
+}
+
 static void
 test_vxlan_decap_outer_headers_in_first_segment(void **state)
 {
@@ -1769,6 +1909,8 @@ main(void)
 		cmocka_unit_test(test_vxlan_tunnels_build_errors),
 		cmocka_unit_test(test_vxlan_decap_pb_frames),
 		cmocka_unit_test(test_vxlan_decap_malformed_corpus),
+		cmocka_unit_test(test_vxlan_ipv4_hdr_sum_ok),
+		cmocka_unit_test(test_vxlan_decap_ip_csum_random),
 		cmocka_unit_test(test_vxlan_decap_outer_headers_in_first_segment),
 		cmocka_unit_test(test_vxlan_decap_most_specific_tunnel),
 		cmocka_unit_test(test_vxlan_decap_burst_contract),
