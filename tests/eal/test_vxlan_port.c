@@ -304,6 +304,23 @@ struct outer_want {
 	const uint8_t *dst_mac;
 };
 
+/* What a tunnel with the default options (ttl 64, df, source ports 49152-65535) sends to
+ * 'dst' (next hop MAC 'dst_mac') with VNI 'vni'. */
+static struct outer_want
+want_default(uint32_t dst, uint32_t vni, const uint8_t *dst_mac)
+{
+	struct outer_want w = { .src = LOCAL_IP,
+		                .dst = dst,
+		                .vni = vni,
+		                .ttl = 64,
+		                .df = true,
+		                .sport_min = 49152,
+		                .sport_max = 65535,
+		                .dst_mac = dst_mac };
+
+	return w;
+}
+
 /* Checks one encapsulated frame; returns its UDP source port. */
 static uint16_t
 check_outer(const struct th_frame *fr, const uint8_t *inner, size_t inner_len,
@@ -356,14 +373,7 @@ static void
 test_vxlan_port_encap_decodes(void **state)
 {
 	static struct frames in;
-	struct outer_want w = { .src = LOCAL_IP,
-		                .dst = REMOTE_IP,
-		                .vni = 100,
-		                .ttl = 64,
-		                .df = true,
-		                .sport_min = 49152,
-		                .sport_max = 65535,
-		                .dst_mac = remote_mac };
+	struct outer_want w = want_default(REMOTE_IP, 100, remote_mac);
 	struct outer_want w2 = { .src = LOCAL_IP,
 		                 .dst = REMOTE3_IP,
 		                 .vni = 7,
@@ -621,31 +631,10 @@ static void
 test_vxlan_port_flow_based_encap(void **state)
 {
 	static struct frames in;
-	struct outer_want w3 = { .src = LOCAL_IP,
-		                 .dst = REMOTE3_IP,
-		                 .vni = 42,
-		                 .ttl = 64,
-		                 .df = true,
-		                 .sport_min = 49152,
-		                 .sport_max = 65535,
-		                 .dst_mac = remote3_mac };
-	struct outer_want w2 = { .src = LOCAL_IP,
-		                 .dst = REMOTE_IP,
-		                 .vni = 0x123456,
-		                 .ttl = 64,
-		                 .df = true,
-		                 .sport_min = 49152,
-		                 .sport_max = 65535,
-		                 .dst_mac = remote_mac };
+	struct outer_want w3 = want_default(REMOTE3_IP, 42, remote3_mac);
+	struct outer_want w2 = want_default(REMOTE_IP, 0x123456, remote_mac);
 	/* Beyond the gateway .3: its MAC, the far address. */
-	struct outer_want wg = { .src = LOCAL_IP,
-		                 .dst = 0x0a630101u,
-		                 .vni = 5,
-		                 .ttl = 64,
-		                 .df = true,
-		                 .sport_min = 49152,
-		                 .sport_max = 65535,
-		                 .dst_mac = remote3_mac };
+	struct outer_want wg = want_default(0x0a630101u, 5, remote3_mac);
 	uint8_t src_mac[6] = { 0 };
 	char dir[256], path[400];
 	struct th_daemon d;
@@ -722,14 +711,7 @@ static void
 test_vxlan_port_low_headroom(void **state)
 {
 	static struct frames in;
-	struct outer_want w = { .src = LOCAL_IP,
-		                .dst = REMOTE_IP,
-		                .vni = 9,
-		                .ttl = 64,
-		                .df = true,
-		                .sport_min = 49152,
-		                .sport_max = 65535,
-		                .dst_mac = remote_mac };
+	struct outer_want w = want_default(REMOTE_IP, 9, remote_mac);
 	uint8_t src_mac[6] = { 0 }, want[PB_FRAME_MAX];
 	char dir[256], path[400], flow[2048];
 	size_t off = 0;
@@ -799,14 +781,7 @@ static void
 test_vxlan_port_encap_full_bursts(void **state)
 {
 	static struct frames in;
-	struct outer_want w = { .src = LOCAL_IP,
-		                .dst = REMOTE_IP,
-		                .vni = 9,
-		                .ttl = 64,
-		                .df = true,
-		                .sport_min = 49152,
-		                .sport_max = 65535,
-		                .dst_mac = remote_mac };
+	struct outer_want w = want_default(REMOTE_IP, 9, remote_mac);
 	uint8_t src_mac[6] = { 0 };
 	char dir[256], path[400];
 	int64_t b_in = 0;
@@ -909,14 +884,7 @@ static void
 test_vxlan_port_ct_then_encap(void **state)
 {
 	static struct frames in;
-	struct outer_want w = { .src = LOCAL_IP,
-		                .dst = REMOTE_IP,
-		                .vni = 100,
-		                .ttl = 64,
-		                .df = true,
-		                .sport_min = 49152,
-		                .sport_max = 65535,
-		                .dst_mac = remote_mac };
+	struct outer_want w = want_default(REMOTE_IP, 100, remote_mac);
 	uint8_t src_mac[6] = { 0 };
 	char dir[256], path[400], conf[2048];
 	struct th_daemon d;

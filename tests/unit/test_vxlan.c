@@ -1217,19 +1217,26 @@ get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* RFC 1071 written plainly: the 16-bit one's complement sum of 'len' bytes. */
+static uint16_t
+plain_sum16(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
 /* Recomputes the outer IPv4 header checksum after a patch. */
 static void
 fix_ip_csum(uint8_t *f)
 {
-	uint32_t sum = 0;
-	unsigned int i, ihl = (f[14] & 0xf) * 4u;
-
 	put16(f + 24, 0);
-	for (i = 0; i < ihl; i += 2)
-		sum += get16(f + 14 + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	put16(f + 24, (uint16_t)~sum);
+	put16(f + 24, (uint16_t)~plain_sum16(f + 14, (f[14] & 0xf) * 4u));
 }
 
 /* Shortens the frame by 'cut' bytes and fixes IP/UDP lengths and the IP checksum. */
@@ -1451,20 +1458,6 @@ test_vxlan_decap_malformed_corpus(void **state)
 	vxlan_tunnels_free(tun);
 }
 
-/* RFC 1071 written plainly: the 16-bit one's complement sum of 'len' bytes. */
-static uint16_t
-plain_sum16(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /*
  * vxlan_ipv4_hdr_sum_ok() against the plain sum: the edge cases of the folds
  * (all ones in every word, all zeros, carries out of 32 bits), 200,000 random
@@ -1543,8 +1536,6 @@ test_vxlan_decap_ip_csum_random(void **state)
 			size_t len = good_rx_frame(frame_a, TEST_VNI, 64);
 			struct rte_mbuf *m;
 			struct vxlan_md md;
-			uint32_t sum = 0;
-			unsigned int b;
 			bool good;
 
 			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
@@ -1557,11 +1548,7 @@ test_vxlan_decap_ip_csum_random(void **state)
 				frame_a[14 + 10 + (x >> 9 & 1)] ^= (uint8_t)(1u << (x >> 11 & 7));
 			else if (v == 2)
 				put16(frame_a + 24, (uint16_t)(x >> 3));
-			for (b = 0; b < 20; b += 2)
-				sum += get16(frame_a + 14 + b);
-			while (sum >> 16)
-				sum = (sum & 0xffff) + (sum >> 16);
-			good = sum == 0xffff;
+			good = plain_sum16(frame_a + 14, 20) == 0xffff;
 			m = test_mbuf_init(&mbufs[0], frame_a, (uint16_t)len);
 			assert_int_equal(vxlan_decap_burst(&ctx, tun, &m, 1, &md), good ? 1 : 0);
 			*(good ? &n_good : &n_bad) += 1;
