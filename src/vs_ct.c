@@ -1393,6 +1393,46 @@ cmd_limit(int argc, char **argv, bool apply, struct vs_reply *r)
 }
 
 /* "ct timeout": 'apply' false only validates "set" (a config file being read). */
+/* The values of 't', after "global:" or "zone Z:" (text) or inside an object (JSON). */
+static void
+print_timeouts(struct vs_reply *r, const struct ct_timeouts *t)
+{
+	int i;
+
+	for (i = 0; i < CT_TMO_N; i++)
+		vs_reply_printf(r, r->json ? "%s\"%s\": %u" : "%s %s=%u", r->json && i ? ", " : "",
+		                ct_tmo_name(i), t->sec[i]);
+}
+
+/*
+ * The zones with their own timeouts, after the global ones of 'ct timeout show': a line
+ * each ("zone Z: ..."), or in JSON a "zones" member keyed by zone (the global values stay
+ * the object's own members, as before there were zones).
+ */
+static void
+print_zone_timeouts(struct vs_reply *r)
+{
+	struct ct_timeouts t;
+	bool first = true;
+	uint32_t z;
+
+	for (z = 0; z <= UINT16_MAX; z++) {
+		if (!ct_zone_has_timeouts(g.tbl, (uint16_t)z))
+			continue;
+		ct_timeouts_get(g.tbl, (int)z, &t);
+		if (r->json)
+			vs_reply_printf(r, "%s\"%u\": {", first ? ", \"zones\": {" : ", ", z);
+		else
+			vs_reply_printf(r, "\nzone %u:", z);
+		print_timeouts(r, &t);
+		if (r->json)
+			vs_reply_printf(r, "}");
+		first = false;
+	}
+	if (r->json && !first)
+		vs_reply_printf(r, "}");
+}
+
 static int
 cmd_timeout(int argc, char **argv, bool apply, struct vs_reply *r)
 {
@@ -1430,9 +1470,9 @@ cmd_timeout(int argc, char **argv, bool apply, struct vs_reply *r)
 			                                                              " (global)");
 		else
 			vs_reply_printf(r, "global:");
-		for (i = 0; i < CT_TMO_N; i++)
-			vs_reply_printf(r, r->json ? "%s\"%s\": %u" : "%s %s=%u",
-			                r->json && i ? ", " : "", ct_tmo_name(i), t.sec[i]);
+		print_timeouts(r, &t);
+		if (zone < 0)
+			print_zone_timeouts(r);
 		vs_reply_printf(r, r->json ? "}\n" : "\n");
 		return 0;
 	}

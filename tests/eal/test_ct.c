@@ -968,8 +968,17 @@ test_ct_limits_and_expiry(void **state)
 	                        "udp_multiple=100"),
 	                 0);
 	assert_int_equal(th_ctl(&d, &o, "ct timeout show"), 0);
+	assert_true(strncmp(o.buf, "global: ", 8) == 0);
 	assert_non_null(strstr(o.buf, " udp_first=1 "));
 	assert_non_null(strstr(o.buf, " tcp_established=86400 "));
+	/* The zones with their own timeouts follow the global line, one line each. */
+	assert_non_null(strstr(o.buf, "\nzone 5: "));
+	assert_non_null(strstr(strstr(o.buf, "\nzone 5: "), " udp_first=100 "));
+	assert_null(strstr(o.buf, "zone 0:"));
+	assert_int_equal(th_ctl(&d, &o, "--json ct timeout show"), 0);
+	assert_int_equal(th_json_num(o.buf, NULL, "udp_first"), 1);
+	assert_non_null(strstr(o.buf, "\"zones\": {\"5\": {"));
+	assert_int_equal(th_json_num(o.buf, "\"zones\"", "udp_first"), 100);
 	assert_int_equal(th_ctl(&d, &o, "ct timeout show zone=5"), 0);
 	assert_non_null(strstr(o.buf, " udp_first=100 "));
 	/* Bad timeouts: a clear error, nothing changes. */
