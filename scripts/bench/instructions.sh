@@ -166,5 +166,10 @@ printf 'scenario %s, input %s: %s bursts of %.2f packets counted, %.1f instructi
 	"$SCEN" "$(basename "$PCAP")" "$calls" "$ppc" "$(python3 -c "print($incl / $pkts)")" "; build $BUILD"
 if [ "$TOP" -gt 0 ]; then
 	callgrind_annotate "$dump" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n "2,$((TOP + 1))p" |
-		awk -v n="$pkts" '{x = $1; gsub(",", "", x); printf "%9.1f  %s\n", x / n, $(NF - 1)}'
+		awk -v n="$pkts" '{
+			# "COUNT (PCT%)  FILE:FUNCTION [OBJECT]", PCT maybe padded, OBJECT maybe
+			# absent: print FILE:FUNCTION without the directories.
+			x = $1; gsub(",", "", x); f = $0
+			sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "", f); sub(/ .*/, "", f); sub(/.*\//, "", f)
+			printf "%9.1f  %s\n", x / n, f }'
 fi
