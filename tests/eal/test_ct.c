@@ -1525,6 +1525,165 @@ test_ct_commit_output_and_limit(void **state)
 	assert_int_equal(n, 10 + 10 + 10);
 }
 
+/* n_packets of the flow whose dump line ends in 'tail' (from " actions="), or -1. */
+static int64_t
+rule_packets(const char *dump, const char *tail)
+{
+	const char *e = strstr(dump, tail), *l;
+
+	if (e == NULL)
+		return -1;
+	for (l = e; l > dump && l[-1] != '\n'; l--)
+		;
+	l = strstr(l, "n_packets=");
+	return l != NULL && l < e ? strtoll(l + 10, NULL, 10) : -1;
+}
+
+/* What one run of test_ct_second_pass_in_the_first() saw. */
+#define SP_N 224
+
+struct sp_run {
+	int n;                  /* frames out */
+	uint32_t ports[SP_N];   /* each one's UDP sport << 16 | dport, in output order */
+	int64_t req, rep, new_; /* n_packets of the +est rules (A's, B's) and the +new rule */
+	int64_t hits, last_hits, upcalls;
+};
+
+/*
+ * Frame i of test_ct_second_pass_in_the_first()'s input: its UDP ports, as sp_run.ports.
+ * Seven bursts of 32 between A:(42000 + k) and B:53: requests, replies, requests,
+ * replies, replies, replies with a request in every fourth slot (k % 4 == 2), replies
+ * with a new connection's request (A:(43000 + k)) in every fourth slot.
+ */
+static uint32_t
+sp_frame(int i, bool *a_to_b, bool *is_new)
+{
+	int burst = i / 32, k = i % 32;
+	uint16_t aport;
+
+	*is_new = burst == 6 && k % 4 == 2;
+	*a_to_b = burst == 0 || burst == 2 || (burst >= 5 && k % 4 == 2);
+	aport = (uint16_t)((*is_new ? 43000 : 42000) + k);
+	return *a_to_b ? (uint32_t)aport << 16 | 53 : 53u << 16 | aport;
+}
+
+static void
+sp_run(bool detail, struct sp_run *r)
+{
+	static char baseline[1 << 16];
+	static uint8_t bufs[SP_N][64];
+	uint8_t *ptrs[SP_N];
+	size_t lens[SP_N];
+	struct th_daemon d;
+	const char *name = detail ? "ct_sp_detail" : "ct_sp";
+	char dir[256], config[1024], in[320], out[320];
+	struct pb_flow f;
+	int i;
+
+	th_scratch(name, dir, sizeof(dir));
+	snprintf(in, sizeof(in), "%s/in.pcap", dir);
+	snprintf(out, sizeof(out), "%s/out.pcap", dir);
+	for (i = 0; i < SP_N; i++) {
+		bool a_to_b, is_new;
+		uint32_t ports = sp_frame(i, &a_to_b, &is_new);
+
+		pb_flow_init(&f);
+		f.proto = PB_IPPROTO_UDP;
+		f.src_ip4 = a_to_b ? A4 : B4;
+		f.dst_ip4 = a_to_b ? B4 : A4;
+		f.sport = (uint16_t)(ports >> 16);
+		f.dport = (uint16_t)ports;
+		lens[i] = pb_build(&f, bufs[i], 64, 60);
+		assert_true(lens[i] > 0);
+		ptrs[i] = bufs[i];
+	}
+	assert_int_equal(th_write_pcap(in, ptrs, lens, SP_N), 0);
+	snprintf(config, sizeof(config),
+	         "port add out dpdk net_pcap1,tx_pcap=%s\n"
+	         "flow del\n"
+	         "flow add table=0,priority=10,ip,ct_state=-trk actions=ct(table=1)\n"
+	         "flow add table=1,priority=10,ip,ct_state=+trk+new actions=ct(commit),output:out\n"
+	         "flow add table=1,priority=20,ip,nw_src=10.1.0.1,ct_state=+trk+est "
+	         "actions=output:out\n"
+	         "flow add table=1,priority=10,ip,ct_state=+trk+est actions=output:out\n"
+	         "flow add table=1,priority=1 actions=drop\n",
+	         out);
+	assert_int_equal(th_start(&d, name, config, NULL, NULL), 0);
+	assert_int_equal(th_ctl(&d, &o, "pmd stats detail %s", detail ? "on" : "off"), 0);
+	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
+	assert_true(strlen(o.buf) < sizeof(baseline));
+	memcpy(baseline, o.buf, strlen(o.buf) + 1);
+	/* One port: the bursts of 32 in a row, through the same megaflows. */
+	feed_pcap(&d, in, SP_N);
+	assert_int_equal(th_ctl(&d, &o, "flow dump --names"), 0);
+	r->req = rule_packets(o.buf, "nw_src=10.1.0.1 actions=output:out\n");
+	r->rep = rule_packets(o.buf, ",ip,ct_state=+trk+est actions=output:out\n");
+	if (r->req < 0 || r->rep < 0)
+		fail_msg("flow dump:\n%s", o.buf);
+	r->new_ = rule_packets(o.buf, " actions=ct(commit),output:out\n");
+	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
+	r->hits = th_json_num(o.buf, NULL, "emc_hits") + th_json_num(o.buf, NULL, "megaflow_hits");
+	r->last_hits = th_json_num(o.buf, NULL, "last_hits");
+	r->upcalls = th_json_num(o.buf, NULL, "upcalls");
+	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
+	assert_int_equal(th_stop(&d), 0);
+	r->n = th_read_pcap(out, frames, MAX_FRAMES);
+	assert_int_equal(r->n, SP_N);
+	for (i = 0; i < r->n; i++) {
+		const uint8_t *l4 = frames[i].data + 14 + 20;
+
+		r->ports[i] = (uint32_t)(l4[0] << 8 | l4[1]) << 16 | (uint32_t)(l4[2] << 8 | l4[3]);
+	}
+}
+
+/*
+ * The benchmark's rules (ct(table=1); +new -> ct(commit),output; +est -> output, A's and
+ * B's on two flows) over sp_frame()'s bursts from one port.  With "pmd stats detail"
+ * off, an +est packet's second pass (a lone output, the pass's last-hit megaflow) is
+ * done in its first pass until a packet of the burst is queued (the whole fifth burst,
+ * the first two of the sixth, whose later replies must not overtake the request queued
+ * before them); with it on, every packet is queued.  Both ways the frames come out in
+ * the same order (arrival order, but in the last burst the new ones, whose second pass
+ * starts with ct(), after the +est ones of their pass), and the flows, megaflow hits
+ * and last-hits count the same.
+ */
+static void
+test_ct_second_pass_in_the_first(void **state)
+{
+	static struct sp_run queued, fused;
+	uint32_t want[SP_N];
+	int i, n = 0;
+	bool a_to_b, is_new;
+
+	(void)state;
+	sp_run(true, &queued);
+	sp_run(false, &fused);
+	for (i = 0; i < SP_N; i++)
+		if (!(sp_frame(i, &a_to_b, &is_new), is_new))
+			want[n++] = sp_frame(i, &a_to_b, &is_new);
+	for (i = 0; i < SP_N; i++)
+		if ((sp_frame(i, &a_to_b, &is_new), is_new))
+			want[n++] = sp_frame(i, &a_to_b, &is_new);
+	for (i = 0; i < SP_N; i++)
+		if (fused.ports[i] != want[i] || queued.ports[i] != want[i])
+			fail_msg("frame %d: sport/dport %08x (queued %08x), want %08x", i,
+			         fused.ports[i], queued.ports[i], want[i]);
+	/* +est from A: 32 + 8; from B: 3 * 32 + 24 + 24; +new: 32 + 8. */
+	assert_int_equal(fused.req, 40);
+	assert_int_equal(fused.rep, 144);
+	assert_int_equal(fused.new_, 40);
+	assert_int_equal(queued.req, fused.req);
+	assert_int_equal(queued.rep, fused.rep);
+	assert_int_equal(queued.new_, fused.new_);
+	/* Two passes a packet, each a hit but for the upcalls: the first packet's two
+	 * passes, and the second of the first +est packet from B and from A. */
+	assert_int_equal(fused.upcalls, 4);
+	assert_int_equal(queued.upcalls, 4);
+	assert_int_equal(fused.hits, 2 * SP_N - 4);
+	assert_int_equal(queued.hits, fused.hits);
+	assert_int_equal(queued.last_hits, fused.last_hits);
+}
+
 /* Reads file 'path' into 'buf' (NUL-terminated). */
 static void
 read_text(const char *path, char *buf, size_t size)
@@ -1736,6 +1895,7 @@ main(void)
 		cmocka_unit_test(test_ct_two_pmds_share_the_table),
 		cmocka_unit_test(test_ct_commands_under_traffic),
 		cmocka_unit_test(test_ct_commit_output_and_limit),
+		cmocka_unit_test(test_ct_second_pass_in_the_first),
 		cmocka_unit_test(test_ct_settings_in_config),
 		cmocka_unit_test(test_ct_table_grows_under_traffic),
 	};
