@@ -444,6 +444,12 @@ opts_of(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts
 	}
 }
 
+void
+vs_ct_opts(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
+{
+	opts_of(a, key, o);
+}
+
 /* What a packet gets when there is no table (cannot happen: the table exists before a
  * ct() flow is installed). */
 static void

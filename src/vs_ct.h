@@ -75,6 +75,10 @@ void vs_ct_maintain(void);
 void vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
                    const struct vs_act_ct *a, struct ct_result *res, uint16_t *zone);
 
+/** The options of ct() action 'a' for a packet with flow key 'key' (read only for a zone
+ * from a register), as vs_ct_execute_burst() passes them to lib/ct. */
+void vs_ct_opts(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o);
+
 /** vs_ct_deps.prev of a packet with no earlier packet of its connection in the group. */
 #define VS_CT_NO_DEP UINT8_MAX
 

@@ -1540,31 +1540,36 @@ rule_packets(const char *dump, const char *tail)
 }
 
 /* What one run of test_ct_second_pass_in_the_first() saw. */
-#define SP_N 224
+#define SP_N 288
 
 struct sp_run {
 	int n;                  /* frames out */
 	uint32_t ports[SP_N];   /* each one's UDP sport << 16 | dport, in output order */
 	int64_t req, rep, new_; /* n_packets of the +est rules (A's, B's) and the +new rule */
-	int64_t hits, last_hits, upcalls;
+	int64_t hits, last_hits, upcalls, conns;
 };
 
 /*
  * Frame i of test_ct_second_pass_in_the_first()'s input: its UDP ports, as sp_run.ports.
- * Seven bursts of 32 between A:(42000 + k) and B:53: requests, replies, requests,
- * replies, replies, replies with a request in every fourth slot (k % 4 == 2), replies
- * with a new connection's request (A:(43000 + k)) in every fourth slot.
+ * Nine bursts of 32 between A:(42000 + k) and B:53: requests, requests, requests (but a
+ * new connection's from A:44005 in slot 5), replies, requests, replies, replies,
+ * replies with a request in every fourth slot (k % 4 == 2), replies with a new
+ * connection's request (A:(43000 + k)) in every fourth slot.  '*last_new': one of
+ * those last requests.
  */
 static uint32_t
-sp_frame(int i, bool *a_to_b, bool *is_new)
+sp_frame(int i, bool *last_new)
 {
 	int burst = i / 32, k = i % 32;
-	uint16_t aport;
+	bool a_to_b = burst <= 2 || burst == 4 || (burst >= 7 && k % 4 == 2);
+	uint16_t aport = (uint16_t)(42000 + k);
 
-	*is_new = burst == 6 && k % 4 == 2;
-	*a_to_b = burst == 0 || burst == 2 || (burst >= 5 && k % 4 == 2);
-	aport = (uint16_t)((*is_new ? 43000 : 42000) + k);
-	return *a_to_b ? (uint32_t)aport << 16 | 53 : 53u << 16 | aport;
+	*last_new = burst == 8 && k % 4 == 2;
+	if (*last_new)
+		aport = (uint16_t)(43000 + k);
+	else if (burst == 2 && k == 5)
+		aport = 44005;
+	return a_to_b ? (uint32_t)aport << 16 | 53 : 53u << 16 | aport;
 }
 
 static void
@@ -1584,8 +1589,9 @@ sp_run(bool detail, struct sp_run *r)
 	snprintf(in, sizeof(in), "%s/in.pcap", dir);
 	snprintf(out, sizeof(out), "%s/out.pcap", dir);
 	for (i = 0; i < SP_N; i++) {
-		bool a_to_b, is_new;
-		uint32_t ports = sp_frame(i, &a_to_b, &is_new);
+		bool last_new;
+		uint32_t ports = sp_frame(i, &last_new);
+		bool a_to_b = (ports & 0xffff) == 53;
 
 		pb_flow_init(&f);
 		f.proto = PB_IPPROTO_UDP;
@@ -1625,6 +1631,8 @@ sp_run(bool detail, struct sp_run *r)
 	r->hits = th_json_num(o.buf, NULL, "emc_hits") + th_json_num(o.buf, NULL, "megaflow_hits");
 	r->last_hits = th_json_num(o.buf, NULL, "last_hits");
 	r->upcalls = th_json_num(o.buf, NULL, "upcalls");
+	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
+	r->conns = th_json_num(o.buf, NULL, "count");
 	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
 	assert_int_equal(th_stop(&d), 0);
 	r->n = th_read_pcap(out, frames, MAX_FRAMES);
@@ -1639,13 +1647,15 @@ sp_run(bool detail, struct sp_run *r)
 /*
  * The benchmark's rules (ct(table=1); +new -> ct(commit),output; +est -> output, A's and
  * B's on two flows) over sp_frame()'s bursts from one port.  With "pmd stats detail"
- * off, an +est packet's second pass (a lone output, the pass's last-hit megaflow) is
- * done in its first pass until a packet of the burst is queued (the whole fifth burst,
- * the first two of the sixth, whose later replies must not overtake the request queued
- * before them); with it on, every packet is queued.  Both ways the frames come out in
- * the same order (arrival order, but in the last burst the new ones, whose second pass
- * starts with ct(), after the +est ones of their pass), and the flows, megaflow hits
- * and last-hits count the same.
+ * off, a packet's second pass is done in its first when it would hit the pass's
+ * last-hit megaflow and that is a lone output, or ct(commit),output on the connection
+ * the first ct() found: the third burst's first five requests (then a new connection
+ * is queued, and the requests behind it with it), the seventh burst, the eighth's first
+ * two replies (the replies behind the request queued after them must not overtake it).
+ * With it on, every packet is queued.  Both ways the frames come out in the same order
+ * (arrival order, but in the last burst the new connections, whose second pass starts
+ * with ct() and is not the last hit, after the +est packets of their pass), and the
+ * flows, megaflow hits, last-hits and connections count the same.
  */
 static void
 test_ct_second_pass_in_the_first(void **state)
@@ -1653,28 +1663,30 @@ test_ct_second_pass_in_the_first(void **state)
 	static struct sp_run queued, fused;
 	uint32_t want[SP_N];
 	int i, n = 0;
-	bool a_to_b, is_new;
+	bool last_new;
 
 	(void)state;
 	sp_run(true, &queued);
 	sp_run(false, &fused);
 	for (i = 0; i < SP_N; i++)
-		if (!(sp_frame(i, &a_to_b, &is_new), is_new))
-			want[n++] = sp_frame(i, &a_to_b, &is_new);
+		if (!(sp_frame(i, &last_new), last_new))
+			want[n++] = sp_frame(i, &last_new);
 	for (i = 0; i < SP_N; i++)
-		if ((sp_frame(i, &a_to_b, &is_new), is_new))
-			want[n++] = sp_frame(i, &a_to_b, &is_new);
+		if ((sp_frame(i, &last_new), last_new))
+			want[n++] = sp_frame(i, &last_new);
 	for (i = 0; i < SP_N; i++)
 		if (fused.ports[i] != want[i] || queued.ports[i] != want[i])
 			fail_msg("frame %d: sport/dport %08x (queued %08x), want %08x", i,
 			         fused.ports[i], queued.ports[i], want[i]);
-	/* +est from A: 32 + 8; from B: 3 * 32 + 24 + 24; +new: 32 + 8. */
+	/* +est from A: 32 + 8; from B: 3 * 32 + 24 + 24; +new: 3 * 32 + 8. */
 	assert_int_equal(fused.req, 40);
 	assert_int_equal(fused.rep, 144);
-	assert_int_equal(fused.new_, 40);
+	assert_int_equal(fused.new_, 104);
+	assert_int_equal(fused.conns, 32 + 1 + 8);
 	assert_int_equal(queued.req, fused.req);
 	assert_int_equal(queued.rep, fused.rep);
 	assert_int_equal(queued.new_, fused.new_);
+	assert_int_equal(queued.conns, fused.conns);
 	/* Two passes a packet, each a hit but for the upcalls: the first packet's two
 	 * passes, and the second of the first +est packet from B and from A. */
 	assert_int_equal(fused.upcalls, 4);
