@@ -427,8 +427,15 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
  * connection (what the next pass's ct() does with the hint the queue would carry) and
  * a send.  So it is done here, on the key the queue would get: the same megaflow,
  * counters, conntrack call and port as the next pass, without its queue, its loop and
- * its setup (ct udp_rr_10k: 801 -> 778 instructions a packet; tcp_10k: 1041 -> 1017;
- * udp_10k, every packet a commit on its connection: 874 -> 822).  Only from the first
+ * its setup.  When the batch's ct() calls unlinked no connection on this PMD (the
+ * usual case), a connection one of them returned is still live, so the check of
+ * ct_execute_cached() is settled from the result alone, without the call (but for a
+ * commit that sets a mark or label): the connection is known live as of the first
+ * ct(), and another thread that deletes it now could as well have done so just after
+ * the next pass (a later packet of the batch cannot: ct_execute_burst_ordered() makes a
+ * RST or SYN wait for such a commit).  Instructions a packet: ct udp_rr_10k 801 -> 779,
+ * tcp_10k 1041 -> 1014, udp_10k (every packet a commit on its connection) 874 -> 761,
+ * ctvx udp_10k 1066 -> 953.  Only from the first
  * pass, without pmd stats detail (whose stage cycles would count it elsewhere), and
  * only while nothing is queued: once a packet of the pass is queued (or goes to the
  * executor, which may queue it), the packets after it are queued too, so that none
@@ -438,6 +445,8 @@ struct rc_fuse {
 	struct vs_dp_flow *f; /* dp->last_rc */
 	bool on;              /* false: queue every packet */
 	bool ct;              /* f is ct(...),output:P, o its ct()'s options */
+	bool settled;         /* ct: no connection unlinked, no mark or label to set */
+	uint32_t n_ct;        /* ct: settled ct() calls to count */
 	uint16_t out;         /* P, or f's lone output */
 	struct vs_port *port; /* the port of 'out' */
 	uint32_t n;           /* hits to credit to f */
@@ -446,14 +455,23 @@ struct rc_fuse {
 	struct ct_exec_opts o;
 };
 
+/* Connections this PMD's ct() calls unlinked so far (expired, reopened, ended). */
+static inline uint64_t
+ct_unlinks(const struct ct_thread_stats *st)
+{
+	return st->n_expired + st->n_reopened + st->n_deleted;
+}
+
+/* 'unlinked': the ct() calls of the packets since their first pass unlinked connections. */
 static __rte_always_inline void
-rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z)
+rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
 {
 	struct vs_dp_flow *f = pmd->dp.last_rc;
 
 	z->on = false;
 	z->f = f;
 	z->n = 0;
+	z->n_ct = 0;
 	z->bytes = 0;
 	if (f == NULL || pmd->recirc_pass != 0 || pmd->recirc[pmd->rq].n != 0 ||
 	    __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED))
@@ -468,10 +486,27 @@ rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z)
 	z->port = vs_portmap_get(pmd->map, z->out);
 	if (z->port == NULL)
 		return;
-	if (z->ct)
+	if (z->ct) {
 		vs_ct_opts(f->actions[0].ct, NULL, &z->o);
+		z->settled = !unlinked && !(z->o.commit && (z->o.set_mark || z->o.set_label));
+	}
 	z->on = true;
 	vs_dp_matcher_init(&z->lm, f);
+}
+
+/* ct_execute_cached() of the next pass on a packet whose first ct() returned 'res' (a
+ * connection) in 'zone', the key's ct fields set from it: settled when it can be. */
+static __rte_always_inline bool
+rc_fuse_ct(struct vs_pmd *pmd, struct rc_fuse *z, const struct pm_key *key,
+           const struct ct_result *res, uint16_t zone, struct ct_result *res2)
+{
+	if (!z->settled)
+		return ct_execute_cached(&pmd->ct, &z->o, key, res->conn, pmd->now_ms, res2);
+	/* What exec_cached() checks besides the connection: zone and +trk without +inv. */
+	if (zone != z->o.zone || (res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) != PM_CS_TRACKED)
+		return false;
+	z->n_ct++;
+	return true;
 }
 
 /*
@@ -492,9 +527,7 @@ rc_fuse_or_queue(struct vs_pmd *pmd, struct rc_fuse *z, struct tx_run *out, stru
 		vs_ct_set_key(key, res, zone);
 		key->recirc_id = (uint32_t)ct->table + 1;
 		if (key->in_port != z->out && vs_dp_matcher_match(&z->lm, key) &&
-		    (!z->ct ||
-		     (res->conn != NULL &&
-		      ct_execute_cached(&pmd->ct, &z->o, key, res->conn, pmd->now_ms, &res2)))) {
+		    (!z->ct || (res->conn != NULL && rc_fuse_ct(pmd, z, key, res, zone, &res2)))) {
 			z->n++;
 			z->bytes += m->pkt_len;
 			tx_run_add(pmd, out, z->port, m);
@@ -512,6 +545,7 @@ rc_fuse_end(struct vs_pmd *pmd, const struct rc_fuse *z)
 	if (z->n == 0)
 		return;
 	count_hits(pmd, z->f, z->n, z->bytes);
+	pmd->ct.stats.n_reason[CT_R_OK] += z->n_ct; /* as ct_execute_cached() counts */
 	pmd->stats.n_mf_hits += z->n;
 	pmd->stats.n_last_hits += z->n;
 }
@@ -524,7 +558,7 @@ rc_fuse_end(struct vs_pmd *pmd, const struct rc_fuse *z)
 static __rte_always_inline void
 ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf *const pkts[],
                       struct pm_key *const kp[], const struct ct_result res[],
-                      const uint16_t zones[], uint16_t n)
+                      const uint16_t zones[], uint16_t n, bool unlinked)
 {
 	struct vs_port *out_port =
 			f->ct_output != 0 ? vs_portmap_get(pmd->map, f->ct_output) : NULL;
@@ -535,7 +569,7 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 	uint16_t j;
 
 	tx_run_init(&out);
-	rc_fuse_init(pmd, &z);
+	rc_fuse_init(pmd, &z, unlinked);
 	z.on = z.on && ct_only;
 	for (j = 0; j < n; j++) {
 		struct rte_mbuf *m = pkts[j];
@@ -589,6 +623,8 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 	struct hit_run hits = { .f = NULL };
 	struct tx_run out; /* ct_output packets, and the next pass's done here */
 	struct rc_fuse z;
+	uint64_t unlinks;
+	bool unlinked;
 
 	tx_run_init(&out);
 	b.n = n;
@@ -630,12 +666,14 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 		pos[k] = (uint8_t)j;
 		g_after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
 	}
+	unlinks = ct_unlinks(&pmd->ct.stats);
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
+	unlinked = unlinks != ct_unlinks(&pmd->ct.stats);
 	if (uniform != NULL) {
-		ct_first_uniform_done(pmd, uniform, pkts, kp, res, zones, done);
+		ct_first_uniform_done(pmd, uniform, pkts, kp, res, zones, done, unlinked);
 		return done;
 	}
-	rc_fuse_init(pmd, &z);
+	rc_fuse_init(pmd, &z, unlinked);
 	for (j = 0; j < done; j++) {
 		const uint16_t k = idx[j];
 		struct vs_dp_flow *f = mfs[k]->data;

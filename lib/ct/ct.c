@@ -1269,6 +1269,7 @@ exec_existing(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct
 		c->dead = 1;
 		rte_spinlock_unlock(&c->lock);
 		conn_unlink(tbl, c);
+		x->st->n_deleted++;
 		res->ct_state = state_bits(dir == CT_DIR_ORIG ? CT_V_NEW : CT_V_EST, dir);
 		/* Readable until the retire hook's grace period; freed already without one. */
 		res->conn = tbl->retire != NULL ? c : NULL;
@@ -1520,11 +1521,16 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 		int tries;
 
 		/* An earlier packet may still need a later ct() on what this one
-		 * would see: stop here, the caller tracks the rest afterwards. */
+		 * would see: stop here, the caller tracks the rest afterwards.  A later
+		 * commit on its connection changes nothing only while the connection
+		 * lives: a TCP RST (which may end it) or SYN (which may reopen it)
+		 * waits for that commit too. */
 		if (after != NULL && after[i] != NULL &&
 		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
 		    !(after[i]->conn != NULL &&
-		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1)) {
+		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1 &&
+		      !(pi[i].kind == CT_KIND_TCP && pi[i].reason == CT_R_OK &&
+		        (pi[i].seg.flags & (CT_TCP_RST | CT_TCP_SYN)) != 0))) {
 			stats->n_reason[CT_R_OK] += n_ok;
 			return i;
 		}

@@ -565,6 +565,7 @@ struct ct_thread_stats {
 	uint64_t n_created;        /**< connections committed */
 	uint64_t n_reopened;       /**< TCP connections replaced by a SYN reusing the tuple */
 	uint64_t n_expired; /**< timed-out connections found by a packet before the sweeper */
+	uint64_t n_deleted; /**< connections a packet ended (TCP RST before any reply) */
 };
 
 /** Per-thread context of the ct() stage: one per PMD, like its other stage contexts. */

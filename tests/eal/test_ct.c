@@ -708,6 +708,32 @@ test_ct_one_connection_shares_groups(void **state)
 }
 
 /*
+ * A SYN, its retransmission and the server's RST before any reply (it ends the
+ * connection), all at once: the retransmission's first ct() finds the connection (+new),
+ * so its second pass's ct(commit) changes nothing and the next packet of the connection
+ * may share its group, but not the RST, which would end the connection before that
+ * commit: as one packet per burst, no connection is left (the RST waited: three groups
+ * warm, where the commit used to look the connection up again, not find it and leave a
+ * new one in SYN_SENT).
+ */
+static void
+test_ct_rst_behind_retransmission(void **state)
+{
+	static struct seq s;
+	struct th_daemon d;
+	int64_t groups[MAX_RUNS];
+
+	(void)state;
+	s.n = 0;
+	tcp(&s, V_OUT(S_TRK | S_NEW), true, 4500, 80, PB_TCP_SYN, 100, 0, 0);
+	tcp(&s, V_OUT(S_TRK | S_NEW), true, 4500, 80, PB_TCP_SYN, 100, 0, 0);
+	tcp(&s, V_OUT(S_TRK | S_EST | S_RPL), false, 4500, 80, PB_TCP_RST | PB_TCP_ACK, 0, 101, 0);
+	start_fw(&d, "ct_rst", "flow add table=0,priority=30,tcp actions=ct(table=1)\n");
+	run_groupings(&d, &s, "", groups);
+	assert_int_equal(groups[1], 3);
+}
+
+/*
  * A unidirectional UDP flow under "+new -> ct(commit)": every packet is +new
  * and commits on the connection the first one created.  Once that connection
  * exists the later commit changes nothing the next packet's ct() sees, so the
@@ -1540,13 +1566,14 @@ rule_packets(const char *dump, const char *tail)
 }
 
 /* What one run of test_ct_second_pass_in_the_first() saw. */
-#define SP_N 288
+#define SP_N 416
 
 struct sp_run {
 	int n;                  /* frames out */
 	uint32_t ports[SP_N];   /* each one's UDP sport << 16 | dport, in output order */
 	int64_t req, rep, new_; /* n_packets of the +est rules (A's, B's) and the +new rule */
 	int64_t hits, last_hits, upcalls, conns;
+	char reasons[1024]; /* "ct stats": packets by reason */
 };
 
 /*
@@ -1554,21 +1581,30 @@ struct sp_run {
  * Nine bursts of 32 between A:(42000 + k) and B:53: requests, requests, requests (but a
  * new connection's from A:44005 in slot 5), replies, requests, replies, replies,
  * replies with a request in every fourth slot (k % 4 == 2), replies with a new
- * connection's request (A:(43000 + k)) in every fourth slot.  '*last_new': one of
- * those last requests.
+ * connection's request (A:(43000 + k)) in every fourth slot; then four bursts of
+ * requests from A:(45000 + k): new ones, again, again but for a TCP SYN from A:46000
+ * to B:80 in slot 0, again but for a RST of that connection (before any reply: it
+ * ends it) in slot 0.  '*last_new': one of the new requests of the ninth burst;
+ * '*tcp': the SYN or the RST ('*rst').
  */
 static uint32_t
-sp_frame(int i, bool *last_new)
+sp_frame(int i, bool *last_new, bool *tcp, bool *rst)
 {
 	int burst = i / 32, k = i % 32;
-	bool a_to_b = burst <= 2 || burst == 4 || (burst >= 7 && k % 4 == 2);
+	bool a_to_b = burst <= 2 || burst == 4 || (burst >= 7 && k % 4 == 2) || burst >= 9;
 	uint16_t aport = (uint16_t)(42000 + k);
 
 	*last_new = burst == 8 && k % 4 == 2;
+	*tcp = burst >= 11 && k == 0;
+	*rst = burst == 12 && k == 0;
+	if (*tcp)
+		return 46000u << 16 | 80;
 	if (*last_new)
 		aport = (uint16_t)(43000 + k);
 	else if (burst == 2 && k == 5)
 		aport = 44005;
+	else if (burst >= 9)
+		aport = (uint16_t)(45000 + k);
 	return a_to_b ? (uint32_t)aport << 16 | 53 : 53u << 16 | aport;
 }
 
@@ -1583,22 +1619,28 @@ sp_run(bool detail, struct sp_run *r)
 	const char *name = detail ? "ct_sp_detail" : "ct_sp";
 	char dir[256], config[1024], in[320], out[320];
 	struct pb_flow f;
+	const char *p;
 	int i;
 
 	th_scratch(name, dir, sizeof(dir));
 	snprintf(in, sizeof(in), "%s/in.pcap", dir);
 	snprintf(out, sizeof(out), "%s/out.pcap", dir);
 	for (i = 0; i < SP_N; i++) {
-		bool last_new;
-		uint32_t ports = sp_frame(i, &last_new);
-		bool a_to_b = (ports & 0xffff) == 53;
+		bool last_new, tcp, rst;
+		uint32_t ports = sp_frame(i, &last_new, &tcp, &rst);
+		bool a_to_b = tcp || (ports & 0xffff) == 53;
 
 		pb_flow_init(&f);
-		f.proto = PB_IPPROTO_UDP;
+		f.proto = tcp ? PB_IPPROTO_TCP : PB_IPPROTO_UDP;
 		f.src_ip4 = a_to_b ? A4 : B4;
 		f.dst_ip4 = a_to_b ? B4 : A4;
 		f.sport = (uint16_t)(ports >> 16);
 		f.dport = (uint16_t)ports;
+		if (tcp) {
+			f.tcp_flags = rst ? PB_TCP_RST : PB_TCP_SYN;
+			f.tcp_seq = rst ? 101 : 100;
+			f.tcp_win = 65535;
+		}
 		lens[i] = pb_build(&f, bufs[i], 64, 60);
 		assert_true(lens[i] > 0);
 		ptrs[i] = bufs[i];
@@ -1633,6 +1675,9 @@ sp_run(bool detail, struct sp_run *r)
 	r->upcalls = th_json_num(o.buf, NULL, "upcalls");
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	r->conns = th_json_num(o.buf, NULL, "count");
+	p = strstr(o.buf, "\"reasons\"");
+	assert_non_null(p);
+	snprintf(r->reasons, sizeof(r->reasons), "%s", p);
 	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
 	assert_int_equal(th_stop(&d), 0);
 	r->n = th_read_pcap(out, frames, MAX_FRAMES);
@@ -1663,26 +1708,30 @@ test_ct_second_pass_in_the_first(void **state)
 	static struct sp_run queued, fused;
 	uint32_t want[SP_N];
 	int i, n = 0;
-	bool last_new;
+	bool last_new, tcp, rst;
 
 	(void)state;
 	sp_run(true, &queued);
 	sp_run(false, &fused);
-	for (i = 0; i < SP_N; i++)
-		if (!(sp_frame(i, &last_new), last_new))
-			want[n++] = sp_frame(i, &last_new);
-	for (i = 0; i < SP_N; i++)
-		if ((sp_frame(i, &last_new), last_new))
-			want[n++] = sp_frame(i, &last_new);
+	/* Arrival order, but the ninth burst's new requests after the rest of it. */
+	for (i = 0; i < SP_N; i++) {
+		if (!(sp_frame(i, &last_new, &tcp, &rst), last_new))
+			want[n++] = sp_frame(i, &last_new, &tcp, &rst);
+		if (i == 9 * 32 - 1)
+			for (int k = 8 * 32; k < 9 * 32; k++)
+				if ((sp_frame(k, &last_new, &tcp, &rst), last_new))
+					want[n++] = sp_frame(k, &last_new, &tcp, &rst);
+	}
 	for (i = 0; i < SP_N; i++)
 		if (fused.ports[i] != want[i] || queued.ports[i] != want[i])
 			fail_msg("frame %d: sport/dport %08x (queued %08x), want %08x", i,
 			         fused.ports[i], queued.ports[i], want[i]);
-	/* +est from A: 32 + 8; from B: 3 * 32 + 24 + 24; +new: 3 * 32 + 8. */
+	/* +est from A: 32 + 8; from B: 3 * 32 + 24 + 24; +new: 3 * 32 + 8 + 4 * 32. */
 	assert_int_equal(fused.req, 40);
 	assert_int_equal(fused.rep, 144);
-	assert_int_equal(fused.new_, 104);
-	assert_int_equal(fused.conns, 32 + 1 + 8);
+	assert_int_equal(fused.new_, 232);
+	/* 42000 + k, 44005, 43000 + k, 45000 + k (the TCP one ended by its RST). */
+	assert_int_equal(fused.conns, 32 + 1 + 8 + 32);
 	assert_int_equal(queued.req, fused.req);
 	assert_int_equal(queued.rep, fused.rep);
 	assert_int_equal(queued.new_, fused.new_);
@@ -1694,6 +1743,9 @@ test_ct_second_pass_in_the_first(void **state)
 	assert_int_equal(fused.hits, 2 * SP_N - 4);
 	assert_int_equal(queued.hits, fused.hits);
 	assert_int_equal(queued.last_hits, fused.last_hits);
+	/* Every ct() call counted under the same reasons: the RST's second ct() (its first
+	 * ended the connection) tracked again both ways. */
+	assert_string_equal(queued.reasons, fused.reasons);
 }
 
 /* Reads file 'path' into 'buf' (NUL-terminated). */
@@ -1900,6 +1952,7 @@ main(void)
 		cmocka_unit_test(test_ct_firewall_burst_groupings),
 		cmocka_unit_test(test_ct_one_connection_shares_groups),
 		cmocka_unit_test(test_ct_udp_one_way_shares_groups),
+		cmocka_unit_test(test_ct_rst_behind_retransmission),
 		cmocka_unit_test(test_ct_interleaved_connections_share_and_wait),
 		cmocka_unit_test(test_ct_limits_and_expiry),
 		cmocka_unit_test(test_ct_mark_label_match_and_commands),
