@@ -435,11 +435,10 @@ vs_dpif_unparsed(struct vs_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, u
  * the next pass (a later packet of the batch cannot: ct_execute_burst_ordered() makes a
  * RST or SYN wait for such a commit).  Instructions a packet: ct udp_rr_10k 801 -> 779,
  * tcp_10k 1041 -> 1014, udp_10k (every packet a commit on its connection) 874 -> 761,
- * ctvx udp_10k 1066 -> 953.  Only from the first
- * pass, without pmd stats detail (whose stage cycles would count it elsewhere), and
- * only while nothing is queued: once a packet of the pass is queued (or goes to the
- * executor, which may queue it), the packets after it are queued too, so that none
- * overtakes it.
+ * ctvx udp_10k 1066 -> 953.  Only from the first pass, without pmd stats detail (whose
+ * stage cycles would count it elsewhere), and only while nothing is queued: once a
+ * packet of the pass is queued (or goes to the executor, which may queue it), the
+ * packets after it are queued too, so that none overtakes it.
  */
 struct rc_fuse {
 	struct vs_dp_flow *f; /* dp->last_rc */
