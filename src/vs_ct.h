@@ -209,8 +209,8 @@ struct vs_ct_group_hint {
 struct vs_ct_deps {
 	bool any;      /**< some prev[] is set */
 	uint64_t safe; /**< ct_states (bit s: state s) after which the rules run no later ct() */
-	uint64_t safe_if_conn; /**< ct_states after which a later ct() can only be a commit
-	                        *   without exec: a no-op on a connection that exists */
+	uint64_t safe_if_conn;      /**< ct_states after which a later ct() can only be a commit
+	                             *   without exec: a no-op on a connection that exists */
 	uint8_t prev[VS_BURST_MAX]; /**< the group's previous packet of the same connection,
 	                             *   or VS_CT_NO_DEP */
 };

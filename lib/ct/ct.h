@@ -215,11 +215,11 @@ struct ct_tcp_seg {
 };
 
 /** Per-direction flags in struct ct_tcp_peer. */
-#define CT_TCP_PF_WSCALE  0x01u /**< sent a window scale option in its SYN */
-#define CT_TCP_PF_SACK    0x02u /**< sent SACK-permitted */
-#define CT_TCP_PF_LIBERAL 0x04u /**< no window checks (mid-stream pickup) */
-#define CT_TCP_PF_MAXACK  0x08u /**< td_maxack is set */
-#define CT_TCP_PF_UNACKED 0x10u /**< sent data not yet acknowledged */
+#define CT_TCP_PF_WSCALE     0x01u /**< sent a window scale option in its SYN */
+#define CT_TCP_PF_SACK       0x02u /**< sent SACK-permitted */
+#define CT_TCP_PF_LIBERAL    0x04u /**< no window checks (mid-stream pickup) */
+#define CT_TCP_PF_MAXACK     0x08u /**< td_maxack is set */
+#define CT_TCP_PF_UNACKED    0x10u /**< sent data not yet acknowledged */
 #define CT_TCP_PF_CLOSE_INIT 0x20u /**< sent the FIN that began the close */
 
 /** Connection flags in struct ct_tcp_state (nf_conntrack keeps these in ct->status and
