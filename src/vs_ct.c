@@ -426,9 +426,8 @@ ct_pkt_of(const struct rte_mbuf *m, const struct pm_key *key, struct ct_pkt *cp)
 	cp->pkt_len = m->pkt_len;
 }
 
-/* Options of ct() action 'a' for a packet with key 'key'. */
-static void
-opts_of(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
+void
+vs_ct_opts(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
 {
 	o->zone = a->zone_from_reg ? (uint16_t)(key->regs[a->zone_reg & (PM_N_REGS - 1)] >>
 	                                        a->zone_ofs) :
@@ -442,12 +441,6 @@ opts_of(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts
 		memcpy(o->label_val, a->label, sizeof(o->label_val));
 		memcpy(o->label_mask, a->label_mask, sizeof(o->label_mask));
 	}
-}
-
-void
-vs_ct_opts(const struct vs_act_ct *a, const struct pm_key *key, struct ct_exec_opts *o)
-{
-	opts_of(a, key, o);
 }
 
 /* What a packet gets when there is no table (cannot happen: the table exists before a
@@ -509,7 +502,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 			const struct vs_act_ct *a = vs_ct_batch_act(b, i);
 
 			if (a != prev || a->zone_from_reg)
-				opts_of(a, keys[i], &o);
+				vs_ct_opts(a, keys[i], &o);
 			prev = a;
 			zones[i] = o.zone;
 			if (!ct_execute_cached(&pmd->ct, &o, keys[i], conns[i], now, &res[i]))
@@ -528,7 +521,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	for (start = first; start < n; start = i) {
 		const struct vs_act_ct *a = vs_ct_batch_act(b, start);
 
-		opts_of(a, b->keys[start], &o);
+		vs_ct_opts(a, b->keys[start], &o);
 		zones[start] = o.zone;
 		for (i = start + 1; i < n; i++) {
 			if (vs_ct_batch_act(b, i) != a)
@@ -536,7 +529,7 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 			if (a->zone_from_reg) {
 				struct ct_exec_opts oi;
 
-				opts_of(a, b->keys[i], &oi);
+				vs_ct_opts(a, b->keys[i], &oi);
 				if (oi.zone != o.zone)
 					break;
 			}

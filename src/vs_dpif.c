@@ -454,13 +454,6 @@ struct rc_fuse {
 	struct ct_exec_opts o;
 };
 
-/* Connections this PMD's ct() calls unlinked so far (expired, reopened, ended). */
-static inline uint64_t
-ct_unlinks(const struct ct_thread_stats *st)
-{
-	return st->n_expired + st->n_reopened + st->n_deleted;
-}
-
 /* 'unlinked': the ct() calls of the packets since their first pass unlinked connections. */
 static __rte_always_inline void
 rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
@@ -487,7 +480,7 @@ rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
 		return;
 	if (z->ct) {
 		vs_ct_opts(f->actions[0].ct, NULL, &z->o);
-		z->settled = !unlinked && !(z->o.commit && (z->o.set_mark || z->o.set_label));
+		z->settled = !unlinked && !ct_opts_exec(&z->o);
 	}
 	z->on = true;
 	vs_dp_matcher_init(&z->lm, f);
@@ -501,8 +494,8 @@ rc_fuse_ct(struct vs_pmd *pmd, struct rc_fuse *z, const struct pm_key *key,
 {
 	if (!z->settled)
 		return ct_execute_cached(&pmd->ct, &z->o, key, res->conn, pmd->now_ms, res2);
-	/* What exec_cached() checks besides the connection: zone and +trk without +inv. */
-	if (zone != z->o.zone || (res->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) != PM_CS_TRACKED)
+	/* The connection is the packet's and live (struct rc_fuse): the rest of the check. */
+	if (!ct_tracked_in(&z->o, zone, res->ct_state))
 		return false;
 	z->n_ct++;
 	return true;
@@ -665,9 +658,9 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 		pos[k] = (uint8_t)j;
 		g_after[j] = p == VS_CT_NO_DEP ? NULL : &res[pos[p]];
 	}
-	unlinks = ct_unlinks(&pmd->ct.stats);
+	unlinks = ct_thread_unlinks(&pmd->ct.stats);
 	done = vs_ct_execute_burst(pmd, &b, res, zones);
-	unlinked = unlinks != ct_unlinks(&pmd->ct.stats);
+	unlinked = unlinks != ct_thread_unlinks(&pmd->ct.stats);
 	if (uniform != NULL) {
 		ct_first_uniform_done(pmd, uniform, pkts, kp, res, zones, done, unlinked);
 		return done;

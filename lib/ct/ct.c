@@ -1374,11 +1374,10 @@ exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct p
 {
 	const struct ct_exec_opts *o = x->o;
 
-	if (k->ct_zone != o->zone ||
-	    (k->ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) != PM_CS_TRACKED ||
+	if (!ct_tracked_in(o, k->ct_zone, k->ct_state) ||
 	    ((k->ct_state & PM_CS_REPLY_DIR) != 0) != (dir == CT_DIR_REPLY))
 		return false;
-	if (o->commit && (o->set_mark || o->set_label)) {
+	if (ct_opts_exec(o)) {
 		rte_spinlock_lock(&c->lock);
 		if (c->dead || c->expiry <= x->now) {
 			rte_spinlock_unlock(&c->lock);

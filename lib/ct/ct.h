@@ -559,6 +559,26 @@ struct ct_exec_opts {
 	uint8_t label_mask[16];
 };
 
+/** Whether a ct() with 'o' writes the connection (a commit with exec): it takes the
+ * connection's lock even when the packet was tracked already. */
+static inline bool
+ct_opts_exec(const struct ct_exec_opts *o)
+{
+	return o->commit && (o->set_mark || o->set_label);
+}
+
+/**
+ * Whether a ct() with 'o' leaves a packet tracked already as it is
+ * (ct_execute_cached()): the previous ct() ran in zone 'zone' and gave 'ct_state',
+ * +trk without +inv, in the same zone.  The connection must also still be the
+ * packet's and live.
+ */
+static inline bool
+ct_tracked_in(const struct ct_exec_opts *o, uint16_t zone, uint8_t ct_state)
+{
+	return zone == o->zone && (ct_state & (PM_CS_TRACKED | PM_CS_INVALID)) == PM_CS_TRACKED;
+}
+
 /** Per-thread counters (single writer, relaxed readers). */
 struct ct_thread_stats {
 	uint64_t n_reason[CT_R_N]; /**< per packet: reason of its verdict */
@@ -567,6 +587,14 @@ struct ct_thread_stats {
 	uint64_t n_expired; /**< timed-out connections found by a packet before the sweeper */
 	uint64_t n_deleted; /**< connections a packet ended (TCP RST before any reply) */
 };
+
+/** Connections a thread's packets unlinked so far (expired, reopened, ended): unchanged
+ * over a batch, every connection its results name was live at the end of it. */
+static inline uint64_t
+ct_thread_unlinks(const struct ct_thread_stats *st)
+{
+	return st->n_expired + st->n_reopened + st->n_deleted;
+}
 
 /** Per-thread context of the ct() stage: one per PMD, like its other stage contexts. */
 struct ct_ctx {
