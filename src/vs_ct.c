@@ -523,7 +523,13 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 
 		vs_ct_opts(a, b->keys[start], &o);
 		zones[start] = o.zone;
-		for (i = start + 1; i < n; i++) {
+		i = start + 1;
+		if (b->act != NULL && !a->zone_from_reg) {
+			/* One action in one zone (the usual batch): a run to the end. */
+			for (; i < n; i++)
+				zones[i] = o.zone;
+		}
+		for (; i < n; i++) {
 			if (vs_ct_batch_act(b, i) != a)
 				break;
 			if (a->zone_from_reg) {
