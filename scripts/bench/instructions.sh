@@ -16,17 +16,22 @@
 #   --build   build directory (default: build)        --seconds  counting window (default 20)
 #   --top N   also list the N functions with the most instructions of their own (default 0)
 # Needs valgrind (Debian package valgrind).  sluiced runs with --no-huge: no hugepages needed.
+# valgrind 3.19 (Debian 12) cannot decode AVX-512: on a CPU that has it, a build for
+# -Dmachine=native dies with SIGILL under valgrind.  There the default build is build-valgrind
+# (configured with -Dmachine=x86-64-v3 and built when missing); a --build for native is refused.
+# Compare counts only between builds for the same -Dmachine.
 set -euo pipefail
 
 BUILD=build
+BUILD_SET=0
 SECS=20
 TOP=0
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--build) BUILD=$2; shift 2 ;;
+	--build) BUILD=$2; BUILD_SET=1; shift 2 ;;
 	--seconds) SECS=$2; shift 2 ;;
 	--top) TOP=$2; shift 2 ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "instructions.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -40,6 +45,24 @@ PCAP=$(readlink -f "$2")
 case "$SCEN" in l2 | ct | ctvx | encap | decap) ;; *) echo "instructions.sh: unknown scenario $SCEN" >&2; exit 2 ;; esac
 [ -r "$PCAP" ] || { echo "instructions.sh: cannot read $2" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 2; }
+# The build's -march (meson option 'machine'), or "" when BUILD is no meson build.
+machine_of() {
+	python3 -c 'import json, sys
+print(next((o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "machine"), ""))' \
+		"$1/meson-info/intro-buildoptions.json" 2>/dev/null || true
+}
+if grep -qw avx512f /proc/cpuinfo && { [ $BUILD_SET = 1 ] || [ "$(machine_of "$BUILD")" = native ]; }; then
+	if [ $BUILD_SET = 1 ]; then
+		if [ "$(machine_of "$BUILD")" = native ]; then
+			echo "instructions.sh: $BUILD is built for -march=native and this CPU has AVX-512, which valgrind cannot run; use a build configured with -Dmachine=x86-64-v3 (the default without --build: build-valgrind)" >&2
+			exit 2
+		fi
+	else
+		BUILD=build-valgrind
+		[ -f "$BUILD/build.ninja" ] || meson setup "$BUILD" -Dmachine=x86-64-v3 >/dev/null
+		ninja -C "$BUILD" >/dev/null
+	fi
+fi
 SLUICED=$BUILD/src/sluiced
 CTL_BIN=$BUILD/src/sluicectl
 [ -x "$SLUICED" ] && [ -x "$CTL_BIN" ] || { echo "instructions.sh: no $SLUICED (build first)" >&2; exit 2; }
