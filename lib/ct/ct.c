@@ -17,6 +17,7 @@
 
 #include "ct.h"
 #include "ct_priv.h"
+#include "ct_tcp_win.h"
 
 /* Signature of a hash: its upper 16 bits, never 0 (0 marks a free slot). */
 static inline uint16_t
@@ -1156,7 +1157,7 @@ track(const struct ct_tbl *tbl, struct ct_conn *c, int dir, const struct pkt_inf
 {
 	switch (c->kind) {
 	case CT_KIND_TCP:
-		return ct_tcp_update(&c->p.tcp, dir, &pi->seg, &tbl->tcp);
+		return ct_tcp_track(&c->p.tcp, dir, &pi->seg, &tbl->tcp);
 	case CT_KIND_ICMP:
 		return ct_icmp_update(&c->p.simple, dir, pi->icmp_reply);
 	default:

@@ -16,17 +16,7 @@
 
 #include "ct.h"
 #include "ct_priv.h"
-
-/* Flag classes, the second index of the table. */
-enum tcp_class {
-	TC_SYN,
-	TC_SYNACK,
-	TC_FIN,
-	TC_ACK,
-	TC_RST,
-	TC_NONE,
-	TC_N,
-};
+#include "ct_tcp_win.h"
 
 /* Table outputs beyond the real states. */
 #define sNO CT_TCP_NONE
@@ -98,19 +88,6 @@ const char *
 ct_tcp_state_name(enum ct_tcp_state_id s)
 {
 	return (unsigned int)s < CT_TCP_N_STATES ? tcp_state_names[s] : "unknown";
-}
-
-/* Sequence number comparisons modulo 2^32. */
-static inline bool
-seq_before(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static inline bool
-seq_after(uint32_t a, uint32_t b)
-{
-	return seq_before(b, a);
 }
 
 static enum tcp_class
@@ -208,14 +185,6 @@ ct_tcp_parse_seg(const uint8_t *h, uint32_t len, struct ct_tcp_seg *seg)
 	return 0;
 }
 
-/* Sequence space a segment occupies: data, plus one each for SYN and FIN. */
-static uint32_t
-seg_end(const struct ct_tcp_seg *seg)
-{
-	return seg->seq + seg->payload_len + !!(seg->flags & CT_TCP_SYN) +
-	       !!(seg->flags & CT_TCP_FIN);
-}
-
 /*
  * Records the options of a SYN or SYN/ACK in its sender.  As nf_conntrack's
  * tcp_options(), a header without options leaves the sender's flags and
@@ -249,35 +218,6 @@ peer_init_syn(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 	peer_syn_options(p, seg);
 }
 
-/* The lowest ACK accepted is this far behind the receiver's end (nf_conntrack MAXACKWINDOW). */
-static uint32_t
-max_ack_window(const struct ct_tcp_peer *sender)
-{
-	return sender->td_maxwin > 66000 ? sender->td_maxwin : 66000;
-}
-
-/* The segment being tracked and what goes with it (keeps helpers at few parameters). */
-struct tcp_in {
-	const struct ct_tcp_seg *seg;
-	const struct ct_tcp_cfg *cfg;
-	int dir;            /* enum ct_dir of the segment */
-	enum tcp_class cls; /* its flag class */
-};
-
-/*
- * Window edges of one segment.  'snd' and 'rcv' point at the sender and the
- * receiver: at the connection's own peers when nothing is changed before the
- * checks decide (the window check changes them only on WIN_IGNORE, which
- * keeps its change), else at copies that are written back once accepted
- * (win_use_copies()).  Working in place saves copying both peers in and out
- * of every segment.
- */
-struct tcp_win {
-	struct ct_tcp_peer *snd, *rcv; /* sender and receiver of the segment */
-	uint32_t seq, ack, sack, end, win;
-	struct ct_tcp_peer snd_copy, rcv_copy;
-};
-
 /* Points 'w' at copies of the peers: what win_setup() changes is undone by WIN_INVALID. */
 static void
 win_use_copies(struct tcp_win *w)
@@ -287,13 +227,6 @@ win_use_copies(struct tcp_win *w)
 	w->snd = &w->snd_copy;
 	w->rcv = &w->rcv_copy;
 }
-
-/* Outcome of the window check (nf_conntrack's enum nf_ct_tcp_action). */
-enum win_res {
-	WIN_ACCEPT,  /* in the window: windows moved, state machine goes on */
-	WIN_IGNORE,  /* let through, but moves nothing and refreshes nothing */
-	WIN_INVALID, /* +inv, state unchanged */
-};
 
 /*
  * (Re)starts the sender's window data from its SYN or SYN/ACK.  Whether both
@@ -351,100 +284,6 @@ win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 	return false;
 }
 
-/*
- * The van Rooij bounds, checked in nf_conntrack's order and with its outcomes:
- * SEQ over the receiver's window is invalid unless it overruns it by less
- * than the receiver's largest window while everything else is fine (some
- * stacks do; the sender's end is then kept so that the ACK for it is not
- * over the bound); an ACK for data never sent is invalid; data entirely
- * below the window (an old retransmission) and an ACK too far behind are let
- * through without moving anything.  Sets '*why' to the bound broken.
- */
-static __rte_always_inline enum win_res
-win_check(struct tcp_win *w, enum ct_reason *why)
-{
-	bool ack_ok = seq_after(w->sack, w->rcv->td_end - max_ack_window(w->snd) - 1);
-	bool in_rcv_win = w->rcv->td_maxwin == 0 ||
-	                  seq_after(w->end, w->snd->td_end - w->rcv->td_maxwin - 1);
-
-	if (!seq_before(w->seq, w->snd->td_maxend + 1)) {
-		uint32_t overshot = w->end - w->snd->td_maxend + 1;
-
-		*why = CT_R_TCP_SEQ_ABOVE;
-		if (w->rcv->td_maxwin != 0 && in_rcv_win && ack_ok &&
-		    overshot <= w->rcv->td_maxwin && seq_before(w->sack, w->rcv->td_end + 1)) {
-			w->snd->td_end = w->end;
-			w->snd->flags |= CT_TCP_PF_UNACKED;
-			return WIN_IGNORE;
-		}
-		return WIN_INVALID;
-	}
-	if (!seq_before(w->sack, w->rcv->td_end + 1)) {
-		*why = CT_R_TCP_ACK_ABOVE;
-		return WIN_INVALID;
-	}
-	if (!in_rcv_win) {
-		*why = CT_R_TCP_SEQ_BELOW;
-		return WIN_IGNORE;
-	}
-	if (!ack_ok) {
-		*why = CT_R_TCP_ACK_BELOW;
-		return WIN_IGNORE;
-	}
-	*why = CT_R_OK;
-	return WIN_ACCEPT;
-}
-
-/* Moves the windows by an accepted segment. */
-static __rte_always_inline void
-win_move(struct tcp_win *w, const struct ct_tcp_seg *seg)
-{
-	uint32_t win = w->win, swin;
-
-	if (!(seg->flags & CT_TCP_SYN))
-		win <<= w->snd->scale;
-	swin = win + (w->sack - w->ack);
-	if (w->snd->td_maxwin < swin)
-		w->snd->td_maxwin = swin;
-	if (seq_after(w->end, w->snd->td_end)) {
-		w->snd->td_end = w->end;
-		w->snd->flags |= CT_TCP_PF_UNACKED;
-	}
-	if (seg->flags & CT_TCP_ACK) {
-		if (!(w->snd->flags & CT_TCP_PF_MAXACK) || seq_after(w->ack, w->snd->td_maxack))
-			w->snd->td_maxack = w->ack;
-		w->snd->flags |= CT_TCP_PF_MAXACK;
-	}
-	/* The receiver may now send up to what this segment acknowledges plus its window. */
-	if (w->rcv->td_maxwin != 0 && seq_after(w->end, w->snd->td_maxend))
-		w->rcv->td_maxwin += w->end - w->snd->td_maxend;
-	if (seq_after(w->sack + win, w->rcv->td_maxend - 1)) {
-		w->rcv->td_maxend = w->sack + win;
-		if (win == 0)
-			w->rcv->td_maxend++;
-	}
-	if (w->ack == w->rcv->td_end)
-		w->rcv->flags &= (uint8_t)~CT_TCP_PF_UNACKED;
-}
-
-/* Counts retransmissions of the same ACK segment (nf_conntrack's last_* fields). */
-static __rte_always_inline void
-note_retrans(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
-{
-	if (st->last_dir == dir && st->last_seq == w->seq && st->last_ack == w->ack &&
-	    st->last_end == w->end && st->last_win == w->win) {
-		if (st->retrans < UINT8_MAX)
-			st->retrans++;
-		return;
-	}
-	st->last_dir = (uint8_t)dir;
-	st->last_seq = w->seq;
-	st->last_ack = w->ack;
-	st->last_end = w->end;
-	st->last_win = (uint16_t)w->win;
-	st->retrans = 0;
-}
-
 /* Writes back what was worked on copies (win_use_copies()). */
 static inline void
 win_keep(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
@@ -458,9 +297,7 @@ win_keep(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
 /*
  * Checks the segment against the windows and moves them when it is in
  * them.  'old' is the connection's state before the segment.  On
- * WIN_INVALID, '*why' says which bound and 'st' is unchanged.  A liberal
- * connection (mid-stream pickup) or cfg->be_liberal accepts whatever the
- * bounds say, but only an in-window segment moves the windows.
+ * WIN_INVALID, '*why' says which bound and 'st' is unchanged.
  */
 static __rte_always_inline enum win_res
 tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
@@ -471,18 +308,12 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 	struct tcp_win w; /* the copies stay unset unless used */
 	enum win_res res;
 
-	w.snd = &st->peer[dir];
-	w.rcv = &st->peer[!dir];
-	w.seq = seg->seq;
-	w.ack = w.sack = seg->ack;
-	w.end = seg_end(seg);
-	w.win = seg->win;
+	win_edges(&w, st, dir, seg);
 	*why = CT_R_OK;
-	/* SACK blocks count only toward a receiver that allowed them. */
-	if ((w.rcv->flags & CT_TCP_PF_SACK) && seg->n_sack && seq_after(seg->sack_right, w.sack))
-		w.sack = seg->sack_right;
-	if (win_setup(&w, dir, old, seg))
-		goto accept;
+	if (win_setup(&w, dir, old, seg)) {
+		win_keep(st, dir, &w);
+		return WIN_ACCEPT;
+	}
 	/* No ACK: pretend it acknowledges everything.  Some stacks send RST|ACK with ACK 0. */
 	if (!ackf || (rst && w.ack == 0))
 		w.ack = w.sack = w.rcv->td_end;
@@ -490,23 +321,10 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 	if (rst && w.seq == 0 && old == CT_TCP_SYN_SENT)
 		w.seq = w.end = w.snd->td_end;
 
-	res = win_check(&w, why);
-	if (res != WIN_ACCEPT && ((w.snd->flags & CT_TCP_PF_LIBERAL) || in->cfg->be_liberal)) {
-		*why = CT_R_OK;
-		goto accept;
-	}
-	if (res == WIN_INVALID)
-		return res;
-	if (res == WIN_ACCEPT) {
-		win_move(&w, seg);
-		if (in->cls == TC_ACK)
-			note_retrans(st, dir, &w);
-	}
-	win_keep(st, dir, &w);
+	res = win_decide(st, in, &w, win_check(&w, why), why);
+	if (res != WIN_INVALID)
+		win_keep(st, dir, &w);
 	return res;
-accept:
-	win_keep(st, dir, &w);
-	return WIN_ACCEPT;
 }
 
 /* First segment of a connection (state NONE, original direction). */
@@ -742,45 +560,10 @@ tcp_transition(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t *next, 
 	}
 }
 
-/*
- * An ACK without SYN, FIN or RST in an assured ESTABLISHED connection whose
- * sender's window is set up, the bulk of the segments: what the general
- * path below does with it, in the order it does it, without the steps that
- * cannot apply (the table says ESTABLISHED with no special case, win_setup()
- * has nothing to do, the state, the assured flag and seen_reply stay).
- * Taken by 4 of the 7 segments of ct tcp_10k; saves about 54 instructions of
- * each (31 a packet over the input).
- */
-static __rte_always_inline bool
-tcp_est_ack(const struct ct_tcp_state *st, int dir, uint8_t flags)
-{
-	return st->state == CT_TCP_ESTABLISHED &&
-	       (flags & (CT_TCP_FIN | CT_TCP_SYN | CT_TCP_RST | CT_TCP_ACK)) == CT_TCP_ACK &&
-	       (st->sflags & CT_TCP_SF_ASSURED) && st->seen_reply && st->peer[dir].td_maxwin != 0;
-}
-
-static struct ct_verdict
-tcp_update_est_ack(struct ct_tcp_state *st, const struct tcp_in *in)
-{
-	struct ct_verdict v = { CT_V_EST, CT_R_OK };
-	enum win_res res = tcp_in_window(st, in, CT_TCP_ESTABLISHED, &v.reason);
-
-	if (unlikely(res != WIN_ACCEPT)) {
-		if (res == WIN_INVALID)
-			v.v = CT_V_INV;
-		else
-			v.reason = CT_R_TCP_IGNORED;
-		return v;
-	}
-	st->last_class = TC_ACK + 1;
-	st->last_dir = (uint8_t)in->dir;
-	return v;
-}
-
-/* ct_tcp_update() for every segment but those of tcp_est_ack(). */
-static __rte_noinline struct ct_verdict
-tcp_update_full(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
-                const struct ct_tcp_cfg *cfg)
+/* Out of line: the short path inline in the caller then saves and restores fewer registers. */
+__rte_noinline struct ct_verdict
+ct_tcp_update_full(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
+                   const struct ct_tcp_cfg *cfg)
 {
 	struct ct_verdict v = { CT_V_INV, CT_R_OK };
 	enum tcp_class cls = tcp_class_of(seg->flags);
@@ -853,19 +636,11 @@ valid:
 	return v;
 }
 
-/* The general path out of line: the short one then saves and restores fewer registers
- * (21 instructions of its segments on ct tcp_10k). */
 struct ct_verdict
 ct_tcp_update(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
               const struct ct_tcp_cfg *cfg)
 {
-	dir = !!dir;
-	if (likely(tcp_est_ack(st, dir, seg->flags))) {
-		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_ACK };
-
-		return tcp_update_est_ack(st, &in);
-	}
-	return tcp_update_full(st, dir, seg, cfg);
+	return ct_tcp_track(st, dir, seg, cfg);
 }
 
 uint32_t
