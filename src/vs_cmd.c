@@ -23,6 +23,7 @@
 #include "vs_daemon.h"
 #include "vs_underlay.h"
 #include "vs_words.h"
+#include "vs_version.h"
 #include "vs_flow.h"
 
 static int vs_cmd_fdb_show(struct vs_reply *r);
@@ -1078,7 +1079,7 @@ static const char help_text[] =
 		"  pmd rxq                               rx queue to PMD map\n"
 		"  pmd sleep US                          max sleep of an idle PMD (0 = poll)\n"
 		"  ip addr add|del A/LEN dev PORT        underlay address (adds its connected "
-                "route)\n"
+		"route)\n"
 		"  ip addr show\n"
 		"  route add|del PREFIX [via GW] dev PORT  underlay routes; route show\n"
 		"  neigh add IP MAC dev PORT | neigh del IP | neigh show   underlay neighbours\n"
@@ -1113,11 +1114,12 @@ vs_cmd_handle(int argc, char **argv, struct vs_reply *r, void *arg)
 		vs_reply_printf(r, "%s", help_text);
 	} else if (strcmp(c, "version") == 0) {
 		if (r->json)
-			vs_reply_printf(r, "{\"sluice\": \"%s\", \"dpdk\": \"%s\"}\n",
-			                PACKAGE_VERSION_STRING, rte_version());
+			vs_reply_printf(r,
+			                "{\"sluice\": \"%s\", \"git\": \"%s\", \"dpdk\": \"%s\"}\n",
+			                PACKAGE_VERSION_STRING, VS_GIT_REV, rte_version());
 		else
-			vs_reply_printf(r, "sluice %s (%s)\n", PACKAGE_VERSION_STRING,
-			                rte_version());
+			vs_reply_printf(r, "sluice %s, git %s (%s)\n", PACKAGE_VERSION_STRING,
+			                VS_GIT_REV, rte_version());
 	} else if (strcmp(c, "show") == 0 && argc == 1) {
 		cmd_show(r);
 	} else if (strcmp(c, "shutdown") == 0 && argc == 1) {

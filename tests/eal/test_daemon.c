@@ -87,6 +87,9 @@ test_daemon_commands_and_errors(void **state)
 	assert_int_equal(th_ctl(&d, &o, "pmd rxq"), 0);
 	assert_int_equal(th_ctl(&d, &o, "version"), 0);
 	assert_non_null(strstr(o.buf, "sluice"));
+	/* The revision the daemon was built from (vcs_tag; "unknown" outside a checkout). */
+	assert_non_null(strstr(o.buf, ", git "));
+	assert_null(strstr(o.buf, "@VCS_TAG@"));
 
 	/* Errors: non-zero exit, one line naming the problem, nothing changed. */
 	assert_int_equal(th_ctl(&d, &o, "flow add in_port=p1,nw_srx=1.2.3.4 actions=drop"), 1);

@@ -542,6 +542,8 @@ def main():
                                                 meta["elapsed_s"]))
     p("* **Machine:** %s, `nproc` = %d, kernel %s, TSC %.0f MHz" % (
         meta["cpu_model"], meta["nproc"], meta["kernel"], meta["tsc_mhz"]))
+    # sluice_rev is the checkout's HEAD (or --rev); `sluicectl version` names the revision the
+    # binary itself was built from (they differ when SLUICE_BUILD is another tree's build).
     p("* **Software:** DPDK %s (Debian), %s, sluice git %s (`sluicectl version`: %s)" % (
         meta["dpdk"], meta["ovs"].strip(), meta["sluice_rev"],
         meta.get("sluice_version") or "not run"))
