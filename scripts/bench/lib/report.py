@@ -10,6 +10,7 @@ The Markdown is also printed on stdout.  With --png-dir, two plots are written t
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import statistics
@@ -543,10 +544,14 @@ def main():
     p("* **Machine:** %s, `nproc` = %d, kernel %s, TSC %.0f MHz" % (
         meta["cpu_model"], meta["nproc"], meta["kernel"], meta["tsc_mhz"]))
     # sluice_rev is the checkout's HEAD (or --rev); `sluicectl version` names the revision the
-    # binary itself was built from (they differ when SLUICE_BUILD is another tree's build).
+    # binary was built from, which is the one that ran (they differ when SLUICE_BUILD is
+    # another tree's build): name that one, and the checkout only when it differs.
+    rev = meta["sluice_rev"]
+    built = re.search(r", git (\S+) \(", meta.get("sluice_version") or "")
+    if built and built.group(1) != "unknown" and not rev.startswith(built.group(1)):
+        rev = "%s (checkout: %s)" % (built.group(1), rev)
     p("* **Software:** DPDK %s (Debian), %s, sluice git %s (`sluicectl version`: %s)" % (
-        meta["dpdk"], meta["ovs"].strip(), meta["sluice_rev"],
-        meta.get("sluice_version") or "not run"))
+        meta["dpdk"], meta["ovs"].strip(), rev, meta.get("sluice_version") or "not run"))
     p("* **Run:** %d round(s) per scenario and system, alternating (order rotated every round); "
       "each measurement = fresh process, %g s warm-up, one %g s window%s" % (
           ar["rounds"], ar["warm_s"], ar["dur_s"],
