@@ -324,7 +324,14 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	if (unlikely(ul != NULL && ul->addressed[port->slot])) {
 		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest.
 		 * Before the unparsed fast path: these frames need their headers. */
-		n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		if (unlikely(pmd->detail)) {
+			uint64_t t0 = rte_rdtsc();
+
+			n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+			pmd->stats.stage_cycles[VS_STAGE_UNDERLAY] += rte_rdtsc() - t0;
+		} else {
+			n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		}
 		if (n_ok != 0)
 			vs_dpif_process(pmd, rs, pkts, n_ok);
 		return;

@@ -65,6 +65,7 @@ enum vs_drop {
  */
 #define VS_STAGES(X)                                                                               \
 	X(RX, "rx")                                                                                \
+	X(UNDERLAY, "underlay") /* addressed port: ARP, ICMP echo, decap, parse */                 \
 	X(PARSE, "parse")                                                                          \
 	X(CLASSIFY, "classify") /* last-hit check, EMC, megaflow classifier */                     \
 	X(UPCALL, "upcall")     /* slow path through the rule tables */                            \

@@ -582,6 +582,8 @@ test_vxlan_port_decap_inner_exact(void **state)
 	                 0);
 	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.1/24 dev ul"), 0);
 	assert_int_equal(th_ctl(&d, &o, "ip addr add 192.168.1.10/24 dev ul"), 0);
+	/* The underlay's work is a stage of its own in the cycle accounting. */
+	assert_int_equal(th_ctl(&d, &o, "pmd stats detail on"), 0);
 	feeder_go(&fd, 0);
 	assert_int_equal(feeder_end(&fd), 0);
 	assert_int_equal(th_wait_rx(&d, "vx", n_a, 20), 0);
@@ -601,6 +603,13 @@ test_vxlan_port_decap_inner_exact(void **state)
 	assert_int_equal(th_json_num(o.buf, NULL, "decap_unknown_vni"), 3);
 	assert_int_equal(th_ctl(&d, &o, "--json pmd stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "no_output"), n_c);
+	{
+		const char *st = strstr(o.buf, "\"stage_cycles_per_packet\"");
+
+		assert_non_null(st);
+		assert_non_null(strstr(st, "\"underlay\": "));
+		assert_true(strtod(strstr(st, "\"underlay\": ") + 12, NULL) > 0.0);
+	}
 	assert_int_equal(th_stop(&d), 0);
 
 	n = read_out(&d, "vm.pcap", out_a);
