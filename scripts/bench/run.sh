@@ -390,6 +390,8 @@ VTEP_L=172.31.1.1; VTEP_R=172.31.1.2; VTEP_R_MAC=02:00:00:00:01:02; VNI=100
 VTEP_L_MAC=02:70:63:61:70:00   # net_pcap0's MAC: vxlan_10k.pcap is addressed to it (decap)
 MASKS=$W/masks.jsonl; : > "$MASKS"
 CTMEM=$W/ctmem.jsonl; : > "$CTMEM"   # memory per connection (ct-*-1m), lib/ctmem.py
+STAGES=$W/stages.jsonl; : > "$STAGES" # sluice's cycles by stage (pmd stats detail), a window each
+STAGE_DUR=2
 
 TSC_MHZ=$(awk '/^cpu MHz/{print $4; exit}' /proc/cpuinfo)
 grep -q tsc_known_freq /proc/cpuinfo || note "CPU has no tsc_known_freq: TSC MHz taken from /proc/cpuinfo ($TSC_MHZ) may be off"
@@ -769,6 +771,21 @@ run_sluice() { # scenario kind input round sink_mtu
 				"$lg.ctstats.json" >> "$CTMEM" || note "$sc sluice round $r: no memory-per-connection record"
 		fi
 		case $kind in ct|ctvh|ctnew|ctnew2) "${C[@]}" ct stats > "$lg.ctstats.txt" 2>&1 ;; esac
+		case $kind in
+		ctnew|ctnew2) ;; # their windows are setup bursts: no steady state to split
+		*)
+			# Where the cycles go: a window of its own after the measured one, with 'pmd stats
+			# detail on', whose TSC reads per stage add cycles of their own (the table in the
+			# report gives both totals).
+			if "${C[@]}" pmd stats detail on > /dev/null 2>&1 &&
+				"${C[@]}" pmd stats clear > /dev/null 2>&1; then
+				sleep "$STAGE_DUR"
+				"${C[@]}" --json pmd stats > "$lg.stages.json" 2>&1
+				"$PY" "$HERE/lib/report.py" --stage-record "$sc" "$r" "$lg.stages.json" >> "$STAGES" ||
+					note "$sc sluice round $r: no stage record ($lg.stages.json)"
+			fi
+			"${C[@]}" pmd stats detail off > /dev/null 2>&1 ;;
+		esac
 		{ "${C[@]}" show; "${C[@]}" port stats; "${C[@]}" pmd stats; } > "$lg.end" 2>&1
 		if [ $kind = masks ]; then
 			"${C[@]}" --json megaflow dump > "$lg.megaflows.json" 2>&1
@@ -1058,4 +1075,5 @@ meta = {
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
 EOF
 "$PY" "$HERE/lib/report.py" --raw "$RAW" --meta "$W/meta.json" --masks "$MASKS" --ctmem "$CTMEM" \
+	--stages "$STAGES" \
 	--md "$OUTDIR/results.md" --json "$OUTDIR/results.json" --png-dir "$OUTDIR"

@@ -3,9 +3,13 @@
 per measurement window) into a Markdown report and a JSON file.
 
 usage: report.py --raw RAW.jsonl --meta META.json --md OUT.md --json OUT.json
-                 [--masks MASKS.jsonl] [--ctmem CTMEM.jsonl] [--png-dir DIR]
+                 [--masks MASKS.jsonl] [--ctmem CTMEM.jsonl] [--stages STAGES.jsonl]
+                 [--png-dir DIR]
+       report.py --stage-record SCENARIO ROUND PMD_STATS.json
 The Markdown is also printed on stdout.  With --png-dir, two plots are written there
 (python3-matplotlib, else gnuplot): l2-mpps-vs-flows.png and mpps-by-scenario.png.
+--stage-record prints the line run.sh appends to STAGES.jsonl: sluice's cycles per packet by
+stage from `sluicectl --json pmd stats` taken with `pmd stats detail on`.
 """
 import argparse
 import json
@@ -503,7 +507,63 @@ def ct_sections(p, recs, summ, ctmem):
                                                  fmt(one["cyc_pkt"], 0)))
 
 
+def stage_record(sc, rnd, path):
+    """One STAGES.jsonl line: the PMDs' stage cycles per packet, weighted by their packets;
+    'other' is what the stages leave of the busy cycles (the loop, dispatch, counters)."""
+    d = json.load(open(path))
+    pmds = [x for x in (d if isinstance(d, list) else [d]) if x.get("packets")]
+    if not pmds:
+        raise SystemExit("report.py: no packets in %s" % path)
+    n = sum(x["packets"] for x in pmds)
+    names = list(pmds[0]["stage_cycles_per_packet"])
+    st = OrderedDict((k, sum(x["stage_cycles_per_packet"][k] * x["packets"] for x in pmds) / n)
+                     for k in names)
+    busy = sum(x["busy_cycles"] for x in pmds) / n
+    print(json.dumps({"scenario": sc, "round": int(rnd), "packets": n,
+                      "cycles_per_packet": round(busy, 1),
+                      "stages": {k: round(v, 1) for k, v in st.items()},
+                      "other": round(max(busy - sum(st.values()), 0.0), 1)}))
+
+
+def stage_section(p, summ, stages):
+    """Medians over rounds of sluice's cycles per packet by stage (a detail window each)."""
+    if not stages:
+        return
+    names = list(stages[0]["stages"]) + ["other"]
+    p("")
+    p("## Where sluice's cycles go")
+    p("")
+    p("Medians over rounds of a %s window after each measured one, with `sluicectl pmd stats "
+      "detail on`: TSC cycles per packet by stage (`rx` is the generator's driver: net_pcap "
+      "copying its stored frame into an mbuf; `tx` the sink's; `ct` both ct() of a packet; "
+      "`actions` the rest of the action lists, encapsulation included; `other` what the "
+      "stages leave of the busy cycles: the poll loop, dispatch, counters). The stage TSC reads "
+      "cost cycles of their own: *with detail* is the total of this window, *measured* the "
+      "median of the measured windows (detail off). With detail on, the shortcuts that would "
+      "put one stage's work under another are off (the unparsed whole-burst output of l2 and "
+      "encap, the fused second pass after ct(table=1)): this window runs the general paths, "
+      "so it splits a slower run than the measured one; `rx` and `tx` are the same code "
+      "either way." % "2 s (run.sh STAGE_DUR)")
+    p("")
+    p("| scenario | measured | with detail | %s |" % " | ".join(names))
+    p("|---|---|---|" + "---|" * len(names))
+    for sc, _, _, _ in SCENARIOS:
+        rs = [x for x in stages if x["scenario"] == sc]
+        if not rs:
+            continue
+        med = lambda xs: statistics.median(xs)
+        row = [med([x["stages"].get(k, 0.0) if k != "other" else x["other"] for x in rs])
+               for k in names]
+        m = summ.get((sc, "sluice"), {}).get("cyc_pkt")
+        p("| %s | %s | %.1f | %s |" % (sc, "%.1f" % m["median"] if m else "–",
+                                       med([x["cycles_per_packet"] for x in rs]),
+                                       " | ".join("%.1f" % v for v in row)))
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--stage-record":
+        stage_record(*sys.argv[2:5])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--raw", required=True)
     ap.add_argument("--meta", required=True)
@@ -511,6 +571,7 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--masks")
     ap.add_argument("--ctmem")
+    ap.add_argument("--stages")
     ap.add_argument("--png-dir")
     a = ap.parse_args()
     recs = [json.loads(l) for l in open(a.raw) if l.strip()]
@@ -527,6 +588,8 @@ def main():
         os.path.exists(a.masks) else []
     ctmem = [json.loads(l) for l in open(a.ctmem) if l.strip()] if a.ctmem and \
         os.path.exists(a.ctmem) else []
+    stages = [json.loads(l) for l in open(a.stages) if l.strip()] if a.stages and \
+        os.path.exists(a.stages) else []
     nwin, co = corunner_summary(recs)
     steal = [v["steal"] for r in recs if r["status"] == "ok" for v in r["cpus"].values()
              if v.get("steal") is not None]
@@ -696,6 +759,7 @@ def main():
                 m["scenario"], m["system"], m["round"], m["megaflows"], m["distinct_masks"],
                 "–" if sub is None else "%.2f" % sub, hits, top))
     ct_sections(p, recs, summ, ctmem)
+    stage_section(p, summ, stages)
     pngs = plots(summ, meta, a.png_dir) if a.png_dir else []
     if pngs:
         p("")
@@ -776,7 +840,7 @@ def main():
         return {"%s/%s" % k: v for k, v in d.items()}
     windows = [{k: v for k, v in r.items() if k != "pmd_raw"} for r in recs]
     json.dump({"meta": meta, "summary": jkey(summ), "ratios": ratios, "targets": targets,
-               "masks": masks, "ct_memory": ctmem, "plots": [f for f, _ in pngs],
+               "masks": masks, "ct_memory": ctmem, "stages": stages, "plots": [f for f, _ in pngs],
                "corunners": co, "windows": windows}, open(a.json, "w"), indent=1)
 
 
