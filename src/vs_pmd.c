@@ -302,7 +302,8 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
 	const struct vs_ul *ul;
-	uint64_t bytes = 0;
+	/* A timed stage's start (TSC), 0 with detail off; read once, as detail may flip. */
+	uint64_t bytes = 0, t0;
 	uint16_t i, n_ok, n_keep = 0;
 
 	for (i = 0; i < n; i++) {
@@ -324,14 +325,10 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	if (unlikely(ul != NULL && ul->addressed[port->slot])) {
 		/* ARP, ICMP echo and VXLAN for our addresses; parses the rest.
 		 * Before the unparsed fast path: these frames need their headers. */
-		if (unlikely(pmd->detail)) {
-			uint64_t t0 = rte_rdtsc();
-
-			n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		t0 = unlikely(pmd->detail) ? rte_rdtsc() : 0;
+		n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
+		if (unlikely(t0 != 0))
 			pmd->stats.stage_cycles[VS_STAGE_UNDERLAY] += rte_rdtsc() - t0;
-		} else {
-			n_ok = vs_underlay_rx(pmd, ul, port, pkts, n_keep);
-		}
 		if (n_ok != 0)
 			vs_dpif_process(pmd, rs, pkts, n_ok);
 		return;
@@ -341,14 +338,10 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	    vs_dpif_unparsed(pmd, rxq->ofport, pkts, n, bytes))
 		return;
 	pmd->parse.in_port = rxq->ofport;
-	if (unlikely(pmd->detail)) {
-		uint64_t t0 = rte_rdtsc();
-
-		n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+	t0 = unlikely(pmd->detail) ? rte_rdtsc() : 0;
+	n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
+	if (unlikely(t0 != 0))
 		pmd->stats.stage_cycles[VS_STAGE_PARSE] += rte_rdtsc() - t0;
-	} else {
-		n_ok = fc_parse_burst(&pmd->parse, pkts, n_keep, pmd->keys);
-	}
 	for (i = n_ok; i < n_keep; i++)
 		rte_pktmbuf_free(pkts[i]);
 

@@ -533,7 +533,8 @@ def stage_section(p, summ, stages):
     p("")
     p("## Where sluice's cycles go")
     p("")
-    p("Medians over rounds of a %s window after each measured one, with `sluicectl pmd stats "
+    p("Medians over rounds of a short window (run.sh `STAGE_DUR`) after each measured one, "
+      "with `sluicectl pmd stats "
       "detail on`: TSC cycles per packet by stage (`rx` is the generator's driver: net_pcap "
       "copying its stored frame into an mbuf; `tx` the sink's; `ct` both ct() of a packet; "
       "`actions` the rest of the action lists, encapsulation included; `other` what the "
@@ -543,7 +544,7 @@ def stage_section(p, summ, stages):
       "put one stage's work under another are off (the unparsed whole-burst output of l2 and "
       "encap, the fused second pass after ct(table=1)): this window runs the general paths, "
       "so it splits a slower run than the measured one; `rx` and `tx` are the same code "
-      "either way." % "2 s (run.sh STAGE_DUR)")
+      "either way.")
     p("")
     p("| scenario | measured | with detail | %s |" % " | ".join(names))
     p("|---|---|---|" + "---|" * len(names))
@@ -551,7 +552,7 @@ def stage_section(p, summ, stages):
         rs = [x for x in stages if x["scenario"] == sc]
         if not rs:
             continue
-        med = lambda xs: statistics.median(xs)
+        med = statistics.median
         row = [med([x["stages"].get(k, 0.0) if k != "other" else x["other"] for x in rs])
                for k in names]
         m = summ.get((sc, "sluice"), {}).get("cyc_pkt")
