@@ -51,6 +51,7 @@
 #ifndef CT_PRIV_H
 #define CT_PRIV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -81,45 +82,38 @@ enum ct_kind {
 
 /*
  * Field order follows what a packet of an existing connection touches (lookup,
- * tracking, counters, mark and label), so that it reads three of the four
- * cache lines: line 0 holds the original key and the words every update
- * takes (lock, expiry, mark), line 1 the protocol state, line 2 the counters
- * and label.  The reply key sits alone in line 3: lookups compare a reply
- * packet's reversed key with key_orig instead (ct_key_reverse() is an
- * involution and key_reply is ct_key_reverse(key_orig)), so only insertion
- * and dumps read it.
+ * tracking, counters, mark and label): line 0 holds the original key, the
+ * words every update takes (lock, expiry, mark) and the one-byte state of
+ * UDP, ICMP and other protocols; line 1 the TCP state; line 2 the counters
+ * and label.  A TCP packet reads the three lines, any other two.  There is
+ * no reply key: lookups compare a reply packet's reversed key with key_orig
+ * (ct_key_reverse() is an involution), and insertion and dumps reverse
+ * key_orig themselves; without it a connection is 192 bytes, not 256.
  */
 struct ct_conn {
 	/* Line 0.  key_orig: immutable after insert, read by lock-free lookups. */
-	struct ct_key key_orig; /**< key of CT_DIR_ORIG */
-	rte_spinlock_t lock;    /**< guards the mutable fields below */
-	uint8_t kind;           /**< enum ct_kind; immutable after insert */
-	uint8_t dead;           /**< unlinked; set once under lock */
-	uint32_t mark;          /**< ct_mark */
-	uint64_t expiry;        /**< ms; the sweeper expires it when <= now */
+	struct ct_key key_orig;        /**< key of CT_DIR_ORIG */
+	rte_spinlock_t lock;           /**< guards the mutable fields below */
+	uint8_t kind;                  /**< enum ct_kind; immutable after insert */
+	uint8_t dead;                  /**< unlinked; set once under lock */
+	struct ct_simple_state simple; /**< UDP, ICMP, other: their state, guarded by 'lock' */
+	uint32_t mark;                 /**< ct_mark */
+	uint64_t expiry;               /**< ms; the sweeper expires it when <= now */
 
-	/* Line 1.  Mutable, guarded by 'lock'. */
-	union {
-		struct ct_tcp_state tcp;
-		struct ct_simple_state simple;
-	} p;
+	/* Line 1.  TCP only.  Mutable, guarded by 'lock'. */
+	struct ct_tcp_state tcp;
 
 	/* Line 2.  Mutable, guarded by 'lock', except hash (immutable). */
 	uint64_t n_packets[2]; /**< per direction */
 	uint64_t n_bytes[2];
 	uint8_t label[16]; /**< ct_label */
 	uint32_t hash[2];  /**< ct_key_hash() of each key; immutable after insert */
-
-	/* Line 3.  Immutable after insert; not read by lookups. */
-	struct ct_key key_reply; /**< key of CT_DIR_REPLY */
 } __rte_cache_aligned;
 
-/* Key of direction 'dir' of 'c'. */
-static inline const struct ct_key *
-ct_conn_key_dir(const struct ct_conn *c, int dir)
-{
-	return dir == CT_DIR_ORIG ? &c->key_orig : &c->key_reply;
-}
+_Static_assert(sizeof(struct ct_conn) == 3 * RTE_CACHE_LINE_SIZE, "a connection is three lines");
+_Static_assert(offsetof(struct ct_conn, expiry) + 8 <= RTE_CACHE_LINE_SIZE &&
+                               offsetof(struct ct_conn, tcp) == RTE_CACHE_LINE_SIZE,
+               "line 0 holds what every packet reads, line 1 the TCP state");
 
 struct ct_bucket {
 	uint16_t sigs[CT_BUCKET_ENTRIES];   /**< 0: free; read lock-free */

@@ -591,9 +591,9 @@ test_ct_firewall_burst_groupings(void **state)
 	assert_int_equal(th_ctl(&d, &o, "--json ct stats"), 0);
 	assert_int_equal(th_json_num(o.buf, NULL, "fragment"), 2 * MAX_RUNS);
 	assert_int_equal(th_json_num(o.buf, NULL, "count"), 10);
-	/* Connections come from slabs of 1,024 (256 bytes each): one slab was enough. */
+	/* Connections come from slabs of 1,024 (192 bytes each): one slab was enough. */
 	assert_int_equal(th_json_num(o.buf, NULL, "conn_objects"), 1024);
-	assert_int_equal(th_json_num(o.buf, NULL, "conn_memory"), 1024 * 256);
+	assert_int_equal(th_json_num(o.buf, NULL, "conn_memory"), 1024 * 192);
 	assert_int_equal(th_wait_mempools(&d, baseline, 10), 0);
 	assert_int_equal(th_stop(&d), 0);
 
