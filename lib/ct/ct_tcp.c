@@ -250,14 +250,15 @@ win_init_sender(struct tcp_win *w, int dir, const struct ct_tcp_seg *seg)
  * two tests (as a call it cost 20 instructions a segment on ct tcp_10k).
  */
 static __rte_always_inline bool
-win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
+win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg, bool scratch)
 {
 	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
 
 	if (w->snd->td_maxwin == 0) {
 		uint32_t swin;
 
-		win_use_copies(w);
+		if (!scratch)
+			win_use_copies(w);
 		if (syn) {
 			/* SYN/ACK answering the SYN, or the reply's SYN in simultaneous open. */
 			win_init_sender(w, dir, seg);
@@ -277,7 +278,8 @@ win_setup(struct tcp_win *w, int dir, uint8_t old, const struct ct_tcp_seg *seg)
 	if (syn && seq_after(w->end, w->snd->td_end) &&
 	    (old == CT_TCP_SYN_SENT || old == CT_TCP_SYN_RECV)) {
 		/* RFC 793: a restarted TCP only needs higher sequence numbers. */
-		win_use_copies(w);
+		if (!scratch)
+			win_use_copies(w);
 		win_init_sender(w, dir, seg);
 		return dir == CT_DIR_REPLY && !ackf;
 	}
@@ -297,10 +299,13 @@ win_keep(struct ct_tcp_state *st, int dir, const struct tcp_win *w)
 /*
  * Checks the segment against the windows and moves them when it is in
  * them.  'old' is the connection's state before the segment.  On
- * WIN_INVALID, '*why' says which bound and 'st' is unchanged.
+ * WIN_INVALID, '*why' says which bound and 'st' is unchanged, unless
+ * 'scratch' (a constant): 'st' is then a copy that the caller drops on
+ * anything but WIN_ACCEPT, and the peers are worked on in place.
  */
 static __rte_always_inline enum win_res
-tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
+tcp_in_window_(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why,
+               const bool scratch)
 {
 	const struct ct_tcp_seg *seg = in->seg;
 	int dir = in->dir;
@@ -310,8 +315,9 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 
 	win_edges(&w, st, dir, seg);
 	*why = CT_R_OK;
-	if (win_setup(&w, dir, old, seg)) {
-		win_keep(st, dir, &w);
+	if (win_setup(&w, dir, old, seg, scratch)) {
+		if (!scratch)
+			win_keep(st, dir, &w);
 		return WIN_ACCEPT;
 	}
 	/* No ACK: pretend it acknowledges everything.  Some stacks send RST|ACK with ACK 0. */
@@ -322,9 +328,15 @@ tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enu
 		w.seq = w.end = w.snd->td_end;
 
 	res = win_decide(st, in, &w, win_check(&w, why), why);
-	if (res != WIN_INVALID)
+	if (!scratch && res != WIN_INVALID)
 		win_keep(st, dir, &w);
 	return res;
+}
+
+static __rte_always_inline enum win_res
+tcp_in_window(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old, enum ct_reason *why)
+{
+	return tcp_in_window_(st, in, old, why, false);
 }
 
 /* First segment of a connection (state NONE, original direction). */
@@ -362,38 +374,6 @@ tcp_new(struct ct_tcp_state *st, const struct ct_tcp_seg *seg, const struct ct_t
 	return v;
 }
 
-/* Remembers a segment the table ignored, and the options of an ignored SYN. */
-static void
-tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
-{
-	const struct ct_tcp_seg *seg = in->seg;
-	enum tcp_class cls = in->cls;
-	int dir = in->dir;
-
-	st->last_class = (uint8_t)(cls + 1);
-	st->last_dir = (uint8_t)dir;
-	st->last_seq = seg->seq;
-	st->last_end = seg_end(seg);
-	st->last_win = seg->win;
-	if (cls == TC_SYN && dir == CT_DIR_ORIG) {
-		st->last_pflags = 0;
-		st->last_wscale = 0;
-		if (seg->wscale != CT_TCP_WSCALE_NONE) {
-			st->last_pflags |= CT_TCP_PF_WSCALE;
-			st->last_wscale = seg->wscale;
-		}
-		if (seg->sack_perm)
-			st->last_pflags |= CT_TCP_PF_SACK;
-		/* RFC 5961: the peer in LAST_ACK may answer with a challenge ACK, which must
-		 * not be taken for the last ACK. */
-		if (old == CT_TCP_LAST_ACK)
-			st->sflags |= CT_TCP_SF_CHALLENGE;
-	}
-	/* A reply ACK to our SYN may be a challenge ACK: an RST with its ACK as SEQ follows. */
-	if (old == CT_TCP_SYN_SENT && cls == TC_ACK && dir == CT_DIR_REPLY)
-		st->last_ack = seg->ack;
-}
-
 /*
  * A SYN/ACK acknowledging the SYN we ignored last: client and server agree
  * on a new connection and only we are out of sync.  Restart from the
@@ -422,7 +402,8 @@ tcp_resync(struct ct_tcp_state *st, const struct tcp_in *in)
 	p->scale = st->last_wscale;
 	p->flags = st->last_pflags;
 	tmp.sflags &= (uint8_t)~CT_TCP_SF_CHALLENGE;
-	if (tcp_in_window(&tmp, in, CT_TCP_SYN_SENT, &why) != WIN_ACCEPT)
+	/* 'tmp' is a copy: the check works on its peers in place. */
+	if (tcp_in_window_(&tmp, in, CT_TCP_SYN_SENT, &why, true) != WIN_ACCEPT)
 		return false;
 	tmp.state = CT_TCP_SYN_RECV;
 	tmp.last_class = (uint8_t)(in->cls + 1);

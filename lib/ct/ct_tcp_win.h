@@ -264,6 +264,61 @@ tcp_update_est_ack(struct ct_tcp_state *st, const struct tcp_in *in)
 	return v;
 }
 
+/* Remembers a segment the table ignored, and the options of an ignored SYN. */
+static __rte_always_inline void
+tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
+{
+	const struct ct_tcp_seg *seg = in->seg;
+	enum tcp_class cls = in->cls;
+	int dir = in->dir;
+
+	st->last_class = (uint8_t)(cls + 1);
+	st->last_dir = (uint8_t)dir;
+	st->last_seq = seg->seq;
+	st->last_end = seg_end(seg);
+	st->last_win = seg->win;
+	if (cls == TC_SYN && dir == CT_DIR_ORIG) {
+		st->last_pflags = 0;
+		st->last_wscale = 0;
+		if (seg->wscale != CT_TCP_WSCALE_NONE) {
+			st->last_pflags |= CT_TCP_PF_WSCALE;
+			st->last_wscale = seg->wscale;
+		}
+		if (seg->sack_perm)
+			st->last_pflags |= CT_TCP_PF_SACK;
+		/* RFC 5961: the peer in LAST_ACK may answer with a challenge ACK, which must
+		 * not be taken for the last ACK. */
+		if (old == CT_TCP_LAST_ACK)
+			st->sflags |= CT_TCP_SF_CHALLENGE;
+	}
+	/* A reply ACK to our SYN may be a challenge ACK: an RST with its ACK as SEQ follows. */
+	if (old == CT_TCP_SYN_SENT && cls == TC_ACK && dir == CT_DIR_REPLY)
+		st->last_ack = seg->ack;
+}
+
+/*
+ * A SYN (URG allowed) from the originator of an ESTABLISHED connection: the table ignores
+ * it (the peer may know better, a SYN/ACK that acknowledges it resynchronises us) and only
+ * remembers it, as ct_tcp_update_full() does, without the call: a client that reuses its
+ * tuple, or a replayed capture (3 of the 7 segments of ct tcp_10k take the general path,
+ * this one of them).
+ */
+static __rte_always_inline bool
+tcp_est_syn(const struct ct_tcp_state *st, int dir, uint8_t flags)
+{
+	return st->state == CT_TCP_ESTABLISHED && dir == CT_DIR_ORIG &&
+	       (flags & (CT_TCP_FIN | CT_TCP_SYN | CT_TCP_RST | CT_TCP_ACK)) == CT_TCP_SYN;
+}
+
+static __rte_always_inline struct ct_verdict
+tcp_update_est_syn(struct ct_tcp_state *st, const struct tcp_in *in)
+{
+	struct ct_verdict v = { st->seen_reply ? CT_V_EST : CT_V_NEW, CT_R_TCP_IGNORED };
+
+	tcp_note_ignored(st, in, CT_TCP_ESTABLISHED);
+	return v;
+}
+
 /* Every segment but those of tcp_est_ack(), out of line ('dir' is 0 or 1). */
 struct ct_verdict ct_tcp_update_full(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
                                      const struct ct_tcp_cfg *cfg);
@@ -278,6 +333,11 @@ ct_tcp_track(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_ACK };
 
 		return tcp_update_est_ack(st, &in);
+	}
+	if (unlikely(tcp_est_syn(st, dir, seg->flags))) {
+		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_SYN };
+
+		return tcp_update_est_syn(st, &in);
 	}
 	return ct_tcp_update_full(st, dir, seg, cfg);
 }
