@@ -319,6 +319,41 @@ tcp_update_est_syn(struct ct_tcp_state *st, const struct tcp_in *in)
 	return v;
 }
 
+/*
+ * The handshake's last ACK: a plain ACK (no SYN, FIN or RST) from the originator in
+ * SYN_RECV once the reply was seen, its window set up.  The table says ESTABLISHED with no
+ * special case, win_setup() has nothing to do, and an accepted one makes the connection
+ * ESTABLISHED and assured, as in ct_tcp_update_full(); an ignored one changes nothing.
+ */
+static __rte_always_inline bool
+tcp_syn_recv_ack(const struct ct_tcp_state *st, int dir, uint8_t flags)
+{
+	return st->state == CT_TCP_SYN_RECV && dir == CT_DIR_ORIG &&
+	       (flags & (CT_TCP_FIN | CT_TCP_SYN | CT_TCP_RST | CT_TCP_ACK)) == CT_TCP_ACK &&
+	       st->seen_reply && st->peer[dir].td_maxwin != 0;
+}
+
+static __rte_always_inline struct ct_verdict
+tcp_update_syn_recv_ack(struct ct_tcp_state *st, const struct tcp_in *in)
+{
+	struct ct_verdict v = { CT_V_EST, CT_R_OK };
+	enum win_res res = tcp_in_window_est(st, in, &v.reason);
+
+	if (res == WIN_INVALID) {
+		v.v = CT_V_INV;
+		return v;
+	}
+	if (res == WIN_IGNORE) {
+		v.reason = CT_R_TCP_IGNORED;
+		return v;
+	}
+	st->state = CT_TCP_ESTABLISHED;
+	st->last_class = TC_ACK + 1;
+	st->last_dir = (uint8_t)in->dir;
+	st->sflags |= CT_TCP_SF_ASSURED;
+	return v;
+}
+
 /* Every segment but those of tcp_est_ack(), out of line ('dir' is 0 or 1). */
 struct ct_verdict ct_tcp_update_full(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
                                      const struct ct_tcp_cfg *cfg);
@@ -333,6 +368,11 @@ ct_tcp_track(struct ct_tcp_state *st, int dir, const struct ct_tcp_seg *seg,
 		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_ACK };
 
 		return tcp_update_est_ack(st, &in);
+	}
+	if (unlikely(tcp_syn_recv_ack(st, dir, seg->flags))) {
+		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_ACK };
+
+		return tcp_update_syn_recv_ack(st, &in);
 	}
 	if (unlikely(tcp_est_syn(st, dir, seg->flags))) {
 		const struct tcp_in in = { .seg = seg, .cfg = cfg, .dir = dir, .cls = TC_SYN };
