@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The TCP tracker's window check and its established-ACK path, inline for the
- * caller in ct.c (struct ct_conn's tracking): an ACK of an assured ESTABLISHED
- * connection, the bulk of the segments, is tracked without a call
- * (ct_tcp_track()); every other segment goes to ct_tcp_update_full() in
- * ct_tcp.c, which uses the same window check.  Private to lib/ct.
+ * The TCP tracker's window check and its short paths, inline for the caller in
+ * ct.c (struct ct_conn's tracking): an ACK of an assured ESTABLISHED connection,
+ * the bulk of the segments, the handshake's last ACK and an originator's SYN on
+ * an ESTABLISHED connection are tracked without a call (ct_tcp_track()); every
+ * other segment goes to ct_tcp_update_full() in ct_tcp.c, which uses the same
+ * window check.  Private to lib/ct.
  */
 #ifndef CT_TCP_WIN_H
 #define CT_TCP_WIN_H
@@ -300,8 +301,9 @@ tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
  * A SYN (URG allowed) from the originator of an ESTABLISHED connection: the table ignores
  * it (the peer may know better, a SYN/ACK that acknowledges it resynchronises us) and only
  * remembers it, as ct_tcp_update_full() does, without the call: a client that reuses its
- * tuple, or a replayed capture (3 of the 7 segments of ct tcp_10k take the general path,
- * this one of them).
+ * tuple, or a replayed capture (ct tcp_10k replays each handshake on an established
+ * connection: this SYN, the SYN/ACK that resynchronises, which stays in the general path,
+ * and the last ACK, tcp_syn_recv_ack()).
  */
 static __rte_always_inline bool
 tcp_est_syn(const struct ct_tcp_state *st, int dir, uint8_t flags)
