@@ -196,14 +196,7 @@ peer_syn_options(struct ct_tcp_peer *p, const struct ct_tcp_seg *seg)
 {
 	if (!seg->has_opts && seg->wscale == CT_TCP_WSCALE_NONE && !seg->sack_perm)
 		return;
-	p->flags &= CT_TCP_PF_LIBERAL;
-	p->scale = 0;
-	if (seg->wscale != CT_TCP_WSCALE_NONE) {
-		p->flags |= CT_TCP_PF_WSCALE;
-		p->scale = seg->wscale;
-	}
-	if (seg->sack_perm)
-		p->flags |= CT_TCP_PF_SACK;
+	p->flags = (uint8_t)((p->flags & CT_TCP_PF_LIBERAL) | syn_opt_flags(seg, &p->scale));
 }
 
 /* (Re)starts a sender's window data from a SYN. */

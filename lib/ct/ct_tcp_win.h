@@ -265,6 +265,21 @@ tcp_update_est_ack(struct ct_tcp_state *st, const struct tcp_in *in)
 	return v;
 }
 
+/* The CT_TCP_PF_WSCALE and CT_TCP_PF_SACK flags of a SYN's options; its window scale (0
+ * without the option) in '*scale'. */
+static inline uint8_t
+syn_opt_flags(const struct ct_tcp_seg *seg, uint8_t *scale)
+{
+	uint8_t f = seg->sack_perm ? CT_TCP_PF_SACK : 0;
+
+	*scale = 0;
+	if (seg->wscale != CT_TCP_WSCALE_NONE) {
+		f |= CT_TCP_PF_WSCALE;
+		*scale = seg->wscale;
+	}
+	return f;
+}
+
 /* Remembers a segment the table ignored, and the options of an ignored SYN. */
 static __rte_always_inline void
 tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
@@ -279,14 +294,7 @@ tcp_note_ignored(struct ct_tcp_state *st, const struct tcp_in *in, uint8_t old)
 	st->last_end = seg_end(seg);
 	st->last_win = seg->win;
 	if (cls == TC_SYN && dir == CT_DIR_ORIG) {
-		st->last_pflags = 0;
-		st->last_wscale = 0;
-		if (seg->wscale != CT_TCP_WSCALE_NONE) {
-			st->last_pflags |= CT_TCP_PF_WSCALE;
-			st->last_wscale = seg->wscale;
-		}
-		if (seg->sack_perm)
-			st->last_pflags |= CT_TCP_PF_SACK;
+		st->last_pflags = syn_opt_flags(seg, &st->last_wscale);
 		/* RFC 5961: the peer in LAST_ACK may answer with a challenge ACK, which must
 		 * not be taken for the last ACK. */
 		if (old == CT_TCP_LAST_ACK)
