@@ -293,9 +293,9 @@ def main():
                 w["cyc_conn"] = cyc / dc if dc else None
             wins.append(w)
             if top > a.packets:      # overran the pcap (or a PMD its half): shrink fast
-                T = max(0.02, T * 0.5 * a.fill * a.packets / top)
+                T = max(0.002, T * 0.5 * a.fill * a.packets / top)
             elif top > 0:
-                T = min(3.0, max(0.02, T * a.fill * a.packets / top))
+                T = min(3.0, max(0.002, T * a.fill * a.packets / top))
         sw.resume()
         if a.pmds > 1:
             # in the windows (the pool has grown by then: its slabs are kept after a flush)
