@@ -524,17 +524,15 @@ count_reserve(struct ct_tbl *tbl, uint16_t zone)
 }
 
 /*
- * Links both keys of 'c' (hashes set).  Returns CT_R_OK, CT_R_TABLE_FULL, or
- * CT_R_N when either key is already present (another thread won the race).
+ * Links both keys of 'c' (hashes set; 'rkey' is its reply key, ct_key_reverse() of
+ * key_orig).  Returns CT_R_OK, CT_R_TABLE_FULL, or CT_R_N when either key is already
+ * present (another thread won the race).
  * '*published': a key of 'c' was visible to lookups for a while, so a 'c' left
  * unlinked must be retired rather than freed.
  */
 static enum ct_reason
-conn_insert(struct ct_tbl *tbl, struct ct_conn *c, bool *published)
+conn_insert(struct ct_tbl *tbl, struct ct_conn *c, const struct ct_key *rkey, bool *published)
 {
-	struct ct_key rkey;
-
-	ct_key_reverse(&c->key_orig, &rkey);
 	*published = false;
 	for (;;) {
 		struct ct_arr *a = arr_cur(tbl), *n = arr_next(tbl, a), *dst;
@@ -559,8 +557,8 @@ conn_insert(struct ct_tbl *tbl, struct ct_conn *c, bool *published)
 		d1 = c->hash[1] & dst->mask;
 		if (n != NULL)
 			lock_pair(n, d0, d1);
-		if (lookup_from(tbl, a, &c->key_orig, &rkey, c->hash[0], &dir) != NULL ||
-		    lookup_from(tbl, a, &rkey, &c->key_orig, c->hash[1], &dir) != NULL) {
+		if (lookup_from(tbl, a, &c->key_orig, rkey, c->hash[0], &dir) != NULL ||
+		    lookup_from(tbl, a, rkey, &c->key_orig, c->hash[1], &dir) != NULL) {
 			r = CT_R_N;
 		} else {
 			p0 = place_key(dst, c, 0, d1);
@@ -1360,7 +1358,7 @@ exec_new(const struct exec_ctx *x, const struct pkt_info *pi, const struct ct_pk
 	c->n_bytes[0] = pkt->pkt_len;
 	conn_meta(c, o, res);
 
-	r = conn_insert(tbl, c, &published);
+	r = conn_insert(tbl, c, &pi->rkey, &published);
 	if (r != CT_R_OK) {
 		count_release(tbl, o->zone);
 		if (r == CT_R_N) {

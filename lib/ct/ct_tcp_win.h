@@ -346,21 +346,13 @@ tcp_syn_recv_ack(const struct ct_tcp_state *st, int dir, uint8_t flags)
 static __rte_always_inline struct ct_verdict
 tcp_update_syn_recv_ack(struct ct_tcp_state *st, const struct tcp_in *in)
 {
-	struct ct_verdict v = { CT_V_EST, CT_R_OK };
-	enum win_res res = tcp_in_window_est(st, in, &v.reason);
+	/* The established ACK's check and record, then the state change it cannot make. */
+	struct ct_verdict v = tcp_update_est_ack(st, in);
 
-	if (res == WIN_INVALID) {
-		v.v = CT_V_INV;
-		return v;
+	if (v.v == CT_V_EST && v.reason == CT_R_OK) {
+		st->state = CT_TCP_ESTABLISHED;
+		st->sflags |= CT_TCP_SF_ASSURED;
 	}
-	if (res == WIN_IGNORE) {
-		v.reason = CT_R_TCP_IGNORED;
-		return v;
-	}
-	st->state = CT_TCP_ESTABLISHED;
-	st->last_class = TC_ACK + 1;
-	st->last_dir = (uint8_t)in->dir;
-	st->sflags |= CT_TCP_SF_ASSURED;
 	return v;
 }
 
