@@ -234,25 +234,26 @@ struct encap_run {
 	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
 };
 
-/* Encapsulates a run and queues it on its underlay port; empties the run. */
-static void
-encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
+/*
+ * Encapsulates pkts[0, n) (total inner length 'bytes'), each with tmpls[i] or, when
+ * 'one' is non-NULL, all with 'one', and queues them on underlay port 'out_ofport'.
+ */
+static __rte_always_inline void
+encap_send(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, uint16_t out_ofport,
+           struct rte_mbuf **pkts, uint16_t n, uint64_t bytes, const struct vxlan_tmpl *one,
+           const struct vxlan_tmpl *const tmpls[])
 {
-	struct vs_port *out = vs_portmap_get(pmd->map, r->out_ofport);
-	uint64_t before[VXLAN_ENCAP_DROP_N], bytes;
-	uint16_t ok, i, n = r->n;
+	struct vs_port *out = vs_portmap_get(pmd->map, out_ofport);
+	uint64_t before[VXLAN_ENCAP_DROP_N];
+	uint16_t ok, i;
 	uint32_t mtu;
 
 	if (n == 0)
 		return;
-	r->n = 0;
-	r->used = 0;
-	bytes = r->bytes;
-	r->bytes = 0;
 	if (unlikely(out == NULL)) {
 		/* The underlay port left; the next snapshot has no route over it. */
 		ts->n[VS_TC_NO_ROUTE] += n;
-		rte_pktmbuf_free_bulk(r->pkts, n);
+		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
 	/* max_frame is the MTU + Ethernet header + one VLAN tag. */
@@ -261,18 +262,31 @@ encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, stru
 	memcpy(before, u->enc.n_drop, sizeof(before));
 	/* No hashes: the stage hashes the inner headers in the walk that reads their TOS
 	 * and TTL. */
-	ok = vxlan_encap_burst(&u->enc, r->pkts, n, r->tmpls, NULL);
+	ok = one != NULL ? vxlan_encap_burst_tmpl(&u->enc, pkts, n, one, NULL) :
+	                   vxlan_encap_burst(&u->enc, pkts, n, tmpls, NULL);
 	if (unlikely(ok != n)) {
 		for (i = 0; i < VXLAN_ENCAP_DROP_N; i++)
 			ts->encap_drop[i] += u->enc.n_drop[i] - before[i];
-		rte_pktmbuf_free_bulk(r->pkts + ok, n - ok);
+		rte_pktmbuf_free_bulk(pkts + ok, n - ok);
 	}
 	ts->n[VS_TC_ENCAP] += ok;
 	if (likely(ok == n)) /* every frame within the MTU just set: no pass to check them */
-		vs_pmd_tx_burst_fitting(pmd, out, r->pkts, ok,
-		                        bytes + (uint64_t)ok * VXLAN_ENCAP_LEN);
+		vs_pmd_tx_burst_fitting(pmd, out, pkts, ok, bytes + (uint64_t)ok * VXLAN_ENCAP_LEN);
 	else
-		vs_pmd_tx_burst(pmd, out, r->pkts, ok);
+		vs_pmd_tx_burst(pmd, out, pkts, ok);
+}
+
+/* Encapsulates a run and queues it on its underlay port; empties the run. */
+static void
+encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
+{
+	uint16_t n = r->n;
+	uint64_t bytes = r->bytes;
+
+	r->n = 0;
+	r->used = 0;
+	r->bytes = 0;
+	encap_send(pmd, u, ts, r->out_ofport, r->pkts, n, bytes, NULL, r->tmpls);
 }
 
 static inline uint32_t
@@ -368,16 +382,22 @@ private_copy(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct rte_mbuf *m)
 	return copy;
 }
 
-/* Adds 'm' to the run, through a private copy when it has no headroom to write.
+/* Whether 'm' must be copied before the outer header is written: no room for it,
+ * or not ours to write.  Rare: rx mbufs have 128 bytes of headroom. */
+static __rte_always_inline bool
+needs_copy(const struct rte_mbuf *m)
+{
+	return unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
+	                rte_mbuf_refcnt_read(m) > 1);
+}
+
+/* Adds 'm' to the run, through a private copy when needs_copy().
  * Inline: once per packet (as a call it cost 15 instructions of its own). */
 static __rte_always_inline void
 run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
         struct vs_ul_tmpl_entry *e, struct rte_mbuf *m)
 {
-	if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN || !RTE_MBUF_DIRECT(m) ||
-	             rte_mbuf_refcnt_read(m) > 1)) {
-		/* No room for the outer header, or not ours to write.  Rare: rx mbufs
-		 * have 128 bytes. */
+	if (needs_copy(m)) {
 		m = private_copy(pmd, ts, m);
 		if (m == NULL)
 			return;
@@ -495,8 +515,30 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	/* Held frames first, if their next hop resolved: they are older. */
 	if (unlikely(u->n_pending != 0))
 		vs_tunnel_pending(pmd, false);
-	if (!per_frame)
+	if (!per_frame) {
 		e = tmpl_get(pmd, u, ul, port, remote_vni_of(c, NULL), &run);
+		if (likely(e->state == VS_UL_RES_OK)) {
+			/* The usual case: one template and one underlay port for the whole
+			 * burst, encapsulated in place, without a run to fill. */
+			uint64_t kept = 0;
+			uint16_t k = 0;
+
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *m = pkts[i];
+
+				bytes += m->pkt_len;
+				if (needs_copy(m)) {
+					m = private_copy(pmd, ts, m);
+					if (m == NULL)
+						continue;
+				}
+				kept += m->pkt_len;
+				pkts[k++] = m;
+			}
+			encap_send(pmd, u, ts, e->out_ofport, pkts, k, kept, &e->tmpl, NULL);
+			return bytes;
+		}
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 

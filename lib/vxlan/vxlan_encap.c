@@ -345,9 +345,30 @@ encap_one__(struct vxlan_encap_ctx *ctx, struct rte_mbuf *m, const struct vxlan_
 		m->ol_flags |= RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV4;
 }
 
-uint16_t
-vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
-                  const struct vxlan_tmpl *const tmpls[], const uint32_t hashes[])
+/* The checks a frame passes before encapsulation: VXLAN_ENCAP_DROP_N when it does. */
+static __rte_always_inline enum vxlan_encap_drop
+check__(const struct rte_mbuf *m, uint32_t max_inner)
+{
+	if (unlikely(m->pkt_len > max_inner))
+		return VXLAN_ENCAP_DROP_TOO_BIG;
+	if (unlikely(mbuf_shared__(m)))
+		return VXLAN_ENCAP_DROP_SHARED;
+	if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN))
+		return VXLAN_ENCAP_DROP_NO_HEADROOM;
+	return VXLAN_ENCAP_DROP_N;
+}
+
+/*
+ * The stage: with 'one' non-NULL every frame takes that template (tmpls is not
+ * read), else tmpls[i].  Inline in both entry points, so that the one-template
+ * form (a fixed tunnel, the usual output) works from a local copy of its
+ * template: through the pointer the compiler reloaded every template field it
+ * read for each frame, as a store to a frame might have changed it.
+ */
+static __rte_always_inline uint16_t
+encap_burst__(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+              const struct vxlan_tmpl *const tmpls[], const struct vxlan_tmpl *one,
+              const uint32_t hashes[])
 {
 	struct rte_mbuf *rejects[VXLAN_BURST_MAX];
 	/* Hoisted: the MTU as an inner length limit, and a one-entry template cache. */
@@ -356,31 +377,30 @@ vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 	                                           0;
 	const struct vxlan_tmpl *last = NULL;
 	struct port_range__ pr = { .n = 1, .mask = 0, .pow2 = true };
+	struct vxlan_tmpl local;
 	uint16_t i, n_ok = 0, n_rej = 0;
 
 	RTE_ASSERT(n <= VXLAN_BURST_MAX);
+	if (one != NULL) {
+		local = *one;
+		last = &local;
+		pr.n = local.src_port_n;
+		pr.pow2 = rte_is_power_of_2(pr.n);
+		pr.mask = pr.n - 1;
+	}
 	for (i = 0; i < n; i++) {
-		const struct vxlan_tmpl *t = tmpls[i];
+		const struct vxlan_tmpl *t = one != NULL ? &local : tmpls[i];
 		struct rte_mbuf *m = pkts[i];
 		enum vxlan_encap_drop why;
 
-		if (unlikely(t == NULL)) {
+		if (one == NULL && unlikely(t == NULL)) {
 			why = VXLAN_ENCAP_DROP_NO_TMPL;
 			goto reject;
 		}
-		if (unlikely(m->pkt_len > max_inner)) {
-			why = VXLAN_ENCAP_DROP_TOO_BIG;
+		why = check__(m, max_inner);
+		if (unlikely(why != VXLAN_ENCAP_DROP_N))
 			goto reject;
-		}
-		if (unlikely(mbuf_shared__(m))) {
-			why = VXLAN_ENCAP_DROP_SHARED;
-			goto reject;
-		}
-		if (unlikely(rte_pktmbuf_headroom(m) < VXLAN_ENCAP_LEN)) {
-			why = VXLAN_ENCAP_DROP_NO_HEADROOM;
-			goto reject;
-		}
-		if (t != last) {
+		if (one == NULL && t != last) {
 			last = t;
 			pr.n = t->src_port_n;
 			pr.pow2 = rte_is_power_of_2(pr.n);
@@ -403,4 +423,22 @@ vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t 
 		memcpy(&pkts[n_ok], rejects, n_rej * sizeof(rejects[0]));
 	ctx->n_encap += n_ok;
 	return n_ok;
+}
+
+uint16_t
+vxlan_encap_burst(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+                  const struct vxlan_tmpl *const tmpls[], const uint32_t hashes[])
+{
+	return encap_burst__(ctx, pkts, n, tmpls, NULL, hashes);
+}
+
+uint16_t
+vxlan_encap_burst_tmpl(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
+                       const struct vxlan_tmpl *tmpl, const uint32_t hashes[])
+{
+	if (unlikely(tmpl == NULL)) {
+		ctx->n_drop[VXLAN_ENCAP_DROP_NO_TMPL] += n;
+		return 0;
+	}
+	return encap_burst__(ctx, pkts, n, NULL, tmpl, hashes);
 }

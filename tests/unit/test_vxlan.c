@@ -930,6 +930,89 @@ test_vxlan_encap_burst_contract(void **state)
 	encap_burst_case(VXLAN_BURST_MAX, drop_some);
 }
 
+/*
+ * vxlan_encap_burst_tmpl() gives what vxlan_encap_burst() gives with that template for
+ * every frame: the same frames byte for byte, order, rejects and counters, with the
+ * defaults and with every option on (the general form); NULL drops all as no_template.
+ */
+static void
+test_vxlan_encap_burst_tmpl_same(void **state)
+{
+	enum { N = VXLAN_BURST_MAX / 2 };
+	const struct vxlan_tmpl *tmpls[N];
+	struct rte_mbuf *a[N], *b[N], *orig_a[N], *orig_b[N];
+	struct vxlan_tmpl_params p;
+	struct vxlan_tmpl t;
+	unsigned int i, k, opt;
+
+	(void)state;
+	for (opt = 0; opt < 2; opt++) {
+		struct vxlan_encap_ctx ca = { .mtu = 1500, .ip_id = 7 };
+		struct vxlan_encap_ctx cb = { .mtu = 1500, .ip_id = 7 };
+		uint16_t na, nb;
+
+		default_params(&p);
+		if (opt == 1) {
+			p.tos_inherit = true;
+			p.ttl_inherit = true;
+			p.df = false;
+			p.csum = true;
+			p.src_port_min = 50000;
+			p.src_port_max = 50009; /* not a power of 2 */
+		}
+		assert_int_equal(vxlan_tmpl_build(&p, &t), 0);
+		for (i = 0; i < N; i++) {
+			struct pb_flow in;
+
+			/* Frames 5 and 17 too big, frame 9 shared: rejects in the middle. */
+			inner_flow(&in, i % 2 ? INNER_TCP4 : INNER_UDP4,
+			           i == 5 || i == 17 ? 1500 : 10 + i, (uint8_t)(i * 7), 64);
+			in.sport = (uint16_t)(2000 + i);
+			orig_a[i] = a[i] = load_inner(i, &in);
+			orig_b[i] = b[i] = load_inner(N + i, &in);
+			tmpls[i] = &t;
+		}
+		rte_mbuf_refcnt_set(a[9], 2);
+		rte_mbuf_refcnt_set(b[9], 2);
+		na = vxlan_encap_burst(&ca, a, N, tmpls, NULL);
+		nb = vxlan_encap_burst_tmpl(&cb, b, N, &t, NULL);
+		assert_int_equal(na, N - 3);
+		assert_int_equal(nb, na);
+		assert_int_equal(cb.n_encap, ca.n_encap);
+		assert_int_equal(cb.ip_id, ca.ip_id);
+		for (k = 0; k < VXLAN_ENCAP_DROP_N; k++)
+			assert_int_equal(cb.n_drop[k], ca.n_drop[k]);
+		assert_int_equal(cb.n_drop[VXLAN_ENCAP_DROP_TOO_BIG], 2);
+		assert_int_equal(cb.n_drop[VXLAN_ENCAP_DROP_SHARED], 1);
+		for (i = 0; i < N; i++) {
+			/* Same place in both arrays, and the same bytes. */
+			for (k = 0; k < N && a[k] != orig_a[i]; k++)
+				;
+			assert_true(k < N);
+			assert_ptr_equal(b[k], orig_b[i]);
+			assert_int_equal(orig_b[i]->pkt_len, orig_a[i]->pkt_len);
+			assert_memory_equal(rte_pktmbuf_mtod(orig_b[i], const uint8_t *),
+			                    rte_pktmbuf_mtod(orig_a[i], const uint8_t *),
+			                    orig_a[i]->data_len);
+			assert_int_equal(orig_b[i]->tx_offload, orig_a[i]->tx_offload);
+		}
+		rte_mbuf_refcnt_set(orig_a[9], 1);
+		rte_mbuf_refcnt_set(orig_b[9], 1);
+	}
+	{
+		struct vxlan_encap_ctx c = { .mtu = 1500 };
+		struct pb_flow in;
+
+		inner_flow(&in, INNER_UDP4, 10, 0, 64);
+		a[0] = load_inner(0, &in);
+		a[1] = load_inner(1, &in);
+		assert_int_equal(vxlan_encap_burst_tmpl(&c, a, 2, NULL, NULL), 0);
+		assert_int_equal(c.n_drop[VXLAN_ENCAP_DROP_NO_TMPL], 2);
+		assert_int_equal(c.n_encap, 0);
+		assert_int_equal(a[0]->data_off, RTE_PKTMBUF_HEADROOM);
+	}
+}
+
 /* ---------------------------------------------------------- tunnel table */
 
 static void
@@ -1891,6 +1974,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_encap_no_headroom),
 		cmocka_unit_test(test_vxlan_encap_shared_and_no_template),
 		cmocka_unit_test(test_vxlan_encap_burst_contract),
+		cmocka_unit_test(test_vxlan_encap_burst_tmpl_same),
 		cmocka_unit_test(test_vxlan_tunnels_most_specific_wins),
 		cmocka_unit_test(test_vxlan_tunnels_match_linear_scan),
 		cmocka_unit_test(test_vxlan_tunnels_build_errors),
