@@ -469,6 +469,7 @@ vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 	b.after = NULL;
 	b.conns = NULL;
 	vs_ct_execute_burst(pmd, &b, res, zone);
+	vs_ct_stamp_hash(m, res);
 }
 
 uint16_t

@@ -140,6 +140,23 @@ vs_ct_verdict_keeps(const struct ct_result *r)
 	}
 }
 
+/**
+ * Gives 'm' the connection key's hash of its ct() result 'r' as its flow hash (the mbuf's
+ * RSS hash), when that ct() computed one: vxlan_encap_burst() takes the UDP source port
+ * from it instead of hashing the inner headers again (DATAPATH.md: one flow hash, reused).
+ * Every ct() result of a frame is stamped (vs_ct_execute(), run_ct_first()), so the
+ * frames of a flow all carry the same hash: one source port a flow and direction.  A
+ * recirculated ct() that its first one decided has no hash and keeps the first one's.
+ */
+static __rte_always_inline void
+vs_ct_stamp_hash(struct rte_mbuf *m, const struct ct_result *r)
+{
+	if (r->hash != 0) {
+		m->hash.rss = r->hash;
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	}
+}
+
 /* vs_ct_set_key() stores ct_mark .. pad0 as three little-endian words. */
 #define VS_CT_KEY_AT__(f) (offsetof(struct pm_key, f) - offsetof(struct pm_key, ct_mark))
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "vs_ct_set_key() assumes little endian");

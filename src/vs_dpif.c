@@ -566,6 +566,7 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 	for (j = 0; j < n; j++) {
 		struct rte_mbuf *m = pkts[j];
 
+		vs_ct_stamp_hash(m, &res[j]);
 		bytes += m->pkt_len; /* before it leaves */
 		if (out_port != NULL && vs_ct_verdict_keeps(&res[j]) &&
 		    f->ct_output != kp[j]->in_port) {
@@ -671,6 +672,7 @@ run_ct_first(struct vs_pmd *pmd, struct rte_mbuf **pkts, struct pm_key *const kp
 		struct vs_dp_flow *f = mfs[k]->data;
 		struct rte_mbuf *m = b.pkts[j];
 
+		vs_ct_stamp_hash(m, &res[j]);
 		hit_run_add(pmd, &hits, f, m);
 		if (f->ct_output != 0 && vs_ct_verdict_keeps(&res[j]) &&
 		    f->ct_output != kp[k]->in_port) {

@@ -260,8 +260,9 @@ encap_send(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, uin
 	mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
 	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
 	memcpy(before, u->enc.n_drop, sizeof(before));
-	/* No hashes: the stage hashes the inner headers in the walk that reads their TOS
-	 * and TTL. */
+	/* No hashes array: a frame that ct() tracked carries its connection key's hash as
+	 * its RSS hash (vs_ct_stamp_hash()), and the stage hashes the inner headers of the
+	 * others in the walk that reads their TOS and TTL. */
 	ok = one != NULL ? vxlan_encap_burst_tmpl(&u->enc, pkts, n, one, NULL) :
 	                   vxlan_encap_burst(&u->enc, pkts, n, tmpls, NULL);
 	if (unlikely(ok != n)) {

@@ -1413,6 +1413,7 @@ exec_cached(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct p
 	res->ct_state = k->ct_state;
 	res->reason = CT_R_OK;
 	res->conn = c;
+	res->hash = 0; /* not hashed: skipped with the lookup */
 	return true;
 }
 
@@ -1589,6 +1590,8 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			if (exec_new(&x, &pi[i], &pkts[i], r))
 				break;
 		}
+		if (pi[i].hashed)
+			r->hash = pi[i].hash;
 		if (likely(r->reason == CT_R_OK))
 			n_ok++;
 		else

@@ -611,6 +611,9 @@ struct ct_result {
 	struct ct_conn *conn; /**< NULL when untracked or not committed; for a connection this
 	                       *   packet deleted (TCP RST before any reply), readable until
 	                       *   the retire hook's grace period, NULL without a hook */
+	uint32_t hash;        /**< ct_key_hash() of the packet's own key (zone, addresses,
+	                       *   ports, protocol) when this call computed it, else 0: a flow
+	                       *   hash that costs the caller nothing (VXLAN entropy) */
 };
 
 /**

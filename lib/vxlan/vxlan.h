@@ -253,11 +253,13 @@ struct vxlan_encap_ctx {
  *
  * @param tmpls   per packet template (NULL drops with no_template); the
  *                array is not reordered.
- * @param hashes  per packet flow hash for the source port (e.g. the RSS
- *                hash), or NULL: the stage hashes each inner frame's
- *                headers as it reads its TOS and TTL (RFC 7348 section 5:
- *                the MACs, the IP addresses and the ports of unfragmented
- *                IPv4 TCP, UDP and SCTP), in the same walk.
+ * @param hashes  per packet flow hash for the source port, or NULL: then a
+ *                frame's mbuf hash.rss when it has RTE_MBUF_F_RX_RSS_HASH
+ *                (a NIC's RSS hash, or a flow hash its owner stored there),
+ *                else the stage hashes the inner frame's headers as it
+ *                reads its TOS and TTL (RFC 7348 section 5: the MACs, the
+ *                IP addresses and the ports of unfragmented IPv4 TCP, UDP
+ *                and SCTP), in the same walk.
  * @param n       at most VXLAN_BURST_MAX.
  * @return the number of frames encapsulated.
  */
@@ -359,8 +361,8 @@ bool vxlan_is_candidate(const struct rte_mbuf *m, uint16_t dst_port_be);
  * not implement, e.g. GBP or GPE), a tunnel for (outer destination, VNI,
  * outer source) and an inner frame of at least 14 bytes.  Survivors lose the
  * outer headers and any Ethernet trailer after the UDP payload; l2_len,
- * l3_len, l4_len, outer lengths, packet_type and RX checksum flags are
- * cleared (they described the outer packet).
+ * l3_len, l4_len, outer lengths, packet_type, RX checksum flags and the RSS
+ * hash flag are cleared (they described the outer packet).
  *
  * On return pkts[0, ret) hold the inner frames in arrival order, with
  * mds[0, ret) their tunnel metadata; pkts[ret, n) hold the rejects,

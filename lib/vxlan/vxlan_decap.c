@@ -151,8 +151,9 @@ strip__(struct rte_mbuf *m, const struct outer__ *o)
 	m->outer_l2_len = 0;
 	m->outer_l3_len = 0;
 	m->packet_type = 0;
+	/* A NIC's RSS hash was of the outer headers: not the inner frame's flow hash. */
 	m->ol_flags &= ~(RX_IP_CKSUM_MASK | RX_L4_CKSUM_MASK | RTE_MBUF_F_RX_OUTER_L4_CKSUM_MASK |
-	                 RTE_MBUF_F_RX_OUTER_IP_CKSUM_BAD);
+	                 RTE_MBUF_F_RX_OUTER_IP_CKSUM_BAD | RTE_MBUF_F_RX_RSS_HASH);
 	return true;
 }
 

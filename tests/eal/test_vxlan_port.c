@@ -885,24 +885,28 @@ test_vxlan_port_delete_under_traffic(void **state)
 }
 
 /*
- * The seed pipeline: conntrack, then encapsulation.  ct(commit,table=1)
- * recirculates each frame; table 1 sends established and new ones to the
- * tunnel; the frames leave encapsulated, inner bytes unchanged.
+ * The seed pipeline: conntrack, then encapsulation.  ct(table=1) recirculates
+ * each frame; table 1 commits new connections and sends them, and established
+ * ones, to the tunnel; the frames leave encapsulated, inner bytes unchanged.
+ * Their UDP source port comes from the connection's hash (vs_ct_stamp_hash()):
+ * one port for every frame of a flow, the first one (decided through the rule
+ * tables) too, and the flows spread over the range.
  */
 static void
 test_vxlan_port_ct_then_encap(void **state)
 {
 	static struct frames in;
 	struct outer_want w = want_default(REMOTE_IP, 100, remote_mac);
+	uint16_t flow_sport[20] = { 0 };
 	uint8_t src_mac[6] = { 0 };
 	char dir[256], path[400], conf[2048];
 	struct th_daemon d;
 	struct pb_flow f;
-	int i, n;
+	int i, k, n, n_distinct = 0;
 
 	(void)state;
-	for (i = 0; i < 40; i++) {
-		inner_flow(&f, i % 8, 5000);
+	for (i = 0; i < 200; i++) {
+		inner_flow(&f, i % 20, 5000);
 		frames_add(&in, &f, 100, 0);
 	}
 	/* All in the config, the generator last: the underlay lines are applied
@@ -917,8 +921,8 @@ test_vxlan_port_ct_then_encap(void **state)
 	         "neigh add 192.168.1.2 02:00:00:00:00:22 dev ul\n"
 	         "port add vm dpdk net_pcap0,rx_pcap=%1$s/vm_in.pcap\n"
 	         "flow del\n"
-	         "flow add table=0,in_port=3,ip actions=ct(commit,table=1)\n"
-	         "flow add table=1,in_port=3,ct_state=+trk+new actions=output:vx\n"
+	         "flow add table=0,in_port=3,ip actions=ct(table=1)\n"
+	         "flow add table=1,in_port=3,ct_state=+trk+new actions=ct(commit),output:vx\n"
 	         "flow add table=1,in_port=3,ct_state=+trk+est actions=output:vx\n",
 	         dir);
 	assert_int_equal(th_start(&d, "vxct", conf, NULL, NULL), 0);
@@ -930,8 +934,22 @@ test_vxlan_port_ct_then_encap(void **state)
 	assert_int_equal(th_stop(&d), 0);
 	n = read_out(&d, "ul.pcap", out_a);
 	assert_int_equal(n, in.n);
-	for (i = 0; i < n; i++)
-		check_outer(&out_a[i], in.data[i], in.len[i], &w, src_mac);
+	for (i = 0; i < n; i++) {
+		uint16_t sport = check_outer(&out_a[i], in.data[i], in.len[i], &w, src_mac);
+		int fl = in.data[i][11] - 0x10; /* the flow, by its source MAC */
+
+		if (flow_sport[fl] == 0)
+			flow_sport[fl] = sport;
+		assert_int_equal(flow_sport[fl], sport);
+	}
+	for (i = 0; i < 20; i++) {
+		bool seen = false;
+
+		for (k = 0; k < i; k++)
+			seen |= flow_sport[k] == flow_sport[i];
+		n_distinct += !seen;
+	}
+	assert_true(n_distinct >= 15); /* 20 flows, hashed into 16,384 ports */
 	frames_free(&in);
 }
 

@@ -1085,6 +1085,39 @@ test_ct_mark_label(void **state)
 	ct_tbl_destroy(t);
 }
 
+/* A result carries the hash of the packet's own connection key when the call computed
+ * it (each direction its own), for its caller's reuse (VXLAN entropy); 0 otherwise. */
+static void
+test_ct_result_hash(void **state)
+{
+	struct ct_tbl *t = mktbl(0, 64);
+	struct tpkt req, rep;
+	struct ct_result r;
+	struct ct_key k, rk;
+	struct ct_pkt pk;
+	bool err;
+
+	(void)state;
+	mk_udp(&req, IP_A, 1111, IP_B, 53);
+	mk_udp(&rep, IP_B, 53, IP_A, 1111);
+	pk = as_pkt(&req);
+	assert_int_equal(ct_key_extract(&pk, 0, &k, &err), CT_R_OK);
+	ct_key_reverse(&k, &rk);
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW);
+	assert_int_equal(r.hash, ct_key_hash(&k));
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), TRK | NEW);
+	assert_int_equal(r.hash, ct_key_hash(&k));
+	assert_int_equal(run1(t, &commit0, &rep, 0, &r), TRK | EST | RPL);
+	assert_int_equal(r.hash, ct_key_hash(&rk));
+	assert_int_not_equal(ct_key_hash(&rk), ct_key_hash(&k));
+	/* A packet that is not IP has none. */
+	mk_udp(&req, IP_A, 1, IP_B, 2);
+	req.key.dl_type = BE16(0x0806);
+	assert_int_equal(run1(t, &commit0, &req, 0, &r), 0);
+	assert_int_equal(r.hash, 0);
+	ct_tbl_destroy(t);
+}
+
 static void
 test_ct_untrackable(void **state)
 {
@@ -1979,6 +2012,7 @@ main(void)
 		cmocka_unit_test(test_ct_time_wait_reuse_same_burst),
 		cmocka_unit_test(test_ct_icmp_echo_and_error),
 		cmocka_unit_test(test_ct_mark_label),
+		cmocka_unit_test(test_ct_result_hash),
 		cmocka_unit_test(test_ct_untrackable),
 		cmocka_unit_test(test_ct_ipv6_tcp),
 		cmocka_unit_test(test_ct_lookup_differential),

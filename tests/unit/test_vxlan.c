@@ -516,6 +516,76 @@ sport_of_inner(struct vxlan_encap_ctx *ctx, const struct vxlan_tmpl *t, const st
 }
 
 /*
+ * Without a hashes array, a frame with an RSS hash (RTE_MBUF_F_RX_RSS_HASH: a NIC's,
+ * or the flow hash sluice's ct() stored there) takes its source port from it, a
+ * frame without from its inner headers; an array wins over both.  Decapsulation
+ * drops the flag: the hash was of the outer headers.
+ */
+static void
+test_vxlan_encap_src_port_from_rss_hash(void **state)
+{
+	struct vxlan_encap_ctx ctx = { .mtu = 1500 };
+	struct vxlan_decap_ctx dctx = { .check_ip_csum = true };
+	struct vxlan_tunnel_params tp = {
+		.local_ip = BE32(REMOTE_IP),
+		.remote_ip = BE32(LOCAL_IP),
+		.vni = TEST_VNI,
+		.ofport = 9,
+	};
+	struct vxlan_tunnels *tun = vxlan_tunnels_build(&tp, 1, &test_alloc);
+	const struct vxlan_tmpl *tmpls[1];
+	struct vxlan_tmpl_params p;
+	struct vxlan_tmpl t;
+	struct rte_mbuf *m;
+	struct vxlan_md md;
+	struct pb_flow in;
+	uint32_t h, arr = 777;
+	size_t len;
+
+	(void)state;
+	default_params(&p);
+	p.src_port_min = 50000;
+	p.src_port_max = 50009; /* not a power of 2: hash % 10 */
+	assert_int_equal(vxlan_tmpl_build(&p, &t), 0);
+	tmpls[0] = &t;
+	inner_flow(&in, INNER_UDP4, 40, 0, 64);
+	for (h = 1; h < 40; h += 3) {
+		m = load_inner(0, &in);
+		m->hash.rss = h * 2654435761u;
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		assert_int_equal(vxlan_encap_burst(&ctx, &m, 1, tmpls, NULL), 1);
+		assert_int_equal(frame_sport(rte_pktmbuf_mtod(m, const uint8_t *)),
+		                 expected_sport(50000, 50009, h * 2654435761u));
+		/* The one-template form alike. */
+		m = load_inner(0, &in);
+		m->hash.rss = h * 2654435761u;
+		m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		assert_int_equal(vxlan_encap_burst_tmpl(&ctx, &m, 1, &t, NULL), 1);
+		assert_int_equal(frame_sport(rte_pktmbuf_mtod(m, const uint8_t *)),
+		                 expected_sport(50000, 50009, h * 2654435761u));
+	}
+	/* A hash without the flag is not one. */
+	m = load_inner(0, &in);
+	len = m->pkt_len;
+	m->hash.rss = 3;
+	assert_int_equal(vxlan_encap_burst(&ctx, &m, 1, tmpls, NULL), 1);
+	assert_int_equal(frame_sport(rte_pktmbuf_mtod(m, const uint8_t *)),
+	                 expected_sport(50000, 50009, ref_inner_hash(frame_b, len)));
+	/* The array first. */
+	m = load_inner(0, &in);
+	m->hash.rss = 3;
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+	assert_int_equal(vxlan_encap_burst(&ctx, &m, 1, tmpls, &arr), 1);
+	assert_int_equal(frame_sport(rte_pktmbuf_mtod(m, const uint8_t *)),
+	                 expected_sport(50000, 50009, arr));
+	/* Decapsulated, the frame has no RSS hash any more. */
+	assert_non_null(tun);
+	assert_int_equal(vxlan_decap_burst(&dctx, tun, &m, 1, &md), 1);
+	assert_int_equal(m->ol_flags & RTE_MBUF_F_RX_RSS_HASH, 0);
+	vxlan_tunnels_free(tun);
+}
+
+/*
  * Without hashes the source port comes from the inner headers (RFC 7348
  * section 5): one inner flow keeps one port (a VLAN tag does not move it),
  * other L4 ports spread over the range, a later IPv4 fragment (no L4 header)
@@ -1967,6 +2037,7 @@ main(void)
 		cmocka_unit_test(test_vxlan_encap_matches_pb_build),
 		cmocka_unit_test(test_vxlan_encap_src_port_from_hash),
 		cmocka_unit_test(test_vxlan_encap_src_port_from_inner),
+		cmocka_unit_test(test_vxlan_encap_src_port_from_rss_hash),
 		cmocka_unit_test(test_vxlan_encap_csum_on),
 		cmocka_unit_test(test_vxlan_encap_tos_ttl_inherit),
 		cmocka_unit_test(test_vxlan_encap_df),
