@@ -153,12 +153,13 @@ inner_read__(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl, uint32_t *has
 	}
 	if (hash != NULL)
 		h = pm_crc32(pm_rd32(d + 8), pm_crc64(pm_rd64(d), 0x5a5a5a5a));
-	type = (uint16_t)(d[12] << 8 | d[13]);
-	if (type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ) {
-		type = (uint16_t)(d[16] << 8 | d[17]);
+	/* Network order, compared with constants swapped at compile time. */
+	type = pm_rd16(d + 12);
+	if (type == RTE_BE16(ETH_TYPE_VLAN) || type == RTE_BE16(ETH_TYPE_QINQ)) {
+		type = pm_rd16(d + 16);
 		l2 += 4;
 	}
-	if (type == RTE_ETHER_TYPE_IPV4 && len >= l2 + OUTER_L3_LEN) {
+	if (type == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= l2 + OUTER_L3_LEN) {
 		const uint8_t *ip = d + l2;
 
 		if (hash != NULL) {
@@ -177,7 +178,7 @@ inner_read__(const struct rte_mbuf *m, uint8_t *tos, uint8_t *ttl, uint32_t *has
 			*ttl = ip[8];
 			is_ip = true;
 		}
-	} else if (type == RTE_ETHER_TYPE_IPV6 && len >= l2 + 40) {
+	} else if (type == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= l2 + 40) {
 		const uint8_t *ip = d + l2;
 
 		if (hash != NULL) {
