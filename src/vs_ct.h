@@ -251,6 +251,48 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 	key->ct_tp_dst = key->tp_dst;
 }
 
+/** The pm_key word vs_ct_set_key_first() sets (ct_mark, ct_zone, ct_state, ct_nw_proto). */
+#define VS_CT_KEY_WORD0 (offsetof(struct pm_key, ct_mark) / sizeof(uint64_t))
+
+/**
+ * Whether key word 'w' is one vs_ct_set_key() sets that vs_ct_set_key_first() leaves
+ * alone: the original tuple's addresses and ports, the label, the IPv6 addresses.
+ */
+_Static_assert(VS_CT_KEY_AT__(ct_label) + 16 == 5 * sizeof(uint64_t) &&
+                               offsetof(struct pm_key, ct_ipv6_src) % sizeof(uint64_t) == 0 &&
+                               offsetof(struct pm_key, ct_ipv6_dst) + 16 ==
+                                               offsetof(struct pm_key, ct_ipv6_src) +
+                                                               4 * sizeof(uint64_t),
+               "the ct words vs_ct_key_word_rest() names");
+
+static inline bool
+vs_ct_key_word_rest(unsigned int w)
+{
+	const unsigned int v6 = offsetof(struct pm_key, ct_ipv6_src) / sizeof(uint64_t);
+
+	return (w > VS_CT_KEY_WORD0 && w <= VS_CT_KEY_WORD0 + 4) || (w >= v6 && w < v6 + 4);
+}
+
+/**
+ * The first word of vs_ct_set_key(), alone: for a pass whose megaflow compare reads no
+ * other ct word (vs_ct_key_word_rest()) and which reads the key for nothing else.  About
+ * 15 instructions a packet less than the whole.
+ */
+static __rte_always_inline void
+vs_ct_set_key_first(struct pm_key *key, const struct ct_result *res, uint16_t zone)
+{
+	uint64_t w;
+
+	if (unlikely(res->conn == NULL)) {
+		/* No connection: ct_nw_proto is the packet's, or 0 (vs_ct_set_key()). */
+		vs_ct_set_key(key, res, zone);
+		return;
+	}
+	w = (uint64_t)res->mark | (uint64_t)zone << 32 | (uint64_t)res->ct_state << 48 |
+	    (uint64_t)ct_conn_key(res->conn)->proto << 56;
+	memcpy(&key->ct_mark, &w, sizeof(w));
+}
+
 /** What vs_ct_batch_len() may assume about the first pass of a burst. */
 struct vs_ct_group_hint {
 	const struct vs_dp_flow *flow; /**< the first-pass last-hit megaflow */

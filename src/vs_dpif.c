@@ -445,6 +445,7 @@ struct rc_fuse {
 	bool on;              /* false: queue every packet */
 	bool ct;              /* f is ct(...),output:P, o its ct()'s options */
 	bool settled;         /* ct: no connection unlinked, no mark or label to set */
+	bool key_first;       /* vs_ct_set_key_first() is enough for f's compare */
 	uint32_t n_ct;        /* ct: settled ct() calls to count */
 	uint16_t out;         /* P, or f's lone output */
 	struct vs_port *port; /* the port of 'out' */
@@ -484,6 +485,12 @@ rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
 	}
 	z->on = true;
 	vs_dp_matcher_init(&z->lm, f);
+	/* Only the compare reads the next pass's key when the ct() is settled (or there
+	 * is none): then the ct words it does not read need not be set. */
+	z->key_first = !z->lm.wide && (!z->ct || z->settled);
+	for (unsigned int i = 0; i < VS_DP_MATCH_WORDS && z->key_first; i++)
+		if (z->lm.mask[i] != 0 && vs_ct_key_word_rest(z->lm.idx[i]))
+			z->key_first = false;
 }
 
 /* ct_execute_cached() of the next pass on a packet whose first ct() returned 'res' (a
@@ -515,8 +522,11 @@ rc_fuse_or_queue(struct vs_pmd *pmd, struct rc_fuse *z, struct tx_run *out, stru
 		struct ct_result res2;
 
 		/* The first pass's own key becomes the next pass's, as vs_recirc_push() makes
-		 * it (nothing reads it again). */
-		vs_ct_set_key(key, res, zone);
+		 * it (nothing reads it again; vs_recirc_ct_only() sets all of it). */
+		if (z->key_first)
+			vs_ct_set_key_first(key, res, zone);
+		else
+			vs_ct_set_key(key, res, zone);
 		key->recirc_id = (uint32_t)ct->table + 1;
 		if (key->in_port != z->out && vs_dp_matcher_match(&z->lm, key) &&
 		    (!z->ct || (res->conn != NULL && rc_fuse_ct(pmd, z, key, res, zone, &res2)))) {
