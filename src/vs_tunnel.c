@@ -4,8 +4,7 @@
  * transmit path (see vs_tunnel.h).  The outer header of each (tunnel,
  * remote, VNI) is resolved once per underlay snapshot version into a
  * PMD-private template cache; per packet the PMD only finds the template
- * and lets vxlan_encap_burst() hash the inner headers for the UDP source port
- * and prepend.
+ * (a fixed tunnel: once per burst) and lets lib/vxlan prepend it.
  */
 #include <arpa/inet.h>
 #include <ctype.h>

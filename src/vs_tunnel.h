@@ -9,7 +9,8 @@
  * (tunnel, remote, VNI) to an outer header template through a small
  * PMD-private cache (route and neighbour lookups in the underlay snapshot,
  * see vs_underlay.h, only on a miss), encapsulates the burst with
- * lib/vxlan's vxlan_encap_burst() and queues the result on the underlay
+ * lib/vxlan's vxlan_encap_burst() (a fixed tunnel with its next hop
+ * resolved: vxlan_encap_burst_tmpl()) and queues the result on the underlay
  * port the route chose.  Encapsulated frames never go through the flow
  * tables.  Frames whose next hop is unresolved wait in a bounded per-PMD
  * queue while ARP asks (vs_tunnel_pending()).
@@ -117,7 +118,8 @@ void vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key);
 /**
  * Encapsulates a tx buffer of tunnel port 'port' and queues the frames on
  * the underlay ports the routes choose.  Consumes every packet (drops are
- * counted on the tunnel port by reason).  PMD thread.
+ * counted on the tunnel port by reason) and may reorder 'pkts' itself (a
+ * fixed tunnel's burst is encapsulated in place).  PMD thread.
  * @return the bytes of the n frames as given (the tunnel port's tx_bytes).
  */
 uint64_t vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, uint16_t n);
