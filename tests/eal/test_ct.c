@@ -1609,7 +1609,7 @@ sp_frame(int i, bool *last_new, bool *tcp, bool *rst)
 }
 
 static void
-sp_run(bool detail, struct sp_run *r)
+sp_run(bool detail, const char *a_match, const char *a_dump, struct sp_run *r)
 {
 	static char baseline[1 << 16];
 	static uint8_t bufs[SP_N][64];
@@ -1651,11 +1651,11 @@ sp_run(bool detail, struct sp_run *r)
 	         "flow del\n"
 	         "flow add table=0,priority=10,ip,ct_state=-trk actions=ct(table=1)\n"
 	         "flow add table=1,priority=10,ip,ct_state=+trk+new actions=ct(commit),output:out\n"
-	         "flow add table=1,priority=20,ip,nw_src=10.1.0.1,ct_state=+trk+est "
+	         "flow add table=1,priority=20,ip,%s,ct_state=+trk+est "
 	         "actions=output:out\n"
 	         "flow add table=1,priority=10,ip,ct_state=+trk+est actions=output:out\n"
 	         "flow add table=1,priority=1 actions=drop\n",
-	         out);
+	         out, a_match);
 	assert_int_equal(th_start(&d, name, config, NULL, NULL), 0);
 	assert_int_equal(th_ctl(&d, &o, "pmd stats detail %s", detail ? "on" : "off"), 0);
 	assert_int_equal(th_ctl(&d, &o, "--json show"), 0);
@@ -1664,7 +1664,7 @@ sp_run(bool detail, struct sp_run *r)
 	/* One port: the bursts of 32 in a row, through the same megaflows. */
 	feed_pcap(&d, in, SP_N);
 	assert_int_equal(th_ctl(&d, &o, "flow dump --names"), 0);
-	r->req = rule_packets(o.buf, "nw_src=10.1.0.1 actions=output:out\n");
+	r->req = rule_packets(o.buf, a_dump);
 	r->rep = rule_packets(o.buf, ",ip,ct_state=+trk+est actions=output:out\n");
 	if (r->req < 0 || r->rep < 0)
 		fail_msg("flow dump:\n%s", o.buf);
@@ -1711,8 +1711,8 @@ test_ct_second_pass_in_the_first(void **state)
 	bool last_new, tcp, rst;
 
 	(void)state;
-	sp_run(true, &queued);
-	sp_run(false, &fused);
+	sp_run(true, "nw_src=10.1.0.1", "nw_src=10.1.0.1 actions=output:out\n", &queued);
+	sp_run(false, "nw_src=10.1.0.1", "nw_src=10.1.0.1 actions=output:out\n", &fused);
 	/* Arrival order, but the ninth burst's new requests after the rest of it. */
 	for (i = 0; i < SP_N; i++) {
 		if (!(sp_frame(i, &last_new, &tcp, &rst), last_new))
@@ -1745,6 +1745,41 @@ test_ct_second_pass_in_the_first(void **state)
 	assert_int_equal(queued.last_hits, fused.last_hits);
 	/* Every ct() call counted under the same reasons: the RST's second ct() (its first
 	 * ended the connection) tracked again both ways. */
+	assert_string_equal(queued.reasons, fused.reasons);
+}
+
+/*
+ * test_ct_second_pass_in_the_first() with A's +est rule on the connection's original
+ * tuple (ct_tp_src: A's ports 42016-42031) instead of the packet's address: the fused
+ * second pass then compares ct words past the first, which it must set
+ * (vs_ct_set_key_first() would leave them stale), and comes out as the queued one does,
+ * frame for frame.
+ */
+static void
+test_ct_second_pass_on_ct_tuple(void **state)
+{
+	static struct sp_run queued, fused;
+	/* A masked bit that is 0 in the match, and in the port of each burst's last frame
+	 * (42031), whose megaflow the next burst's fused passes compare first: a stale
+	 * ct_tp_src (the parse's zero) would match A's ports 42000-42015 as well. */
+	const char *m = "ct_tp_src=0/0x10", *dump = "ct_tp_src=0x0/0x10 actions=output:out\n";
+	int i;
+
+	(void)state;
+	sp_run(true, m, dump, &queued);
+	sp_run(false, m, dump, &fused);
+	for (i = 0; i < SP_N; i++)
+		if (fused.ports[i] != queued.ports[i])
+			fail_msg("frame %d: sport/dport %08x, queued %08x", i, fused.ports[i],
+			         queued.ports[i]);
+	/* Both directions of A's first four connections. */
+	assert_true(fused.req > 0 && fused.rep > 0);
+	assert_int_equal(queued.req, fused.req);
+	assert_int_equal(queued.rep, fused.rep);
+	assert_int_equal(queued.new_, fused.new_);
+	assert_int_equal(queued.conns, fused.conns);
+	assert_int_equal(queued.hits, fused.hits);
+	assert_int_equal(queued.last_hits, fused.last_hits);
 	assert_string_equal(queued.reasons, fused.reasons);
 }
 
@@ -1961,6 +1996,7 @@ main(void)
 		cmocka_unit_test(test_ct_commands_under_traffic),
 		cmocka_unit_test(test_ct_commit_output_and_limit),
 		cmocka_unit_test(test_ct_second_pass_in_the_first),
+		cmocka_unit_test(test_ct_second_pass_on_ct_tuple),
 		cmocka_unit_test(test_ct_settings_in_config),
 		cmocka_unit_test(test_ct_table_grows_under_traffic),
 	};
