@@ -37,8 +37,9 @@ hash_sig(uint32_t h)
  * The slots of bucket 'b' whose signature is 'sig': bit 2e (and 2e + 1) for slot e.
  * With SSE2 one compare of the eight signatures (as rte_hash's compare_signatures()
  * reads its buckets' lock-free: a signature is a hint, checked by the key under the
- * slot's acquire load); a loop of relaxed loads otherwise.  Per lookup it saved about
- * 10 instructions against the loop (ctvx udp_10k).
+ * slot's acquire load); a loop of relaxed loads otherwise.  About as many instructions
+ * as the loop, but no branch on which slot matched, which the predictor cannot learn
+ * (with 'fresh' below: ctvx udp_10k 195 -> 189 cycles a packet).
  */
 _Static_assert(CT_BUCKET_ENTRIES == 8 && offsetof(struct ct_bucket, sigs) == 0 &&
                                _Alignof(struct ct_bucket) >= 16,
