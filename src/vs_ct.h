@@ -167,6 +167,14 @@ _Static_assert(offsetof(struct pm_key, ct_mark) % 8 == 0 && VS_CT_KEY_AT__(ct_zo
                                VS_CT_KEY_AT__(pad0) == 20 && VS_CT_KEY_AT__(ct_label) == 24,
                "pm_key's ct fields as vs_ct_set_key() stores them");
 
+/* The key word of ct_mark, ct_zone, ct_state and ct_nw_proto (VS_CT_KEY_AT__). */
+static inline uint64_t
+vs_ct_key_word0__(const struct ct_result *res, uint16_t zone, uint8_t proto)
+{
+	return (uint64_t)res->mark | (uint64_t)zone << 32 | (uint64_t)res->ct_state << 48 |
+	       (uint64_t)proto << 56;
+}
+
 /** Sets the ct fields of 'key' from a ct() result (for the recirculated pass).  Inline:
  * once per recirculated packet (LTO left it a call of 31 instructions). */
 static __rte_always_inline void
@@ -188,8 +196,7 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 
 		memcpy(&src, ck->src, 4);
 		memcpy(&dst, ck->dst, 4);
-		w[0] = (uint64_t)res->mark | (uint64_t)zone << 32 | (uint64_t)res->ct_state << 48 |
-		       (uint64_t)ck->proto << 56;
+		w[0] = vs_ct_key_word0__(res, zone, ck->proto);
 		w[1] = (uint64_t)src | (uint64_t)dst << 32;
 		w[2] = (uint64_t)ck->sport | (uint64_t)ck->dport << 16; /* pad0 stays 0 */
 		memcpy(&key->ct_mark, w, sizeof(w));
@@ -288,8 +295,7 @@ vs_ct_set_key_first(struct pm_key *key, const struct ct_result *res, uint16_t zo
 		vs_ct_set_key(key, res, zone);
 		return;
 	}
-	w = (uint64_t)res->mark | (uint64_t)zone << 32 | (uint64_t)res->ct_state << 48 |
-	    (uint64_t)ct_conn_key(res->conn)->proto << 56;
+	w = vs_ct_key_word0__(res, zone, ct_conn_key(res->conn)->proto);
 	memcpy(&key->ct_mark, &w, sizeof(w));
 }
 
