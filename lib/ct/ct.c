@@ -1245,11 +1245,16 @@ conn_meta(struct ct_conn *c, const struct ct_exec_opts *o, struct ct_result *res
 	memcpy(res->label, c->label, sizeof(res->label));
 }
 
-static uint8_t
+/* The ct_state of a valid verdict 'v' in direction 'dir': +new for CT_V_NEW, else +est,
+ * from the values rather than two tests (the asserts pin them). */
+_Static_assert(PM_CS_ESTABLISHED == PM_CS_NEW + 1, "state_bits(): +est from +new");
+_Static_assert(CT_DIR_ORIG == 0 && CT_DIR_REPLY == 1 && PM_CS_REPLY_DIR == 1u << 3,
+               "state_bits(): +rpl from the direction");
+
+static inline uint8_t
 state_bits(enum ct_v v, int dir)
 {
-	return (uint8_t)(PM_CS_TRACKED | (v == CT_V_NEW ? PM_CS_NEW : PM_CS_ESTABLISHED) |
-	                 (dir == CT_DIR_REPLY ? PM_CS_REPLY_DIR : 0));
+	return (uint8_t)(PM_CS_TRACKED | (PM_CS_NEW + (v != CT_V_NEW)) | (unsigned int)dir << 3);
 }
 
 /*
@@ -1257,7 +1262,7 @@ state_bits(enum ct_v v, int dir)
  * out dead, timed out, or the packet reopened it (the caller then looks up
  * again / creates).
  */
-static bool
+static __rte_always_inline bool
 exec_existing(const struct exec_ctx *x, struct ct_conn *c, int dir, const struct pkt_info *pi,
               const struct ct_pkt *pkt, struct ct_result *res)
 {
@@ -1494,6 +1499,105 @@ ct_pkt_stays_established(struct ct_tbl *tbl, const struct ct_pkt *pkt, uint16_t 
 	return ok;
 }
 
+/*
+ * Pass 3 of ct_execute_burst_ordered(): in arrival order, lookup then tracking.  Each
+ * packet must see what the packets before it created or deleted, so the pass-2
+ * candidate stands for a lookup only while this call has linked or unlinked nothing
+ * ('fresh': it has created nothing and every connection it tracked was live, which is
+ * what the counters of creations, expiries and reopenings would say, kept in a
+ * register); then a candidate whose key matches is what a lookup would find, as of
+ * pass 2 (a connection deleted since by another thread is 'dead', and exec_existing()
+ * makes the packet look up again).  Otherwise, and when the candidate does not match
+ * (a signature collision, a displaced entry, none), the bucket is searched again.
+ * 'plain' (a constant in each of the two copies): no hints and no results to wait for,
+ * so that the plain copy, the usual first pass, compiles without their tests.
+ */
+static __rte_always_inline uint16_t
+track_in_order(const struct exec_ctx *x, const struct ct_pkt *pkts, uint16_t n,
+               struct pkt_info pi[], struct ct_result *res, const struct ct_order *ord,
+               const bool plain)
+{
+	struct ct_conn *const *hints = !plain && ord != NULL ? ord->conns : NULL;
+	const struct ct_result *const *after = !plain && ord != NULL ? ord->after : NULL;
+	const struct ct_exec_opts *opts = x->o;
+	struct ct_thread_stats *stats = x->st;
+	struct ct_tbl *tbl = x->tbl;
+	uint64_t n_ok;
+	bool fresh;
+	uint16_t i;
+
+	fresh = true;
+	n_ok = 0; /* the common reason counted in a register, added once */
+	for (i = 0; i < n; i++) {
+		struct ct_result *r = &res[i];
+		int tries;
+
+		/* An earlier packet may still need a later ct() on what this one
+		 * would see: stop here, the caller tracks the rest afterwards.  A later
+		 * commit on its connection changes nothing only while the connection
+		 * lives: a TCP RST (which may end it) or SYN (which may reopen it)
+		 * waits for that commit too. */
+		if (after != NULL && after[i] != NULL &&
+		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
+		    !(after[i]->conn != NULL &&
+		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1 &&
+		      !(pi[i].kind == CT_KIND_TCP && pi[i].reason == CT_R_OK &&
+		        (pi[i].seg.flags & (CT_TCP_RST | CT_TCP_SYN)) != 0))) {
+			stats->n_reason[CT_R_OK] += n_ok;
+			return i;
+		}
+		memset(r, 0, sizeof(*r));
+		if (pi[i].reason != CT_R_OK) {
+			untrackable(&pi[i], r);
+			stats->n_reason[r->reason]++;
+			continue;
+		}
+		for (tries = 0; tries < 4; tries++) {
+			uint8_t dir = 0;
+			struct ct_conn *c = NULL;
+
+			if (tries == 0 && hints != NULL && hints[i] != NULL) {
+				if (pi[i].fast) {
+					c = hints[i];
+					dir = pi[i].fdir;
+				} else {
+					c = hint_match(hints[i], &pi[i], &dir);
+				}
+				if (c != NULL && exec_cached(x, c, dir, pkts[i].key, r))
+					break;
+				/* Tracked after all: the key, hash and reverse key it skipped. */
+				if (pi[i].fast &&
+				    !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
+					break;
+			} else if (tries == 0 && fresh)
+				c = cand_match(pi[i].cand, &pi[i], &dir);
+
+			if (c == NULL) {
+				pkt_hash(&pi[i]);
+				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
+			}
+
+			if (c != NULL) {
+				if (exec_existing(x, c, dir, &pi[i], &pkts[i], r))
+					break;
+				fresh = false; /* it may have unlinked 'c' */
+				continue;      /* dead, expired or reopened: look up again */
+			}
+			fresh = fresh && !opts->commit; /* a commit may link one */
+			if (exec_new(x, &pi[i], &pkts[i], r))
+				break;
+		}
+		if (pi[i].hashed)
+			r->hash = pi[i].hash;
+		if (likely(r->reason == CT_R_OK))
+			n_ok++;
+		else
+			stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
+	}
+	stats->n_reason[CT_R_OK] += n_ok;
+	return n;
+}
+
 void
 ct_execute_burst(struct ct_ctx *ctx, const struct ct_exec_opts *opts, const struct ct_pkt *pkts,
                  uint16_t n, uint64_t now, struct ct_result *res)
@@ -1507,14 +1611,11 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
                          const struct ct_order *ord)
 {
 	struct exec_ctx x = { .tbl = ctx->tbl, .st = &ctx->stats, .o = opts, .now = now };
-	struct ct_thread_stats *stats = &ctx->stats;
 	struct ct_tbl *tbl = ctx->tbl;
 	const struct ct_arr *a = arr_cur(tbl);
 	struct ct_conn *const *hints = ord != NULL ? ord->conns : NULL;
 	const struct ct_result *const *after = ord != NULL ? ord->after : NULL;
 	struct pkt_info pi[CT_BURST_MAX];
-	uint64_t n_ok;
-	bool fresh;
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
@@ -1553,85 +1654,9 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			rte_prefetch0_write(&a->b[pi[i].rhash & a->mask]);
 		}
 	}
-	/*
-	 * Pass 3: in arrival order, lookup then tracking.  Each packet must see what the
-	 * packets before it created or deleted, so the pass-2 candidate stands for a lookup
-	 * only while this call has linked or unlinked nothing ('fresh': it has created
-	 * nothing and every connection it tracked was live, which is what the counters
-	 * of creations, expiries and reopenings would say, kept in a register); then
-	 * a candidate whose key matches is what a lookup would find, as of pass 2 (a
-	 * connection deleted since by another thread is 'dead', and exec_existing() makes
-	 * the packet look up again).  Otherwise, and when the candidate does not match
-	 * (a signature collision, a displaced entry, none), the bucket is searched again.
-	 */
-	fresh = true;
-	n_ok = 0; /* the common reason counted in a register, added once */
-	for (i = 0; i < n; i++) {
-		struct ct_result *r = &res[i];
-		int tries;
-
-		/* An earlier packet may still need a later ct() on what this one
-		 * would see: stop here, the caller tracks the rest afterwards.  A later
-		 * commit on its connection changes nothing only while the connection
-		 * lives: a TCP RST (which may end it) or SYN (which may reopen it)
-		 * waits for that commit too. */
-		if (after != NULL && after[i] != NULL &&
-		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
-		    !(after[i]->conn != NULL &&
-		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1 &&
-		      !(pi[i].kind == CT_KIND_TCP && pi[i].reason == CT_R_OK &&
-		        (pi[i].seg.flags & (CT_TCP_RST | CT_TCP_SYN)) != 0))) {
-			stats->n_reason[CT_R_OK] += n_ok;
-			return i;
-		}
-		memset(r, 0, sizeof(*r));
-		if (pi[i].reason != CT_R_OK) {
-			untrackable(&pi[i], r);
-			stats->n_reason[r->reason]++;
-			continue;
-		}
-		for (tries = 0; tries < 4; tries++) {
-			uint8_t dir = 0;
-			struct ct_conn *c = NULL;
-
-			if (tries == 0 && hints != NULL && hints[i] != NULL) {
-				if (pi[i].fast) {
-					c = hints[i];
-					dir = pi[i].fdir;
-				} else {
-					c = hint_match(hints[i], &pi[i], &dir);
-				}
-				if (c != NULL && exec_cached(&x, c, dir, pkts[i].key, r))
-					break;
-				/* Tracked after all: the key, hash and reverse key it skipped. */
-				if (pi[i].fast &&
-				    !pkt_prepare_late(&pkts[i], opts->zone, &pi[i], r))
-					break;
-			} else if (tries == 0 && fresh)
-				c = cand_match(pi[i].cand, &pi[i], &dir);
-
-			if (c == NULL) {
-				pkt_hash(&pi[i]);
-				c = lookup_hashed(tbl, &pi[i].key, &pi[i].rkey, pi[i].hash, &dir);
-			}
-
-			if (c != NULL) {
-				if (exec_existing(&x, c, dir, &pi[i], &pkts[i], r))
-					break;
-				fresh = false; /* it may have unlinked 'c' */
-				continue;      /* dead, expired or reopened: look up again */
-			}
-			fresh = fresh && !opts->commit; /* a commit may link one */
-			if (exec_new(&x, &pi[i], &pkts[i], r))
-				break;
-		}
-		if (pi[i].hashed)
-			r->hash = pi[i].hash;
-		if (likely(r->reason == CT_R_OK))
-			n_ok++;
-		else
-			stats->n_reason[r->reason < CT_R_N ? r->reason : CT_R_OK]++;
-	}
-	stats->n_reason[CT_R_OK] += n_ok;
-	return n;
+	/* Pass 3 (track_in_order()): the plain copy for a first pass without repeated
+	 * connections, the usual case. */
+	if (hints == NULL && after == NULL)
+		return track_in_order(&x, pkts, n, pi, res, NULL, true);
+	return track_in_order(&x, pkts, n, pi, res, ord, false);
 }

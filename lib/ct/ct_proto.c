@@ -100,20 +100,35 @@ ct_icmp_update(struct ct_simple_state *st, int dir, bool is_reply)
 	return v;
 }
 
+/* The timeout of a UDP or other-protocol state: FIRST, SINGLE and MULTIPLE in the order
+ * of their timeouts (NONE as FIRST), an index rather than a chain of tests. */
+_Static_assert(CT_UDP_NONE == 0 && CT_UDP_FIRST == 1 && CT_UDP_SINGLE == 2 && CT_UDP_MULTIPLE == 3,
+               "simple_timeout(): the UDP states");
+_Static_assert(CT_TMO_UDP_SINGLE == CT_TMO_UDP_FIRST + 1 &&
+                               CT_TMO_UDP_MULTIPLE == CT_TMO_UDP_FIRST + 2 &&
+                               CT_TMO_OTHER_SINGLE == CT_TMO_OTHER_FIRST + 1 &&
+                               CT_TMO_OTHER_MULTIPLE == CT_TMO_OTHER_FIRST + 2,
+               "simple_timeout(): the timeouts in state order");
+
+static inline uint32_t
+simple_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t, enum ct_tmo first)
+{
+	uint32_t s = st->state;
+
+	RTE_ASSERT(s <= CT_UDP_MULTIPLE);
+	return t->sec[first + s - (s != CT_UDP_NONE)];
+}
+
 uint32_t
 ct_udp_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t)
 {
-	return t->sec[st->state == CT_UDP_MULTIPLE ? CT_TMO_UDP_MULTIPLE :
-	              st->state == CT_UDP_SINGLE   ? CT_TMO_UDP_SINGLE :
-	                                             CT_TMO_UDP_FIRST];
+	return simple_timeout(st, t, CT_TMO_UDP_FIRST);
 }
 
 uint32_t
 ct_other_timeout(const struct ct_simple_state *st, const struct ct_timeouts *t)
 {
-	return t->sec[st->state == CT_UDP_MULTIPLE ? CT_TMO_OTHER_MULTIPLE :
-	              st->state == CT_UDP_SINGLE   ? CT_TMO_OTHER_SINGLE :
-	                                             CT_TMO_OTHER_FIRST];
+	return simple_timeout(st, t, CT_TMO_OTHER_FIRST);
 }
 
 uint32_t
