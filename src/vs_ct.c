@@ -479,6 +479,7 @@ vs_ct_execute(struct vs_pmd *pmd, struct rte_mbuf *m, const struct pm_key *key,
 	b.acts = NULL;
 	b.after = NULL;
 	b.conns = NULL;
+	b.find_waits = false;
 	vs_ct_execute_burst(pmd, &b, res, zone);
 	vs_ct_stamp_hash(m, res);
 }
@@ -528,6 +529,9 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 	ord.safe_if_conn = b->safe_if_conn;
 	ord.after = NULL;
 	ord.conns = NULL;
+	ord.find_waits = b->find_waits;
+	RTE_ASSERT(!b->find_waits ||
+	           (!b->ordered && !b->hinted && b->act != NULL && !b->act->zone_from_reg));
 	/* One ct_execute_burst_ordered() per run of packets with the same action and zone. */
 	i = first;
 	for (start = first; start < n; start = i) {
@@ -559,7 +563,8 @@ vs_ct_execute_burst(struct vs_pmd *pmd, const struct vs_ct_batch *b, struct ct_r
 			ord.conns = &b->conns[start];
 		done = ct_execute_burst_ordered(&pmd->ct, &o, &cps[start], (uint16_t)(i - start),
 		                                pmd->now_ms, &res[start],
-		                                b->ordered || b->hinted ? &ord : NULL);
+		                                b->ordered || b->hinted || b->find_waits ? &ord :
+		                                                                           NULL);
 		if (unlikely(done < i - start)) {
 			i = (uint16_t)(start + done);
 			break;
@@ -755,6 +760,14 @@ safe_states(const struct vs_pmd *pmd, const struct vs_ruleset *rs, uint64_t *if_
 	return e->safe;
 }
 
+void
+vs_ct_group_rest(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct vs_ct_deps *deps)
+{
+	deps->safe = safe_states(pmd, rs, &deps->safe_if_conn);
+	deps->any = false;
+	deps->cut_by_ct = true;
+}
+
 /* Index of 'h' in hashes[0, n), or -1.  Newest first: a reply right behind its request
  * (request/response traffic) is found at once, where a scan from the oldest cost 26
  * instructions a packet on ct udp_rr_10k. */
@@ -788,6 +801,7 @@ vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
 	if ((deps->safe & EST_STATES) != EST_STATES)
 		hint = NULL;
 	deps->any = false;
+	deps->cut_by_ct = false;
 	for (i = 0; i < n; i++) {
 		uint64_t bit;
 		bool barrier;

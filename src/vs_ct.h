@@ -100,6 +100,9 @@ struct vs_ct_batch {
 	const struct ct_result *const *after; /**< result to wait for, or NULL (ordered) */
 	bool hinted;                          /**< 'conns' is set */
 	struct ct_conn *const *conns;         /**< lookup hints (struct ct_order), or NULL */
+	/** ct_order.find_waits, with 'safe' and 'safe_if_conn' (one action in one zone;
+	 *  not with 'ordered' or 'hinted') */
+	bool find_waits;
 };
 
 /** The ct() action of packet i of 'b'. */
@@ -313,6 +316,10 @@ struct vs_ct_deps {
 	                             *   without exec: a no-op on a connection that exists */
 	uint8_t prev[VS_BURST_MAX]; /**< the group's previous packet of the same connection,
 	                             *   or VS_CT_NO_DEP */
+	/** vs_ct_group_rest(): the group was not cut beforehand; it runs only when its
+	 *  first pass is all the hint's megaflow, and its one ct() call cuts it where a
+	 *  packet must wait (vs_ct_batch.find_waits).  'any' is false. */
+	bool cut_by_ct;
 };
 
 /**
@@ -331,6 +338,13 @@ struct vs_ct_deps {
 uint16_t vs_ct_batch_len(struct vs_pmd *pmd, const struct vs_ruleset *rs,
                          const struct vs_ct_group_hint *hint, const struct pm_key *keys, uint16_t n,
                          uint64_t *covered, struct vs_ct_deps *deps);
+
+/**
+ * The rest of a burst as one group that its first pass's ct() call cuts (see struct
+ * vs_ct_deps.cut_by_ct), instead of vs_ct_batch_len(): for a first pass that is all
+ * the 'hint' megaflow, where each packet makes one batched ct() call.  Fills 'deps'.
+ */
+void vs_ct_group_rest(struct vs_pmd *pmd, const struct vs_ruleset *rs, struct vs_ct_deps *deps);
 
 /** PMD housekeeping: PMD 0 sweeps expired connections on a fixed budget. */
 void vs_ct_housekeeping(struct vs_pmd *pmd);

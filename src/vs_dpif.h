@@ -155,6 +155,9 @@ struct vs_dpif {
 	/** The lookup hints of the recirculated pass being run (its queue's conns), or NULL. */
 	struct ct_conn *const *pass_conns;
 	struct vs_dpif_req *req; /**< control writes (release), PMD clears (release) */
+	/** Groups are cut by their ct() call, not by vs_ct_batch_len() (vs_dpif_process()). */
+	bool ct_cut;
+	bool first_uniform; /**< the last first pass was all one megaflow starting with ct() */
 };
 
 int vs_dpif_init(struct vs_pmd *pmd);

@@ -1188,6 +1188,64 @@ hint_fast(const struct ct_conn *c, const struct pm_key *pk, uint16_t zone, uint8
 	return false;
 }
 
+/* ct_order.find_waits: a value of the packet's connection key equal in both directions
+ * (ICMP queries without their identifier and type, as a reply's type differs; an ICMP
+ * error's key is the connection it quotes). */
+static inline uint32_t
+conn_sym_hash(const struct pkt_info *pi)
+{
+	const pm_word_t *w = (const pm_word_t *)&pi->key;
+	const uint64_t t = w[4]; /* ports, then zone, protocol, family (ct_key_tail()) */
+	const uint64_t ports = pi->kind == CT_KIND_ICMP ? 0 : (t ^ t >> 16) & 0xffff;
+	const uint64_t x = w[0] ^ w[1] ^ w[2] ^ w[3] ^ (t & ~UINT64_C(0xffffffff)) ^ ports;
+
+	return (uint32_t)((x * UINT64_C(0x9e3779b97f4a7c15)) >> 32);
+}
+
+/* A TCP SYN or RST, which a later commit on its connection may not let go (it may
+ * end or reopen the connection). */
+static inline bool
+syn_or_rst(const struct pkt_info *pi)
+{
+	return pi->kind == CT_KIND_TCP && pi->reason == CT_R_OK && !pi->icmp_err &&
+	       (pi->seg.flags & (CT_TCP_RST | CT_TCP_SYN)) != 0;
+}
+
+/* ct_order.find_waits: whether packet i has the connection of one of the earlier
+ * packets 'held' (bit k: pi[k]), which hold it back (a hash collision only stops early).
+ * Off the fast path: only when such packets exist. */
+static __rte_noinline bool
+held_back(const struct pkt_info pi[], uint16_t i, uint64_t held, uint32_t sym[], uint64_t *known)
+{
+	uint64_t todo = held & ~*known;
+	uint32_t h;
+
+	if (pi[i].reason != CT_R_OK)
+		return false; /* not tracked: nothing to wait for */
+	/* sym[k] is conn_sym_hash(&pi[k]) where *known has bit k: each computed once. */
+	for (*known |= todo; todo != 0; todo &= todo - 1) {
+		const unsigned int k = (unsigned int)__builtin_ctzll(todo);
+
+		sym[k] = conn_sym_hash(&pi[k]);
+	}
+	h = conn_sym_hash(&pi[i]);
+	for (; held != 0; held &= held - 1)
+		if (sym[__builtin_ctzll(held)] == h)
+			return true;
+	return false;
+}
+
+/* Whether an earlier packet's result 'e' lets a later packet of its connection, 'pi',
+ * be tracked before the earlier one's later ct() calls (struct ct_order). */
+static inline bool
+lets_go(const struct ct_order *ord, const struct ct_result *e, const struct pkt_info *pi)
+{
+	const unsigned int s = e->ct_state & 63;
+
+	return (ord->safe >> s & 1) ||
+	       (e->conn != NULL && (ord->safe_if_conn >> s & 1) && !syn_or_rst(pi));
+}
+
 /* What every packet of a ct_execute_burst() call shares. */
 struct exec_ctx {
 	struct ct_tbl *tbl;
@@ -1519,9 +1577,15 @@ track_in_order(const struct exec_ctx *x, const struct ct_pkt *pkts, uint16_t n,
 {
 	struct ct_conn *const *hints = !plain && ord != NULL ? ord->conns : NULL;
 	const struct ct_result *const *after = !plain && ord != NULL ? ord->after : NULL;
+	const bool find = ord != NULL && ord->find_waits;
 	const struct ct_exec_opts *opts = x->o;
 	struct ct_thread_stats *stats = x->st;
 	struct ct_tbl *tbl = x->tbl;
+	/* find: the earlier packets whose results let no later packet of their connection
+	 * go, and those that let all but a TCP SYN or RST go (lets_go()) */
+	uint64_t hold_all = 0, hold_syn_rst = 0;
+	uint32_t sym[CT_BURST_MAX]; /* held_back()'s, for the bits of sym_known */
+	uint64_t sym_known = 0;
 	uint64_t n_ok;
 	bool fresh;
 	uint16_t i;
@@ -1537,14 +1601,18 @@ track_in_order(const struct exec_ctx *x, const struct ct_pkt *pkts, uint16_t n,
 		 * commit on its connection changes nothing only while the connection
 		 * lives: a TCP RST (which may end it) or SYN (which may reopen it)
 		 * waits for that commit too. */
-		if (after != NULL && after[i] != NULL &&
-		    !(ord->safe >> (after[i]->ct_state & 63) & 1) &&
-		    !(after[i]->conn != NULL &&
-		      ord->safe_if_conn >> (after[i]->ct_state & 63) & 1 &&
-		      !(pi[i].kind == CT_KIND_TCP && pi[i].reason == CT_R_OK &&
-		        (pi[i].seg.flags & (CT_TCP_RST | CT_TCP_SYN)) != 0))) {
+		if (after != NULL && after[i] != NULL && !lets_go(ord, after[i], &pi[i])) {
 			stats->n_reason[CT_R_OK] += n_ok;
 			return i;
+		}
+		if (find) {
+			/* The same, found here (ct_order.find_waits). */
+			const uint64_t held = hold_all | (syn_or_rst(&pi[i]) ? hold_syn_rst : 0);
+
+			if (unlikely(held != 0) && held_back(pi, i, held, sym, &sym_known)) {
+				stats->n_reason[CT_R_OK] += n_ok;
+				return i;
+			}
 		}
 		memset(r, 0, sizeof(*r));
 		if (pi[i].reason != CT_R_OK) {
@@ -1589,6 +1657,13 @@ track_in_order(const struct exec_ctx *x, const struct ct_pkt *pkts, uint16_t n,
 		}
 		if (pi[i].hashed)
 			r->hash = pi[i].hash;
+		if (find && !(ord->safe >> (r->ct_state & 63) & 1)) {
+			/* It may hold later packets of its connection back (lets_go()). */
+			if (r->conn != NULL && (ord->safe_if_conn >> (r->ct_state & 63) & 1))
+				hold_syn_rst |= UINT64_C(1) << i;
+			else
+				hold_all |= UINT64_C(1) << i;
+		}
 		if (likely(r->reason == CT_R_OK))
 			n_ok++;
 		else
@@ -1619,6 +1694,7 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 	uint16_t i;
 
 	RTE_ASSERT(n <= CT_BURST_MAX);
+	RTE_ASSERT(ord == NULL || !ord->find_waits || (hints == NULL && after == NULL));
 	/* Pass 1: keys, hashes, prefetch the home buckets (a hinted packet's connection
 	 * instead: its hash and bucket are needed only if the hint fails). */
 	for (i = 0; i < n; i++) {
@@ -1654,9 +1730,9 @@ ct_execute_burst_ordered(struct ct_ctx *ctx, const struct ct_exec_opts *opts,
 			rte_prefetch0_write(&a->b[pi[i].rhash & a->mask]);
 		}
 	}
-	/* Pass 3 (track_in_order()): the plain copy for a first pass without repeated
-	 * connections, the usual case. */
+	/* Pass 3 (track_in_order()): the plain copy for a first pass (no hints, no
+	 * results to wait for), the usual case. */
 	if (hints == NULL && after == NULL)
-		return track_in_order(&x, pkts, n, pi, res, NULL, true);
+		return track_in_order(&x, pkts, n, pi, res, ord, true);
 	return track_in_order(&x, pkts, n, pi, res, ord, false);
 }

@@ -660,6 +660,16 @@ struct ct_order {
 	 * the key's, and a commit with exec applies the mark and label.
 	 */
 	struct ct_conn *const *conns;
+	/**
+	 * Without 'after' and 'conns': the waits found here instead.  The call stops
+	 * before a packet (the return says how many ran, the others are untouched) when
+	 * an earlier packet of the call has its connection, in either direction (a hash
+	 * says so: a collision may stop it early, never late), and that packet's result
+	 * does not let it go ('safe', 'safe_if_conn').  For a caller that runs the later
+	 * ct() calls of the packets after this call, without knowing beforehand which
+	 * share a connection (src/vs_ct.c: a group made by the call).
+	 */
+	bool find_waits;
 };
 
 /**

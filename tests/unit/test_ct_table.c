@@ -31,6 +31,7 @@
 
 #define IP_A 0x0a000001u
 #define IP_B 0x0a000002u
+#define IP_C 0x0a000003u
 
 /* A packet: parsed key and L4 bytes. */
 struct tpkt {
@@ -758,6 +759,90 @@ test_ct_ordered_stops_at_unsafe(void **state)
 	assert_int_equal(done, 5); /* packets 1-5 */
 	assert_int_equal(r[5].ct_state, TRK | INV);
 	assert_int_equal(st.stats.n_reason[CT_R_OK] + st.stats.n_reason[CT_R_TCP_SEQ_ABOVE], 6);
+	ct_tbl_destroy(t);
+}
+
+/*
+ * ct_order.find_waits: the call finds by itself where a packet must wait for an earlier
+ * packet of its connection (no 'after'), in either direction, past packets of other
+ * connections, and for an ICMP error quoting it; the rest give the verdicts of one call
+ * per packet.
+ */
+static void
+test_ct_find_waits(void **state)
+{
+	const uint64_t est = UINT64_C(1) << (TRK | EST) | UINT64_C(1) << (TRK | EST | RPL);
+	const uint64_t new_c = UINT64_C(1) << (TRK | NEW); /* a benign commit on +new */
+	const struct ct_exec_opts look0 = { .zone = 0 };   /* the first pass: no commit */
+	struct ct_tbl *t = mktbl(0, 64);
+	struct ct_ctx st = { .tbl = t };
+	struct ct_order ord = { .safe = est, .find_waits = true };
+	struct ct_pkt pk[8];
+	struct tpkt p[8];
+	struct ct_result r[8];
+	uint16_t done;
+	int i;
+
+	(void)state;
+	/* A SYN (+new, no connection: its commit comes later), a UDP packet of another
+	 * connection, the SYN's SYN/ACK: the SYN/ACK waits, the UDP packet does not. */
+	mk_tcp(&p[0], IP_A, 4000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 100, 0, 0 });
+	mk_udp(&p[1], IP_A, 1111, IP_B, 53);
+	mk_tcp(&p[2], IP_B, 80, IP_A, 4000, (struct tcpf){ CT_TCP_SYN | CT_TCP_ACK, 900, 101, 0 });
+	mk_udp(&p[3], IP_B, 53, IP_A, 1111);
+	for (i = 0; i < 4; i++)
+		pk[i] = as_pkt(&p[i]);
+	memset(r, 0xa5, sizeof(r));
+	done = ct_execute_burst_ordered(&st, &look0, pk, 4, 0, r, &ord);
+	assert_int_equal(done, 2);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
+	assert_null(r[0].conn);
+	assert_int_equal(r[1].ct_state, TRK | NEW);
+	assert_int_equal(r[2].ct_state, 0xa5); /* not written */
+	assert_int_equal(st.stats.n_reason[CT_R_OK], 2);
+	/* The same without find_waits: nothing waits (the caller cut the group itself). */
+	done = ct_execute_burst_ordered(&st, &look0, pk, 4, 0, r,
+	                                &(struct ct_order){ .safe = est });
+	assert_int_equal(done, 4);
+	/* The SYN committed (its later pass), then the rest: the SYN/ACK is +est+rpl. */
+	assert_int_equal(run1(t, &commit0, &p[0], 0, NULL), TRK | NEW);
+	done = ct_execute_burst_ordered(&st, &look0, pk + 2, 2, 0, r + 2, &ord);
+	assert_int_equal(done, 2);
+	assert_int_equal(r[2].ct_state, TRK | EST | RPL);
+	assert_int_equal(r[3].ct_state, TRK | NEW); /* its request was never committed */
+
+	/* +new on a connection that exists with a benign commit ('safe_if_conn'): a later
+	 * UDP packet of it goes on, a TCP RST or SYN of it waits. */
+	ord.safe_if_conn = new_c;
+	mk_udp(&p[4], IP_A, 2222, IP_B, 53);
+	assert_int_equal(run1(t, &commit0, &p[4], 0, NULL), TRK | NEW);
+	pk[0] = as_pkt(&p[4]);
+	pk[1] = as_pkt(&p[4]);
+	done = ct_execute_burst_ordered(&st, &look0, pk, 2, 0, r, &ord);
+	assert_int_equal(done, 2);
+	assert_non_null(r[0].conn);
+	mk_tcp(&p[5], IP_C, 5000, IP_B, 80, (struct tcpf){ CT_TCP_SYN, 100, 0, 0 });
+	assert_int_equal(run1(t, &commit0, &p[5], 0, NULL), TRK | NEW); /* SYN_SENT */
+	mk_tcp(&p[6], IP_C, 5000, IP_B, 80, (struct tcpf){ CT_TCP_RST, 101, 0, 0 });
+	pk[0] = as_pkt(&p[5]); /* the SYN again: +new with its connection */
+	pk[1] = as_pkt(&p[6]);
+	done = ct_execute_burst_ordered(&st, &look0, pk, 2, 0, r, &ord);
+	assert_int_equal(done, 1);
+	assert_non_null(r[0].conn);
+
+	/* An ICMP error quoting a connection whose packet is still to be committed waits;
+	 * one quoting another connection does not. */
+	mk_udp(&p[0], IP_A, 3333, IP_B, 53);
+	mk_icmp_unreach(&p[1], IP_B, IP_A, IP_A, 3333, IP_B, 53);
+	mk_icmp_unreach(&p[2], IP_B, IP_A, IP_A, 4444, IP_B, 53);
+	for (i = 0; i < 3; i++)
+		pk[i] = as_pkt(&p[i]);
+	ord.safe_if_conn = 0;
+	pk[1] = as_pkt(&p[2]);
+	pk[2] = as_pkt(&p[1]);
+	done = ct_execute_burst_ordered(&st, &look0, pk, 3, 0, r, &ord);
+	assert_int_equal(done, 2);
+	assert_int_equal(r[0].ct_state, TRK | NEW);
 	ct_tbl_destroy(t);
 }
 
@@ -2023,6 +2108,7 @@ main(void)
 		cmocka_unit_test(test_ct_icmp6_error_ext_headers),
 		cmocka_unit_test(test_ct_udplite),
 		cmocka_unit_test(test_ct_ordered_stops_at_unsafe),
+		cmocka_unit_test(test_ct_find_waits),
 		cmocka_unit_test(test_ct_hints),
 		cmocka_unit_test_prestate(test_ct_hint_tracked_once, NULL),
 		cmocka_unit_test_prestate(test_ct_hint_tracked_once, (void *)"ct_execute_cached"),
