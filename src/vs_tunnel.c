@@ -227,66 +227,77 @@ vs_tunnel_stamp(struct rte_mbuf *m, const struct pm_key *key)
 struct encap_run {
 	uint16_t n;
 	uint16_t out_ofport;
-	uint64_t used;  /* template cache slots the run refers to */
-	uint64_t bytes; /* of the run's frames, before encapsulation */
+	uint64_t used; /* template cache slots the run refers to */
 	struct rte_mbuf *pkts[VS_BURST_MAX];
 	const struct vxlan_tmpl *tmpls[VS_BURST_MAX];
 };
 
-/*
- * Encapsulates pkts[0, n) (total inner length 'bytes'), each with tmpls[i] or, when
- * 'one' is non-NULL, all with 'one', and queues them on underlay port 'out_ofport'.
- */
-static __rte_always_inline void
-encap_send(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, uint16_t out_ofport,
-           struct rte_mbuf **pkts, uint16_t n, uint64_t bytes, const struct vxlan_tmpl *one,
-           const struct vxlan_tmpl *const tmpls[])
+/* Drops pkts[0, n), counted as 'why'.  @return their bytes. */
+static uint64_t
+drop_all(struct vs_tnl_stats *ts, enum vs_tnl_counter why, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct vs_port *out = vs_portmap_get(pmd->map, out_ofport);
-	uint64_t before[VXLAN_ENCAP_DROP_N];
-	uint16_t ok, i;
-	uint32_t mtu;
+	uint64_t bytes = 0;
+	uint16_t i;
 
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	ts->n[why] += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+	return bytes;
+}
+
+/* The stage's MTU, from underlay port 'out' (whose max_frame is the MTU + Ethernet
+ * header + one VLAN tag). */
+static inline void
+stage_mtu(struct vs_ul_pmd *u, const struct vs_port *out)
+{
+	uint32_t mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
+
+	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
+}
+
+/* Counts the stage's drops since 'before' and queues on 'out' the 'ok' frames it
+ * encapsulated, of 'bytes' bytes before (all within the MTU just set: no pass to check). */
+static void
+encap_out(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct vs_port *out,
+          const uint64_t before[], struct rte_mbuf **pkts, uint16_t ok, uint64_t bytes)
+{
+	unsigned int d;
+
+	for (d = 0; d < VXLAN_ENCAP_DROP_N; d++)
+		ts->encap_drop[d] += u->enc.n_drop[d] - before[d];
+	ts->n[VS_TC_ENCAP] += ok;
+	if (likely(ok != 0))
+		vs_pmd_tx_burst_fitting(pmd, out, pkts, ok, bytes + (uint64_t)ok * VXLAN_ENCAP_LEN);
+}
+
+/* Encapsulates a run (each frame with its template) and queues it on its underlay port;
+ * empties the run. */
+static void
+encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
+{
+	uint64_t before[VXLAN_ENCAP_DROP_N], b0 = u->enc.n_bytes;
+	struct vs_port *out;
+	uint16_t n = r->n, ok;
+
+	r->n = 0;
+	r->used = 0;
 	if (n == 0)
 		return;
+	out = vs_portmap_get(pmd->map, r->out_ofport);
 	if (unlikely(out == NULL)) {
 		/* The underlay port left; the next snapshot has no route over it. */
-		ts->n[VS_TC_NO_ROUTE] += n;
-		rte_pktmbuf_free_bulk(pkts, n);
+		(void)drop_all(ts, VS_TC_NO_ROUTE, r->pkts, n);
 		return;
 	}
-	/* max_frame is the MTU + Ethernet header + one VLAN tag. */
-	mtu = out->max_frame - RTE_ETHER_HDR_LEN - 4;
-	u->enc.mtu = mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)mtu;
+	stage_mtu(u, out);
 	memcpy(before, u->enc.n_drop, sizeof(before));
 	/* No hashes array: a frame that ct() tracked carries its connection key's hash as
 	 * its RSS hash (vs_ct_stamp_hash()), and the stage hashes the inner headers of the
 	 * others in the walk that reads their TOS and TTL. */
-	ok = one != NULL ? vxlan_encap_burst_tmpl(&u->enc, pkts, n, one, NULL) :
-	                   vxlan_encap_burst(&u->enc, pkts, n, tmpls, NULL);
-	if (unlikely(ok != n)) {
-		for (i = 0; i < VXLAN_ENCAP_DROP_N; i++)
-			ts->encap_drop[i] += u->enc.n_drop[i] - before[i];
-		rte_pktmbuf_free_bulk(pkts + ok, n - ok);
-	}
-	ts->n[VS_TC_ENCAP] += ok;
-	if (likely(ok == n)) /* every frame within the MTU just set: no pass to check them */
-		vs_pmd_tx_burst_fitting(pmd, out, pkts, ok, bytes + (uint64_t)ok * VXLAN_ENCAP_LEN);
-	else
-		vs_pmd_tx_burst(pmd, out, pkts, ok);
-}
-
-/* Encapsulates a run and queues it on its underlay port; empties the run. */
-static void
-encap_run(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts, struct encap_run *r)
-{
-	uint16_t n = r->n;
-	uint64_t bytes = r->bytes;
-
-	r->n = 0;
-	r->used = 0;
-	r->bytes = 0;
-	encap_send(pmd, u, ts, r->out_ofport, r->pkts, n, bytes, NULL, r->tmpls);
+	ok = vxlan_encap_burst(&u->enc, r->pkts, n, r->tmpls, NULL);
+	rte_pktmbuf_free_bulk(r->pkts + ok, n - ok);
+	encap_out(pmd, u, ts, out, before, r->pkts, ok, u->enc.n_bytes - b0);
 }
 
 static inline uint32_t
@@ -394,6 +405,49 @@ writable(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct rte_mbuf *m)
 	return m;
 }
 
+/*
+ * A fixed tunnel's burst through its resolved template 'e', encapsulated in place.  The
+ * stage sees the frames first: the few it refuses for being shared or short of headroom
+ * (rx mbufs have 128 bytes of it) get a private copy (writable()) and a second call,
+ * which also refuses the too long ones again and counts only its own drops, so that the
+ * usual burst is one pass over the frames (a writable() pass before it cost about 18
+ * instructions a frame).  A copied frame leaves after the burst's others: a flow's
+ * frames are all shared (flooded, mirrored) or all not, but at such a change.
+ * @return the bytes of the frames as they came.
+ */
+static uint64_t
+encap_fixed(struct vs_pmd *pmd, struct vs_ul_pmd *u, struct vs_tnl_stats *ts,
+            const struct vs_ul_tmpl_entry *e, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t before[VXLAN_ENCAP_DROP_N], b0 = u->enc.n_bytes, first, rejected = 0;
+	struct vs_port *out = vs_portmap_get(pmd->map, e->out_ofport);
+	uint16_t ok, i, k;
+
+	if (unlikely(out == NULL))
+		return drop_all(ts, VS_TC_NO_ROUTE, pkts, n); /* as in encap_run() */
+	stage_mtu(u, out);
+	memcpy(before, u->enc.n_drop, sizeof(before));
+	ok = vxlan_encap_burst_tmpl(&u->enc, pkts, n, &e->tmpl, NULL);
+	first = u->enc.n_bytes - b0; /* the bytes of those frames as they came */
+	if (unlikely(ok != n)) {
+		/* The first call's drops are refused again by the second, or not drops. */
+		memcpy(u->enc.n_drop, before, sizeof(before));
+		for (k = ok, i = ok; i < n; i++) {
+			struct rte_mbuf *m;
+
+			rejected += pkts[i]->pkt_len;
+			m = writable(pmd, ts, pkts[i]);
+			if (m != NULL)
+				pkts[k++] = m;
+		}
+		i = vxlan_encap_burst_tmpl(&u->enc, pkts + ok, (uint16_t)(k - ok), &e->tmpl, NULL);
+		rte_pktmbuf_free_bulk(pkts + ok + i, (unsigned int)(k - ok - i));
+		ok = (uint16_t)(ok + i);
+	}
+	encap_out(pmd, u, ts, out, before, pkts, ok, u->enc.n_bytes - b0);
+	return first + rejected;
+}
+
 /* Adds 'm' to the run, through writable().
  * Inline: once per packet (as a call it cost 15 instructions of its own). */
 static __rte_always_inline void
@@ -406,7 +460,6 @@ run_add(struct vs_pmd *pmd, struct vs_tnl_stats *ts, struct encap_run *run,
 	run->out_ofport = e->out_ofport;
 	run->pkts[run->n] = m;
 	run->tmpls[run->n] = &e->tmpl;
-	run->bytes += m->pkt_len;
 	run->n++;
 }
 
@@ -475,7 +528,6 @@ vs_tunnel_pending(struct vs_pmd *pmd, bool drop_all)
 		}
 		run.n = 0;
 		run.used = 0;
-		run.bytes = 0;
 		e = tmpl_get(pmd, u, ul, port, remote_vni_of(port->tnl, m), &run);
 		if (tmpl_usable(pmd, ts, e)) {
 			run_add(pmd, ts, &run, e, m);
@@ -505,14 +557,8 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 	run.n = 0;
 	run.out_ofport = 0;
 	run.used = 0;
-	run.bytes = 0;
-	if (unlikely(ul == NULL || u == NULL)) {
-		for (i = 0; i < n; i++)
-			bytes += pkts[i]->pkt_len;
-		ts->n[VS_TC_DOWN] += n;
-		rte_pktmbuf_free_bulk(pkts, n);
-		return bytes;
-	}
+	if (unlikely(ul == NULL || u == NULL))
+		return drop_all(ts, VS_TC_DOWN, pkts, n);
 	/* Held frames first, if their next hop resolved: they are older. */
 	if (unlikely(u->n_pending != 0))
 		vs_tunnel_pending(pmd, false);
@@ -521,21 +567,7 @@ vs_tunnel_tx(struct vs_pmd *pmd, struct vs_port *port, struct rte_mbuf **pkts, u
 		if (likely(e->state == VS_UL_RES_OK)) {
 			/* The usual case: one template and one underlay port for the whole
 			 * burst, encapsulated in place, without a run to fill. */
-			uint64_t kept = 0;
-			uint16_t k = 0;
-
-			for (i = 0; i < n; i++) {
-				struct rte_mbuf *m;
-
-				bytes += pkts[i]->pkt_len;
-				m = writable(pmd, ts, pkts[i]);
-				if (m == NULL)
-					continue;
-				kept += m->pkt_len;
-				pkts[k++] = m;
-			}
-			encap_send(pmd, u, ts, e->out_ofport, pkts, k, kept, &e->tmpl, NULL);
-			return bytes;
+			return encap_fixed(pmd, u, ts, e, pkts, n);
 		}
 	}
 	for (i = 0; i < n; i++) {

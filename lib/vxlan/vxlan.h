@@ -228,6 +228,7 @@ struct vxlan_encap_ctx {
 	/* Written by the stage (single writer: the owning PMD). */
 	uint16_t ip_id;                      /**< next outer IPv4 id when df is off */
 	uint64_t n_encap;                    /**< packets encapsulated */
+	uint64_t n_bytes;                    /**< their bytes before encapsulation */
 	uint64_t n_drop[VXLAN_ENCAP_DROP_N]; /**< drops per reason */
 };
 
@@ -249,7 +250,8 @@ struct vxlan_encap_ctx {
  *
  * On return pkts[0, ret) hold the encapsulated frames in arrival order;
  * pkts[ret, n) hold the rejects, unmodified, which the caller frees.  Drop
- * reasons are counted in ctx->n_drop.  Never allocates, frees or blocks.
+ * reasons are counted in ctx->n_drop, the frames encapsulated in ctx->n_encap
+ * and their bytes (before) in ctx->n_bytes.  Never allocates, frees or blocks.
  *
  * @param tmpls   per packet template (NULL drops with no_template); the
  *                array is not reordered.

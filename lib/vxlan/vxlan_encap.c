@@ -379,6 +379,7 @@ encap_burst__(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	const struct vxlan_tmpl *last = NULL;
 	struct port_range__ pr = { .n = 1, .mask = 0, .pow2 = true };
 	struct vxlan_tmpl local;
+	uint64_t bytes = 0;
 	uint16_t i, n_ok = 0, n_rej = 0;
 
 	RTE_ASSERT(n <= VXLAN_BURST_MAX);
@@ -402,6 +403,7 @@ encap_burst__(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 		why = check__(m, max_inner);
 		if (unlikely(why != VXLAN_ENCAP_DROP_N))
 			goto reject;
+		bytes += m->pkt_len;
 		if (one == NULL && t != last) {
 			last = t;
 			pr.n = t->src_port_n;
@@ -434,6 +436,7 @@ encap_burst__(struct vxlan_encap_ctx *ctx, struct rte_mbuf **pkts, uint16_t n,
 	if (n_rej > 0)
 		memcpy(&pkts[n_ok], rejects, n_rej * sizeof(rejects[0]));
 	ctx->n_encap += n_ok;
+	ctx->n_bytes += bytes;
 	return n_ok;
 }
 

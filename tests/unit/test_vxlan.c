@@ -430,6 +430,7 @@ test_vxlan_encap_matches_pb_build(void **state)
 	struct vxlan_encap_ctx ctx = { .mtu = 1500 };
 	struct vxlan_tmpl_params p;
 	struct vxlan_tmpl t;
+	uint64_t inner_bytes = 0;
 	unsigned int k, s;
 
 	(void)state;
@@ -449,6 +450,7 @@ test_vxlan_encap_matches_pb_build(void **state)
 			bool offl = k == INNER_TCP4;
 
 			m = load_inner(0, &in);
+			inner_bytes += m->pkt_len;
 			m->l2_len = k == INNER_VLAN_UDP4 ? 18 : 0;
 			m->l3_len = 20;
 			m->ol_flags = offl ? RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM : 0;
@@ -469,6 +471,7 @@ test_vxlan_encap_matches_pb_build(void **state)
 		}
 	}
 	assert_int_equal(ctx.n_encap, INNER_N * sizeof(sizes) / sizeof(sizes[0]));
+	assert_int_equal(ctx.n_bytes, inner_bytes);
 }
 
 static void
@@ -810,6 +813,7 @@ test_vxlan_encap_too_big(void **state)
 	assert_int_equal(pkts[1]->data_off, RTE_PKTMBUF_HEADROOM);
 	assert_int_equal(ctx.n_drop[VXLAN_ENCAP_DROP_TOO_BIG], 2);
 	assert_int_equal(ctx.n_encap, 1);
+	assert_int_equal(ctx.n_bytes, 1464); /* the encapsulated frame's, as it came */
 
 	/* A smaller underlay MTU. */
 	ctx.mtu = 1000;
