@@ -303,19 +303,27 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
 	const struct vs_ul *ul;
 	/* A timed stage's start (TSC), 0 with detail off; read once, as detail may flip. */
+	const uint32_t max_frame = port->max_frame;
 	uint64_t bytes = 0, t0;
-	uint16_t i, n_ok, n_keep = 0;
+	uint16_t i, n_ok, n_keep = n;
+	bool over = false;
 
+	/* Lengths first, without a branch or a store a frame: oversize frames are rare. */
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
+		bytes += pkts[i]->pkt_len;
+		over |= pkts[i]->pkt_len > max_frame;
+	}
+	if (unlikely(over)) {
+		for (n_keep = 0, i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
 
-		bytes += m->pkt_len;
-		if (unlikely(m->pkt_len > port->max_frame)) {
-			st->drops[VS_PD_RX_OVERSIZE]++;
-			rte_pktmbuf_free(m);
-			continue;
+			if (m->pkt_len > max_frame) {
+				st->drops[VS_PD_RX_OVERSIZE]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			pkts[n_keep++] = m;
 		}
-		pkts[n_keep++] = m;
 	}
 	st->rx_packets += n;
 	st->rx_bytes += bytes;
