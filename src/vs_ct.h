@@ -261,6 +261,23 @@ vs_ct_set_key(struct pm_key *key, const struct ct_result *res, uint16_t zone)
 	key->ct_tp_dst = key->tp_dst;
 }
 
+/**
+ * key->recirc_id = 'id', as a store of the key's whole first word (recirc_id, in_port,
+ * dl_type): a megaflow compare reads that word right after, and a word load that spans
+ * a narrower store still in flight waits for it to reach the cache instead of taking
+ * its data from the store (store-to-load forwarding fails).
+ */
+_Static_assert(offsetof(struct pm_key, recirc_id) == 0 && RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN,
+               "vs_key_set_recirc(): recirc_id is the low half of word 0");
+
+static inline void
+vs_key_set_recirc(struct pm_key *key, uint32_t id)
+{
+	pm_word_t *w = (pm_word_t *)key;
+
+	*w = (*w & ~(pm_word_t)UINT32_MAX) | id;
+}
+
 /** The pm_key word vs_ct_set_key_first() sets (ct_mark, ct_zone, ct_state, ct_nw_proto). */
 #define VS_CT_KEY_WORD0 (offsetof(struct pm_key, ct_mark) / sizeof(uint64_t))
 

@@ -527,7 +527,7 @@ rc_fuse_or_queue(struct vs_pmd *pmd, struct rc_fuse *z, struct tx_run *out, stru
 			vs_ct_set_key_first(key, res, zone);
 		else
 			vs_ct_set_key(key, res, zone);
-		key->recirc_id = (uint32_t)ct->table + 1;
+		vs_key_set_recirc(key, (uint32_t)ct->table + 1);
 		if (key->in_port != z->out && vs_dp_matcher_match(&z->lm, key) &&
 		    (!z->ct || (res->conn != NULL && rc_fuse_ct(pmd, z, key, res, zone, &res2)))) {
 			z->n++;
@@ -598,7 +598,7 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 				vs_ct_set_key_first(key, r, zones[j]);
 			else
 				vs_ct_set_key(key, r, zones[j]);
-			key->recirc_id = rid;
+			vs_key_set_recirc(key, rid);
 			if (key->in_port == z.out || !vs_dp_matcher_match(&z.lm, key) ||
 			    !ct_tracked_in(&z.o, zones[j], r->ct_state))
 				break;
