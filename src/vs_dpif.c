@@ -446,7 +446,6 @@ struct rc_fuse {
 	bool ct;              /* f is ct(...),output:P, o its ct()'s options */
 	bool settled;         /* ct: no connection unlinked, no mark or label to set */
 	bool key_first;       /* vs_ct_set_key_first() is enough for f's compare */
-	uint32_t n_ct;        /* ct: settled ct() calls to count */
 	uint16_t out;         /* P, or f's lone output */
 	struct vs_port *port; /* the port of 'out' */
 	uint32_t n;           /* hits to credit to f */
@@ -464,7 +463,6 @@ rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
 	z->on = false;
 	z->f = f;
 	z->n = 0;
-	z->n_ct = 0;
 	z->bytes = 0;
 	if (f == NULL || pmd->recirc_pass != 0 || pmd->recirc[pmd->rq].n != 0 ||
 	    __atomic_load_n(&pmd->detail, __ATOMIC_RELAXED))
@@ -496,16 +494,35 @@ rc_fuse_init(struct vs_pmd *pmd, struct rc_fuse *z, bool unlinked)
 /* ct_execute_cached() of the next pass on a packet whose first ct() returned 'res' (a
  * connection) in 'zone', the key's ct fields set from it: settled when it can be. */
 static __rte_always_inline bool
-rc_fuse_ct(struct vs_pmd *pmd, struct rc_fuse *z, const struct pm_key *key,
+rc_fuse_ct(struct vs_pmd *pmd, const struct rc_fuse *z, const struct pm_key *key,
            const struct ct_result *res, uint16_t zone, struct ct_result *res2)
 {
 	if (!z->settled)
 		return ct_execute_cached(&pmd->ct, &z->o, key, res->conn, pmd->now_ms, res2);
-	/* The connection is the packet's and live (struct rc_fuse): the rest of the check. */
-	if (!ct_tracked_in(&z->o, zone, res->ct_state))
-		return false;
-	z->n_ct++;
-	return true;
+	/* The connection is the packet's and live (struct rc_fuse): the rest of the check
+	 * (counted in rc_fuse_end()). */
+	return ct_tracked_in(&z->o, zone, res->ct_state);
+}
+
+/*
+ * Whether the next pass of a packet whose first ct() returned 'res' (a verdict that
+ * keeps it) in 'zone' is z->f's, done here: its key becomes the next pass's with
+ * recirc_id 'rid', as vs_recirc_push() makes it (nothing reads it again;
+ * vs_recirc_ct_only() sets all of it).
+ */
+static __rte_always_inline bool
+rc_fuse_takes(struct vs_pmd *pmd, const struct rc_fuse *z, struct pm_key *key,
+              const struct ct_result *res, uint16_t zone, uint32_t rid)
+{
+	struct ct_result res2;
+
+	if (z->key_first)
+		vs_ct_set_key_first(key, res, zone);
+	else
+		vs_ct_set_key(key, res, zone);
+	vs_key_set_recirc(key, rid);
+	return key->in_port != z->out && vs_dp_matcher_match(&z->lm, key) &&
+	       (!z->ct || (res->conn != NULL && rc_fuse_ct(pmd, z, key, res, zone, &res2)));
 }
 
 /*
@@ -519,17 +536,7 @@ rc_fuse_or_queue(struct vs_pmd *pmd, struct rc_fuse *z, struct tx_run *out, stru
                  uint16_t zone)
 {
 	if (z->on && ct->table != VS_CT_NO_TABLE && vs_ct_verdict_keeps(res)) {
-		struct ct_result res2;
-
-		/* The first pass's own key becomes the next pass's, as vs_recirc_push() makes
-		 * it (nothing reads it again; vs_recirc_ct_only() sets all of it). */
-		if (z->key_first)
-			vs_ct_set_key_first(key, res, zone);
-		else
-			vs_ct_set_key(key, res, zone);
-		vs_key_set_recirc(key, (uint32_t)ct->table + 1);
-		if (key->in_port != z->out && vs_dp_matcher_match(&z->lm, key) &&
-		    (!z->ct || (res->conn != NULL && rc_fuse_ct(pmd, z, key, res, zone, &res2)))) {
+		if (rc_fuse_takes(pmd, z, key, res, zone, (uint32_t)ct->table + 1)) {
 			z->n++;
 			z->bytes += m->pkt_len;
 			tx_run_add(pmd, out, z->port, m);
@@ -547,7 +554,8 @@ rc_fuse_end(struct vs_pmd *pmd, const struct rc_fuse *z)
 	if (z->n == 0)
 		return;
 	count_hits(pmd, z->f, z->n, z->bytes);
-	pmd->ct.stats.n_reason[CT_R_OK] += z->n_ct; /* as ct_execute_cached() counts */
+	if (z->ct && z->settled) /* each a ct() settled without ct_execute_cached(), */
+		pmd->ct.stats.n_reason[CT_R_OK] += z->n; /* which counts as this */
 	pmd->stats.n_mf_hits += z->n;
 	pmd->stats.n_last_hits += z->n;
 }
@@ -589,20 +597,11 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 
 		for (; j < n; j++) {
 			struct rte_mbuf *m = pkts[j];
-			struct pm_key *key = kp[j];
-			const struct ct_result *r = &res[j];
 
-			if (!vs_ct_verdict_keeps(r) || r->conn == NULL)
+			if (!vs_ct_verdict_keeps(&res[j]) ||
+			    !rc_fuse_takes(pmd, &z, kp[j], &res[j], zones[j], rid))
 				break;
-			if (z.key_first)
-				vs_ct_set_key_first(key, r, zones[j]);
-			else
-				vs_ct_set_key(key, r, zones[j]);
-			vs_key_set_recirc(key, rid);
-			if (key->in_port == z.out || !vs_dp_matcher_match(&z.lm, key) ||
-			    !ct_tracked_in(&z.o, zones[j], r->ct_state))
-				break;
-			vs_ct_stamp_hash(m, r);
+			vs_ct_stamp_hash(m, &res[j]);
 			bytes += m->pkt_len;
 			zbytes += m->pkt_len;
 			out.pkts[j] = m;
@@ -610,7 +609,6 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 		out.port = z.port;
 		out.n = j;
 		z.n = j;
-		z.n_ct = j;
 		z.bytes = zbytes;
 	}
 	for (; j < n; j++) {
