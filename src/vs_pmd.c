@@ -302,8 +302,8 @@ vs_pmd_process_burst(struct vs_pmd *pmd, const struct vs_ruleset *rs, const stru
 	struct vs_port *port = rxq->port;
 	struct vs_port_stats *st = &port->pmd_stats[pmd->idx];
 	const struct vs_ul *ul;
-	/* A timed stage's start (TSC), 0 with detail off; read once, as detail may flip. */
 	const uint32_t max_frame = port->max_frame;
+	/* A timed stage's start (TSC), 0 with detail off; read once, as detail may flip. */
 	uint64_t bytes = 0, t0;
 	uint16_t i, n_ok, n_keep = n;
 	bool over = false;
