@@ -602,7 +602,6 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 			    !rc_fuse_takes(pmd, &z, kp[j], &res[j], zones[j], rid))
 				break;
 			vs_ct_stamp_hash(m, &res[j]);
-			bytes += m->pkt_len;
 			zbytes += m->pkt_len;
 			out.pkts[j] = m;
 		}
@@ -610,6 +609,7 @@ ct_first_uniform_done(struct vs_pmd *pmd, struct vs_dp_flow *f, struct rte_mbuf 
 		out.n = j;
 		z.n = j;
 		z.bytes = zbytes;
+		bytes = zbytes; /* f's so far: the same packets */
 	}
 	for (; j < n; j++) {
 		struct rte_mbuf *m = pkts[j];
