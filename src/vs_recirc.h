@@ -40,7 +40,7 @@ vs_recirc_push(struct vs_pmd *pmd, struct pm_key *key, bool in_place, const stru
 		rte_memcpy(rkey, key, sizeof(*rkey));
 	}
 	vs_ct_set_key(rkey, res, zone);
-	rkey->recirc_id = (uint32_t)ct->table + 1;
+	vs_key_set_recirc(rkey, (uint32_t)ct->table + 1);
 	q->kp[slot] = rkey;
 	return slot;
 }
